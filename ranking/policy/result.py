@@ -1,0 +1,114 @@
+"""What scoring returns: points per indicator, eligibility, and why."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+CENT = Decimal("0.01")
+
+# The ten columns of the official publicity list since 2020, in the contract's order.
+INDICATOR_CODES: tuple[str, ...] = (
+    "employment", "housing", "education", "education_deduction", "job_residence_area",
+    "innovation", "tax", "age", "honors", "law_record",
+)
+INDICATOR_LABELS: dict[str, str] = {
+    "employment": "合法稳定就业",
+    "housing": "合法稳定住所",
+    "education": "教育背景",
+    "education_deduction": "扣除取得学历（学位）期间累计的居住及就业分数",
+    "job_residence_area": "职住区域",
+    "innovation": "创新创业",
+    "tax": "纳税",
+    "age": "年龄",
+    "honors": "荣誉表彰",
+    "law_record": "守法记录",
+}
+ELIGIBILITY_REASONS: tuple[str, ...] = (
+    "no_residence_permit", "over_retirement_age", "social_insurance_under_7_years", "criminal_record",
+)
+ELIGIBILITY_LABELS: dict[str, str] = {
+    "no_residence_permit": "未在申报前一年度12月31日前取得北京市居住证",
+    "over_retirement_age": "已达到法定退休年龄",
+    "social_insurance_under_7_years": "在京连续缴纳社会保险不满7年（或补缴超过5个月）",
+    "criminal_record": "有刑事犯罪记录",
+}
+
+
+def round_half_up(value: Decimal) -> Decimal:
+    rounded = value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return rounded + 0  # normalises -0.00 to 0.00
+
+
+def fmt(value: Decimal) -> str:
+    return f"{round_half_up(value):.2f}"
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorResult:
+    code: str
+    points: Decimal  # already rounded half-up to 2 decimals
+    rule: str  # the computation in words and numbers, Chinese
+    source: str  # article / attachment row
+    facts: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "label": INDICATOR_LABELS[self.code],
+            "points": fmt(self.points),
+            "rule": self.rule,
+            "source": self.source,
+            "facts": dict(self.facts),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class EligibilityFailure:
+    reason: str
+    why: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreResult:
+    policy_id: str
+    year: int
+    eligible: bool
+    failures: tuple[EligibilityFailure, ...]
+    indicators: tuple[IndicatorResult, ...]  # in INDICATOR_CODES order
+
+    @property
+    def reasons(self) -> list[str]:
+        return [failure.reason for failure in self.failures]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((indicator.points for indicator in self.indicators), Decimal("0.00")) + 0
+
+    def points(self) -> dict[str, Decimal]:
+        return {indicator.code: indicator.points for indicator in self.indicators}
+
+    def as_contract(self, *, explain: bool = False) -> dict[str, Any]:
+        """Exactly what `manage.py score` prints (facts-format-1, "What manage.py score prints")."""
+        out: dict[str, Any] = {
+            "eligible": self.eligible,
+            "reasons": self.reasons,
+            "indicators": {indicator.code: fmt(indicator.points) for indicator in self.indicators},
+            "total": fmt(self.total),
+        }
+        if explain:
+            out["explanation"] = self.explanation()
+        return out
+
+    def explanation(self) -> dict[str, Any]:
+        return {
+            "policy": self.policy_id,
+            "eligibility": [
+                {"reason": f.reason, "label": ELIGIBILITY_LABELS[f.reason], "why": f.why, "source": f.source}
+                for f in self.failures
+            ],
+            "indicators": {indicator.code: indicator.as_dict() for indicator in self.indicators},
+            "total": f"{' + '.join(fmt(i.points) for i in self.indicators)} = {fmt(self.total)}",
+        }
