@@ -1,0 +1,68 @@
+"""What an operator runs stays in step with what the code reads."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[1]
+DEPLOY = ROOT / "deploy"
+
+
+def _variables_read_by_settings() -> set[str]:
+    pattern = re.compile(r"""env_(?:str|bool|int|list)\(\s*["']([A-Z0-9_]+)["']""")
+    return {
+        name
+        for path in (ROOT / "config").glob("*.py")
+        for name in pattern.findall(path.read_text())
+    }
+
+
+def test_env_example_lists_every_variable_settings_read():
+    listed = set(re.findall(r"^#?\s*([A-Z0-9_]+)=", (DEPLOY / ".env.example").read_text(), re.M))
+
+    missing = _variables_read_by_settings() - listed
+
+    assert "SECRET_KEY" in _variables_read_by_settings()
+    assert not missing, f"add to deploy/.env.example: {sorted(missing)}"
+
+
+def test_nginx_body_limit_admits_the_largest_evidence_file():
+    conf = (DEPLOY / "nginx.conf").read_text()
+    megabytes = int(re.search(r"client_max_body_size\s+(\d+)m;", conf).group(1))
+
+    assert megabytes * 1024 * 1024 > settings.EVIDENCE_MAX_BYTES
+    # …but not wildly more: nginx is the first line against oversized uploads.
+    assert megabytes * 1024 * 1024 <= settings.EVIDENCE_MAX_BYTES + 2 * 1024 * 1024
+
+
+def test_nginx_never_serves_private_evidence():
+    conf = (DEPLOY / "nginx.conf").read_text()
+    compose = (DEPLOY / "docker-compose.yml").read_text()
+    nginx_service = compose.split("\n  nginx:\n", 1)[1].split("\nvolumes:", 1)[0]
+
+    assert "private" not in re.sub(r"#.*", "", conf)
+    assert "evidence:" not in re.sub(r"#.*", "", nginx_service)
+
+
+def test_gunicorn_config_loads():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--check-config",
+            "-c",
+            "deploy/gunicorn.conf.py",
+            "config.wsgi:application",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "SECRET_KEY": "check-config", "DEBUG": "false"},
+    )
+
+    assert result.returncode == 0, result.stderr
