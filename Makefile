@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed ## 安装依赖到 .venv / install into .venv
 
-run: install ## 迁移、载入演示轮次并启动 / migrate, load the demo round, serve on $(HOST):$(PORT)
+run: install ## 迁移、载入演示轮次并启动 / migrate, load the demo round, serve on HOST:PORT (127.0.0.1:8000)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
