@@ -43,11 +43,12 @@ def check_eligibility(facts: Facts, tl: Timeline, p: PolicyParams) -> tuple[Elig
             p.articles["retirement_age"],
         ))
     window = range(tl.cutoff - p.insurance_months_required + 1, tl.cutoff + 1)
-    missing = [month for month in window if month not in tl.paid]
-    back_paid = sum(1 for month in window if month not in tl.normal and month in tl.paid)
-    if missing or back_paid > p.insurance_back_paid_months_allowed:
+    paid = len(tl.paid.intersection(window))
+    back_paid = paid - len(tl.normal.intersection(window))
+    if paid < len(window) or back_paid > p.insurance_back_paid_months_allowed:
         why = f"{month_label(window.start)}至{month_label(window.stop - 1)}的 {len(window)} 个月中"
-        if missing:
+        if paid < len(window):
+            missing = [month for month in window if month not in tl.paid]
             why += f"有 {len(missing)} 个月未缴纳（首个：{month_label(missing[0])}）"
         if back_paid > p.insurance_back_paid_months_allowed:
             why += f"补缴 {back_paid} 个月，超过 {p.insurance_back_paid_months_allowed} 个月"

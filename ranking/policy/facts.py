@@ -10,10 +10,11 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from ranking.policy.identity import parse_id_number, validate_credit_code
 from ranking.policy.months import Month, parse_date, parse_month
+from ranking.policy.params import POLICIES
 from ranking.policy.tables import AWARD_CODES, CITY_LEVEL, DISTRICTS, HONOR_CODES, award_grades
 
 
@@ -35,32 +36,28 @@ class Person:
     female_job: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class InsurancePeriod:
+class InsurancePeriod(NamedTuple):
     start: Month
     end: Month | None  # None: still ongoing, runs to the cut-off
     district: str
     back_paid: bool
 
 
-@dataclass(frozen=True, slots=True)
-class HousingPeriod:
+class HousingPeriod(NamedTuple):
     start: Month
     end: Month | None
     kind: str  # own, spouse_own, rental, dorm
     district: str
 
 
-@dataclass(frozen=True, slots=True)
-class EducationItem:
+class EducationItem(NamedTuple):
     level: str
     diploma: bool
     degree: bool
     graduated_on: dt.date
 
 
-@dataclass(frozen=True, slots=True)
-class Award:
+class Award(NamedTuple):
     code: str
     grade: str | None
     rank: int | None
@@ -77,8 +74,7 @@ class Equity:
     full_year: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Honor:
+class Honor(NamedTuple):
     code: str
     year: int | None
 
@@ -256,8 +252,6 @@ def parse_facts(raw: Any) -> Facts:
     year = data.get("year")
     if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
         raise FactsError("year", "应为申报年度，如 2020")
-    from ranking.policy.params import POLICIES  # the registry imports the tables, not facts
-
     policy_id = data.get("policy") or default_policy_id(year)
     if policy_id not in POLICIES:
         raise FactsError("policy", f"未知的政策：{policy_id!r}")

@@ -26,7 +26,7 @@ from ranking.policy.timeline import Timeline
 ZERO = Decimal("0.00")
 
 
-def _span(months: frozenset[int] | set[int]) -> str:
+def _span(months: set[int]) -> str:
     if not months:
         return "无"
     return f"{month_label(min(months))}至{month_label(max(months))}"
@@ -35,14 +35,11 @@ def _span(months: frozenset[int] | set[int]) -> str:
 def employment(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
     count = len(tl.employment)
     points = round_half_up(count * p.employment_points_per_month)
-    return IndicatorResult(
-        "employment",
-        points,
+    return IndicatorResult("employment", points, p.articles["employment"], lambda: (
         f"社保正常缴纳 {count} 个月（{month_label(p.employment_from)} 起，不含补缴）× "
         f"{p.employment_points_per_month} = {fmt(points)}",
-        p.articles["employment"],
         {"months": count, "span": _span(tl.employment)},
-    )
+    ))
 
 
 def _housing_counts(tl: Timeline) -> tuple[int, int]:
@@ -65,22 +62,22 @@ def _housing_points(own: int, rental: int, p: PolicyParams) -> tuple[Decimal, De
 def housing(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
     own, rental = _housing_counts(tl)
     own_points, rental_points = _housing_points(own, rental, p)
-    capped = len(tl.own) + len(tl.rental) > own + rental
-    rule = (
-        f"自有住所 {own} 个月 ÷ {p.own_housing_months_per_point} = {fmt(own_points)}；"
-        f"租赁/宿舍 {rental} 个月 ÷ {p.rental_housing_months_per_point} = {fmt(rental_points)}"
-        f"（{month_label(p.implicit_rental_before)} 前按同期社保月数计，其后以备案租赁为准）"
-    )
-    if capped:
-        rule += f"；居住月数不超过就业月数 {len(tl.employment)}，优先计自有住所"
     points = own_points + rental_points
-    return IndicatorResult(
-        "housing",
-        points,
-        f"{rule}；合计 {fmt(points)}",
-        p.articles["housing"],
-        {"own_months": own, "rental_months": rental, "own_span": _span(tl.own), "rental_span": _span(tl.rental)},
-    )
+
+    def describe() -> tuple[str, dict[str, object]]:
+        rule = (
+            f"自有住所 {own} 个月 ÷ {p.own_housing_months_per_point} = {fmt(own_points)}；"
+            f"租赁/宿舍 {rental} 个月 ÷ {p.rental_housing_months_per_point} = {fmt(rental_points)}"
+            f"（{month_label(p.implicit_rental_before)} 前按同期社保月数计，其后以备案租赁为准）"
+        )
+        if len(tl.own) + len(tl.rental) > own + rental:
+            rule += f"；居住月数不超过就业月数 {len(tl.employment)}，优先计自有住所"
+        return f"{rule}；合计 {fmt(points)}", {
+            "own_months": own, "rental_months": rental, "own_span": _span(tl.own),
+            "rental_span": _span(tl.rental),
+        }
+
+    return IndicatorResult("housing", points, p.articles["housing"], describe)
 
 
 def education_row_for(item: EducationItem, p: PolicyParams) -> EducationRow | None:
@@ -110,25 +107,23 @@ def scored_education(facts: Facts, p: PolicyParams) -> tuple[EducationItem, Educ
 def education(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
     chosen = scored_education(facts, p)
     if chosen is None:
-        return IndicatorResult(
-            "education", ZERO, "无可积分的学历（学位）：未申报、无对应积分表行或毕业晚于截止日期",
-            p.articles["education"],
-        )
+        return IndicatorResult("education", ZERO, p.articles["education"], lambda: (
+            "无可积分的学历（学位）：未申报、无对应积分表行或毕业晚于截止日期", {},
+        ))
     item, row = chosen
-    return IndicatorResult(
-        "education",
-        round_half_up(row.points),
+    return IndicatorResult("education", round_half_up(row.points), p.articles["education"], lambda: (
         f"{row.label}（{item.graduated_on:%Y-%m-%d} 毕业）= {fmt(row.points)}（{row.source}）",
-        p.articles["education"],
         {"level": item.level, "diploma": item.diploma, "degree": item.degree,
          "graduated_on": item.graduated_on.isoformat()},
-    )
+    ))
 
 
 def education_deduction(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
     chosen = scored_education(facts, p)
     if chosen is None:
-        return IndicatorResult("education_deduction", ZERO, "未计教育背景积分，不扣除", p.articles["education_deduction"])
+        return IndicatorResult("education_deduction", ZERO, p.articles["education_deduction"], lambda: (
+            "未计教育背景积分，不扣除", {},
+        ))
     item, row = chosen
     graduation = month_of_date(item.graduated_on)
     first = graduation - row.deduction_years * 12 + 1
@@ -136,53 +131,46 @@ def education_deduction(facts: Facts, tl: Timeline, p: PolicyParams) -> Indicato
     # 2020 Q&A 6: deduct what was actually earned in the window; a shorter record deducts less,
     # and each housing kind never more than its counted months.
     own_counted, rental_counted = _housing_counts(tl)
-    employment_months = sum(1 for month in window if month in tl.employment)
-    own_months = min(sum(1 for month in window if month in tl.own), own_counted)
-    rental_months = min(sum(1 for month in window if month in tl.rental), rental_counted)
+    employment_months = len(tl.employment.intersection(window))
+    own_months = min(len(tl.own.intersection(window)), own_counted)
+    rental_months = min(len(tl.rental.intersection(window)), rental_counted)
     employment_points = employment_months * p.employment_points_per_month
     own_points, rental_points = _housing_points(own_months, rental_months, p)
     deducted = round_half_up(employment_points) + own_points + rental_points
     points = round_half_up(-deducted)
-    return IndicatorResult(
-        "education_deduction",
-        points,
+    return IndicatorResult("education_deduction", points, p.articles["education_deduction"], lambda: (
         f"毕业前 {row.deduction_years} 年（{month_label(first)}至{month_label(graduation)}）内："
         f"社保 {employment_months} 个月 × {p.employment_points_per_month} = {fmt(employment_points)}，"
         f"自有住所 {own_months} 个月 ÷ {p.own_housing_months_per_point} = {fmt(own_points)}，"
         f"租赁/宿舍 {rental_months} 个月 ÷ {p.rental_housing_months_per_point} = {fmt(rental_points)}；"
         f"扣除 {fmt(deducted)}",
-        p.articles["education_deduction"],
         {"window": f"{month_label(first)}/{month_label(graduation)}", "employment_months": employment_months,
          "own_months": own_months, "rental_months": rental_months},
-    )
+    ))
 
 
 def job_residence_area(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
     article = p.articles["job_residence_area"]
-    months = {m for m in tl.own_outside if p.job_residence_from <= m <= tl.cutoff}
     # 细则第十五条（四）: the applicant must live there in December of Y-1.
-    if tl.cutoff not in months:
-        return IndicatorResult(
-            "job_residence_area", ZERO,
-            f"{month_label(tl.cutoff)} 未在城六区以外自有住所居住，不计分", article,
-            {"months": len(months)},
-        )
+    if tl.cutoff not in tl.own_outside or p.job_residence_from > tl.cutoff:
+        months = tl.own_outside.intersection(range(p.job_residence_from, tl.cutoff + 1))
+        return IndicatorResult("job_residence_area", ZERO, article, lambda: (
+            f"{month_label(tl.cutoff)} 未在城六区以外自有住所居住，不计分", {"months": len(months)},
+        ))
+    months = tl.own_outside.intersection(range(p.job_residence_from, tl.cutoff + 1))
     live_and_work = sum(1 for m in months if m in tl.normal_outside)
     live_only = len(months) - live_and_work
     raw = (live_and_work // 12) * p.job_residence_points_live_and_work + (
         live_only // 12
     ) * p.job_residence_points_live_only
     points = round_half_up(min(raw, p.job_residence_cap))
-    return IndicatorResult(
-        "job_residence_area",
-        points,
+    return IndicatorResult("job_residence_area", points, article, lambda: (
         f"{month_label(p.job_residence_from)} 起城六区外自有住所居住且城六区外就业 {live_and_work} 个月"
         f"（满 {live_and_work // 12} 年 × {p.job_residence_points_live_and_work}），仅居住 {live_only} 个月"
         f"（满 {live_only // 12} 年 × {p.job_residence_points_live_only}）= {fmt(raw)}，"
         f"最高 {fmt(p.job_residence_cap)}",
-        article,
         {"live_and_work_months": live_and_work, "live_only_months": live_only},
-    )
+    ))
 
 
 def award_points(award: Award, facts: Facts, p: PolicyParams) -> tuple[Decimal, str]:
@@ -233,12 +221,16 @@ def innovation(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
     if facts.equity is not None:
         items.append(equity_points(facts, p))
     if not items:
-        return IndicatorResult("innovation", ZERO, "未申报创新创业项目", p.articles["innovation"])
-    best_points, best_rule = max(items, key=lambda item: item[0])
-    points = round_half_up(min(best_points, p.innovation_cap))
-    others = [rule for _, rule in items if rule != best_rule]
-    rule = f"取最高一项：{best_rule}" + (f"；其他：{'；'.join(others)}" if others else "")
-    return IndicatorResult("innovation", points, rule, p.articles["innovation"], {"items": len(items)})
+        return IndicatorResult("innovation", ZERO, p.articles["innovation"], lambda: ("未申报创新创业项目", {}))
+    best = max(range(len(items)), key=lambda index: items[index][0])
+    points = round_half_up(min(items[best][0], p.innovation_cap))
+
+    def describe() -> tuple[str, dict[str, object]]:
+        others = [items[index][1] for index in range(len(items)) if index != best]
+        rule = f"取最高一项（最高 {fmt(p.innovation_cap)}）：{items[best][1]}"
+        return rule + (f"；其他：{'；'.join(others)}" if others else ""), {"items": len(items)}
+
+    return IndicatorResult("innovation", points, p.articles["innovation"], describe)
 
 
 def _penalty_years(facts: Facts, p: PolicyParams) -> range:
@@ -248,26 +240,30 @@ def _penalty_years(facts: Facts, p: PolicyParams) -> range:
 def tax(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
     years = (facts.year - 3, facts.year - 2, facts.year - 1)
     paid = [facts.income_tax.get(year, ZERO) for year in years]
-    paid_text = "、".join(f"{year}年 {amount} 元" for year, amount in zip(years, paid, strict=True))
-    if all(amount > 0 for amount in paid):
-        high = sum(1 for amount in paid if amount >= p.tax_high_income_yuan)
-        if p.tax_per_year:
-            bonus = min(high * p.tax_points_per_high_year, p.tax_points_all_three_high)
-            rule = f"近3年连续纳税（{paid_text}），其中 {high} 年 ≥ 10 万元 × {p.tax_points_per_high_year} = {fmt(bonus)}"
-        else:
-            bonus = p.tax_points_all_three_high if high == 3 else ZERO
-            rule = f"近3年连续纳税（{paid_text}），{'每年均' if high == 3 else '并非每年均'} ≥ 10 万元：{fmt(bonus)}"
-    else:
+    continuous = all(amount > 0 for amount in paid)
+    high = sum(1 for amount in paid if amount >= p.tax_high_income_yuan)
+    if not continuous:
         bonus = ZERO
-        rule = f"近3年未连续纳税（{paid_text}），不加分"
+    elif p.tax_per_year:
+        bonus = min(high * p.tax_points_per_high_year, p.tax_points_all_three_high)
+    else:
+        bonus = p.tax_points_all_three_high if high == 3 else ZERO
     window = _penalty_years(facts, p)
     violations = sum(1 for day in facts.tax_violations if day.year in window)
     penalty = violations * p.tax_violation_points
-    rule += f"；{window.start}-{window.stop - 1}年涉税违法 {violations} 条 × {p.tax_violation_points} = {fmt(penalty)}"
-    return IndicatorResult(
-        "tax", round_half_up(bonus + penalty), rule, p.articles["tax"],
-        {"income_tax": {str(y): str(a) for y, a in zip(years, paid, strict=True)}, "violations": violations},
-    )
+
+    def describe() -> tuple[str, dict[str, object]]:
+        paid_text = "、".join(f"{year}年 {amount} 元" for year, amount in zip(years, paid, strict=True))
+        if not continuous:
+            rule = f"近3年未连续纳税（{paid_text}），不加分"
+        elif p.tax_per_year:
+            rule = f"近3年连续纳税（{paid_text}），其中 {high} 年 ≥ 10 万元 × {p.tax_points_per_high_year} = {fmt(bonus)}"
+        else:
+            rule = f"近3年连续纳税（{paid_text}），{'每年均' if high == 3 else '并非每年均'} ≥ 10 万元：{fmt(bonus)}"
+        rule += f"；{window.start}-{window.stop - 1}年涉税违法 {violations} 条 × {p.tax_violation_points} = {fmt(penalty)}"
+        return rule, {"income_tax": {str(y): str(a) for y, a in zip(years, paid, strict=True)}, "violations": violations}
+
+    return IndicatorResult("tax", round_half_up(bonus + penalty), p.articles["tax"], describe)
 
 
 def age(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
@@ -275,40 +271,44 @@ def age(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
     full_from = facts.year - p.age_full_points_born_years_before
     if born >= full_from:
         points = p.age_full_points
-        rule = f"{born}年出生（{full_from}年及以后）= {fmt(points)}"
     elif p.age_points_lost_per_year:
         points = max(ZERO, p.age_full_points - (full_from - born) * p.age_points_lost_per_year)
-        rule = (
-            f"{born}年出生，早于{full_from}年 {full_from - born} 年，每年少加 "
-            f"{p.age_points_lost_per_year}：{fmt(points)}"
-        )
     else:
         points = ZERO
-        rule = f"{born}年出生（早于{full_from}年），不加分"
-    return IndicatorResult("age", round_half_up(points), rule, p.articles["age"], {"birth_year": born})
+
+    def describe() -> tuple[str, dict[str, object]]:
+        if born >= full_from:
+            rule = f"{born}年出生（{full_from}年及以后）= {fmt(points)}"
+        elif p.age_points_lost_per_year:
+            rule = (
+                f"{born}年出生，早于{full_from}年 {full_from - born} 年，每年少加 "
+                f"{p.age_points_lost_per_year}：{fmt(points)}"
+            )
+        else:
+            rule = f"{born}年出生（早于{full_from}年），不加分"
+        return rule, {"birth_year": born}
+
+    return IndicatorResult("age", round_half_up(points), p.articles["age"], describe)
 
 
 def honors(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
     counted = [h for h in facts.honors if h.year is None or h.year <= facts.year - 1]
     if not counted:
-        return IndicatorResult("honors", ZERO, "无荣誉表彰", p.articles["honors"])
+        return IndicatorResult("honors", ZERO, p.articles["honors"], lambda: ("无荣誉表彰", {}))
     label, source = HONORS[counted[0].code]
-    return IndicatorResult(
-        "honors", round_half_up(p.honor_points),
-        f"{label} = {fmt(p.honor_points)}（{source}；多项不累加）", p.articles["honors"],
-        {"honors": [h.code for h in counted]},
-    )
+    return IndicatorResult("honors", round_half_up(p.honor_points), p.articles["honors"], lambda: (
+        f"{label} = {fmt(p.honor_points)}（{source}；多项不累加）", {"honors": [h.code for h in counted]},
+    ))
 
 
 def law_record(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
     window = _penalty_years(facts, p)
     count = sum(1 for day in facts.detentions if day.year in window)
     points = round_half_up(count * p.detention_points)
-    return IndicatorResult(
-        "law_record", points,
+    return IndicatorResult("law_record", points, p.articles["law_record"], lambda: (
         f"{window.start}-{window.stop - 1}年行政拘留 {count} 次 × {p.detention_points} = {fmt(points)}",
-        p.articles["law_record"], {"detentions": count},
-    )
+        {"detentions": count},
+    ))
 
 
 INDICATOR_FUNCTIONS = (

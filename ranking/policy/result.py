@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -46,21 +46,40 @@ def fmt(value: Decimal) -> str:
     return f"{round_half_up(value):.2f}"
 
 
-@dataclass(frozen=True, slots=True)
+Describe = Callable[[], tuple[str, Mapping[str, Any]]]
+
+
+def _nothing() -> tuple[str, Mapping[str, Any]]:
+    return "", {}
+
+
+@dataclass(slots=True)  # not frozen: frozen __init__ costs ~2x, and nothing mutates it
 class IndicatorResult:
+    """One indicator's points. The explanation is built only when asked for: scoring a whole
+    round (~130,000 applicants) must not pay for 1.3 million sentences nobody reads."""
+
     code: str
     points: Decimal  # already rounded half-up to 2 decimals
-    rule: str  # the computation in words and numbers, Chinese
     source: str  # article / attachment row
-    facts: Mapping[str, Any] = field(default_factory=dict)
+    describe: Describe = field(default=_nothing, repr=False, compare=False)
+
+    @property
+    def rule(self) -> str:
+        """The computation in words and numbers, Chinese."""
+        return self.describe()[0]
+
+    @property
+    def facts(self) -> Mapping[str, Any]:
+        return self.describe()[1]
 
     def as_dict(self) -> dict[str, Any]:
+        rule, facts = self.describe()
         return {
             "label": INDICATOR_LABELS[self.code],
             "points": fmt(self.points),
-            "rule": self.rule,
+            "rule": rule,
             "source": self.source,
-            "facts": dict(self.facts),
+            "facts": dict(facts),
         }
 
 
@@ -95,8 +114,9 @@ class ScoreResult:
         out: dict[str, Any] = {
             "eligible": self.eligible,
             "reasons": self.reasons,
-            "indicators": {indicator.code: fmt(indicator.points) for indicator in self.indicators},
-            "total": fmt(self.total),
+            # Indicator points are already rounded to cents (sums of rounded parts at most).
+            "indicators": {indicator.code: f"{indicator.points:.2f}" for indicator in self.indicators},
+            "total": f"{self.total:.2f}",
         }
         if explain:
             out["explanation"] = self.explanation()
