@@ -1,0 +1,133 @@
+"""Shared fixtures: role personas, eager Celery, and the environment-dependent markers.
+
+Markers (pyproject): `postgres` needs DATABASE_URL on PostgreSQL, `worker` needs REDIS_URL
+(a real Celery worker), `browser` needs /usr/bin/chromium. Missing locally: skipped with
+the reason. Missing in CI (CI=true): the run fails, because CI must run with no skips.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests import factories
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def _missing_requirement(item: pytest.Item) -> str | None:
+    if item.get_closest_marker("postgres") and not os.environ.get("DATABASE_URL", "").startswith(
+        ("postgres://", "postgresql://", "pgsql://", "postgis://")
+    ):
+        return "needs PostgreSQL: DATABASE_URL is not a postgres:// URL (eval \"$(bash .ci/services)\")"
+    if item.get_closest_marker("worker") and not os.environ.get("REDIS_URL"):
+        return "needs a Celery worker and Redis: REDIS_URL is unset (eval \"$(bash .ci/services)\")"
+    if item.get_closest_marker("browser") and not CHROMIUM.exists():
+        return f"needs headless Chromium at {CHROMIUM}"
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    in_ci = os.environ.get("CI", "").lower() == "true"
+    missing = []
+    for item in items:
+        reason = _missing_requirement(item)
+        if reason is None:
+            continue
+        if in_ci:
+            missing.append(f"{item.nodeid}: {reason}")
+        else:
+            item.add_marker(pytest.mark.skip(reason=reason))
+    if missing:
+        raise pytest.UsageError(
+            "CI=true but these tests cannot run (CI runs with no skips):\n  " + "\n  ".join(missing)
+        )
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager(request: pytest.FixtureRequest, settings):
+    """Unit tests run tasks in-process even when REDIS_URL is set; `worker` tests do not."""
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    from config.celery import app
+
+    previous = app.conf.task_always_eager, app.conf.task_eager_propagates
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.CELERY_TASK_EAGER_PROPAGATES = True
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = previous
+
+
+# --- personas ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def employer(db):
+    return factories.EmployerFactory(name="北京示例科技有限公司")
+
+
+@pytest.fixture
+def other_employer(db):
+    return factories.EmployerFactory(name="北京另一家公司")
+
+
+@pytest.fixture
+def applicant(db):
+    """申请人: a user with an Applicant record (male, born 1985)."""
+    user = factories.UserFactory(username="applicant")
+    return factories.ApplicantFactory(user=user, name="王小明")
+
+
+@pytest.fixture
+def other_applicant(db):
+    user = factories.UserFactory(username="other_applicant")
+    return factories.ApplicantFactory(user=user, name="李小红")
+
+
+@pytest.fixture
+def unit_admin(db, employer):
+    """单位经办人 of `employer`: returns the user."""
+    return factories.MembershipFactory(user=factories.UserFactory(username="unit_admin"), employer=employer).user
+
+
+@pytest.fixture
+def other_unit_admin(db, other_employer):
+    """单位经办人 of another employer (must be refused on `employer`'s applications)."""
+    return factories.MembershipFactory(
+        user=factories.UserFactory(username="other_unit_admin"), employer=other_employer
+    ).user
+
+
+@pytest.fixture
+def reviewer_of(db):
+    """Factory: reviewer_of("hrss") -> a user reviewing for that department."""
+
+    def make(code: str):
+        return factories.ReviewerFactory(
+            user=factories.UserFactory(username=f"reviewer_{code}"), department=factories.department(code)
+        ).user
+
+    return make
+
+
+@pytest.fixture
+def administrator(db):
+    """管理员: staff user in the group 积分落户管理员 (not a superuser)."""
+    from django.contrib.auth.models import Group
+
+    from workflow.roles import ADMIN_GROUP
+
+    user = factories.UserFactory(username="administrator", is_staff=True)
+    user.groups.add(Group.objects.get_or_create(name=ADMIN_GROUP)[0])
+    return user
+
+
+@pytest.fixture
+def anonymous_client(client):
+    """A browser nobody logged into."""
+    return client

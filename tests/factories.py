@@ -1,0 +1,126 @@
+"""factory_boy factories. Identity numbers and credit codes are valid (check characters)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from django.contrib.auth import get_user_model
+
+from ranking.policy.identity import make_credit_code, make_id_number
+from workflow.indicators import primary_department_of
+from workflow.models import (
+    AnnualRound,
+    Applicant,
+    Application,
+    Department,
+    Employer,
+    EmployerMembership,
+    IndicatorClaim,
+    ReviewerProfile,
+    default_windows,
+)
+
+PASSWORD = "test-password-123"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.cn")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):  # noqa: N805
+        if create:
+            obj.save()
+
+
+class RoundFactory(factory.django.DjangoModelFactory):
+    """A round with the default (2020-style) timetable of its year, in `phase`."""
+
+    class Meta:
+        model = AnnualRound
+        django_get_or_create = ("year",)
+
+    year = 2020
+    quota = 6000
+    policy_id = "beijing-2020"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        windows = default_windows(kwargs["year"])
+        for name, value in windows.items():
+            kwargs.setdefault(name, value)
+        return super()._create(model_class, *args, **kwargs)
+
+
+def department(code: str) -> Department:
+    return Department.objects.get(code=code)
+
+
+class EmployerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Employer
+        django_get_or_create = ("credit_code",)
+
+    credit_code = factory.Sequence(lambda n: make_credit_code(f"91110105MA{n:07d}"))
+    name = factory.Sequence(lambda n: f"北京示例科技有限公司{n}")
+    registered_in_beijing = True
+    tax_registered = True
+
+
+class ApplicantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Applicant
+
+    user = factory.SubFactory(UserFactory)
+    id_number = factory.Sequence(
+        lambda n: make_id_number("110105", dt.date(1980, 1, 1) + dt.timedelta(days=n % 3000), n % 500, "M")
+    )
+    name = factory.Sequence(lambda n: f"申请人{n}")
+    phone = "13800000000"
+    female_job = None
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EmployerMembership
+
+    user = factory.SubFactory(UserFactory)
+    employer = factory.SubFactory(EmployerFactory)
+
+
+class ReviewerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReviewerProfile
+
+    user = factory.SubFactory(UserFactory)
+    department = factory.LazyFunction(lambda: department("hrss"))
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    """An application created directly in `state` (tests only; services own real moves)."""
+
+    class Meta:
+        model = Application
+
+    round = factory.SubFactory(RoundFactory)
+    applicant = factory.SubFactory(ApplicantFactory)
+    employer = factory.SubFactory(EmployerFactory)
+
+
+class ClaimFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IndicatorClaim
+
+    application = factory.SubFactory(ApplicationFactory)
+    indicator = "education"
+    department = factory.LazyAttribute(lambda o: department(primary_department_of(o.indicator)))
+    declared_facts = factory.LazyFunction(
+        lambda: {"education": [{"level": "bachelor", "diploma": True, "degree": True, "graduated_on": "2009-06-30"}]}
+    )

@@ -1,0 +1,61 @@
+from .applications import (
+    APPEALABLE_STATES,
+    DECIDED_STATES,
+    DECLARATION_STATES,
+    UNSUBMITTED_STATES,
+    Application,
+    AppState,
+    ClaimState,
+    IndicatorClaim,
+)
+from .audit import AppendOnlyError, AuditEvent
+from .jobs import JobRun, JobStatus
+from .parties import (
+    Applicant,
+    Department,
+    Employer,
+    EmployerMembership,
+    FemaleJob,
+    ReviewerProfile,
+    validate_credit_code_field,
+    validate_id_number_field,
+)
+from .rounds import (
+    BEIJING,
+    PHASE_ORDER,
+    ROUND_TRANSITIONS,
+    AnnualRound,
+    Phase,
+    default_policy_id,
+    default_windows,
+)
+
+__all__ = [
+    "APPEALABLE_STATES",
+    "BEIJING",
+    "DECIDED_STATES",
+    "DECLARATION_STATES",
+    "PHASE_ORDER",
+    "ROUND_TRANSITIONS",
+    "UNSUBMITTED_STATES",
+    "AnnualRound",
+    "AppState",
+    "AppendOnlyError",
+    "Applicant",
+    "Application",
+    "AuditEvent",
+    "ClaimState",
+    "Department",
+    "Employer",
+    "EmployerMembership",
+    "FemaleJob",
+    "IndicatorClaim",
+    "JobRun",
+    "JobStatus",
+    "Phase",
+    "ReviewerProfile",
+    "default_policy_id",
+    "default_windows",
+    "validate_credit_code_field",
+    "validate_id_number_field",
+]

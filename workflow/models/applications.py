@@ -1,0 +1,287 @@
+"""An applicant's application in one round, and its indicator claims.
+
+Transitions here are pure state changes (django-fsm, protected fields, optimistic
+concurrency). The clock, the acting user's role and the audit row live in
+`workflow.services`; nothing else should call these methods.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from workflow.indicators import INDICATOR_CHOICES
+
+from .parties import Applicant, Department, Employer
+from .rounds import AnnualRound
+
+
+class AppState(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    AWAITING_EMPLOYER = "awaiting_employer", "待单位确认"
+    FILLING = "filling", "填报中"
+    SUBMITTED = "submitted", "已提交"
+    UNDER_REVIEW = "under_review", "审核汇总中"
+    RESULTS_PUBLISHED = "results_published", "审核结果已公布"
+    FINAL = "final", "审核结果已确定"
+    RANKED = "ranked", "已排名"
+    PUBLICIZED = "publicized", "公示中"
+    QUALIFIED = "qualified", "取得落户资格"
+    SETTLED = "settled", "已办理落户"
+    # side exits
+    REJECTED_BY_EMPLOYER = "rejected_by_employer", "单位未确认"
+    WITHDRAWN = "withdrawn", "已撤回"
+    INELIGIBLE = "ineligible", "不符合资格条件"
+    NOT_ADMITTED = "not_admitted", "未进入落户名单"
+    CANCELLED = "cancelled", "已取消资格"
+    FORFEITED = "forfeited", "逾期视为放弃"
+
+
+S = AppState
+# 细则第五条: 申报阶段内可修改、撤回; these are the applicant's own states during declaration.
+DECLARATION_STATES = [S.DRAFT, S.AWAITING_EMPLOYER, S.FILLING, S.SUBMITTED, S.REJECTED_BY_EMPLOYER]
+UNSUBMITTED_STATES = [S.DRAFT, S.AWAITING_EMPLOYER, S.FILLING, S.REJECTED_BY_EMPLOYER]
+
+
+class Application(ConcurrentTransitionMixin, models.Model):
+    round = models.ForeignKey(
+        AnnualRound, on_delete=models.PROTECT, related_name="applications", verbose_name="年度"
+    )
+    applicant = models.ForeignKey(
+        Applicant, on_delete=models.PROTECT, related_name="applications", verbose_name="申请人"
+    )
+    employer = models.ForeignKey(
+        Employer,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        null=True,
+        blank=True,
+        verbose_name="用人单位",
+    )
+    state = FSMField("状态", choices=AppState.choices, default=AppState.DRAFT, protected=True)
+
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    employer_rejection_reason = models.TextField("单位不予确认原因", blank=True)
+    # Filled by ranking (issue: ranking + publicity).
+    total_points = models.DecimalField("积分", max_digits=7, decimal_places=2, null=True, blank=True)
+    rank = models.PositiveIntegerField("排名", null=True, blank=True)
+    admitted = models.BooleanField("进入落户名单", null=True, blank=True)
+    score_explanation = models.JSONField("积分说明", null=True, blank=True, encoder=DjangoJSONEncoder)
+    # 细则第十条: 落户资格保留 2 年
+    qualified_until = models.DateField("落户资格有效期至", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "积分落户申请"
+        verbose_name_plural = "积分落户申请"
+        ordering = ["round", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "applicant"], name="one_application_per_applicant_per_round"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["round", "state"], name="application_round_state"),
+            models.Index(fields=["round", "total_points"], name="application_round_points"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round.year} {self.applicant}"
+
+    @property
+    def state_label(self) -> str:
+        return AppState(self.state).label
+
+    # --- declaration (applicant and employer) -----------------------------------------
+    @transition(field=state, source=[S.DRAFT, S.REJECTED_BY_EMPLOYER], target=S.AWAITING_EMPLOYER)
+    def name_employer(self) -> None:
+        pass
+
+    @transition(field=state, source=S.AWAITING_EMPLOYER, target=S.FILLING)
+    def confirm_affiliation(self) -> None:
+        pass
+
+    @transition(field=state, source=S.AWAITING_EMPLOYER, target=S.REJECTED_BY_EMPLOYER)
+    def reject_affiliation(self) -> None:
+        pass
+
+    @transition(field=state, source=S.FILLING, target=S.SUBMITTED)
+    def submit(self) -> None:
+        pass
+
+    # 细则第五条: 在申报阶段内，申请人可修改所填报的积分指标信息
+    @transition(field=state, source=S.SUBMITTED, target=S.FILLING)
+    def reopen(self) -> None:
+        pass
+
+    @transition(field=state, source=DECLARATION_STATES, target=S.WITHDRAWN)
+    def withdraw(self) -> None:
+        pass
+
+    # --- system steps driven by the round's phase jobs ----------------------------------
+    @transition(field=state, source=S.SUBMITTED, target=S.UNDER_REVIEW)
+    def begin_review(self) -> None:
+        pass
+
+    @transition(field=state, source=S.UNDER_REVIEW, target=S.RESULTS_PUBLISHED)
+    def publish_results(self) -> None:
+        pass
+
+    @transition(field=state, source=S.RESULTS_PUBLISHED, target=S.FINAL)
+    def finalize(self) -> None:
+        pass
+
+    @transition(
+        field=state, source=[S.UNDER_REVIEW, S.RESULTS_PUBLISHED, S.FINAL], target=S.INELIGIBLE
+    )
+    def mark_ineligible(self) -> None:
+        pass
+
+    @transition(field=state, source=S.FINAL, target=S.RANKED)
+    def rank_applied(self) -> None:
+        pass
+
+    @transition(field=state, source=S.RANKED, target=S.PUBLICIZED)
+    def publicize(self) -> None:
+        pass
+
+    @transition(field=state, source=S.RANKED, target=S.NOT_ADMITTED)
+    def mark_not_admitted(self) -> None:
+        pass
+
+    # 细则第十条: 公示期满无异议的，取得年度积分落户资格
+    @transition(field=state, source=S.PUBLICIZED, target=S.QUALIFIED)
+    def qualify(self) -> None:
+        pass
+
+    # 细则第十条/第十一条: 举报查证属实 or 核察发现问题的，取消已取得的积分落户资格
+    @transition(field=state, source=[S.PUBLICIZED, S.QUALIFIED], target=S.CANCELLED)
+    def cancel(self) -> None:
+        pass
+
+    @transition(field=state, source=S.QUALIFIED, target=S.SETTLED)
+    def settle(self) -> None:
+        pass
+
+    # 细则第十条: 落户资格保留 2年，逾期未办理的视为自行放弃
+    @transition(field=state, source=S.QUALIFIED, target=S.FORFEITED)
+    def forfeit(self) -> None:
+        pass
+
+
+class ClaimState(models.TextChoices):
+    PENDING = "pending", "待审核"
+    VERIFIED = "verified", "审核通过"
+    REJECTED = "rejected", "审核不通过"
+    ADJUSTED = "adjusted", "审核调整"
+    RECHECK_REQUESTED = "recheck_requested", "已申请复查"
+    RECHECKED = "rechecked", "已复查"
+    APPEALED = "appealed", "已申诉"
+    APPEAL_UPHELD = "appeal_upheld", "申诉成立"
+    APPEAL_REJECTED = "appeal_rejected", "申诉不成立"
+
+
+C = ClaimState
+DECIDED_STATES = [C.VERIFIED, C.REJECTED, C.ADJUSTED]
+APPEALABLE_STATES = [C.VERIFIED, C.REJECTED, C.ADJUSTED, C.RECHECKED]
+
+
+class IndicatorClaim(ConcurrentTransitionMixin, models.Model):
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="claims", verbose_name="申请"
+    )
+    indicator = models.CharField("指标", max_length=30, choices=INDICATOR_CHOICES)
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="claims", verbose_name="审核部门"
+    )
+    state = FSMField("状态", choices=ClaimState.choices, default=ClaimState.PENDING, protected=True)
+
+    declared_facts = models.JSONField("申报信息", default=dict, blank=True, encoder=DjangoJSONEncoder)
+    verified_facts = models.JSONField(
+        "核定信息", null=True, blank=True, encoder=DjangoJSONEncoder
+    )
+    points = models.DecimalField("分值", max_digits=7, decimal_places=2, null=True, blank=True)
+    decision_reason = models.TextField("审核意见", blank=True)
+    recheck_reason = models.TextField("复查理由", blank=True)
+    appeal_reason = models.TextField("申诉理由", blank=True)
+    # 细则第八条: one appeal per claim; once set, never cleared.
+    appealed_at = models.DateTimeField("申诉时间", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="审核人",
+    )
+    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
+    # Filled by department review when data exchange disagrees with the declaration.
+    needs_manual_review = models.BooleanField("需人工审核", default=False)
+    mismatch = models.JSONField("比对差异", null=True, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "积分指标"
+        verbose_name_plural = "积分指标"
+        ordering = ["application", "indicator"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "indicator"], name="one_claim_per_indicator"
+            )
+        ]
+        indexes = [models.Index(fields=["department", "state"], name="claim_department_state")]
+
+    def __str__(self) -> str:
+        return f"{self.application} · {self.get_indicator_display()}"
+
+    @property
+    def state_label(self) -> str:
+        return ClaimState(self.state).label
+
+    @transition(field=state, source=C.PENDING, target=C.VERIFIED)
+    def verify(self) -> None:
+        pass
+
+    @transition(field=state, source=C.PENDING, target=C.REJECTED)
+    def reject(self) -> None:
+        pass
+
+    @transition(field=state, source=C.PENDING, target=C.ADJUSTED)
+    def adjust(self) -> None:
+        pass
+
+    # 细则第五条: 申报阶段内修改填报信息 puts a decided claim back into review.
+    @transition(field=state, source=[*DECIDED_STATES, C.RECHECKED], target=C.PENDING)
+    def redeclare(self) -> None:
+        pass
+
+    # 细则第五条: 对有异议的审核结果发起复查 (declaration phase)
+    @transition(field=state, source=DECIDED_STATES, target=C.RECHECK_REQUESTED)
+    def request_recheck(self) -> None:
+        pass
+
+    @transition(field=state, source=C.RECHECK_REQUESTED, target=C.RECHECKED)
+    def decide_recheck(self) -> None:
+        pass
+
+    # 细则第八条: 审核结果查询阶段提出申诉
+    @transition(
+        field=state,
+        source=APPEALABLE_STATES,
+        target=C.APPEALED,
+        conditions=[lambda claim: claim.appealed_at is None],
+    )
+    def appeal(self) -> None:
+        pass
+
+    @transition(field=state, source=C.APPEALED, target=C.APPEAL_UPHELD)
+    def uphold_appeal(self) -> None:
+        pass
+
+    @transition(field=state, source=C.APPEALED, target=C.APPEAL_REJECTED)
+    def reject_appeal(self) -> None:
+        pass

@@ -1,0 +1,82 @@
+"""Who may do what: the four roles of the round.
+
+- applicant (申请人): a user with an Applicant record;
+- unit_admin (单位经办人): a user with an EmployerMembership;
+- reviewer (审核人员): a user with a ReviewerProfile (one department);
+- administrator (管理员): a superuser, or a staff user in the group "积分落户管理员".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ADMIN_GROUP = "积分落户管理员"
+
+ROLE_LABELS = {
+    "administrator": "管理员",
+    "reviewer": "审核人员",
+    "unit_admin": "单位经办人",
+    "applicant": "申请人",
+    "anonymous": "访客",
+    "none": "未分配角色",
+}
+
+
+def is_administrator(user: Any) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return bool(user.is_staff and user.groups.filter(name=ADMIN_GROUP).exists())
+
+
+def applicant_of(user: Any):
+    if user is None or not user.is_authenticated:
+        return None
+    from workflow.models import Applicant
+
+    return Applicant.objects.filter(user=user).first()
+
+
+def employers_of(user: Any):
+    from workflow.models import Employer
+
+    if user is None or not user.is_authenticated:
+        return Employer.objects.none()
+    return Employer.objects.filter(memberships__user=user)
+
+
+def department_of(user: Any):
+    """The reviewer's Department, or None."""
+    if user is None or not user.is_authenticated:
+        return None
+    from workflow.models import ReviewerProfile
+
+    profile = ReviewerProfile.objects.select_related("department").filter(user=user).first()
+    return profile.department if profile else None
+
+
+def is_unit_admin_of(user: Any, employer: Any) -> bool:
+    if employer is None or user is None or not user.is_authenticated:
+        return False
+    return employer.memberships.filter(user=user).exists()
+
+
+def is_reviewer_of(user: Any, department: Any) -> bool:
+    dept = department_of(user)
+    return dept is not None and department is not None and dept.pk == department.pk
+
+
+def role_of(user: Any) -> str:
+    """The user's main role, in order of precedence (one account normally has one)."""
+    if user is None or not user.is_authenticated:
+        return "anonymous"
+    if is_administrator(user):
+        return "administrator"
+    if department_of(user) is not None:
+        return "reviewer"
+    if employers_of(user).exists():
+        return "unit_admin"
+    if applicant_of(user) is not None:
+        return "applicant"
+    return "none"

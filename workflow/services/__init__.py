@@ -1,0 +1,33 @@
+"""Workflow services (writes). Keyword-only; each is one transaction with its audit row."""
+
+from ._common import audit_record, format_moment
+from .applications import *  # noqa: F403
+from .applications import __all__ as _applications
+from .claims import *  # noqa: F403
+from .claims import __all__ as _claims
+from .parties import (
+    administrator_grant,
+    applicant_register,
+    credit_code_check,
+    employer_membership_add,
+    employer_register,
+    reviewer_assign,
+)
+from .rounds import round_advance, round_create, round_set_quota, rounds_advance_due
+
+__all__ = [
+    *_applications,
+    *_claims,
+    "administrator_grant",
+    "applicant_register",
+    "audit_record",
+    "credit_code_check",
+    "employer_membership_add",
+    "employer_register",
+    "format_moment",
+    "reviewer_assign",
+    "round_advance",
+    "round_create",
+    "round_set_quota",
+    "rounds_advance_due",
+]

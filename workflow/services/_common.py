@@ -1,0 +1,143 @@
+"""Shared guards for the services: the clock, roles, audit rows, optimistic concurrency."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+from django_fsm import ConcurrentTransition, can_proceed
+
+from workflow import roles
+from workflow.exceptions import ConflictError, InvalidTransition, NotPermitted, WindowClosed
+from workflow.models import AnnualRound, AuditEvent, Phase
+
+CONFLICT_MESSAGE = "该申请已被他人同时修改，请刷新后重试"
+
+
+def now_or(now: dt.datetime | None) -> dt.datetime:
+    if now is None:
+        return timezone.now()
+    if timezone.is_naive(now):
+        raise ValueError("now must be timezone-aware")
+    return now
+
+
+def format_moment(moment: dt.datetime) -> str:
+    """2020年08月15日 20:00 (seconds shown only when not zero), Beijing time."""
+    local = timezone.localtime(moment)
+    pattern = "%Y年%m月%d日 %H:%M:%S" if local.second else "%Y年%m月%d日 %H:%M"
+    return local.strftime(pattern)
+
+
+def require_window(*, round: AnnualRound, phases: Iterable[str], now: dt.datetime, action: str) -> None:
+    """Refuse unless the round is in one of `phases` and `now` lies inside that phase's window.
+
+    The round's phase is the state machine's word; the window is the clock's. Both must
+    agree, so an action is refused after the deadline even if beat has not yet moved the
+    round on, and refused if an administrator moved the round on early.
+    """
+    phases = list(phases)
+    if round.phase not in phases:
+        allowed = "或".join(Phase(p).label for p in phases)
+        raise WindowClosed(
+            f"{round.year}年度当前处于{round.phase_label}，只有在{allowed}才能{action}。"
+        )
+    window = round.phase_window(round.phase)
+    if window is None:
+        return
+    opens_at, closes_at = window
+    if now < opens_at:
+        raise WindowClosed(f"{round.phase_label}将于 {format_moment(opens_at)} 开始，目前还不能{action}。")
+    if now > closes_at:
+        raise WindowClosed(f"{round.phase_label}已于 {format_moment(closes_at)} 截止，不能再{action}。")
+
+
+def require_phase(*, round: AnnualRound, phases: Iterable[str], action: str) -> None:
+    """For system steps: the round's phase alone decides (beat or an administrator moved it)."""
+    phases = list(phases)
+    if round.phase not in phases:
+        allowed = "或".join(Phase(p).label for p in phases)
+        raise WindowClosed(
+            f"{round.year}年度当前处于{round.phase_label}，只有在{allowed}才能{action}。"
+        )
+
+
+def require_system_or_admin(actor: Any, *, action: str) -> None:
+    # actor None = the system itself (beat, a phase job, data exchange).
+    if actor is not None and not roles.is_administrator(actor):
+        raise NotPermitted(f"只有管理员或系统才能{action}。")
+
+
+def require_transition(bound_method: Any, *, state_label: str, action: str) -> None:
+    if not can_proceed(bound_method):
+        raise InvalidTransition(f"当前状态（{state_label}）不能{action}。")
+
+
+def actor_label(actor: Any, default: str = "system") -> str:
+    if actor is None:
+        return default
+    return actor.get_username()
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in fields:
+        field = obj._meta.get_field(name)
+        out[name] = _jsonable(getattr(obj, field.attname))
+    return out
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model,
+    now: dt.datetime,
+    round_year: int | None = None,
+    from_state: str = "",
+    to_state: str = "",
+    reason: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    label: str = "system",
+) -> AuditEvent:
+    """Append one audit row; call inside the transaction of the change it records."""
+    return AuditEvent.objects.create(
+        at=now,
+        actor=actor,
+        actor_label=actor_label(actor, label),
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        round_year=round_year,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        before=before,
+        after=after,
+    )
+
+
+@contextmanager
+def atomic_transition(message: str = CONFLICT_MESSAGE) -> Iterator[None]:
+    """One transaction; a stale optimistic write becomes a ConflictError, all rolled back."""
+    try:
+        with transaction.atomic():
+            yield
+    except ConcurrentTransition as exc:
+        raise ConflictError(message) from exc

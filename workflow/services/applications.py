@@ -1,0 +1,499 @@
+"""Application services: one transaction each, with its audit row.
+
+Applicant and employer steps run only inside the declaration window (细则第五条);
+system steps run when the round's phase jobs call them (or an administrator does).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from workflow import roles
+from workflow.exceptions import DomainError, InvalidTransition, NotPermitted
+from workflow.indicators import ZERO_FILL_CODES, primary_department_of
+from workflow.models import (
+    AnnualRound,
+    Application,
+    ClaimState,
+    Department,
+    Employer,
+    IndicatorClaim,
+    Phase,
+)
+
+from ._common import (
+    atomic_transition,
+    audit_record,
+    now_or,
+    require_phase,
+    require_system_or_admin,
+    require_transition,
+    require_window,
+    snapshot,
+)
+
+AUDITED_FIELDS = (
+    "state",
+    "employer",
+    "submitted_at",
+    "employer_rejection_reason",
+    "total_points",
+    "rank",
+    "admitted",
+    "qualified_until",
+)
+
+def _transition(
+    *,
+    application: Application,
+    method: str,
+    action: str,
+    actor: Any,
+    now: dt.datetime,
+    reason: str = "",
+    changes: dict[str, Any] | None = None,
+    label: str = "system",
+) -> Application:
+    """Run one FSM transition, apply `changes`, save, audit: all in one transaction."""
+    bound = getattr(application, method)
+    require_transition(bound, state_label=application.state_label, action=action)
+    before = snapshot(application, AUDITED_FIELDS)
+    from_state = application.state
+    with atomic_transition():
+        bound()
+        for name, value in (changes or {}).items():
+            setattr(application, name, value)
+        application.save()
+        audit_record(
+            actor=actor,
+            label=label,
+            action=f"application.{method}",
+            obj=application,
+            now=now,
+            round_year=application.round.year,
+            from_state=from_state,
+            to_state=application.state,
+            reason=reason,
+            before=before,
+            after=snapshot(application, AUDITED_FIELDS),
+        )
+    return application
+
+def _require_owner(application: Application, actor: Any, action: str) -> None:
+    applicant = roles.applicant_of(actor)
+    if applicant is None or applicant.pk != application.applicant_id:
+        raise NotPermitted(f"只有申请人本人才能{action}。")
+
+def _require_unit_admin(application: Application, actor: Any, action: str) -> None:
+    if not roles.is_unit_admin_of(actor, application.employer):
+        raise NotPermitted(f"只有申请人所在用人单位的经办人才能{action}。")
+
+def _require_system_or_window(
+    *, round: AnnualRound, phases: list[str], actor: Any, now: dt.datetime, action: str
+) -> None:
+    # The system follows the round's phase (beat or an administrator moved it); a person
+    # acting by hand must also be inside that phase's window.
+    require_system_or_admin(actor, action=action)
+    if actor is None:
+        require_phase(round=round, phases=phases, action=action)
+    else:
+        require_window(round=round, phases=phases, now=now, action=action)
+
+# --- applicant and employer (申报阶段) ---------------------------------------------------
+
+def application_start(
+    *, round: AnnualRound, actor: Any, now: dt.datetime | None = None
+) -> Application:
+    """Open the actor's own application for the round (draft). One per applicant per round."""
+    now = now_or(now)
+    action = "开始申报"
+    applicant = roles.applicant_of(actor)
+    if applicant is None:
+        raise NotPermitted("请先完成申请人实名信息登记，再开始申报。")
+    require_window(round=round, phases=[Phase.DECLARATION], now=now, action=action)
+    if applicant.is_barred(timezone.localdate(now)):
+        raise NotPermitted(
+            f"您在 {applicant.barred_until:%Y年%m月%d日} 前不得申报积分落户。"
+        )
+    if Application.objects.filter(round=round, applicant=applicant).exists():
+        raise DomainError(f"您已有{round.year}年度的积分落户申请，每人每年度只能申请一次。")
+    try:
+        with transaction.atomic():
+            application = Application.objects.create(round=round, applicant=applicant)
+            audit_record(
+                actor=actor,
+                action="application.start",
+                obj=application,
+                now=now,
+                round_year=round.year,
+                to_state=application.state,
+                after=snapshot(application, AUDITED_FIELDS),
+            )
+    except IntegrityError as exc:  # the same applicant, twice at once
+        raise DomainError(
+            f"您已有{round.year}年度的积分落户申请，每人每年度只能申请一次。"
+        ) from exc
+    return application
+
+def application_name_employer(
+    *, application: Application, employer: Employer, actor: Any, now: dt.datetime | None = None
+) -> Application:
+    """The applicant names the employer paying their social insurance (细则第五条)."""
+    now = now_or(now)
+    action = "选择用人单位"
+    _require_owner(application, actor, action)
+    require_window(round=application.round, phases=[Phase.DECLARATION], now=now, action=action)
+    # 细则第五条: 该用人单位应在京注册并进行税务登记
+    if not employer.registered_in_beijing:
+        raise DomainError(f"“{employer.name}”未在京注册，不能作为申报单位。")
+    if not employer.tax_registered:
+        raise DomainError(f"“{employer.name}”未进行税务登记，不能作为申报单位。")
+    if employer.is_barred(timezone.localdate(now)):
+        raise DomainError(
+            f"“{employer.name}”在 {employer.barred_until:%Y年%m月%d日} 前不得为申请人申报。"
+        )
+    return _transition(
+        application=application,
+        method="name_employer",
+        action=action,
+        actor=actor,
+        now=now,
+        changes={"employer": employer, "employer_rejection_reason": ""},
+    )
+
+def employer_confirm_affiliation(
+    *, application: Application, actor: Any, now: dt.datetime | None = None
+) -> Application:
+    """The unit administrator confirms the applicant works for the unit (确认隶属关系)."""
+    now = now_or(now)
+    action = "确认隶属关系"
+    _require_unit_admin(application, actor, action)
+    require_window(round=application.round, phases=[Phase.DECLARATION], now=now, action=action)
+    return _transition(
+        application=application, method="confirm_affiliation", action=action, actor=actor, now=now
+    )
+
+def employer_reject_affiliation(
+    *, application: Application, actor: Any, reason: str, now: dt.datetime | None = None
+) -> Application:
+    now = now_or(now)
+    action = "不予确认隶属关系"
+    _require_unit_admin(application, actor, action)
+    require_window(round=application.round, phases=[Phase.DECLARATION], now=now, action=action)
+    if not reason.strip():
+        raise DomainError("请填写不予确认的原因。")
+    return _transition(
+        application=application,
+        method="reject_affiliation",
+        action=action,
+        actor=actor,
+        now=now,
+        reason=reason,
+        changes={"employer_rejection_reason": reason.strip()},
+    )
+
+def application_submit(
+    *, application: Application, actor: Any, now: dt.datetime | None = None
+) -> Application:
+    """Submit for review; creates the zero-fill claims (零填报) the departments fill in."""
+    now = now_or(now)
+    action = "提交"
+    _require_owner(application, actor, action)
+    require_window(round=application.round, phases=[Phase.DECLARATION], now=now, action=action)
+    with atomic_transition():
+        _transition(
+            application=application,
+            method="submit",
+            action=action,
+            actor=actor,
+            now=now,
+            changes={"submitted_at": now},
+        )
+        departments = {d.code: d for d in Department.objects.all()}
+        existing = set(application.claims.values_list("indicator", flat=True))
+        IndicatorClaim.objects.bulk_create(
+            IndicatorClaim(
+                application=application,
+                indicator=code,
+                department=departments[primary_department_of(code)],
+            )
+            for code in ZERO_FILL_CODES
+            if code not in existing
+        )
+    return application
+
+def application_reopen(
+    *, application: Application, actor: Any, now: dt.datetime | None = None
+) -> Application:
+    # 细则第五条: 在申报阶段内，申请人可修改所填报的积分指标信息
+    now = now_or(now)
+    action = "修改申报信息"
+    _require_owner(application, actor, action)
+    require_window(round=application.round, phases=[Phase.DECLARATION], now=now, action=action)
+    return _transition(application=application, method="reopen", action=action, actor=actor, now=now)
+
+def application_withdraw(
+    *, application: Application, actor: Any, reason: str = "", now: dt.datetime | None = None
+) -> Application:
+    now = now_or(now)
+    action = "撤回申请"
+    _require_owner(application, actor, action)
+    require_window(round=application.round, phases=[Phase.DECLARATION], now=now, action=action)
+    return _transition(
+        application=application,
+        method="withdraw",
+        action=action,
+        actor=actor,
+        now=now,
+        reason=reason or "申请人撤回",
+    )
+
+# --- system steps (phase jobs, or an administrator) ------------------------------------
+
+NOT_SUBMITTED_REASON = "申报阶段截止时未提交，视为撤回"
+
+def application_close_unsubmitted(
+    *, application: Application, actor: Any = None, now: dt.datetime | None = None, label: str = "system"
+) -> Application:
+    """Entering aggregation: an application never submitted is withdrawn (documented choice)."""
+    now = now_or(now)
+    action = "关闭未提交的申请"
+    _require_system_or_window(
+        round=application.round, phases=[Phase.AGGREGATION], actor=actor, now=now, action=action
+    )
+    return _transition(
+        application=application,
+        method="withdraw",
+        action=action,
+        actor=actor,
+        now=now,
+        reason=NOT_SUBMITTED_REASON,
+        label=label,
+    )
+
+def application_begin_review(
+    *, application: Application, actor: Any = None, now: dt.datetime | None = None, label: str = "system"
+) -> Application:
+    now = now_or(now)
+    action = "进入审核汇总"
+    _require_system_or_window(
+        round=application.round, phases=[Phase.AGGREGATION], actor=actor, now=now, action=action
+    )
+    return _transition(
+        application=application, method="begin_review", action=action, actor=actor, now=now, label=label
+    )
+
+def application_publish_results(
+    *, application: Application, actor: Any = None, now: dt.datetime | None = None, label: str = "system"
+) -> Application:
+    now = now_or(now)
+    action = "公布审核结果"
+    _require_system_or_window(
+        round=application.round, phases=[Phase.RESULT_QUERY], actor=actor, now=now, action=action
+    )
+    return _transition(
+        application=application, method="publish_results", action=action, actor=actor, now=now, label=label
+    )
+
+OPEN_CLAIM_STATES = [ClaimState.PENDING, ClaimState.RECHECK_REQUESTED, ClaimState.APPEALED]
+
+def application_finalize(
+    *, application: Application, actor: Any = None, now: dt.datetime | None = None, label: str = "system"
+) -> Application:
+    """Fix the review results once every appeal is decided (部门复核, 细则第三条 fourth phase)."""
+    now = now_or(now)
+    action = "确定审核结果"
+    _require_system_or_window(
+        round=application.round, phases=[Phase.RECHECK_RANKING], actor=actor, now=now, action=action
+    )
+    open_claims = application.claims.filter(state__in=OPEN_CLAIM_STATES).count()
+    if open_claims:
+        raise InvalidTransition(f"还有 {open_claims} 项指标未完成审核或复核，不能确定审核结果。")
+    return _transition(
+        application=application, method="finalize", action=action, actor=actor, now=now, label=label
+    )
+
+def application_mark_ineligible(
+    *,
+    application: Application,
+    reason: str,
+    actor: Any = None,
+    now: dt.datetime | None = None,
+    label: str = "system",
+) -> Application:
+    """Not eligible (细则第十四条 资格条件): leaves the round before ranking."""
+    now = now_or(now)
+    action = "认定不符合资格条件"
+    _require_system_or_window(
+        round=application.round,
+        phases=[Phase.AGGREGATION, Phase.RESULT_QUERY, Phase.RECHECK_RANKING],
+        actor=actor,
+        now=now,
+        action=action,
+    )
+    if not reason.strip():
+        raise DomainError("请填写不符合资格条件的原因。")
+    return _transition(
+        application=application,
+        method="mark_ineligible",
+        action=action,
+        actor=actor,
+        now=now,
+        reason=reason,
+        label=label,
+    )
+
+def application_rank(
+    *,
+    application: Application,
+    total_points: Decimal,
+    rank: int,
+    admitted: bool,
+    score_explanation: Any = None,
+    actor: Any = None,
+    now: dt.datetime | None = None,
+    label: str = "system",
+) -> Application:
+    """Record the ranking result (细则第十条: 按分数由高到低确定年度落户人员)."""
+    now = now_or(now)
+    action = "记录积分排名"
+    _require_system_or_window(
+        round=application.round, phases=[Phase.RECHECK_RANKING], actor=actor, now=now, action=action
+    )
+    return _transition(
+        application=application,
+        method="rank_applied",
+        action=action,
+        actor=actor,
+        now=now,
+        label=label,
+        changes={
+            "total_points": total_points,
+            "rank": rank,
+            "admitted": admitted,
+            "score_explanation": score_explanation,
+        },
+    )
+
+def application_publicize(
+    *, application: Application, actor: Any = None, now: dt.datetime | None = None, label: str = "system"
+) -> Application:
+    now = now_or(now)
+    action = "列入公示名单"
+    _require_system_or_window(
+        round=application.round, phases=[Phase.PUBLICITY], actor=actor, now=now, action=action
+    )
+    if application.admitted is not True:
+        raise InvalidTransition("该申请未进入年度落户名单，不能公示。")
+    return _transition(
+        application=application, method="publicize", action=action, actor=actor, now=now, label=label
+    )
+
+def application_mark_not_admitted(
+    *, application: Application, actor: Any = None, now: dt.datetime | None = None, label: str = "system"
+) -> Application:
+    now = now_or(now)
+    action = "标记未进入落户名单"
+    _require_system_or_window(
+        round=application.round, phases=[Phase.PUBLICITY], actor=actor, now=now, action=action
+    )
+    if application.admitted is not False:
+        raise InvalidTransition("该申请已进入年度落户名单。")
+    return _transition(
+        application=application, method="mark_not_admitted", action=action, actor=actor, now=now, label=label
+    )
+
+def application_qualify(
+    *, application: Application, actor: Any = None, now: dt.datetime | None = None, label: str = "system"
+) -> Application:
+    """公示期满无异议: qualified for two years (细则第十条: 落户资格保留 2年)."""
+    now = now_or(now)
+    action = "确认取得落户资格"
+    require_system_or_admin(actor, action=action)
+    require_phase(round=application.round, phases=[Phase.CLOSED], action=action)
+    until = application.round.qualification_expires_on
+    return _transition(
+        application=application,
+        method="qualify",
+        action=action,
+        actor=actor,
+        now=now,
+        label=label,
+        changes={"qualified_until": until},
+    )
+
+def application_cancel(
+    *, application: Application, actor: Any, reason: str, now: dt.datetime | None = None
+) -> Application:
+    """取消落户资格: an upheld objection (细则第十条) or a failed check (细则第十一条)."""
+    now = now_or(now)
+    action = "取消落户资格"
+    if not roles.is_administrator(actor):
+        raise NotPermitted(f"只有管理员才能{action}。")
+    require_phase(round=application.round, phases=[Phase.PUBLICITY, Phase.CLOSED], action=action)
+    if not reason.strip():
+        raise DomainError("请填写取消落户资格的原因。")
+    return _transition(
+        application=application, method="cancel", action=action, actor=actor, now=now, reason=reason
+    )
+
+def application_settle(
+    *, application: Application, actor: Any, now: dt.datetime | None = None
+) -> Application:
+    now = now_or(now)
+    action = "办理落户"
+    if not roles.is_administrator(actor):
+        raise NotPermitted(f"只有管理员才能{action}。")
+    require_phase(round=application.round, phases=[Phase.CLOSED], action=action)
+    if application.qualified_until and timezone.localdate(now) > application.qualified_until:
+        raise DomainError(
+            f"落户资格已于 {application.qualified_until:%Y年%m月%d日} 到期，不能再办理落户。"
+        )
+    return _transition(application=application, method="settle", action=action, actor=actor, now=now)
+
+def application_forfeit(
+    *, application: Application, actor: Any = None, now: dt.datetime | None = None, label: str = "system"
+) -> Application:
+    # 细则第十条: 逾期未办理的视为自行放弃
+    now = now_or(now)
+    action = "标记逾期放弃"
+    require_system_or_admin(actor, action=action)
+    if application.qualified_until is None or timezone.localdate(now) <= application.qualified_until:
+        raise DomainError("落户资格尚未到期，不能标记为逾期放弃。")
+    return _transition(
+        application=application,
+        method="forfeit",
+        action=action,
+        actor=actor,
+        now=now,
+        reason="落户资格保留期满未办理",
+        label=label,
+    )
+
+__all__ = [
+    "NOT_SUBMITTED_REASON",
+    "application_begin_review",
+    "application_cancel",
+    "application_close_unsubmitted",
+    "application_finalize",
+    "application_forfeit",
+    "application_mark_ineligible",
+    "application_mark_not_admitted",
+    "application_name_employer",
+    "application_publicize",
+    "application_publish_results",
+    "application_qualify",
+    "application_rank",
+    "application_reopen",
+    "application_settle",
+    "application_start",
+    "application_submit",
+    "application_withdraw",
+    "employer_confirm_affiliation",
+    "employer_reject_affiliation",
+]

@@ -1,0 +1,121 @@
+"""Registering employers, applicants and role links; identity numbers are validated here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from ranking.policy.identity import validate_credit_code
+from workflow import roles
+from workflow.exceptions import NotPermitted
+from workflow.models import Applicant, Department, Employer, EmployerMembership, ReviewerProfile
+
+from ._common import audit_record, now_or, snapshot
+
+
+def _normalise(value: str) -> str:
+    return value.strip().upper()
+
+
+def employer_register(
+    *,
+    credit_code: str,
+    name: str,
+    registered_in_beijing: bool = True,
+    tax_registered: bool = True,
+    actor: Any = None,
+    now: dt.datetime | None = None,
+) -> Employer:
+    """Register a unit. Raises ValidationError keyed by field (``credit_code`` …)."""
+    now = now_or(now)
+    employer = Employer(
+        credit_code=_normalise(credit_code),
+        name=name.strip(),
+        registered_in_beijing=registered_in_beijing,
+        tax_registered=tax_registered,
+    )
+    employer.full_clean()
+    with transaction.atomic():
+        employer.save()
+        audit_record(
+            actor=actor, action="employer.register", obj=employer, now=now,
+            after=snapshot(employer, ["credit_code", "name", "registered_in_beijing", "tax_registered"]),
+        )
+    return employer
+
+
+def applicant_register(
+    *,
+    user: Any,
+    id_number: str,
+    name: str,
+    phone: str = "",
+    female_job: str | None = None,
+    actor: Any = None,
+    now: dt.datetime | None = None,
+) -> Applicant:
+    """Register the user as an applicant. Raises ValidationError keyed by field (``id_number`` …)."""
+    now = now_or(now)
+    applicant = Applicant(
+        user=user, id_number=_normalise(id_number), name=name.strip(), phone=phone.strip(),
+        female_job=female_job or None,
+    )
+    applicant.full_clean()
+    with transaction.atomic():
+        applicant.save()
+        audit_record(
+            actor=actor or user, action="applicant.register", obj=applicant, now=now,
+            after=snapshot(applicant, ["id_number", "name", "female_job"]),
+        )
+    return applicant
+
+
+def employer_membership_add(
+    *, user: Any, employer: Employer, actor: Any = None, now: dt.datetime | None = None
+) -> EmployerMembership:
+    now = now_or(now)
+    if actor is not None and not roles.is_administrator(actor):
+        raise NotPermitted("只有管理员才能指定单位经办人。")
+    with transaction.atomic():
+        membership, created = EmployerMembership.objects.get_or_create(user=user, employer=employer)
+        if created:
+            audit_record(actor=actor, action="employer.membership_add", obj=membership, now=now,
+                         after={"user": user.pk, "employer": employer.pk})
+    return membership
+
+
+def reviewer_assign(
+    *, user: Any, department: Department, actor: Any = None, now: dt.datetime | None = None
+) -> ReviewerProfile:
+    now = now_or(now)
+    if actor is not None and not roles.is_administrator(actor):
+        raise NotPermitted("只有管理员才能指定审核人员。")
+    with transaction.atomic():
+        profile, _ = ReviewerProfile.objects.update_or_create(user=user, defaults={"department": department})
+        audit_record(actor=actor, action="reviewer.assign", obj=profile, now=now,
+                     after={"user": user.pk, "department": department.code})
+    return profile
+
+
+def administrator_grant(*, user: Any, actor: Any = None, now: dt.datetime | None = None) -> None:
+    now = now_or(now)
+    if actor is not None and not roles.is_administrator(actor):
+        raise NotPermitted("只有管理员才能授予管理员权限。")
+    with transaction.atomic():
+        group, _ = Group.objects.get_or_create(name=roles.ADMIN_GROUP)
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+        user.groups.add(group)
+        audit_record(actor=actor, action="administrator.grant", obj=user, now=now, after={"user": user.pk})
+
+
+def credit_code_check(value: str) -> str:
+    """Validate a credit code outside a model (forms, imports): ValidationError on the field."""
+    try:
+        return validate_credit_code(value)
+    except ValueError as exc:
+        raise ValidationError({"credit_code": f"统一社会信用代码无效：{exc}"}) from exc

@@ -1,0 +1,204 @@
+"""Round services: create a round, set its quota, move it through its phases."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from workflow import phase_jobs, roles
+from workflow.exceptions import DomainError, NotPermitted, PhaseJobFailed, WindowClosed
+from workflow.jobs import job_run_once
+from workflow.models import (
+    PHASE_ORDER,
+    ROUND_TRANSITIONS,
+    AnnualRound,
+    JobRun,
+    Phase,
+    default_windows,
+)
+
+from ._common import (
+    atomic_transition,
+    audit_record,
+    format_moment,
+    now_or,
+    require_system_or_admin,
+    snapshot,
+)
+
+logger = logging.getLogger(__name__)
+ROUND_CONFLICT = "该年度轮次已被他人同时推进，请刷新后重试"
+Progress = Callable[[str], None]
+
+
+def round_create(
+    *,
+    year: int,
+    quota: int,
+    policy_id: str = "beijing-2020",
+    windows: dict[str, dt.datetime] | None = None,
+    actor: Any = None,
+    now: dt.datetime | None = None,
+) -> AnnualRound:
+    """Create the year's round (scheduled) with the default 2020-style timetable."""
+    now = now_or(now)
+    require_system_or_admin(actor, action="创建年度轮次")
+    if quota <= 0:
+        raise DomainError("年度落户规模必须大于 0。")
+    fields = default_windows(year) | (windows or {})
+    round = AnnualRound(year=year, quota=quota, policy_id=policy_id, **fields)
+    if not round.windows_in_order:
+        raise DomainError("各阶段时间须按先后顺序排列，且开始时间不得晚于结束时间。")
+    try:
+        with transaction.atomic():
+            round.save()
+            audit_record(
+                actor=actor,
+                action="round.create",
+                obj=round,
+                now=now,
+                round_year=year,
+                to_state=round.phase,
+                after=snapshot(round, ["year", "quota", "policy_id", *fields]),
+            )
+    except IntegrityError as exc:
+        raise DomainError(f"{year}年度的积分落户轮次已存在。") from exc
+    return round
+
+
+def round_set_quota(
+    *, round: AnnualRound, quota: int, actor: Any, now: dt.datetime | None = None
+) -> AnnualRound:
+    now = now_or(now)
+    if not roles.is_administrator(actor):
+        raise NotPermitted("只有管理员才能调整年度落户规模。")
+    if round.quota_locked:
+        raise WindowClosed(f"{round.year}年度已进入{round.phase_label}，年度落户规模不能再调整。")
+    if quota <= 0:
+        raise DomainError("年度落户规模必须大于 0。")
+    before = snapshot(round, ["quota"])
+    with atomic_transition(ROUND_CONFLICT):
+        AnnualRound.objects.filter(pk=round.pk).update(quota=quota)
+        round.quota = quota
+        audit_record(
+            actor=actor, action="round.set_quota", obj=round, now=now, round_year=round.year,
+            before=before, after={"quota": quota},
+        )
+    return round
+
+
+def _run_jobs(*, round: AnnualRound, phase: str, on: str, progress: Progress) -> None:
+    for dotted_path in phase_jobs.phase_jobs(phase, on=on):
+        key = phase_jobs.phase_job_key(year=round.year, phase=phase, on=on, dotted_path=dotted_path)
+
+        def run(job_run: JobRun, dotted_path: str = dotted_path) -> None:
+            progress(f"  运行 {dotted_path} …")
+            phase_jobs.run_phase_job(round=round, job_run=job_run, dotted_path=dotted_path)
+
+        try:
+            job_run = job_run_once(key=key, kind=f"phase_{on}", round=round, run=run)
+        except DomainError:
+            raise
+        except Exception as exc:
+            raise PhaseJobFailed(
+                f"{Phase(phase).label}的任务 {dotted_path} 失败：{exc}。修复后重新推进即可从中断处继续。"
+            ) from exc
+        job_run.refresh_from_db()
+        progress(f"  ✓ {dotted_path}：{job_run.done}/{job_run.total}")
+
+
+def _step_opens_at(round: AnnualRound, phase: str) -> dt.datetime:
+    if phase == Phase.CLOSED:
+        return round.publicity_closes_at + dt.timedelta(microseconds=1)
+    window = round.phase_window(phase)
+    assert window is not None
+    return window[0]
+
+
+def round_advance(
+    *,
+    round: AnnualRound,
+    to: str | None = None,
+    actor: Any = None,
+    now: dt.datetime | None = None,
+    force: bool = False,
+    label: str = "system",
+    progress: Progress | None = None,
+) -> AnnualRound:
+    """Move the round on to `to` (default: the next phase), one phase at a time.
+
+    Never skips a phase's jobs: first any unfinished job of the current phase is run,
+    then for each step the exit jobs of the phase left, the transition (audited), and the
+    entry jobs of the phase entered. A phase is not entered before its window opens unless
+    an administrator forces it (`force=True`, audited). Re-running after a failure resumes.
+    """
+    now = now_or(now)
+    progress = progress or (lambda message: logger.info(message))
+    require_system_or_admin(actor, action="推进年度轮次")
+    if force and actor is None and label == "beat":
+        raise NotPermitted("定时任务不能提前推进年度轮次。")
+    target = to or round.next_phase()
+    if target is None:
+        raise DomainError(f"{round.year}年度已结束。")
+    if target not in PHASE_ORDER:
+        raise DomainError(f"未知的阶段：{target}")
+    if PHASE_ORDER.index(target) < PHASE_ORDER.index(round.phase):
+        raise DomainError(
+            f"{round.year}年度已处于{round.phase_label}，不能退回到{Phase(target).label}。"
+        )
+
+    # Finish what the current phase started (a crash or failure last time).
+    _run_jobs(round=round, phase=round.phase, on="enter", progress=progress)
+    while round.phase != target:
+        step = round.next_phase()
+        assert step is not None
+        opens_at = _step_opens_at(round, step)
+        if now < opens_at and not force:
+            raise WindowClosed(
+                f"{Phase(step).label}按时间表于 {format_moment(opens_at)} 开始，现在不能提前进入。"
+            )
+        _run_jobs(round=round, phase=round.phase, on="exit", progress=progress)
+        from_phase = round.phase
+        progress(f"{round.year}年度：{Phase(from_phase).label} → {Phase(step).label}")
+        with atomic_transition(ROUND_CONFLICT):
+            getattr(round, ROUND_TRANSITIONS[step])()
+            round.save()
+            audit_record(
+                actor=actor,
+                label=label,
+                action="round.advance",
+                obj=round,
+                now=now,
+                round_year=round.year,
+                from_state=from_phase,
+                to_state=step,
+                reason="管理员提前推进" if force and now < opens_at else "",
+                before={"phase": from_phase},
+                after={"phase": step},
+            )
+        _run_jobs(round=round, phase=step, on="enter", progress=progress)
+    return round
+
+
+def rounds_advance_due(*, now: dt.datetime | None = None, label: str = "beat") -> list[str]:
+    """Advance every round the timetable says is due (beat, every minute); idempotent."""
+    now = now_or(now)
+    report: list[str] = []
+    for round in AnnualRound.objects.exclude(phase=Phase.CLOSED).order_by("year"):
+        due = round.phase_due(now)
+        if PHASE_ORDER.index(due) < PHASE_ORDER.index(round.phase):
+            due = round.phase  # moved on early by an administrator: just finish its jobs
+        try:
+            from_phase = round.phase
+            round_advance(round=round, to=due, now=now, label=label)
+        except DomainError as exc:
+            logger.warning("round %s not advanced: %s", round.year, exc)
+            report.append(f"{round.year}: {exc}")
+            continue
+        if round.phase != from_phase:
+            report.append(f"{round.year}: {from_phase} → {round.phase}")
+    return report

@@ -1,0 +1,13 @@
+"""Celery tasks: thin; they take ids, call a service, own their retries."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from workflow.services import rounds_advance_due
+
+
+@shared_task(name="workflow.tasks.advance_due_rounds", acks_late=True)
+def advance_due_rounds() -> list[str]:
+    """Beat, every minute (PeriodicTask seeded by migration 0002). Idempotent."""
+    return rounds_advance_due(label="beat")
