@@ -1,0 +1,138 @@
+"""The bridge between an application's indicator claims and the policy engine.
+
+Each claim carries the part of facts format 1 its department verifies (the keys below);
+an application's facts are the applicant's person and employer plus every claim's part.
+Reviewers, the applicant's running score and the ranking all score through here, so they
+can never disagree about which facts counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from ranking.policy import FactsError, ScoreResult, parse_facts, score
+
+# Which facts-format-1 keys each claim holds (the department that checks them decides them).
+CLAIM_FACT_KEYS: dict[str, tuple[str, ...]] = {
+    "eligibility": ("residence_permit", "criminal_record"),  # 公安局 (细则第十四条)
+    "employment": ("social_insurance",),  # 人社局, 零填报
+    "housing": ("housing",),  # 住建委 / 规划自然资源委
+    "education": ("education",),  # 教委
+    "job_residence_area": (),  # derived from housing and social insurance; planning confirms
+    "innovation": ("awards", "equity"),  # 科委 / 宣传部 / 人社局
+    "tax": ("tax",),  # 税务局, 零填报
+    "age": (),  # from the identity number (公安局)
+    "honors": ("honors",),  # 总工会 / 宣传部 / 民政局
+    "law_record": ("detentions",),  # 公安局, 零填报
+}
+FACT_KEY_CLAIM: dict[str, str] = {key: code for code, keys in CLAIM_FACT_KEYS.items() for key in keys}
+
+# Claim states whose department figures stand.
+_DECIDED_WITH_FIGURES = {"verified", "adjusted", "rechecked", "appeal_upheld", "appeal_rejected",
+                         "recheck_requested", "appealed"}
+# A rejected claim contributes nothing: the declared facts were not borne out.
+_REJECTED = {"rejected"}
+
+BASIS_EFFECTIVE = "effective"  # department figures where decided, the declaration where pending
+BASIS_VERIFIED = "verified"  # department figures only: what ranking uses
+BASIS_DECLARED = "declared"  # what the applicant declared: the 模拟 view
+
+
+def claim_facts(*, state: str, declared: Mapping[str, Any] | None, verified: Mapping[str, Any] | None,
+                basis: str) -> Mapping[str, Any]:
+    """The facts one claim contributes under ``basis``."""
+    if basis == BASIS_DECLARED:
+        return declared or {}
+    if state in _REJECTED:
+        # A rejected claim still carries what the department found (e.g. zero-fill records).
+        return verified or {}
+    if verified is not None and (state in _DECIDED_WITH_FIGURES or basis == BASIS_VERIFIED):
+        return verified
+    if basis == BASIS_VERIFIED:
+        return {}
+    return declared or {}
+
+
+def assemble_facts(*, year: int, policy_id: str, person: Mapping[str, Any],
+                   employer: Mapping[str, Any] | None,
+                   claims: Iterable[tuple[str, str, Mapping[str, Any] | None, Mapping[str, Any] | None]],
+                   basis: str = BASIS_EFFECTIVE) -> dict[str, Any]:
+    """Build a facts-format-1 object from (indicator, state, declared, verified) tuples."""
+    facts: dict[str, Any] = {"format": 1, "year": year, "policy": policy_id, "person": dict(person)}
+    if employer:
+        facts["employer"] = dict(employer)
+    for indicator, state, declared, verified in claims:
+        part = claim_facts(state=state, declared=declared, verified=verified, basis=basis)
+        for key in CLAIM_FACT_KEYS.get(indicator, ()):
+            if key in part:
+                facts[key] = part[key]
+    return facts
+
+
+def person_facts(applicant: Any) -> dict[str, Any]:
+    return {
+        "id_number": applicant.id_number,
+        "name": applicant.name,
+        "gender": applicant.gender,
+        "birth_date": applicant.birth_date.isoformat(),
+        "female_job": applicant.female_job or None,
+    }
+
+
+def employer_facts(employer: Any) -> dict[str, Any] | None:
+    if employer is None:
+        return None
+    return {"credit_code": employer.credit_code, "name": employer.name}
+
+
+def application_facts(application: Any, *, basis: str = BASIS_EFFECTIVE) -> dict[str, Any]:
+    """Facts format 1 for one application (one query for its claims)."""
+    claims = application.claims.values_list("indicator", "state", "declared_facts", "verified_facts")
+    return assemble_facts(
+        year=application.round.year,
+        policy_id=application.round.policy_id,
+        person=person_facts(application.applicant),
+        employer=employer_facts(application.employer),
+        claims=claims,
+        basis=basis,
+    )
+
+
+def application_score(application: Any, *, basis: str = BASIS_EFFECTIVE) -> ScoreResult:
+    """Score an application's facts; raises FactsError if its facts are not valid."""
+    return score(parse_facts(application_facts(application, basis=basis)))
+
+
+def score_applications(applications: Iterable[Any], *, basis: str = BASIS_VERIFIED,
+                       chunk_size: int = 2000) -> Iterator[tuple[int, ScoreResult | FactsError]]:
+    """Bulk scoring for a whole round: claims fetched per chunk of applications (two queries
+    a chunk, not one per application), yields (application id, result or error)."""
+    from workflow.models import IndicatorClaim  # Django import kept out of module import time
+
+    batch: list[Any] = []
+
+    def flush() -> Iterator[tuple[int, ScoreResult | FactsError]]:
+        by_app: dict[int, list[tuple[str, str, Any, Any]]] = {app.pk: [] for app in batch}
+        rows = IndicatorClaim.objects.filter(application_id__in=list(by_app)).values_list(
+            "application_id", "indicator", "state", "declared_facts", "verified_facts"
+        )
+        for app_id, *claim in rows.iterator(chunk_size=10000):
+            by_app[app_id].append(tuple(claim))  # type: ignore[arg-type]
+        for app in batch:
+            facts = assemble_facts(
+                year=app.round.year, policy_id=app.round.policy_id, person=person_facts(app.applicant),
+                employer=employer_facts(app.employer), claims=by_app[app.pk], basis=basis,
+            )
+            try:
+                yield app.pk, score(parse_facts(facts))
+            except FactsError as error:
+                yield app.pk, error
+
+    for application in applications:
+        batch.append(application)
+        if len(batch) >= chunk_size:
+            yield from flush()
+            batch = []
+    if batch:
+        yield from flush()
