@@ -1,0 +1,86 @@
+"""manage.py run_benchmarks [--only NAME] [--scale F] [--out docs/benchmarks.md]"""
+
+import datetime as dt
+import importlib
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import connection
+
+from workflow.benchmarking import BenchContext, BenchResult
+
+
+def _cpu() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+class Command(BaseCommand):
+    help = "运行性能基准并写入 docs/benchmarks.md / run the benchmarks"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--only", action="append", default=[], help="只运行名称包含该字符串的基准")
+        parser.add_argument("--scale", type=float, default=1.0, help="规模系数（<1 为快速试跑）")
+        parser.add_argument("--out", default="", help="写入 Markdown 文件（如 docs/benchmarks.md）")
+
+    def handle(self, *args, only, scale, out, **options):
+        db = f"{connection.vendor} {connection.Database.__name__}"
+        broker = "Redis (real worker)" if settings.REDIS_URL else "in-process (eager)"
+        ctx = BenchContext(scale=scale, database=db, broker=broker, log=lambda m: self.stderr.write(m))
+        sections: list[tuple[str, list[BenchResult]]] = []
+        for config in apps.get_app_configs():
+            try:
+                module = importlib.import_module(f"{config.name}.benchmarks")
+            except ModuleNotFoundError as exc:
+                if exc.name == f"{config.name}.benchmarks":
+                    continue
+                raise
+            for bench in getattr(module, "BENCHMARKS", []):
+                name = f"{config.name}.{bench.__name__}"
+                if only and not any(o in name for o in only):
+                    continue
+                self.stderr.write(f"== {name}")
+                results = bench(ctx)
+                for result in results:
+                    self.stdout.write(f"{name}: {result.name}: {result.figure}  (goal {result.goal or '-'})")
+                sections.append((name, results))
+        if out:
+            self._write(Path(out), sections, ctx, scale)
+
+    def _write(self, path: Path, sections, ctx: BenchContext, scale: float) -> None:
+        git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)  # noqa: S607
+        lines = [
+            "# 性能基准 / Benchmarks",
+            "",
+            "Written by `make bench` (`manage.py run_benchmarks --out docs/benchmarks.md`); "
+            "re-run it to refresh. Speed is measured here, never asserted in tests.",
+            "",
+            f"- Date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, commit {git.stdout.strip() or '?'}",
+            f"- Machine: {_cpu()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}, {platform.system()} {platform.release()}",
+            f"- Database: {ctx.database}; tasks: {ctx.broker}; scale {scale}",
+            f"- Command: `{' '.join(['python', 'manage.py', *sys.argv[2:]])}`",
+            "",
+            "| benchmark | measured | goal | met | notes |",
+            "|---|---|---|---|---|",
+        ]
+        for name, results in sections:
+            for r in results:
+                met = "" if r.met is None else ("yes" if r.met else "**no**")
+                lines.append(f"| {name}: {r.name} | {r.figure} | {r.goal} | {met} | {r.notes} |")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        existing = path.read_text(encoding="utf-8") if path.exists() else ""
+        marker = "\n## Notes\n"
+        notes = existing[existing.index(marker):] if marker in existing else ""
+        path.write_text("\n".join(lines) + "\n" + notes, encoding="utf-8")
+        self.stderr.write(f"wrote {path}")
