@@ -81,11 +81,15 @@ def housing(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
 
 
 def education_row_for(item: EducationItem, p: PolicyParams) -> EducationRow | None:
+    """The best table row the item qualifies for: a row asking for a diploma (学历) or a
+    degree (学位) is met when the item has it, so 本科 with both earns the 15-point row."""
+    best: EducationRow | None = None
     for row in p.education_table:
-        if row.level == item.level and row.diploma == item.diploma and row.degree == item.degree:
-            return row
-    # Both obtained but the table (2018) lacks that exact combination: no row applies.
-    return None
+        if row.level != item.level or (row.diploma and not item.diploma) or (row.degree and not item.degree):
+            continue
+        if best is None or row.points > best.points:
+            best = row
+    return best
 
 
 def scored_education(facts: Facts, p: PolicyParams) -> tuple[EducationItem, EducationRow] | None:
