@@ -63,6 +63,12 @@ def _celery_eager(request: pytest.FixtureRequest, settings):
     app.conf.task_always_eager, app.conf.task_eager_propagates = previous
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2 costs ~0.3 s per persona; tests only need a working hash.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 # --- personas ---------------------------------------------------------------------------
 
 

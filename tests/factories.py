@@ -52,11 +52,10 @@ class RoundFactory(factory.django.DjangoModelFactory):
     policy_id = "beijing-2020"
 
     @classmethod
-    def _create(cls, model_class, *args, **kwargs):
-        windows = default_windows(kwargs["year"])
-        for name, value in windows.items():
+    def _adjust_kwargs(cls, **kwargs):
+        for name, value in default_windows(kwargs["year"]).items():
             kwargs.setdefault(name, value)
-        return super()._create(model_class, *args, **kwargs)
+        return kwargs
 
 
 def department(code: str) -> Department:

@@ -238,7 +238,7 @@ def _decision_changes(
 ) -> dict[str, Any]:
     return {
         "verified_facts": verified_facts,
-        "points": points,
+        "points": None if points is None else Decimal(points).quantize(Decimal("0.01")),
         "decision_reason": reason.strip(),
         "decided_by": actor,
         "decided_at": now,

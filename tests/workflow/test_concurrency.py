@@ -1,0 +1,77 @@
+"""Two concurrent transitions of one application on PostgreSQL: exactly one wins."""
+
+import threading
+
+import pytest
+import time_machine
+from django.db import connection
+
+from tests import factories
+from tests.workflow.conftest import at
+from workflow import services
+from workflow.exceptions import ConflictError
+from workflow.models import Application, AppState, AuditEvent, IndicatorClaim, Phase
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_submit_and_withdraw_exactly_one_wins(applicant, employer):
+    round2020 = factories.RoundFactory(year=2020, phase=Phase.DECLARATION)
+    application = factories.ApplicationFactory(
+        round=round2020, applicant=applicant, employer=employer, state=AppState.FILLING
+    )
+    # Both threads hold the application as loaded in state "filling" (optimistic concurrency).
+    copies = [Application.objects.get(pk=application.pk) for _ in range(2)]
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, object] = {}
+
+    def act(name, call):
+        try:
+            barrier.wait(timeout=10)
+            call()
+            outcomes[name] = "ok"
+        except ConflictError as exc:
+            outcomes[name] = exc
+        except Exception as exc:  # noqa: BLE001 - recorded and asserted below
+            outcomes[name] = exc
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(
+            target=act,
+            args=("submit", lambda: services.application_submit(application=copies[0], actor=applicant.user)),
+        ),
+        threading.Thread(
+            target=act,
+            args=(
+                "withdraw",
+                lambda: services.application_withdraw(application=copies[1], actor=applicant.user),
+            ),
+        ),
+    ]
+    # One frozen clock for both threads (time-machine patches the whole process).
+    with time_machine.travel(at(2020, 8, 1, 10), tick=False):
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+
+    winners = [name for name, result in outcomes.items() if result == "ok"]
+    losers = [result for result in outcomes.values() if result != "ok"]
+    assert len(winners) == 1, outcomes
+    assert len(losers) == 1
+    assert isinstance(losers[0], ConflictError), losers
+    assert str(losers[0]) == "该申请已被他人同时修改，请刷新后重试"
+
+    application.refresh_from_db()
+    events = AuditEvent.objects.filter(object_type="workflow.application", object_id=str(application.pk))
+    assert events.count() == 1  # the loser's audit row rolled back with it
+    if winners == ["submit"]:
+        assert application.state == AppState.SUBMITTED
+        assert IndicatorClaim.objects.filter(application=application).count() == 5
+    else:
+        assert application.state == AppState.WITHDRAWN
+        assert application.submitted_at is None
+        # nothing half-written: no claims from the failed submission
+        assert not IndicatorClaim.objects.filter(application=application).exists()
