@@ -9,6 +9,7 @@ from .applications import (
     IndicatorClaim,
 )
 from .audit import AppendOnlyError, AuditEvent
+from .evidence import Evidence, EvidencePurpose, FormDraft
 from .jobs import JobRun, JobStatus
 from .parties import (
     Applicant,
@@ -47,8 +48,11 @@ __all__ = [
     "ClaimState",
     "Department",
     "Employer",
+    "Evidence",
+    "EvidencePurpose",
     "EmployerMembership",
     "FemaleJob",
+    "FormDraft",
     "IndicatorClaim",
     "JobRun",
     "JobStatus",
