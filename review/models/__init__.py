@@ -1,0 +1,38 @@
+from .batches import BatchStatus, ImportBatch
+from .records import (
+    RECORD_KINDS,
+    AwardRecord,
+    CriminalRecord,
+    Degree,
+    DepartmentRecord,
+    Detention,
+    HonorRecord,
+    IncomeTax,
+    PropertyRegistration,
+    RecordKind,
+    RentalFiling,
+    ResidencePermit,
+    SocialInsurancePeriod,
+    TaxPenalty,
+    kinds_of_department,
+)
+
+__all__ = [
+    "RECORD_KINDS",
+    "AwardRecord",
+    "BatchStatus",
+    "CriminalRecord",
+    "Degree",
+    "DepartmentRecord",
+    "Detention",
+    "HonorRecord",
+    "ImportBatch",
+    "IncomeTax",
+    "PropertyRegistration",
+    "RecordKind",
+    "RentalFiling",
+    "ResidencePermit",
+    "SocialInsurancePeriod",
+    "TaxPenalty",
+    "kinds_of_department",
+]
