@@ -8,7 +8,7 @@ from ranking.policy.facts import Facts
 from ranking.policy.months import month_label
 from ranking.policy.params import PolicyParams
 from ranking.policy.result import EligibilityFailure
-from ranking.policy.timeline import Timeline
+from ranking.policy.timeline import Timeline, count, month_list, span
 
 
 def age_on(birth_date: dt.date, day: dt.date) -> int:
@@ -42,13 +42,14 @@ def check_eligibility(facts: Facts, tl: Timeline, p: PolicyParams) -> tuple[Elig
             f"截至 {reference:%Y-%m-%d} 已满 {years} 周岁，应在 {limit} 周岁以下",
             p.articles["retirement_age"],
         ))
-    window = range(tl.cutoff - p.insurance_months_required + 1, tl.cutoff + 1)
-    paid = len(tl.paid.intersection(window))
-    back_paid = paid - len(tl.normal.intersection(window))
-    if paid < len(window) or back_paid > p.insurance_back_paid_months_allowed:
-        why = f"{month_label(window.start)}至{month_label(window.stop - 1)}的 {len(window)} 个月中"
-        if paid < len(window):
-            missing = [month for month in window if month not in tl.paid]
+    first = tl.cutoff - p.insurance_months_required + 1
+    window = span(first, tl.cutoff)
+    paid = count(tl.paid & window)
+    back_paid = paid - count(tl.normal & window)
+    if paid < p.insurance_months_required or back_paid > p.insurance_back_paid_months_allowed:
+        why = f"{month_label(first)}至{month_label(tl.cutoff)}的 {p.insurance_months_required} 个月中"
+        if paid < p.insurance_months_required:
+            missing = month_list(window & ~tl.paid)
             why += f"有 {len(missing)} 个月未缴纳（首个：{month_label(missing[0])}）"
         if back_paid > p.insurance_back_paid_months_allowed:
             why += f"补缴 {back_paid} 个月，超过 {p.insurance_back_paid_months_allowed} 个月"

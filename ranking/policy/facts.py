@@ -130,9 +130,9 @@ def default_policy_id(year: int) -> str:
 def _object(value: Any, field: str, allowed: set[str]) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise FactsError(field or "facts", "应为 JSON 对象")
-    unknown = sorted(set(value) - allowed)
-    if unknown:
-        raise FactsError(f"{field}.{unknown[0]}" if field else unknown[0], "未知字段")
+    if not allowed.issuperset(value):
+        unknown = sorted(set(value) - allowed)[0]
+        raise FactsError(f"{field}.{unknown}" if field else unknown, "未知字段")
     return value
 
 

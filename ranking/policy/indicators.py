@@ -21,33 +21,33 @@ from ranking.policy.tables import (
     EducationRow,
     award_row,
 )
-from ranking.policy.timeline import Timeline
+from ranking.policy.timeline import Months, Timeline, contains, count, first_month, last_month, span
 
 ZERO = Decimal("0.00")
 
 
-def _span(months: set[int]) -> str:
+def _span(months: Months) -> str:
     if not months:
         return "无"
-    return f"{month_label(min(months))}至{month_label(max(months))}"
+    return f"{month_label(first_month(months))}至{month_label(last_month(months))}"
 
 
 def employment(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
-    count = len(tl.employment)
-    points = round_half_up(count * p.employment_points_per_month)
+    months = count(tl.employment)
+    points = round_half_up(months * p.employment_points_per_month)
     return IndicatorResult("employment", points, p.articles["employment"], lambda: (
-        f"社保正常缴纳 {count} 个月（{month_label(p.employment_from)} 起，不含补缴）× "
+        f"社保正常缴纳 {months} 个月（{month_label(p.employment_from)} 起，不含补缴）× "
         f"{p.employment_points_per_month} = {fmt(points)}",
-        {"months": count, "span": _span(tl.employment)},
+        {"months": months, "span": _span(tl.employment)},
     ))
 
 
 def _housing_counts(tl: Timeline) -> tuple[int, int]:
     """Counted own and rental months: never more in total than the employment months,
     own months kept first (细则第十五条（二）)."""
-    employment_months = len(tl.employment)
-    own = min(len(tl.own), employment_months)
-    rental = min(len(tl.rental), employment_months - own)
+    employment_months = count(tl.employment)
+    own = min(count(tl.own), employment_months)
+    rental = min(count(tl.rental), employment_months - own)
     return own, rental
 
 
@@ -70,8 +70,8 @@ def housing(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
             f"租赁/宿舍 {rental} 个月 ÷ {p.rental_housing_months_per_point} = {fmt(rental_points)}"
             f"（{month_label(p.implicit_rental_before)} 前按同期社保月数计，其后以备案租赁为准）"
         )
-        if len(tl.own) + len(tl.rental) > own + rental:
-            rule += f"；居住月数不超过就业月数 {len(tl.employment)}，优先计自有住所"
+        if count(tl.own) + count(tl.rental) > own + rental:
+            rule += f"；居住月数不超过就业月数 {count(tl.employment)}，优先计自有住所"
         return f"{rule}；合计 {fmt(points)}", {
             "own_months": own, "rental_months": rental, "own_span": _span(tl.own),
             "rental_span": _span(tl.rental),
@@ -131,13 +131,13 @@ def education_deduction(facts: Facts, tl: Timeline, p: PolicyParams) -> Indicato
     item, row = chosen
     graduation = month_of_date(item.graduated_on)
     first = graduation - row.deduction_years * 12 + 1
-    window = range(first, graduation + 1)
+    window = span(first, graduation)
     # 2020 Q&A 6: deduct what was actually earned in the window; a shorter record deducts less,
     # and each housing kind never more than its counted months.
     own_counted, rental_counted = _housing_counts(tl)
-    employment_months = len(tl.employment.intersection(window))
-    own_months = min(len(tl.own.intersection(window)), own_counted)
-    rental_months = min(len(tl.rental.intersection(window)), rental_counted)
+    employment_months = count(tl.employment & window)
+    own_months = min(count(tl.own & window), own_counted)
+    rental_months = min(count(tl.rental & window), rental_counted)
     employment_points = employment_months * p.employment_points_per_month
     own_points, rental_points = _housing_points(own_months, rental_months, p)
     deducted = round_half_up(employment_points) + own_points + rental_points
@@ -156,14 +156,13 @@ def education_deduction(facts: Facts, tl: Timeline, p: PolicyParams) -> Indicato
 def job_residence_area(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
     article = p.articles["job_residence_area"]
     # 细则第十五条（四）: the applicant must live there in December of Y-1.
-    if tl.cutoff not in tl.own_outside or p.job_residence_from > tl.cutoff:
-        months = tl.own_outside.intersection(range(p.job_residence_from, tl.cutoff + 1))
+    months = tl.own_outside & span(p.job_residence_from, tl.cutoff)
+    if not contains(months, tl.cutoff):
         return IndicatorResult("job_residence_area", ZERO, article, lambda: (
-            f"{month_label(tl.cutoff)} 未在城六区以外自有住所居住，不计分", {"months": len(months)},
+            f"{month_label(tl.cutoff)} 未在城六区以外自有住所居住，不计分", {"months": count(months)},
         ))
-    months = tl.own_outside.intersection(range(p.job_residence_from, tl.cutoff + 1))
-    live_and_work = sum(1 for m in months if m in tl.normal_outside)
-    live_only = len(months) - live_and_work
+    live_and_work = count(months & tl.normal_outside)
+    live_only = count(months) - live_and_work
     raw = (live_and_work // 12) * p.job_residence_points_live_and_work + (
         live_only // 12
     ) * p.job_residence_points_live_only

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 Month = int
 
@@ -19,6 +20,7 @@ def month_label(month: Month) -> str:
     return f"{month // 12:04d}-{month % 12 + 1:02d}"
 
 
+@lru_cache(maxsize=4096)  # a round has a few hundred distinct months; parsing dominates otherwise
 def parse_month(raw: str) -> Month:
     """Parse 'YYYY-MM' strictly."""
     if len(raw) != 7 or raw[4] != "-" or not raw[:4].isdigit() or not raw[5:].isdigit():
@@ -29,6 +31,7 @@ def parse_month(raw: str) -> Month:
     return month_of(year, month)
 
 
+@lru_cache(maxsize=65536)
 def parse_date(raw: str) -> dt.date:
     """Parse 'YYYY-MM-DD' strictly."""
     if len(raw) != 10 or raw[4] != "-" or raw[7] != "-":
