@@ -1,1 +1,202 @@
+"""The public list (公示), objections (实名举报), settlement (落户办理) and credit records.
 
+细则第十条: 公示 7 天; 公示期满无异议的取得落户资格, 资格保留 2 年; 举报查证属实的取消资格.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+
+from workflow.models import AnnualRound, Applicant, Application, Employer, validate_id_number_field
+
+PUBLICITY_DAYS = 7  # 细则第十条: 公示期为 7 天
+
+
+class Publication(models.Model):
+    """The list as published: a frozen copy, so what the public saw never changes."""
+
+    round = models.OneToOneField(
+        AnnualRound, on_delete=models.PROTECT, related_name="publication", verbose_name="年度"
+    )
+    ranking_run = models.ForeignKey(
+        "ranking.RankingRun", on_delete=models.PROTECT, related_name="+", verbose_name="排名记录"
+    )
+    opens_at = models.DateTimeField("公示开始")
+    closes_at = models.DateTimeField("公示结束")
+    quota = models.PositiveIntegerField("年度落户规模")
+    cutoff = models.DecimalField("落户分数线", max_digits=7, decimal_places=2, null=True)
+    admitted_count = models.PositiveIntegerField("公示人数")
+    applicant_count = models.PositiveIntegerField("参与排名人数")
+    # [{"from": "90.00", "to": "91.00", "count": 12}, ...] over ALL ranked applicants' totals.
+    histogram = models.JSONField("积分分布", default=list, encoder=DjangoJSONEncoder)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "公示"
+        verbose_name_plural = "公示"
+        ordering = ["-opens_at"]
+
+    def __str__(self) -> str:
+        return f"{self.round.year}年度积分落户公示"
+
+    def is_open(self, now: dt.datetime) -> bool:
+        return self.opens_at <= now <= self.closes_at
+
+
+class PublicityEntry(models.Model):
+    """One line of the public list, in the layout of the official lists since 2020."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="entries")
+    application = models.OneToOneField(
+        Application, on_delete=models.PROTECT, related_name="publicity_entry"
+    )
+    number = models.CharField("公示编号", max_length=12)  # year + 5-digit sequence: 202000001
+    position = models.PositiveIntegerField("序号")
+    rank = models.PositiveIntegerField("排名")
+    name = models.CharField("姓名", max_length=60)
+    birth_month = models.CharField("出生年月", max_length=7)  # YYYY-MM, never the full date
+    employer_name = models.CharField("单位名称", max_length=200)
+    indicators = models.JSONField("指标分值", encoder=DjangoJSONEncoder)  # code -> "12.34"
+    total = models.DecimalField("积分", max_digits=7, decimal_places=2)
+
+    class Meta:
+        verbose_name = "公示名单条目"
+        verbose_name_plural = "公示名单"
+        ordering = ["publication", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "position"], name="publicity_entry_position"),
+            models.UniqueConstraint(fields=["publication", "number"], name="publicity_entry_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+
+class ObjectionState(models.TextChoices):
+    RECEIVED = "received", "已受理"
+    UPHELD = "upheld", "查证属实"
+    REJECTED = "rejected", "查无实据"
+
+
+class Objection(models.Model):
+    """实名举报. The reporter's identity is for administrators only (细则第十条: 实名举报)."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.PROTECT, related_name="objections")
+    entry = models.ForeignKey(
+        PublicityEntry, on_delete=models.PROTECT, related_name="objections", verbose_name="被举报人"
+    )
+    reporter_name = models.CharField("举报人姓名", max_length=60)
+    reporter_id_number = models.CharField(
+        "举报人公民身份号码", max_length=18, validators=[validate_id_number_field]
+    )
+    reporter_contact = models.CharField("举报人联系方式", max_length=100)
+    facts = models.TextField("举报事实")
+    submitted_at = models.DateTimeField("举报时间")
+    state = models.CharField(
+        "处理状态", max_length=10, choices=ObjectionState.choices, default=ObjectionState.RECEIVED
+    )
+    outcome = models.TextField("核查结论", blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField("处理时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "实名举报"
+        verbose_name_plural = "实名举报"
+        ordering = ["-submitted_at", "-id"]
+        indexes = [models.Index(fields=["publication", "state"], name="objection_state")]
+
+    def __str__(self) -> str:
+        return f"举报 #{self.pk} → {self.entry.number}"
+
+
+class Settlement(models.Model):
+    """落户办理: the materials checklist and the district office's completion mark."""
+
+    application = models.OneToOneField(
+        Application, on_delete=models.PROTECT, related_name="settlement", verbose_name="申请"
+    )
+    application_form = models.BooleanField("《北京市积分落户申请表》", default=False)
+    transfer_registration = models.BooleanField("《调动人员情况登记表》", default=False)
+    # Accompanying minor children: their papers, or "none accompanying".
+    has_minor_children = models.BooleanField("有随迁未成年子女", default=False)
+    minor_children_papers = models.BooleanField("随迁未成年子女材料", default=False)
+    # 存档 (personnel archive transferred) or 无档案声明
+    archive_statement = models.BooleanField("存档证明或无档案声明", default=False)
+    notes = models.TextField("备注", blank=True)
+    completed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "落户办理"
+        verbose_name_plural = "落户办理"
+
+    def __str__(self) -> str:
+        return f"落户办理 {self.application_id}"
+
+    def missing_materials(self) -> list[str]:
+        missing = []
+        if not self.application_form:
+            missing.append(str(self._meta.get_field("application_form").verbose_name))
+        if not self.transfer_registration:
+            missing.append(str(self._meta.get_field("transfer_registration").verbose_name))
+        if self.has_minor_children and not self.minor_children_papers:
+            missing.append(str(self._meta.get_field("minor_children_papers").verbose_name))
+        if not self.archive_statement:
+            missing.append(str(self._meta.get_field("archive_statement").verbose_name))
+        return missing
+
+
+class CreditParty(models.TextChoices):
+    APPLICANT = "applicant", "申请人"
+    EMPLOYER = "employer", "用人单位"
+
+
+class CreditRecord(models.Model):
+    """失信记录: fraud found at any point bars the party for the year and 5 more (细则第十一条)."""
+
+    party = models.CharField("对象类型", max_length=10, choices=CreditParty.choices)
+    applicant = models.ForeignKey(
+        Applicant, on_delete=models.PROTECT, null=True, blank=True, related_name="credit_records"
+    )
+    employer = models.ForeignKey(
+        Employer, on_delete=models.PROTECT, null=True, blank=True, related_name="credit_records"
+    )
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="credit_records", verbose_name="相关申请"
+    )
+    round = models.ForeignKey(AnnualRound, on_delete=models.PROTECT, related_name="credit_records")
+    reason = models.TextField("原因")
+    barred_until = models.DateField("限制申报至")
+    recorded_at = models.DateTimeField("记录时间")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "信用记录"
+        verbose_name_plural = "信用记录"
+        ordering = ["-recorded_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(party="applicant", applicant__isnull=False, employer__isnull=True)
+                    | models.Q(party="employer", employer__isnull=False, applicant__isnull=True)
+                ),
+                name="credit_record_party_matches",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_party_display()} 限制至 {self.barred_until}"
