@@ -53,7 +53,7 @@ DIPLOMA_DEGREE = {(True, True): 94, (True, False): 4, (False, True): 2}
 # skewed late: u ** ARRIVAL_SKEW of the span. Few who arrived early are still in the
 # pool — most of them settled through earlier rounds or other channels.
 DELAY_DIRECT = 0.5  # 0–2 months, else 3–35 months
-ARRIVAL_SKEW = 0.65
+ARRIVAL_SKEW = 0.55
 HOUSING_KINDS_NOT_OWNED = {"rental": 85, "dorm": 15}
 
 # Rare facts, as probabilities per applicant (see docs/population.md).
@@ -280,7 +280,7 @@ class PopulationGenerator:
             start = self.window_start + rng.randrange(1, 24)
         elif start > self.window_start:
             # Self-selection again: people apply once they have the 7 years.
-            start = self.window_start - rng.randrange(12)
+            start = self.window_start - rng.randrange(36)
         end = self.last_month
         stopped = rng.random() < P_STOPPED
         if stopped:
