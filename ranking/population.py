@@ -13,14 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-from bisect import bisect
 from collections.abc import Iterator
-from dataclasses import dataclass
-from itertools import accumulate
 from typing import IO, Any
 
 from ranking import population_tables as tables
-from ranking.policy.identity import make_credit_code, make_id_number
+from ranking.policy.identity import make_id_number
+from ranking.population_employers import Weighted, make_employers
 
 # 细则第十五条（一）: employment months count from 1998-07 on.
 FIRST_COUNTED_MONTH = 1998 * 12 + 6
@@ -74,74 +72,8 @@ P_TAX_VIOLATION = 0.006
 P_DETENTION = 0.004
 
 
-@dataclass(frozen=True, slots=True)
-class Employer:
-    credit_code: str
-    name: str
-    district: str
-
-
-class _Weighted:
-    """random.choices without rebuilding cumulative weights on every draw."""
-
-    __slots__ = ("values", "cumulative", "total")
-
-    def __init__(self, weights: dict[Any, float]) -> None:
-        self.values = list(weights)
-        self.cumulative = list(accumulate(weights.values()))
-        self.total = self.cumulative[-1]
-
-    def draw(self, rng: random.Random) -> Any:
-        return self.values[bisect(self.cumulative, rng.random() * self.total)]
-
-
 def _month(index: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def _org_code(body: str) -> str:
-    # GB 11714 organisation code check character, embedded in the credit code.
-    weights = (3, 7, 9, 10, 5, 8, 4, 2)
-    total = sum(int(char, 36) * weight for char, weight in zip(body, weights, strict=True))
-    check = 11 - total % 11
-    return body + ("X" if check == 10 else "0" if check == 11 else str(check))
-
-
-def make_employers(rng: random.Random, count: int) -> tuple[list[Employer], _Weighted]:
-    """``count`` employers with unique names and credit codes, and a Zipf-like size draw."""
-    districts = _Weighted(tables.SOCIAL_INSURANCE_DISTRICTS)
-    industries = _Weighted(tables.INDUSTRIES)
-    suffixes = _Weighted(tables.COMPANY_SUFFIXES)
-    charset = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-    employers: list[Employer] = []
-    names: set[str] = set()
-    codes: set[str] = set()
-    while len(employers) < count:
-        district = districts.draw(rng)
-        brand = rng.choice(tables.BRANDS) + rng.choice(tables.BRANDS)[rng.randrange(2)]
-        kind = rng.random()
-        if kind < 0.88:
-            prefix = "91"
-            name = f"北京{brand}{industries.draw(rng)}{suffixes.draw(rng)}"
-        elif kind < 0.97:
-            prefix = "12"
-            name = f"北京市{brand}{rng.choice(tables.INSTITUTION_KINDS)}"
-        else:
-            prefix = "52"
-            name = f"北京{brand}{rng.choice(tables.NONPROFIT_KINDS)}"
-        if rng.random() < 0.5:
-            body = "MA0" + "".join(rng.choice(charset) for _ in range(5))
-        else:
-            body = f"{rng.randrange(10_000_000, 100_000_000)}"
-        code = make_credit_code(prefix + tables.DISTRICT_AREA[district] + _org_code(body))
-        if name in names or code in codes:
-            continue
-        names.add(name)
-        codes.add(code)
-        employers.append(Employer(credit_code=code, name=name, district=district))
-    # Sizes: a few large employers, a long tail of small ones.
-    sizes = {index: 1 / (index + 1) ** 0.9 for index in range(count)}
-    return employers, _Weighted(sizes)
 
 
 class PopulationGenerator:
@@ -158,24 +90,24 @@ class PopulationGenerator:
         self.cutoff = dt.date(year - 1, 12, 31)
         self.months = {m: _month(m) for m in range(1950 * 12, (year + 1) * 12)}
         self.jan1 = {y: dt.date(y, 1, 1).toordinal() for y in range(1930, year + 2)}
-        self.ages = _Weighted(AGE_WEIGHTS)
+        self.ages = Weighted(AGE_WEIGHTS)
         self.levels = {
-            band: _Weighted(dict(zip((None, *GRADUATION_AGE), mix, strict=True)))
+            band: Weighted(dict(zip((None, *GRADUATION_AGE), mix, strict=True)))
             for band, mix in LEVEL_MIX.items()
         }
-        self.diploma_degree = _Weighted(DIPLOMA_DEGREE)
-        self.si_districts = _Weighted(tables.SOCIAL_INSURANCE_DISTRICTS)
-        self.own_districts = _Weighted(tables.OWN_HOME_DISTRICTS)
-        self.rental_districts = _Weighted(tables.RENTAL_DISTRICTS)
-        self.not_owned = _Weighted(HOUSING_KINDS_NOT_OWNED)
-        self.other_areas = _Weighted(tables.OTHER_AREAS)
+        self.diploma_degree = Weighted(DIPLOMA_DEGREE)
+        self.si_districts = Weighted(tables.SOCIAL_INSURANCE_DISTRICTS)
+        self.own_districts = Weighted(tables.OWN_HOME_DISTRICTS)
+        self.rental_districts = Weighted(tables.RENTAL_DISTRICTS)
+        self.not_owned = Weighted(HOUSING_KINDS_NOT_OWNED)
+        self.other_areas = Weighted(tables.OTHER_AREAS)
         self.beijing_areas = [
             a
             for d, a in tables.DISTRICT_AREA.items()
             if d in tables.OWN_HOME_DISTRICTS and d != "北京经济技术开发区"
         ]
-        self.surnames = _Weighted(tables.SURNAMES)
-        self.honors = _Weighted(tables.HONOR_CODES)
+        self.surnames = Weighted(tables.SURNAMES)
+        self.honors = Weighted(tables.HONOR_CODES)
         first_years = {
             "china_innovation_contest": 2012,
             "beijing_innovation_contest": 2015,
@@ -185,7 +117,7 @@ class PopulationGenerator:
             "china_chuangyi": 2020,
             "chuangye_beijing": 2020,
         }
-        self.award_rows = _Weighted(
+        self.award_rows = Weighted(
             {
                 row[:4] + (first_years.get(row[0], 1990),): row[4]
                 for row in tables.AWARD_ROWS
