@@ -1,0 +1,432 @@
+"""Django admin for the workflow: every state change is a POST button calling the service,
+so the admin obeys the same phase windows, roles and audit as everything else.
+Plain field edits made here are audited too (action "admin.change")."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils import timezone
+
+from workflow import services
+from workflow.exceptions import DomainError
+from workflow.models import (
+    AnnualRound,
+    Applicant,
+    Application,
+    AuditEvent,
+    Department,
+    Employer,
+    EmployerMembership,
+    IndicatorClaim,
+    JobRun,
+    ReviewerProfile,
+)
+from workflow.services._common import snapshot
+
+admin.site.site_header = "落户通 · 积分落户管理后台"
+admin.site.site_title = "落户通"
+admin.site.index_title = "积分落户管理"
+
+
+@dataclass(frozen=True)
+class Button:
+    name: str
+    label: str
+    run: Callable[[Any, Any, str], Any]  # (obj, user, reason)
+    needs_reason: bool = False
+    # FSM transition method whose source states decide whether the button shows
+    fsm_method: str | None = None
+
+
+class TransitionAdmin(admin.ModelAdmin):
+    change_form_template = "admin/workflow/transition_change_form.html"
+    buttons: tuple[Button, ...] = ()
+
+    def _url_name(self) -> str:
+        return f"{self.model._meta.app_label}_{self.model._meta.model_name}_transition"
+
+    def get_urls(self):
+        custom = [
+            path(
+                "<path:object_id>/transition/<str:name>/",
+                self.admin_site.admin_view(self.transition_view),
+                name=self._url_name(),
+            )
+        ]
+        return custom + super().get_urls()
+
+    def _visible_buttons(self, obj: Any) -> list[dict[str, Any]]:
+        from django_fsm import can_proceed
+
+        out = []
+        for button in self.buttons:
+            if button.fsm_method and not can_proceed(
+                getattr(obj, button.fsm_method), check_conditions=False
+            ):
+                continue
+            out.append(
+                {
+                    "name": button.name,
+                    "label": button.label,
+                    "needs_reason": button.needs_reason,
+                    "url_name": f"admin:{self._url_name()}",
+                }
+            )
+        return out
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        obj = self.get_object(request, object_id)
+        if obj is not None:
+            extra_context["workflow_transitions"] = self._visible_buttons(obj)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def transition_view(self, request: HttpRequest, object_id: str, name: str):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = get_object_or_404(self.get_queryset(request), pk=object_id)
+        if not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        button = next((b for b in self.buttons if b.name == name), None)
+        if button is None:
+            raise PermissionDenied
+        try:
+            button.run(obj, request.user, request.POST.get("reason", "").strip())
+        except DomainError as exc:
+            messages.error(request, f"{button.label}未执行：{exc}")
+        except ValidationError as exc:
+            messages.error(request, f"{button.label}未执行：{'；'.join(exc.messages)}")
+        else:
+            messages.success(request, f"{button.label}：已完成。")
+        opts = self.model._meta
+        return HttpResponseRedirect(
+            reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+        )
+
+    def save_model(self, request, obj, form, change):
+        # Field edits are audited like everything else (one transaction with the save).
+        from django.db import transaction
+
+        fields = [f for f in form.changed_data if f in {f.name for f in obj._meta.concrete_fields}]
+        with transaction.atomic():
+            before = None
+            if change and fields:
+                before = snapshot(type(obj).objects.get(pk=obj.pk), fields)
+            super().save_model(request, obj, form, change)
+            services.audit_record(
+                actor=request.user,
+                action="admin.change" if change else "admin.add",
+                obj=obj,
+                now=timezone.now(),
+                before=before,
+                after=snapshot(obj, fields) if fields else None,
+            )
+
+
+# --- the round ------------------------------------------------------------------------
+
+
+@admin.register(AnnualRound)
+class AnnualRoundAdmin(TransitionAdmin):
+    list_display = (
+        "year",
+        "phase",
+        "quota",
+        "policy_id",
+        "declaration_opens_at",
+        "declaration_closes_at",
+    )
+    list_filter = ("phase",)
+    buttons = (
+        Button(
+            "advance",
+            "推进到下一阶段（按时间表）",
+            lambda o, u, r: services.round_advance(round=o, actor=u),
+        ),
+        Button(
+            "force_advance",
+            "提前推进到下一阶段（记入审计）",
+            lambda o, u, r: services.round_advance(round=o, actor=u, force=True),
+        ),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = ["phase", "created_at", "updated_at"]
+        if obj is not None:
+            fields.append("year")
+            if obj.phase != "scheduled":
+                # The timetable is fixed once the round has started.
+                fields += [
+                    f.name for f in obj._meta.fields if f.name.endswith(("_opens_at", "_closes_at"))
+                ]
+            if obj.quota_locked:
+                fields += ["quota", "policy_id"]
+        return fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- parties --------------------------------------------------------------------------
+
+
+@admin.register(Department)
+class DepartmentAdmin(TransitionAdmin):
+    list_display = ("code", "name")
+
+
+@admin.register(Employer)
+class EmployerAdmin(TransitionAdmin):
+    list_display = (
+        "name",
+        "credit_code",
+        "registered_in_beijing",
+        "tax_registered",
+        "barred_until",
+    )
+    search_fields = ("name", "credit_code")
+    list_filter = ("registered_in_beijing", "tax_registered")
+
+
+@admin.register(Applicant)
+class ApplicantAdmin(TransitionAdmin):
+    list_display = ("name", "id_number", "birth_date", "gender", "female_job", "barred_until")
+    search_fields = ("name", "id_number", "user__username")
+    readonly_fields = ("birth_date", "gender")
+    raw_id_fields = ("user",)
+
+
+@admin.register(EmployerMembership)
+class EmployerMembershipAdmin(TransitionAdmin):
+    list_display = ("user", "employer", "created_at")
+    raw_id_fields = ("user", "employer")
+
+
+@admin.register(ReviewerProfile)
+class ReviewerProfileAdmin(TransitionAdmin):
+    list_display = ("user", "department")
+    list_filter = ("department",)
+    raw_id_fields = ("user",)
+
+
+# --- applications and claims ----------------------------------------------------------
+
+
+class ClaimInline(admin.TabularInline):
+    model = IndicatorClaim
+    fields = ("indicator", "department", "state", "points", "needs_manual_review", "appealed_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Application)
+class ApplicationAdmin(TransitionAdmin):
+    list_display = (
+        "id",
+        "round",
+        "applicant",
+        "employer",
+        "state",
+        "total_points",
+        "rank",
+        "submitted_at",
+    )
+    list_filter = ("round", "state", "admitted")
+    search_fields = (
+        "applicant__name",
+        "applicant__id_number",
+        "employer__name",
+        "employer__credit_code",
+    )
+    list_select_related = ("round", "applicant", "employer")
+    readonly_fields = [f.name for f in Application._meta.fields]
+    inlines = [ClaimInline]
+    buttons = (
+        Button(
+            "begin_review",
+            "进入审核汇总",
+            lambda o, u, r: services.application_begin_review(application=o, actor=u),
+            fsm_method="begin_review",
+        ),
+        Button(
+            "publish_results",
+            "公布审核结果",
+            lambda o, u, r: services.application_publish_results(application=o, actor=u),
+            fsm_method="publish_results",
+        ),
+        Button(
+            "finalize",
+            "确定审核结果",
+            lambda o, u, r: services.application_finalize(application=o, actor=u),
+            fsm_method="finalize",
+        ),
+        Button(
+            "mark_ineligible",
+            "认定不符合资格条件",
+            lambda o, u, r: services.application_mark_ineligible(application=o, actor=u, reason=r),
+            needs_reason=True,
+            fsm_method="mark_ineligible",
+        ),
+        Button(
+            "publicize",
+            "列入公示名单",
+            lambda o, u, r: services.application_publicize(application=o, actor=u),
+            fsm_method="publicize",
+        ),
+        Button(
+            "mark_not_admitted",
+            "标记未进入落户名单",
+            lambda o, u, r: services.application_mark_not_admitted(application=o, actor=u),
+            fsm_method="mark_not_admitted",
+        ),
+        Button(
+            "qualify",
+            "确认取得落户资格",
+            lambda o, u, r: services.application_qualify(application=o, actor=u),
+            fsm_method="qualify",
+        ),
+        Button(
+            "cancel",
+            "取消落户资格",
+            lambda o, u, r: services.application_cancel(application=o, actor=u, reason=r),
+            needs_reason=True,
+            fsm_method="cancel",
+        ),
+        Button(
+            "settle",
+            "办理落户",
+            lambda o, u, r: services.application_settle(application=o, actor=u),
+            fsm_method="settle",
+        ),
+        Button(
+            "forfeit",
+            "标记逾期放弃",
+            lambda o, u, r: services.application_forfeit(application=o, actor=u),
+            fsm_method="forfeit",
+        ),
+    )
+
+    def has_add_permission(self, request):
+        return False  # applicants start their own applications
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(IndicatorClaim)
+class IndicatorClaimAdmin(TransitionAdmin):
+    list_display = (
+        "id",
+        "application",
+        "indicator",
+        "department",
+        "state",
+        "points",
+        "needs_manual_review",
+    )
+    list_filter = ("indicator", "department", "state", "needs_manual_review", "application__round")
+    search_fields = ("application__applicant__name", "application__applicant__id_number")
+    list_select_related = ("application__applicant", "application__round", "department")
+    readonly_fields = [f.name for f in IndicatorClaim._meta.fields]
+    buttons = (
+        Button(
+            "verify",
+            "审核通过",
+            lambda o, u, r: services.claim_verify(claim=o, actor=u, reason=r),
+            fsm_method="verify",
+        ),
+        Button(
+            "reject",
+            "审核不通过",
+            lambda o, u, r: services.claim_reject(claim=o, actor=u, reason=r),
+            needs_reason=True,
+            fsm_method="reject",
+        ),
+        Button(
+            "decide_recheck",
+            "维持原结论并答复复查",
+            lambda o, u, r: services.claim_decide_recheck(claim=o, actor=u, reason=r),
+            needs_reason=True,
+            fsm_method="decide_recheck",
+        ),
+        Button(
+            "reject_appeal",
+            "申诉不成立",
+            lambda o, u, r: services.claim_decide_appeal(claim=o, actor=u, upheld=False, reason=r),
+            needs_reason=True,
+            fsm_method="reject_appeal",
+        ),
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- audit and jobs: read only --------------------------------------------------------
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = (
+        "at",
+        "actor_label",
+        "action",
+        "object_type",
+        "object_id",
+        "from_state",
+        "to_state",
+        "round_year",
+    )
+    list_filter = ("action", "object_type", "round_year")
+    search_fields = ("object_id", "actor_label", "reason")
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # append-only (also refused by the model and its queryset)
+
+
+@admin.register(JobRun)
+class JobRunAdmin(admin.ModelAdmin):
+    list_display = (
+        "key",
+        "kind",
+        "round",
+        "status",
+        "done",
+        "total",
+        "attempts",
+        "started_at",
+        "finished_at",
+    )
+    list_filter = ("status", "kind", "round")
+    search_fields = ("key",)
+    readonly_fields = [f.name for f in JobRun._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

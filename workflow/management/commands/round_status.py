@@ -1,0 +1,44 @@
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from workflow.models import AnnualRound, AppState, JobRun, Phase
+from workflow.selectors import round_state_counts
+from workflow.services import format_moment
+
+
+class Command(BaseCommand):
+    help = "显示年度轮次的阶段、时间表和各状态申请数 / phase, windows and counts by state"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--year", type=int, required=True)
+
+    def handle(self, *args, year, **options):
+        round = AnnualRound.objects.filter(year=year).first()
+        if round is None:
+            raise CommandError(f"{year}年度的积分落户轮次不存在。")
+        now = timezone.now()
+        self.stdout.write(f"{round}  政策版本 {round.policy_id}  落户规模 {round.quota}")
+        self.stdout.write(f"当前阶段：{round.phase_label} ({round.phase})")
+        due = round.phase_due(now)
+        if due != round.phase:
+            self.stdout.write(self.style.WARNING(f"按时间表现应处于：{Phase(due).label}"))
+        self.stdout.write("时间表：")
+        for phase in Phase:
+            window = round.phase_window(phase)
+            if window:
+                mark = "▶" if phase == round.phase else " "
+                self.stdout.write(
+                    f" {mark} {phase.label}：{format_moment(window[0])} → {format_moment(window[1])}"
+                )
+        counts = round_state_counts(round=round)
+        self.stdout.write(f"申请（共 {sum(counts.values())} 份）：")
+        for state in AppState:
+            if counts.get(state.value):
+                self.stdout.write(f"   {state.label} ({state.value})：{counts[state.value]}")
+        runs = JobRun.objects.filter(round=round).order_by("created_at", "id")
+        if runs:
+            self.stdout.write("批处理任务：")
+            for run in runs:
+                self.stdout.write(f"   {run.key}：{run.get_status_display()} {run.done}/{run.total}")
+                if run.error:
+                    self.stdout.write(self.style.ERROR(f"      {run.error.splitlines()[0]}"))

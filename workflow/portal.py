@@ -1,0 +1,238 @@
+"""Portal actions that span more than one domain service, each as one transaction.
+
+The domain services (workflow.services) stay the only place that moves state and checks
+windows, roles and ownership; these functions only put several of them together so that
+a web form either does all it says or nothing (e.g. a unit account is never left without
+its administrator, an appeal is never left without its evidence).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from workflow import services
+from workflow.evidence import _store
+from workflow.exceptions import NotPermitted
+from workflow.models import (
+    AnnualRound,
+    Applicant,
+    Application,
+    AuditEvent,
+    Employer,
+    EvidencePurpose,
+    FormDraft,
+    IndicatorClaim,
+)
+from workflow.services._common import now_or
+
+# 细则第十七条: 弄虚作假的，取消其当年及以后5年内的积分落户申请资格 / 不受理其申请事项
+BAR_ARTICLE = "《北京市积分落户操作管理细则》第十七条：申请人对申请材料弄虚作假的，取消其当年及以后5年内的积分落户申请资格；对用人单位协助提供虚假材料的，当年及以后5年内不受理其积分落户申请事项。"
+
+
+# --- accounts ---------------------------------------------------------------------------
+
+
+def applicant_account_register(
+    *,
+    id_number: str,
+    name: str,
+    phone: str,
+    email: str,
+    password: str,
+    female_job: str | None = None,
+    now: dt.datetime | None = None,
+) -> Applicant:
+    """A new login (username = the identity number) and its Applicant record, together.
+
+    One account per identity number: Applicant.id_number is unique, and so is the username.
+    Raises ValidationError keyed by form field.
+    """
+    now = now_or(now)
+    number = id_number.strip().upper()
+    user_model = get_user_model()
+    if (
+        Applicant.objects.filter(id_number=number).exists()
+        or user_model.objects.filter(username=number).exists()
+    ):
+        raise ValidationError({"id_number": "该公民身份号码已注册账号，请直接登录；忘记密码可通过邮箱找回。"})
+    with transaction.atomic():
+        user = user_model(username=number, email=email.strip(), first_name=name.strip()[:150])
+        user.set_password(password)
+        user.save()
+        return services.applicant_register(
+            user=user, id_number=number, name=name, phone=phone, female_job=female_job, now=now
+        )
+
+
+def unit_account_register(
+    *,
+    credit_code: str,
+    unit_name: str,
+    username: str,
+    contact_name: str,
+    email: str,
+    password: str,
+    now: dt.datetime | None = None,
+) -> Employer:
+    """A new employer unit and its first unit administrator (单位经办人) account, together."""
+    now = now_or(now)
+    code = credit_code.strip().upper()
+    user_model = get_user_model()
+    if Employer.objects.filter(credit_code=code).exists():
+        raise ValidationError(
+            {"credit_code": "该统一社会信用代码的单位已注册；如需增加经办人，请联系单位现有经办人或管理员。"}
+        )
+    if user_model.objects.filter(username=username.strip()).exists():
+        raise ValidationError({"username": "该用户名已被使用，请换一个。"})
+    with transaction.atomic():
+        user = user_model(username=username.strip(), email=email.strip(), first_name=contact_name.strip()[:150])
+        user.set_password(password)
+        user.save()
+        employer = services.employer_register(credit_code=code, name=unit_name, actor=user, now=now)
+        # The unit's own first administrator: the system grants it at registration.
+        services.employer_membership_add(user=user, employer=employer, actor=None, now=now)
+    return employer
+
+
+# --- applicant: starting, drafts, objections ---------------------------------------------
+
+
+def application_begin(
+    *, round: AnnualRound, employer: Employer, actor: Any, now: dt.datetime | None = None
+) -> Application:
+    """Start the round's application and name the employer in one step (细则第五条)."""
+    now = now_or(now)
+    with transaction.atomic():
+        application = services.application_start(round=round, actor=actor, now=now)
+        return services.application_name_employer(
+            application=application, employer=employer, actor=actor, now=now
+        )
+
+
+def draft_save(
+    *, application: Application, indicator: str, data: Mapping[str, Any], actor: Any,
+    now: dt.datetime | None = None,
+) -> FormDraft:
+    """Keep what was typed on an indicator page, valid or not.
+
+    Not audited: a draft is not a declaration and is autosaved often; the declaration
+    itself (`claim_declare`) is audited.
+    """
+    now = now_or(now)
+    if application.applicant.user_id != getattr(actor, "pk", None):
+        raise NotPermitted("只有申请人本人才能保存草稿。")
+    draft, _ = FormDraft.objects.update_or_create(
+        application=application, indicator=indicator, defaults={"data": dict(data), "saved_at": now}
+    )
+    return draft
+
+
+def draft_discard(*, application: Application, indicator: str) -> None:
+    FormDraft.objects.filter(application=application, indicator=indicator).delete()
+
+
+def claim_declare_from_form(
+    *, application: Application, indicator: str, declared_facts: dict[str, Any], actor: Any,
+    now: dt.datetime | None = None,
+) -> IndicatorClaim:
+    """Declare validated facts and drop the page's draft, which they replace."""
+    now = now_or(now)
+    with transaction.atomic():
+        claim = services.claim_declare(
+            application=application, indicator=indicator, declared_facts=declared_facts,
+            actor=actor, now=now,
+        )
+        draft_discard(application=application, indicator=indicator)
+    return claim
+
+
+def claim_object(
+    *, claim: IndicatorClaim, kind: str, reason: str, uploads: Iterable[Any], actor: Any,
+    now: dt.datetime | None = None,
+) -> IndicatorClaim:
+    """A recheck (复查, 细则第五条) or an appeal (申诉, 细则第八条) with its evidence, all or nothing."""
+    now = now_or(now)
+    uploads = list(uploads)
+    with transaction.atomic():
+        if kind == "appeal":
+            claim = services.claim_appeal(claim=claim, actor=actor, reason=reason, now=now)
+            purpose = EvidencePurpose.APPEAL
+        else:
+            claim = services.claim_request_recheck(claim=claim, actor=actor, reason=reason, now=now)
+            purpose = EvidencePurpose.RECHECK
+        for upload in uploads:
+            _store(application=claim.application, indicator=claim.indicator, upload=upload,
+                   purpose=purpose, claim=claim, actor=actor, now=now)
+    return claim
+
+
+# --- employer unit ------------------------------------------------------------------------
+
+
+def unit_confirm_affiliation(
+    *, application: Application, actor: Any, now: dt.datetime | None = None
+) -> Application:
+    """The unit confirms, unless it is barred (细则第十七条) — checked here as well as when named."""
+    now = now_or(now)
+    employer = application.employer
+    if employer is not None and employer.is_barred(timezone.localdate(now)):
+        raise NotPermitted(
+            f"“{employer.name}”在 {employer.barred_until:%Y年%m月%d日} 前不得为申请人申报，不能确认隶属关系。"
+        )
+    return services.employer_confirm_affiliation(application=application, actor=actor, now=now)
+
+
+# --- reads --------------------------------------------------------------------------------
+
+
+def bar_notice(*, party: Applicant | Employer, now: dt.datetime | None = None) -> dict[str, Any] | None:
+    """Why and until when a party may not apply, or None. The reason is the audit row's, if any."""
+    now = now_or(now)
+    if not party.is_barred(timezone.localdate(now)):
+        return None
+    event = (
+        AuditEvent.objects.filter(object_type=party._meta.label_lower, object_id=str(party.pk))
+        .exclude(reason="")
+        .filter(action__contains="bar")
+        .order_by("-at", "-id")
+        .first()
+    )
+    return {
+        "until": party.barred_until,
+        "reason": event.reason if event else "经查实在积分落户申报中提供虚假材料（弄虚作假）",
+        "article": BAR_ARTICLE,
+    }
+
+
+def ranking_summary(*, application: Application) -> dict[str, Any] | None:
+    """The round's cut-off and quota from the ranking engineer's RankingRun, when it exists."""
+    try:
+        model = apps.get_model("ranking", "RankingRun")
+    except LookupError:
+        return None
+    field_names = {f.name for f in model._meta.get_fields()}
+    runs = model.objects.all()
+    if "round" in field_names:
+        runs = runs.filter(round=application.round)
+    order = [name for name in ("finished_at", "created_at", "id") if name in field_names]
+    run = runs.order_by(*[f"-{name}" for name in order]).first() if order else runs.last()
+    if run is None:
+        return None
+    cutoff = next(
+        (getattr(run, name) for name in ("cutoff_points", "cutoff", "cutoff_score", "min_points")
+         if getattr(run, name, None) is not None),
+        None,
+    )
+    admitted = next(
+        (getattr(run, name) for name in ("admitted_count", "admitted") if isinstance(getattr(run, name, None), int)),
+        None,
+    )
+    return {"cutoff": cutoff, "admitted_count": admitted, "run": run}
