@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from ranking import views
 
 app_name = "ranking"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.simulator, name="simulator"),
+]
