@@ -80,5 +80,5 @@ def make_employers(rng: random.Random, count: int) -> tuple[list[Employer], Weig
         codes.add(code)
         employers.append(Employer(credit_code=code, name=name, district=district))
     # Sizes: a few large employers, a long tail of small ones.
-    sizes = {index: 1 / (index + 1) ** 0.9 for index in range(count)}
+    sizes = {index: 1 / (index + 1) ** 0.8 for index in range(count)}
     return employers, Weighted(sizes)
