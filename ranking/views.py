@@ -15,6 +15,8 @@ from ranking.policy import POLICIES, FactsError, ScoreResult, parse_facts, score
 from workflow.selectors import round_current
 
 DEFAULT_YEAR = 2020
+# The chart has room for a few characters; the table gives the full official names.
+SHORT_LABELS = {"education_deduction": "就学期间扣除"}
 
 
 @require_http_methods(["GET", "POST"])
@@ -50,7 +52,7 @@ def _result(scored: ScoreResult, facts: dict[str, Any]) -> dict[str, Any]:
     for code, item in explanation["indicators"].items():
         value = points[code]
         indicators.append({
-            "code": code, "label": item["label"], "points": item["points"], "rule": item["rule"],
+            "code": code, "label": item["label"], "short_label": SHORT_LABELS.get(code, item["label"]), "points": item["points"], "rule": item["rule"],
             "source": item["source"], "negative": value < 0, "zero": value == 0,
             # Bar length relative to the largest indicator, for the small chart.
             "bar_pct": f"{abs(value) / scale * 100:.1f}",
