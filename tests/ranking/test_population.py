@@ -125,7 +125,7 @@ def test_education_mix_and_rare_items(population: list[dict]) -> None:
     assert sum(bool(facts["tax"]["violations"]) for facts in population) < 0.03 * COUNT
 
 
-def test_totals_cluster_below_the_real_cut_offs(results: list[dict]) -> None:
+def test_quota_of_6000_in_130000_cuts_near_the_real_cut_offs_with_ties(results: list[dict]) -> None:
     totals = sorted(
         (float(result["total"]) for result in results if result["eligible"]), reverse=True
     )
