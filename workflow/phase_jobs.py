@@ -42,14 +42,16 @@ PHASE_ENTER_JOBS: dict[str, list[str]] = {
     Phase.AGGREGATION: [
         "workflow.phase_jobs.close_unsubmitted",
         "workflow.phase_jobs.begin_review",
+        # 细则第六条: departments verify by data exchange (review app: chunked Celery job).
+        "review.tasks.verify_round",
     ],
     # 细则第八条: 审核结果查询 — applicants see their results.
     Phase.RESULT_QUERY: ["workflow.phase_jobs.publish_results"],
     Phase.RECHECK_RANKING: [],
     # 细则第十条: 公示 7 天
-    Phase.PUBLICITY: ["workflow.phase_jobs.publicize_ranked"],
-    # 细则第十条: 公示期满无异议的，取得年度积分落户资格
-    Phase.CLOSED: ["workflow.phase_jobs.qualify_publicized"],
+    Phase.PUBLICITY: ["publicity.tasks.publish_round", "workflow.phase_jobs.publicize_ranked"],
+    # 细则第十条: 公示期满无异议的，取得年度积分落户资格 (one with an undecided objection waits)
+    Phase.CLOSED: ["publicity.tasks.qualify_round"],
 }
 
 # Jobs run before the round leaves the phase; if one fails the round stays.
@@ -59,7 +61,7 @@ PHASE_EXIT_JOBS: dict[str, list[str]] = {
     Phase.AGGREGATION: [],
     Phase.RESULT_QUERY: [],
     # 细则第三条 fourth phase: appeals decided, results fixed, then the ranking.
-    Phase.RECHECK_RANKING: ["workflow.phase_jobs.finalize_results"],
+    Phase.RECHECK_RANKING: ["workflow.phase_jobs.finalize_results", "ranking.tasks.rank_round"],
     Phase.PUBLICITY: [],
 }
 

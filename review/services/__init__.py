@@ -1,0 +1,1 @@
+"""Review services (writes): imports, verification by data exchange, reviewer decisions."""

@@ -1,0 +1,246 @@
+"""Department record batches: read, validate whole, load all or nothing, report every bad row.
+
+A batch is one file of one kind of record from one department. The header is checked first
+(a wrong header loads nothing and says which columns are missing or unexpected); then the
+library imports every row inside one transaction, which is rolled back if any row is bad
+(unknown identity number, bad date, duplicate row…), so a clerk fixes the file from the
+report (第 N 行, 列, 问题) and loads it again. Small files load inline; large ones as a Celery
+job whose progress is in the cache (other connections cannot see an open transaction).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import tablib
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from import_export.formats.base_formats import XLSX
+
+from review.models import RECORD_KINDS, BatchStatus, ImportBatch, kinds_of_department
+from review.resources import RESOURCES, headers_of, kind_for_headers, record_resource
+from workflow.models import Application, AppState, Department, JobRun, JobStatus, Phase
+from workflow.services._common import audit_record
+
+INLINE_MAX_BYTES = 512 * 1024  # larger files are loaded by a worker
+PROGRESS_EVERY = 5000
+
+
+class BatchFileError(Exception):
+    pass
+
+
+def read_dataset(content: bytes, file_format: str) -> tablib.Dataset:
+    """CSV (UTF-8, with or without BOM, or GB18030 as Excel saves it) or XLSX (read-only)."""
+    if file_format == "xlsx":
+        if not content.startswith(b"PK"):
+            raise BatchFileError("文件不是有效的 XLSX 工作簿")
+        try:
+            dataset = XLSX().create_dataset(content)
+        except Exception as exc:  # openpyxl raises many kinds
+            raise BatchFileError(f"无法读取 XLSX 文件：{exc}") from exc
+    else:
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                text = content.decode("gb18030")
+            except UnicodeDecodeError:
+                raise BatchFileError("无法识别文件编码，请以 UTF-8 编码保存 CSV 文件") from None
+        rows = list(csv.reader(io.StringIO(text)))
+        if not rows:
+            raise BatchFileError("文件为空")
+        dataset = tablib.Dataset(headers=[h.strip() for h in rows[0]])
+        width = len(rows[0])
+        for row in rows[1:]:
+            row = (row + [""] * width)[:width] if len(row) != width else row
+            dataset.append(row)
+    dataset.headers = [("" if h is None else str(h).strip()) for h in (dataset.headers or [])]
+    # Trailing blank lines (Excel leaves them) are not rows.
+    while len(dataset) and all(v in (None, "") for v in dataset[-1]):
+        del dataset[-1]
+    return dataset
+
+
+def file_format_of(file_name: str) -> str:
+    return "xlsx" if file_name.lower().endswith(".xlsx") else "csv"
+
+
+def header_errors(*, headers: list[str], kind: str) -> list[dict[str, Any]]:
+    expected = headers_of(kind)
+    missing = [h for h in expected if h not in headers]
+    unexpected = [h for h in headers if h and h not in expected]
+    errors = [{"row": 1, "column": h, "message": "缺少该列"} for h in missing]
+    errors += [{"row": 1, "column": h, "message": "不应有该列"} for h in unexpected]
+    if errors:
+        errors.append(
+            {"row": 1, "column": "表头", "message": f"{RECORD_KINDS[kind].label}的表头应为：{'，'.join(expected)}"}
+        )
+    return errors
+
+
+def batch_create(
+    *, department: Department, file_name: str, content: bytes, uploaded_by: Any = None, kind: str = ""
+) -> ImportBatch:
+    return ImportBatch.objects.create(
+        department=department,
+        kind=kind,
+        file_name=file_name[:200],
+        file_format=file_format_of(file_name),
+        content=content,
+        uploaded_by=uploaded_by,
+    )
+
+
+def batch_submit(
+    *, department: Department, file_name: str, content: bytes, uploaded_by: Any = None, kind: str = "",
+    inline: bool | None = None,
+) -> ImportBatch:
+    """Store the file and load it: inline when small, else queued for a worker (on commit)."""
+    from review.tasks import load_batch
+
+    batch = batch_create(
+        department=department, file_name=file_name, content=content, uploaded_by=uploaded_by, kind=kind
+    )
+    if inline is None:
+        inline = len(content) <= INLINE_MAX_BYTES
+    if inline:
+        return batch_load(batch=batch)
+    job_run = JobRun.objects.create(key=f"import:{batch.pk}", kind="review.import", status=JobStatus.PENDING)
+    ImportBatch.objects.filter(pk=batch.pk).update(job_run=job_run)
+    batch.job_run = job_run
+    transaction.on_commit(lambda: load_batch.delay(batch_id=batch.pk))
+    return batch
+
+
+def progress_key(batch: ImportBatch) -> str:
+    return f"review:import:{batch.pk}:done"
+
+
+def batch_progress(*, batch: ImportBatch) -> tuple[int, int]:
+    """(rows done, rows total) while a batch loads."""
+    if batch.status != BatchStatus.RUNNING:
+        return batch.total_rows, batch.total_rows
+    return int(cache.get(progress_key(batch)) or 0), batch.total_rows
+
+
+def _row_errors(result: Any, resource: Any) -> list[dict[str, Any]]:
+    errors: list[dict[str, Any]] = []
+    for invalid in result.invalid_rows:
+        for attribute, messages in invalid.error_dict.items():
+            column = resource.column_of.get(attribute, attribute)
+            for message in messages:
+                errors.append({"row": invalid.number + 1, "column": column, "message": str(message)})
+    for number, row_errors in result.row_errors():
+        for error in row_errors:
+            errors.append({"row": number + 1, "column": "整行", "message": f"无法导入：{error.error}"})
+    for error in result.base_errors:
+        errors.append({"row": None, "column": "", "message": f"导入失败：{error.error}"})
+    return errors
+
+
+def _finish(batch: ImportBatch, *, status: str, errors: list[dict[str, Any]], **counts: int) -> ImportBatch:
+    errors.sort(key=lambda e: (e["row"] is None, e["row"] or 0))
+    batch.status = status
+    batch.errors = errors
+    batch.finished_at = timezone.now()
+    for name, value in counts.items():
+        setattr(batch, name, value)
+    batch.save(update_fields=["status", "errors", "finished_at", "kind", *counts])
+    if batch.job_run_id:
+        JobRun.objects.filter(pk=batch.job_run_id).update(
+            status=JobStatus.FAILED if status == BatchStatus.FAILED else JobStatus.SUCCEEDED,
+            done=batch.total_rows,
+            total=batch.total_rows,
+            finished_at=batch.finished_at,
+            message=batch.get_status_display(),
+        )
+    return batch
+
+
+def batch_load(*, batch: ImportBatch, tuned: bool = True) -> ImportBatch:
+    """Validate and load the batch, all rows or none; the report is on `batch.errors`."""
+    if batch.status == BatchStatus.LOADED:
+        return batch  # a redelivered task: already loaded
+    try:
+        dataset = read_dataset(bytes(batch.content), batch.file_format)
+    except BatchFileError as exc:
+        return _finish(batch, status=BatchStatus.REJECTED, errors=[{"row": None, "column": "", "message": str(exc)}])
+    kinds = [k.code for k in kinds_of_department(batch.department.code)]
+    kind = batch.kind or kind_for_headers(dataset.headers, kinds)
+    if kind is None or kind not in kinds:
+        errors = []
+        for candidate in kinds:
+            errors += header_errors(headers=list(dataset.headers), kind=candidate)
+        if not errors:
+            errors = [{"row": 1, "column": "表头", "message": f"{batch.department.name}没有这种记录"}]
+        return _finish(batch, status=BatchStatus.REJECTED, errors=errors)
+    batch.kind = kind
+    errors = header_errors(headers=list(dataset.headers), kind=kind)
+    if errors:
+        return _finish(batch, status=BatchStatus.REJECTED, errors=errors)
+    total = len(dataset)
+    if not total:
+        return _finish(batch, status=BatchStatus.REJECTED,
+                       errors=[{"row": None, "column": "", "message": "文件中没有数据行"}])
+    ImportBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.RUNNING, total_rows=total, kind=kind)
+    batch.status, batch.total_rows = BatchStatus.RUNNING, total
+    if batch.job_run_id:
+        JobRun.objects.filter(pk=batch.job_run_id).update(
+            status=JobStatus.RUNNING, total=total, started_at=timezone.now()
+        )
+    resource_class = RESOURCES[kind] if tuned else record_resource(kind, tuned=False)
+    resource = resource_class(department=batch.department, batch=batch)
+    key = progress_key(batch)
+    counter = {"rows": 0}
+
+    def after_import_row(row: Any, row_result: Any, **kwargs: Any) -> None:
+        counter["rows"] += 1
+        if counter["rows"] % PROGRESS_EVERY == 0:
+            cache.set(key, counter["rows"], 3600)
+
+    resource.after_import_row = after_import_row  # type: ignore[method-assign]
+    with transaction.atomic():
+        result = resource.import_data(
+            dataset, use_transactions=True, rollback_on_validation_errors=True, raise_errors=False,
+        )
+        errors = resource.pre_errors + _row_errors(result, resource)
+        if errors:
+            transaction.set_rollback(True)
+        else:
+            new = result.totals.get("new", 0)
+            updated = result.totals.get("update", 0)
+            audit_record(
+                actor=batch.uploaded_by, action="records.import", obj=batch, now=timezone.now(),
+                reason=f"{RECORD_KINDS[kind].label}：新增 {new} 条，更新 {updated} 条",
+                after={"kind": kind, "rows": total, "new": new, "updated": updated},
+            )
+            _enqueue_verification(applicant_ids=resource._applicants.values())
+    cache.delete(key)
+    if errors:
+        return _finish(batch, status=BatchStatus.REJECTED, errors=errors, total_rows=total)
+    return _finish(batch, status=BatchStatus.LOADED, errors=[], total_rows=total,
+                   new_rows=result.totals.get("new", 0), updated_rows=result.totals.get("update", 0))
+
+
+def _enqueue_verification(*, applicant_ids: Any) -> None:
+    # New records may settle pending claims: verify the affected applications (细则第五条:
+    # applicants see results during the declaration). Whole round when the batch is large.
+    from review.services.verification import CHUNK_SIZE, verification_enqueue
+    from workflow.models import AnnualRound
+
+    ids = list(applicant_ids)
+    for round in AnnualRound.objects.filter(phase__in=[Phase.DECLARATION, Phase.AGGREGATION]):
+        if len(ids) > CHUNK_SIZE:
+            verification_enqueue(round=round, application_ids=None)
+            continue
+        app_ids = list(
+            Application.objects.filter(
+                round=round, applicant_id__in=ids, state__in=[AppState.SUBMITTED, AppState.UNDER_REVIEW]
+            ).values_list("pk", flat=True)
+        )
+        if app_ids:
+            verification_enqueue(round=round, application_ids=app_ids)

@@ -1,0 +1,351 @@
+"""Verification by data exchange (细则第六条): claims against the department records, in bulk.
+
+The unit of work is a chunk of applications. One chunk is one transaction: it locks the
+chunk's claims, decides every pending claim from the records (review.matching), scores
+the applications to give each decided claim its points (ranking.scoring, the same engine
+the ranking uses), writes the claims with `bulk_update` and their audit rows with
+`bulk_create`, marks the chunk done and advances the progress. A claim state never changes
+without its audit row: both are in the same transaction, or neither is.
+
+Idempotent: only `pending` claims are looked at; a claim left in the manual queue is
+written again only if its diff changed (new records arrived); a chunk that committed is
+marked by its own JobRun key, so a task re-delivered after a worker died (acks_late) skips
+it, and one that died mid-chunk rolled back and simply runs again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef
+from django.utils import timezone
+
+from ranking.policy import FactsError, parse_facts, score
+from ranking.scoring import assemble_facts, employer_facts, person_facts
+from review import matching
+from review.models import (
+    AwardRecord,
+    CriminalRecord,
+    Degree,
+    Detention,
+    HonorRecord,
+    IncomeTax,
+    PropertyRegistration,
+    RentalFiling,
+    ResidencePermit,
+    SocialInsurancePeriod,
+    TaxPenalty,
+)
+from workflow.indicators import INDICATORS
+from workflow.models import (
+    AnnualRound,
+    Application,
+    AppState,
+    AuditEvent,
+    ClaimState,
+    IndicatorClaim,
+    JobRun,
+    JobStatus,
+    Phase,
+)
+from workflow.services._common import snapshot
+from workflow.services.claims import AUDITED_FIELDS
+
+ACTOR_LABEL = "数据交换"
+# The system decides only while departments review (细则第六条, claims.REVIEW_PHASES).
+VERIFY_PHASES = [Phase.DECLARATION, Phase.AGGREGATION]
+VERIFIABLE_APP_STATES = [AppState.SUBMITTED, AppState.UNDER_REVIEW]
+CHUNK_SIZE = 1000  # applications (about 9 claims each)
+CLAIM_FIELDS = [
+    "state", "verified_facts", "points", "decision_reason", "decided_by", "decided_at",
+    "needs_manual_review", "mismatch", "updated_at",
+]
+_METHOD = {matching.VERIFY: "verify", matching.ADJUST: "adjust"}
+
+
+def _month(value: dt.date | None) -> str | None:
+    return None if value is None else f"{value:%Y-%m}"
+
+
+def records_for(applicant_ids: Iterable[int]) -> dict[int, matching.PersonRecords]:
+    """Every record of these people, as plain values: one query per kind of record."""
+    ids = list(applicant_ids)
+    out: dict[int, matching.PersonRecords] = defaultdict(matching.PersonRecords)
+    for a, f, t, d, b in SocialInsurancePeriod.objects.filter(applicant_id__in=ids).order_by(
+        "from_month", "id"
+    ).values_list("applicant_id", "from_month", "to_month", "district", "back_paid"):
+        out[a].social_insurance.append({"from": _month(f), "to": _month(t), "district": d, "back_paid": b})
+    for a, issued in ResidencePermit.objects.filter(applicant_id__in=ids).values_list("applicant_id", "issued_on"):
+        out[a].residence_permits.append(issued)
+    for a, on in CriminalRecord.objects.filter(applicant_id__in=ids).values_list("applicant_id", "recorded_on"):
+        out[a].criminal_records.append(on)
+    for a, on in Detention.objects.filter(applicant_id__in=ids).values_list("applicant_id", "detained_on"):
+        out[a].detentions.append(on)
+    housing: list[tuple] = list(
+        PropertyRegistration.objects.filter(applicant_id__in=ids).values_list(
+            "applicant_id", "from_month", "to_month", "kind", "district"
+        )
+    )
+    housing += RentalFiling.objects.filter(applicant_id__in=ids).values_list(
+        "applicant_id", "from_month", "to_month", "kind", "district"
+    )
+    for a, f, t, kind, d in sorted(housing, key=lambda r: (r[0], r[1])):
+        out[a].housing.append({"from": _month(f), "to": _month(t), "kind": kind, "district": d})
+    for a, level, diploma, degree, on in Degree.objects.filter(applicant_id__in=ids).order_by(
+        "graduated_on"
+    ).values_list("applicant_id", "level", "diploma", "degree", "graduated_on"):
+        out[a].education.append(
+            {"level": level, "diploma": diploma, "degree": degree, "graduated_on": on.isoformat()}
+        )
+    for a, year, amount in IncomeTax.objects.filter(applicant_id__in=ids).values_list(
+        "applicant_id", "year", "amount"
+    ):
+        out[a].income_tax[str(year)] = f"{amount:.2f}"
+    for a, on in TaxPenalty.objects.filter(applicant_id__in=ids).values_list("applicant_id", "penalized_on"):
+        out[a].tax_penalties.append(on)
+    for a, code, grade, rank, role, year in AwardRecord.objects.filter(applicant_id__in=ids).order_by(
+        "year", "id"
+    ).values_list("applicant_id", "code", "grade", "rank", "role", "year"):
+        out[a].awards.append({"code": code, "grade": grade or None, "rank": rank, "role": role or None, "year": year})
+    for a, code, year in HonorRecord.objects.filter(applicant_id__in=ids).order_by("year", "id").values_list(
+        "applicant_id", "code", "year"
+    ):
+        out[a].honors.append({"code": code, "year": year})
+    return out
+
+
+def claim_outcome(claim: IndicatorClaim, records: matching.PersonRecords, *, year: int) -> matching.Outcome:
+    if INDICATORS[claim.indicator].zero_fill:
+        return matching.zero_fill_outcome(claim.indicator, records)
+    return matching.declared_outcome(claim.indicator, claim.declared_facts, records, year=year)
+
+
+def indicator_points(application: Application, claims: list[IndicatorClaim]) -> dict[str, Decimal] | None:
+    """Per-indicator points of the application as its claims now stand (None: facts invalid)."""
+    round = application.round
+    facts = assemble_facts(
+        year=round.year,
+        policy_id=round.policy_id,
+        person=person_facts(application.applicant),
+        employer=employer_facts(application.employer),
+        claims=[(c.indicator, c.state, c.declared_facts, c.verified_facts) for c in claims],
+    )
+    try:
+        return score(parse_facts(facts)).points()
+    except FactsError:
+        return None
+
+
+@dataclass
+class ChunkStats:
+    applications: int = 0
+    verified: int = 0
+    adjusted: int = 0
+    manual: int = 0
+    unchanged: int = 0
+    skipped: bool = False
+
+
+def _audit(claim: IndicatorClaim, *, action: str, now: dt.datetime, year: int, from_state: str,
+           reason: str, before: dict[str, Any]) -> AuditEvent:
+    return AuditEvent(
+        at=now,
+        actor=None,
+        actor_label=ACTOR_LABEL,
+        action=action,
+        object_type=IndicatorClaim._meta.label_lower,
+        object_id=str(claim.pk),
+        round_year=year,
+        from_state=from_state,
+        to_state=claim.state,
+        reason=reason,
+        before=before,
+        after=snapshot(claim, AUDITED_FIELDS),
+    )
+
+
+def verification_decide(
+    *, round: AnnualRound, application_ids: list[int], now: dt.datetime | None = None
+) -> ChunkStats:
+    """Decide the pending claims of these applications from the records; call in a transaction."""
+    now = now or timezone.now()
+    stats = ChunkStats()
+    if round.phase not in VERIFY_PHASES:
+        return stats
+    applications = {
+        app.pk: app
+        for app in Application.objects.select_related("applicant", "employer").filter(
+            pk__in=application_ids, round=round, state__in=VERIFIABLE_APP_STATES
+        )
+    }
+    for app in applications.values():
+        app.round = round
+    if not applications:
+        return stats
+    claims_by_app: dict[int, list[IndicatorClaim]] = defaultdict(list)
+    # Row locks: a reviewer deciding one of these claims waits for the chunk (no-op on SQLite).
+    for claim in IndicatorClaim.objects.select_for_update().filter(application_id__in=list(applications)):
+        claims_by_app[claim.application_id].append(claim)
+    records = records_for(app.applicant_id for app in applications.values())
+    meta = {m: getattr(IndicatorClaim, m)._django_fsm for m in _METHOD.values()}
+
+    changed: list[IndicatorClaim] = []
+    audits: list[AuditEvent] = []
+    for app_id, claims in claims_by_app.items():
+        application = applications[app_id]
+        person = records.get(application.applicant_id, matching.PersonRecords())
+        decided_now: list[tuple[IndicatorClaim, str, dict[str, Any], str]] = []
+        for claim in claims:
+            if claim.state != ClaimState.PENDING:
+                continue
+            outcome = claim_outcome(claim, person, year=round.year)
+            before = snapshot(claim, AUDITED_FIELDS)
+            if outcome.decision == matching.MANUAL:
+                mismatch = {**(outcome.mismatch or {}), "message": outcome.reason}
+                if claim.needs_manual_review and claim.mismatch == mismatch:
+                    stats.unchanged += 1
+                    continue
+                claim.needs_manual_review = True
+                claim.mismatch = mismatch
+                claim.updated_at = now
+                changed.append(claim)
+                audits.append(_audit(claim, action="claim.flag_manual_review", now=now, year=round.year,
+                                     from_state=claim.state, reason=outcome.reason, before=before))
+                stats.manual += 1
+                continue
+            method = _METHOD[outcome.decision]
+            transition = meta[method].get_transition(claim.state)
+            if transition is None:  # pragma: no cover - guarded by the state check above
+                continue
+            from_state = claim.state
+            # The bulk form of IndicatorClaim.<method>(): same source and target (FSM meta),
+            # set past the protected descriptor because bulk_update writes the whole chunk.
+            claim.__dict__["state"] = transition.target
+            claim.verified_facts = outcome.facts
+            claim.decision_reason = outcome.reason
+            claim.decided_by = None
+            claim.decided_at = now
+            claim.needs_manual_review = False
+            claim.mismatch = outcome.mismatch
+            claim.updated_at = now
+            decided_now.append((claim, from_state, before, outcome.reason))
+            stats.verified += outcome.decision == matching.VERIFY
+            stats.adjusted += outcome.decision == matching.ADJUST
+        if decided_now:
+            points = indicator_points(application, claims) or {}
+            for claim, from_state, before, reason in decided_now:
+                claim.points = points.get(claim.indicator)
+                changed.append(claim)
+                audits.append(_audit(claim, action=f"claim.{_METHOD_OF[claim.state]}", now=now,
+                                     year=round.year, from_state=from_state, reason=reason, before=before))
+        stats.applications += 1
+    if changed:
+        IndicatorClaim.objects.bulk_update(changed, CLAIM_FIELDS, batch_size=1000)
+        AuditEvent.objects.bulk_create(audits, batch_size=2000)
+    return stats
+
+
+_METHOD_OF = {ClaimState.VERIFIED: "verify", ClaimState.ADJUSTED: "adjust"}
+
+
+# --- orchestration: chunks, progress, idempotency ------------------------------------------
+
+
+def pending_applications(*, round: AnnualRound):
+    pending = IndicatorClaim.objects.filter(application=OuterRef("pk"), state=ClaimState.PENDING)
+    return Application.objects.filter(round=round, state__in=VERIFIABLE_APP_STATES).filter(Exists(pending))
+
+
+def verification_plan(
+    *, round: AnnualRound, application_ids: Iterable[int] | None = None, chunk_size: int = CHUNK_SIZE
+) -> list[list[int]]:
+    """The chunks: lists of application ids with pending claims, in id order."""
+    queryset = pending_applications(round=round)
+    if application_ids is not None:
+        queryset = queryset.filter(pk__in=list(application_ids))
+    ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+    return [ids[i : i + chunk_size] for i in range(0, len(ids), chunk_size)]
+
+
+def verification_start(
+    *,
+    round: AnnualRound,
+    application_ids: Iterable[int] | None = None,
+    key: str | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> JobRun:
+    """Plan the chunks, record them on a JobRun, and enqueue one task per chunk (on commit)."""
+    from review.tasks import verify_chunk
+
+    key = key or f"verify:{round.year}:{timezone.now():%Y%m%d%H%M%S}:{uuid.uuid4().hex[:8]}"
+    job_run, created = JobRun.objects.get_or_create(key=key, defaults={"kind": "review.verify", "round": round})
+    if not created and job_run.total:
+        return job_run  # already planned: its chunks are queued or done
+    chunks = verification_plan(round=round, application_ids=application_ids, chunk_size=chunk_size)
+    JobRun.objects.filter(pk=job_run.pk).update(
+        total=sum(len(c) for c in chunks),
+        status=JobStatus.RUNNING if chunks else JobStatus.SUCCEEDED,
+        started_at=timezone.now(),
+        finished_at=None if chunks else timezone.now(),
+        message=f"共 {len(chunks)} 批",
+    )
+    job_run.refresh_from_db()
+    for index, chunk in enumerate(chunks):
+        transaction.on_commit(
+            lambda index=index, chunk=chunk: verify_chunk.delay(
+                job_run_id=job_run.pk, round_id=round.pk, chunk_index=index, application_ids=chunk
+            )
+        )
+    return job_run
+
+
+def verification_run_chunk(
+    *, job_run: JobRun, round: AnnualRound, chunk_index: int, application_ids: list[int]
+) -> ChunkStats:
+    """One chunk, once: its work, its done-marker and the progress commit together."""
+    marker = f"{job_run.key}:chunk:{chunk_index}"
+    with transaction.atomic():
+        if JobRun.objects.filter(key=marker).exists():
+            return ChunkStats(skipped=True)
+        stats = verification_decide(round=round, application_ids=application_ids)
+        now = timezone.now()
+        JobRun.objects.create(
+            key=marker, kind="review.verify.chunk", round=round, status=JobStatus.SUCCEEDED,
+            total=len(application_ids), done=len(application_ids), started_at=now, finished_at=now,
+            message=f"通过 {stats.verified}，调整 {stats.adjusted}，转人工 {stats.manual}",
+        )
+        JobRun.objects.filter(pk=job_run.pk).update(done=F("done") + len(application_ids))
+        JobRun.objects.filter(pk=job_run.pk, done__gte=F("total")).exclude(status=JobStatus.SUCCEEDED).update(
+            status=JobStatus.SUCCEEDED, finished_at=now
+        )
+    return stats
+
+
+def verification_for_applications(*, round: AnnualRound, application_ids: list[int] | None) -> int | None:
+    """As claims or records arrive: a few applications at once inline (no JobRun), many as a run.
+
+    Returns the JobRun id when the work was planned as a run.
+    """
+    if application_ids is not None and len(application_ids) <= CHUNK_SIZE:
+        with transaction.atomic():
+            verification_decide(round=round, application_ids=list(application_ids))
+        return None
+    return verification_start(round=round, application_ids=application_ids).pk
+
+
+def verification_enqueue(*, round: AnnualRound, application_ids: list[int] | None = None) -> None:
+    """Schedule verification after the current transaction commits (declaration/aggregation only)."""
+    from review.tasks import verify_applications
+
+    if round.phase not in VERIFY_PHASES:
+        return
+    transaction.on_commit(
+        lambda: verify_applications.delay(round_id=round.pk, application_ids=application_ids)
+    )
