@@ -9,7 +9,11 @@ import pytest
 from django.db import transaction
 
 from review.models import Degree, SocialInsurancePeriod
-from review.services.verification import verification_decide, verification_run_chunk, verification_start
+from review.services.verification import (
+    verification_decide,
+    verification_run_chunk,
+    verification_start,
+)
 from tests.review.conftest import build_application
 from workflow.models import AuditEvent, ClaimState, JobRun, JobStatus
 

@@ -1,0 +1,99 @@
+"""Department batches: all or nothing, with a row-by-row report a clerk can act on."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from review.models import BatchStatus, ResidencePermit, SocialInsurancePeriod
+from review.services.imports import batch_submit
+from review.synthetic import csv_bytes, social_insurance_rows, xlsx_bytes
+from tests import factories
+from tests.review.conftest import build_application
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def registered(declaration_round, people):
+    """Applicants registered (no records yet)."""
+    return [build_application(f, round=declaration_round, with_records=False) for f in people[:3]]
+
+
+def submit(rows, *, dept="hrss", fmt="csv"):
+    content = xlsx_bytes(rows) if fmt == "xlsx" else csv_bytes(rows)
+    return batch_submit(department=factories.department(dept), file_name=f"batch.{fmt}", content=content)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_good_batch_loads_every_row(registered, people, fmt):
+    rows = social_insurance_rows(people[:3])
+    batch = submit(rows, fmt=fmt)
+    assert batch.status == BatchStatus.LOADED, batch.errors
+    assert SocialInsurancePeriod.objects.count() == len(rows) - 1 == batch.new_rows
+    # loading the same file again updates, never duplicates
+    again = submit(rows, fmt=fmt)
+    assert again.status == BatchStatus.LOADED
+    assert SocialInsurancePeriod.objects.count() == len(rows) - 1 == again.updated_rows
+
+
+def test_a_batch_with_bad_rows_loads_nothing_and_reports_every_bad_row(registered, people):
+    rows = social_insurance_rows(people[:3])
+    rows[2][1] = "2015-13"  # bad month
+    rows[3][0] = "110101199001011234"  # bad check digit
+    rows.append(list(rows[1]))  # duplicate of line 2
+    rows.append(["11010519491231002X", "2010-01", "", "朝阳区", "否"])  # valid number, nobody registered
+    rows[4][3] = "北京市"  # unknown district
+    batch = submit(rows)
+    assert batch.status == BatchStatus.REJECTED
+    assert SocialInsurancePeriod.objects.count() == 0
+    report = {(e["row"], e["column"]) for e in batch.errors}
+    last = len(rows)
+    assert (3, "起始月份") in report
+    assert (4, "公民身份号码") in report
+    assert (5, "缴费区") in report
+    assert (last - 1, "整行") in report  # the duplicate names the first line
+    assert (last, "公民身份号码") in report
+    messages = " ".join(e["message"] for e in batch.errors)
+    assert "与第 2 行重复" in messages and "系统中没有公民身份号码" in messages and "YYYY-MM" in messages
+
+
+def test_a_wrong_header_loads_nothing_and_names_the_columns(registered, people):
+    rows = social_insurance_rows(people[:1])
+    rows[0][1] = "开始时间"
+    batch = submit(rows)
+    assert batch.status == BatchStatus.REJECTED
+    assert {"row": 1, "column": "起始月份", "message": "缺少该列"} in batch.errors
+    assert {"row": 1, "column": "开始时间", "message": "不应有该列"} in batch.errors
+
+
+def test_bad_dates_in_an_xlsx_police_batch(registered, people):
+    rows = [["公民身份号码", "签发日期"], [people[0]["person"]["id_number"], "2016-02-30"],
+            [people[1]["person"]["id_number"], "2016-03-01"]]
+    batch = submit(rows, dept="police", fmt="xlsx")
+    assert batch.status == BatchStatus.REJECTED
+    assert [(e["row"], e["column"]) for e in batch.errors] == [(2, "签发日期")]
+    assert ResidencePermit.objects.count() == 0
+
+
+def test_records_arriving_verify_the_affected_applications(registered, people, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = submit(social_insurance_rows(people[:3]))
+    assert batch.status == BatchStatus.LOADED
+    employment = registered[0].claims.get(indicator="employment")
+    assert employment.state == "verified"
+
+
+def test_command_prints_the_report_and_fails(registered, people, tmp_path, capsys):
+    rows = social_insurance_rows(people[:1])
+    rows[1][1] = "bad"
+    path = tmp_path / "si.csv"
+    path.write_bytes(csv_bytes(rows))
+    with pytest.raises(CommandError, match="未导入任何记录"):
+        call_command("import_department_records", "hrss", str(path))
+    assert "第 2 行 · 起始月份" in capsys.readouterr().err
+    rows[1][1] = people[0]["social_insurance"][0]["from"]
+    path.write_bytes(csv_bytes(rows))
+    call_command("import_department_records", "hrss", str(path))
+    assert SocialInsurancePeriod.objects.count() == len(rows) - 1
