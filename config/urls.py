@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import TemplateView
+
+from workflow.views.home import home
 
 # One include per app; each app owns its urls.py (namespaced).
 urlpatterns = [
@@ -9,6 +10,6 @@ urlpatterns = [
     path("simulator/", include("ranking.urls")),
     path("review/", include("review.urls")),
     path("publicity/", include("publicity.urls")),
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("", home, name="home"),
     path("", include("workflow.urls")),
 ]

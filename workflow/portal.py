@@ -30,8 +30,9 @@ from workflow.models import (
     EvidencePurpose,
     FormDraft,
     IndicatorClaim,
+    Phase,
 )
-from workflow.services._common import now_or
+from workflow.services._common import now_or, require_window
 
 # 细则第十七条: 弄虚作假的，取消其当年及以后5年内的积分落户申请资格 / 不受理其申请事项
 BAR_ARTICLE = "《北京市积分落户操作管理细则》第十七条：申请人对申请材料弄虚作假的，取消其当年及以后5年内的积分落户申请资格；对用人单位协助提供虚假材料的，当年及以后5年内不受理其积分落户申请事项。"
@@ -129,6 +130,8 @@ def draft_save(
     now = now_or(now)
     if application.applicant.user_id != getattr(actor, "pk", None):
         raise NotPermitted("只有申请人本人才能保存草稿。")
+    # 细则第五条: edits stop when the declaration window closes (20:00 on the last day).
+    require_window(round=application.round, phases=[Phase.DECLARATION], now=now, action="保存填报内容")
     draft, _ = FormDraft.objects.update_or_create(
         application=application, indicator=indicator, defaults={"data": dict(data), "saved_at": now}
     )
@@ -236,3 +239,65 @@ def ranking_summary(*, application: Application) -> dict[str, Any] | None:
         None,
     )
     return {"cutoff": cutoff, "admitted_count": admitted, "run": run}
+
+
+def _department_names() -> dict[str, str]:
+    from workflow.models import Department
+
+    return dict(Department.objects.values_list("code", "name"))
+
+
+def applicant_overview(*, application: Application, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Everything the applicant's dashboard shows, in a fixed number of queries."""
+    from ranking.policy import FactsError
+    from ranking.scoring import application_score
+    from workflow.evidence import evidence_for
+    from workflow.indicators import INDICATORS
+    from workflow.models import APPEALABLE_STATES, DECIDED_STATES, AppState
+
+    now = now_or(now)
+    round = application.round
+    claims = {c.indicator: c for c in application.claims.select_related("department")}
+    evidence = evidence_for(application=application)
+    drafts = set(FormDraft.objects.filter(application=application).values_list("indicator", flat=True))
+    names = _department_names()
+    declaration_open = round.is_declaration_open(now)
+    query_open = round.is_result_query_open(now)
+    can_object = declaration_open and application.state in (AppState.FILLING, AppState.SUBMITTED)
+    rows = []
+    for code, indicator in INDICATORS.items():
+        claim = claims.get(code)
+        rows.append({
+            "code": code,
+            "label": indicator.label,
+            "zero_fill": indicator.zero_fill,
+            "departments": [names.get(d, d) for d in indicator.departments],
+            "claim": claim,
+            "evidence": evidence.get(code, []),
+            "has_draft": code in drafts,
+            "can_recheck": bool(claim and can_object and claim.state in DECIDED_STATES),
+            "can_appeal": bool(
+                claim and query_open and application.state == AppState.RESULTS_PUBLISHED
+                and claim.state in APPEALABLE_STATES and claim.appealed_at is None
+            ),
+        })
+    score = score_error = None
+    if claims:
+        try:
+            score = application_score(application, basis="effective").as_contract(explain=True)
+        except FactsError as error:
+            score_error = f"{error.field}：{error.message}"
+    return {
+        "rows": rows,
+        "claims": claims,
+        "score": score,
+        "score_error": score_error,
+        "declaration_open": declaration_open,
+        "query_open": query_open,
+        "can_fill": declaration_open and application.state == AppState.FILLING,
+        "can_submit": declaration_open and application.state == AppState.FILLING,
+        "can_reopen": declaration_open and application.state == AppState.SUBMITTED,
+        "can_name_employer": declaration_open
+        and application.state in (AppState.DRAFT, AppState.REJECTED_BY_EMPLOYER),
+        "pending_count": sum(1 for c in claims.values() if c.state == "pending"),
+    }

@@ -1,4 +1,26 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from workflow.views import accounts, applicant, evidence, unit
 
 app_name = "workflow"
-urlpatterns: list = []
+urlpatterns = [
+    path("register/", accounts.register, name="register"),
+    path("register/applicant/", accounts.register_applicant, name="register_applicant"),
+    path("register/unit/", accounts.register_unit, name="register_unit"),
+    # 申请人
+    path("apply/", applicant.dashboard, name="applicant"),
+    path("apply/begin/", applicant.begin, name="begin"),
+    path("apply/submit/", applicant.submit, name="submit"),
+    path("apply/reopen/", applicant.reopen, name="reopen"),
+    path("apply/indicators/<slug:code>/", applicant.indicator, name="indicator"),
+    path("apply/indicators/<slug:code>/evidence/", applicant.upload, name="upload"),
+    path("apply/indicators/<slug:code>/recheck/", applicant.recheck, name="recheck"),
+    path("apply/indicators/<slug:code>/appeal/", applicant.appeal, name="appeal"),
+    # 用人单位
+    path("unit/", unit.dashboard, name="unit"),
+    path("unit/applications/<int:pk>/", unit.detail, name="unit_application"),
+    path("unit/applications/<int:pk>/confirm/", unit.confirm, name="unit_confirm"),
+    path("unit/applications/<int:pk>/reject/", unit.reject, name="unit_reject"),
+    # 证明材料
+    path("evidence/<int:pk>/", evidence.download, name="evidence"),
+]

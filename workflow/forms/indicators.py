@@ -11,7 +11,7 @@ on that row's field, so the page says exactly what to fix.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -237,8 +237,11 @@ class IndicatorPage:
     sections: tuple[Section, ...] = ()
     singles: tuple[Single, ...] = ()
 
-    def bind(self, *, data: QueryDict | None = None, facts: dict[str, Any] | None = None) -> BoundPage:
-        return BoundPage(self, data=data, facts=facts or {})
+    def bind(
+        self, *, data: QueryDict | None = None, facts: dict[str, Any] | None = None, declared: bool = False
+    ) -> BoundPage:
+        """Bound to `data` (POST or a draft), else filled from the claim's declared `facts`."""
+        return BoundPage(self, data=data, facts=facts or {}, declared=declared)
 
 
 PAGES: dict[str, IndicatorPage] = {
@@ -279,7 +282,9 @@ _FIELD = re.compile(r"^(?P<key>\w+)(?:\[(?P<index>\d+)\])?(?:\.(?P<sub>\w+))?")
 class BoundPage:
     """The page's forms bound to POST/draft data (or filled from declared facts)."""
 
-    def __init__(self, page: IndicatorPage, *, data: QueryDict | None, facts: dict[str, Any]) -> None:
+    def __init__(
+        self, page: IndicatorPage, *, data: QueryDict | None, facts: dict[str, Any], declared: bool = False
+    ) -> None:
         self.page = page
         self.data = data
         self.non_field_errors: list[str] = []
@@ -301,10 +306,8 @@ class BoundPage:
             if data is not None:
                 self.forms[single.key] = single.form(data, prefix=single.key)
             else:
-                initial = single.form.initial_from(facts.get(single.key)) if (
-                    single.key in facts or (single.key == "declare" and facts is not None and facts != {}
-                                            and facts.get("__declared__"))
-                ) else None
+                known = declared or single.key in facts
+                initial = single.form.initial_from(facts.get(single.key)) if known else None
                 self.forms[single.key] = single.form(prefix=single.key, initial=initial)
 
     @property
@@ -394,9 +397,3 @@ def data_from_draft(saved: dict[str, list[str]]) -> QueryDict:
     for key, values in saved.items():
         data.setlist(key, [str(v) for v in values])
     return data
-
-
-@dataclass
-class ObjectionData:
-    reason: str
-    uploads: list[Any] = field(default_factory=list)

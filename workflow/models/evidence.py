@@ -8,6 +8,7 @@ administrators).
 
 from __future__ import annotations
 
+import os
 import uuid
 
 from django.conf import settings
@@ -19,9 +20,26 @@ from workflow.indicators import INDICATOR_CHOICES
 from .applications import Application, IndicatorClaim
 
 
+class PrivateStorage(FileSystemStorage):
+    """Files under settings.PRIVATE_STORAGE_ROOT, read at use (tests point it at a temp dir).
+
+    No base_url: these files have no public address at all.
+    """
+
+    @property
+    def base_location(self) -> str:  # type: ignore[override]
+        return str(settings.PRIVATE_STORAGE_ROOT)
+
+    @property
+    def location(self) -> str:  # type: ignore[override]
+        return os.path.abspath(self.base_location)
+
+    def url(self, name: str | None) -> str:
+        raise ValueError("证明材料没有公开地址，只能通过权限检查后的下载视图读取。")
+
+
 def private_storage() -> FileSystemStorage:
-    # A callable, so tests and deployments can point PRIVATE_STORAGE_ROOT elsewhere at runtime.
-    return FileSystemStorage(location=settings.PRIVATE_STORAGE_ROOT, base_url=None)
+    return PrivateStorage()
 
 
 def evidence_path(instance: Evidence, filename: str) -> str:

@@ -1,0 +1,23 @@
+"""The portal's forms: accounts, indicator pages (facts format 1), objections, unit answers."""
+
+from .accounts import ApplicantRegistrationForm, UnitRegistrationForm
+from .indicators import DECLARED_PAGES, PAGES, BoundPage, IndicatorPage
+from .objections import (
+    EmployerCodeForm,
+    EvidenceUploadForm,
+    ObjectionForm,
+    RejectAffiliationForm,
+)
+
+__all__ = [
+    "DECLARED_PAGES",
+    "PAGES",
+    "ApplicantRegistrationForm",
+    "BoundPage",
+    "EmployerCodeForm",
+    "EvidenceUploadForm",
+    "IndicatorPage",
+    "ObjectionForm",
+    "RejectAffiliationForm",
+    "UnitRegistrationForm",
+]

@@ -1,0 +1,281 @@
+"""The applicant's pages: dashboard, indicator pages, evidence, recheck and appeal."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from workflow import portal, services
+from workflow.evidence import evidence_upload
+from workflow.exceptions import DomainError
+from workflow.forms import PAGES, EmployerCodeForm, EvidenceUploadForm, ObjectionForm
+from workflow.forms.indicators import data_from_draft, draft_data, with_extra_row
+from workflow.indicators import INDICATORS
+from workflow.models import (
+    APPEALABLE_STATES,
+    DECIDED_STATES,
+    Application,
+    AppState,
+    ClaimState,
+    Evidence,
+    FormDraft,
+    IndicatorClaim,
+    Phase,
+)
+from workflow.selectors import application_for
+
+from ._common import applicant_required, current_round, report
+
+
+def _application_or_404(request: HttpRequest) -> Application:
+    round = current_round()
+    application = application_for(round=round, user=request.user) if round else None
+    if application is None:
+        raise Http404("您在本年度还没有积分落户申请。")
+    return application
+
+
+@applicant_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    round = current_round()
+    now = timezone.now()
+    application = application_for(round=round, user=request.user) if round else None
+    context = {
+        "round": round,
+        "application": application,
+        "applicant": request.applicant,
+        "bar": portal.bar_notice(party=request.applicant, now=now),
+        "employer_form": EmployerCodeForm(),
+        "declaration_open": bool(round and round.is_declaration_open(now)),
+    }
+    if application is not None:
+        context.update(portal.applicant_overview(application=application, now=now))
+        if application.state in (AppState.RANKED, AppState.PUBLICIZED, AppState.QUALIFIED,
+                                 AppState.NOT_ADMITTED, AppState.SETTLED, AppState.FORFEITED):
+            context["ranking"] = portal.ranking_summary(application=application)
+        if application.employer_id:
+            context["employer_bar"] = portal.bar_notice(party=application.employer, now=now)
+    return render(request, "workflow/applicant/dashboard.html", context)
+
+
+@require_POST
+@applicant_required
+def begin(request: HttpRequest) -> HttpResponse:
+    """Start the application naming the employer, or name another one after a refusal."""
+    round = current_round()
+    form = EmployerCodeForm(request.POST)
+    if round is None:
+        messages.error(request, "目前没有进行中的积分落户年度。")
+        return redirect("workflow:applicant")
+    if not form.is_valid():
+        for error in form.errors.get("credit_code", []):
+            messages.error(request, f"用人单位统一社会信用代码：{error}")
+        return redirect("workflow:applicant")
+    application = application_for(round=round, user=request.user)
+    try:
+        if application is None:
+            portal.application_begin(round=round, employer=form.employer, actor=request.user)
+        else:
+            services.application_name_employer(application=application, employer=form.employer, actor=request.user)
+    except DomainError as error:
+        report(request, error)
+    else:
+        messages.success(request, f"已提交给“{form.employer.name}”确认隶属关系；单位确认后即可填报积分指标。")
+    return redirect("workflow:applicant")
+
+
+@require_POST
+@applicant_required
+def submit(request: HttpRequest) -> HttpResponse:
+    application = _application_or_404(request)
+    try:
+        services.application_submit(application=application, actor=request.user)
+    except DomainError as error:
+        report(request, error)
+    else:
+        messages.success(
+            request,
+            "已提交。各部门将陆续审核，结果会显示在本页；申报截止前您仍可修改（修改后需重新提交）。",
+        )
+    return redirect("workflow:applicant")
+
+
+@require_POST
+@applicant_required
+def reopen(request: HttpRequest) -> HttpResponse:
+    application = _application_or_404(request)
+    try:
+        services.application_reopen(application=application, actor=request.user)
+    except DomainError as error:
+        report(request, error)
+    else:
+        deadline = application.round.declaration_closes_at
+        messages.warning(
+            request,
+            f"申请已退回填报中。修改完成后请务必在 {timezone.localtime(deadline):%Y年%m月%d日 %H:%M} 前重新提交，"
+            "截止时未提交的申请视为撤回。",
+        )
+    return redirect("workflow:applicant")
+
+
+def _page_context(request, application, code, bound, claim, now) -> dict:
+    round = application.round
+    names = portal._department_names()
+    return {
+        "application": application,
+        "round": round,
+        "page": PAGES[code],
+        "bound": bound,
+        "claim": claim,
+        "indicator": INDICATORS[code],
+        "evidence": list(Evidence.objects.filter(application=application, indicator=code)),
+        "upload_form": EvidenceUploadForm(),
+        "can_fill": round.is_declaration_open(now) and application.state == AppState.FILLING,
+        "declaration_open": round.is_declaration_open(now),
+        "draft": FormDraft.objects.filter(application=application, indicator=code).first(),
+        "department_names": [names.get(d, d) for d in INDICATORS[code].departments],
+    }
+
+
+@applicant_required
+def indicator(request: HttpRequest, code: str) -> HttpResponse:
+    """One indicator's page: declared ones as forms, zero-fill ones read-only."""
+    if code not in INDICATORS:
+        raise Http404("未知的积分指标。")
+    application = _application_or_404(request)
+    now = timezone.now()
+    claim = IndicatorClaim.objects.filter(application=application, indicator=code).select_related("department").first()
+    if INDICATORS[code].zero_fill or code not in PAGES:
+        return render(request, "workflow/applicant/indicator_readonly.html", {
+            "application": application, "claim": claim, "indicator": INDICATORS[code],
+            "departments": portal._department_names(),
+            "evidence": list(Evidence.objects.filter(application=application, indicator=code)),
+        })
+    page = PAGES[code]
+    if application.state in (AppState.DRAFT, AppState.AWAITING_EMPLOYER, AppState.REJECTED_BY_EMPLOYER):
+        messages.error(request, "用人单位确认隶属关系后才能填报积分指标。")
+        return redirect("workflow:applicant")
+
+    if request.method != "POST":
+        draft = FormDraft.objects.filter(application=application, indicator=code).first()
+        if draft is not None and (claim is None or draft.saved_at >= claim.updated_at):
+            bound = page.bind(data=data_from_draft(draft.data))
+        else:
+            bound = page.bind(facts=claim.declared_facts if claim else None, declared=claim is not None)
+        return render(request, "workflow/applicant/indicator_form.html",
+                      _page_context(request, application, code, bound, claim, now))
+
+    action = request.POST.get("action", "declare")
+    try:
+        if action.startswith("add_row:"):
+            data = with_extra_row(request.POST, action.split(":", 1)[1])
+            portal.draft_save(application=application, indicator=code, data=draft_data(data), actor=request.user)
+            bound = page.bind(data=data)
+            return render(request, "workflow/applicant/indicator_form.html",
+                          _page_context(request, application, code, bound, claim, now))
+        # Whatever else happens, what was typed is kept (保存草稿).
+        portal.draft_save(application=application, indicator=code, data=draft_data(request.POST),
+                          actor=request.user)
+        if action == "autosave":
+            return HttpResponse(status=204)
+        if action == "save_draft":
+            messages.success(request, "草稿已保存（尚未申报，部门看不到草稿）。")
+            return redirect("workflow:indicator", code=code)
+        bound = page.bind(data=request.POST)
+        declared = bound.check_with_engine(
+            applicant=application.applicant, year=application.round.year, policy_id=application.round.policy_id
+        )
+        if declared is None:
+            messages.error(request, f"有 {bound.error_count} 处需要修改，请按红色提示改正后再保存；您填写的内容已作为草稿保存。")
+            return render(request, "workflow/applicant/indicator_form.html",
+                          _page_context(request, application, code, bound, claim, now), status=400)
+        portal.claim_declare_from_form(application=application, indicator=code, declared_facts=declared,
+                                       actor=request.user)
+    except DomainError as error:
+        report(request, error)
+        return redirect("workflow:indicator", code=code)
+    messages.success(request, f"“{page.title}”已保存为申报信息。全部填好后请回到首页提交。")
+    return redirect("workflow:applicant")
+
+
+@require_POST
+@applicant_required
+def upload(request: HttpRequest, code: str) -> HttpResponse:
+    if code not in INDICATORS:
+        raise Http404("未知的积分指标。")
+    application = _application_or_404(request)
+    form = EvidenceUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for error in form.errors.get("file", []):
+            messages.error(request, f"证明材料：{error}")
+        return redirect("workflow:indicator", code=code)
+    if not application.round.is_declaration_open(timezone.now()):
+        messages.error(request, "申报阶段已结束，不能再上传申报材料；复查或申诉时可随理由一起上传。")
+        return redirect("workflow:indicator", code=code)
+    stored = 0
+    for upload_file in form.cleaned_data["file"]:
+        try:
+            evidence_upload(application=application, indicator=code, upload=upload_file, actor=request.user)
+            stored += 1
+        except (ValidationError, DomainError) as error:
+            report(request, error)
+    if stored:
+        messages.success(request, f"已上传 {stored} 个文件。")
+    return redirect("workflow:indicator", code=code)
+
+
+def _objection(request: HttpRequest, code: str, kind: str) -> HttpResponse:
+    application = _application_or_404(request)
+    claim = get_object_or_404(IndicatorClaim.objects.select_related("department"), application=application,
+                              indicator=code)
+    round = application.round
+    now = timezone.now()
+    if kind == "appeal":
+        phase, title = Phase.RESULT_QUERY, "申诉"
+        window_open = round.is_result_query_open(now)
+        allowed = (window_open and application.state == AppState.RESULTS_PUBLISHED
+                   and claim.state in APPEALABLE_STATES and claim.appealed_at is None)
+    else:
+        phase, title = Phase.DECLARATION, "申请复查"
+        window_open = round.is_declaration_open(now)
+        allowed = (window_open and application.state in (AppState.FILLING, AppState.SUBMITTED)
+                   and claim.state in DECIDED_STATES)
+    form = ObjectionForm()
+    if request.method == "POST":
+        form = ObjectionForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                portal.claim_object(claim=claim, kind=kind, reason=form.cleaned_data["reason"],
+                                    uploads=form.cleaned_data["file"], actor=request.user, now=now)
+            except ValidationError as error:
+                for text in error.messages:
+                    form.add_error("file", text)
+            except DomainError as error:
+                report(request, error)
+                return redirect("workflow:applicant")
+            else:
+                messages.success(request, f"“{claim.get_indicator_display()}”的{title}已提交，请等待部门处理。")
+                return redirect("workflow:applicant")
+    window = round.phase_window(phase)
+    return render(request, "workflow/applicant/objection.html", {
+        "application": application, "claim": claim, "form": form, "kind": kind, "title": title,
+        "allowed": allowed, "window_open": window_open, "window": window, "phase_label": Phase(phase).label,
+        "evidence": list(Evidence.objects.filter(application=application, indicator=code)),
+        "ClaimState": ClaimState,
+    })
+
+
+@applicant_required
+def recheck(request: HttpRequest, code: str) -> HttpResponse:
+    # 细则第五条: 申报阶段内对有异议的审核结果发起复查
+    return _objection(request, code, "recheck")
+
+
+@applicant_required
+def appeal(request: HttpRequest, code: str) -> HttpResponse:
+    # 细则第八条: 审核结果查询阶段提出申诉，每项指标一次；阶段结束后不再受理
+    return _objection(request, code, "appeal")

@@ -1,0 +1,22 @@
+"""The home page sends each role to its own place; visitors see how to start."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from workflow import roles
+
+ROLE_HOMES = {
+    "applicant": "workflow:applicant",
+    "unit_admin": "workflow:unit",
+    "reviewer": "/review/",
+    "administrator": "/review/",
+}
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    target = ROLE_HOMES.get(roles.role_of(request.user))
+    if target is not None:
+        return redirect(target)
+    return render(request, "home.html", {"role": roles.role_of(request.user)})
