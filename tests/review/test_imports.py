@@ -56,7 +56,9 @@ def test_a_batch_with_bad_rows_loads_nothing_and_reports_every_bad_row(registere
     assert (last - 1, "整行") in report  # the duplicate names the first line
     assert (last, "公民身份号码") in report
     messages = " ".join(e["message"] for e in batch.errors)
-    assert "与第 2 行重复" in messages and "系统中没有公民身份号码" in messages and "YYYY-MM" in messages
+    assert "与第 2 行重复" in messages
+    assert "系统中没有公民身份号码" in messages
+    assert "YYYY-MM" in messages
 
 
 def test_a_wrong_header_loads_nothing_and_names_the_columns(registered, people):

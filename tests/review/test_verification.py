@@ -34,7 +34,8 @@ def test_matching_records_verify_every_claim_with_the_departments_facts(declarat
     stats = verification_decide(round=declaration_round, application_ids=[app.pk])
     claims = claims_of(app)
     assert {c.state for c in claims.values()} == {ClaimState.VERIFIED}
-    assert stats.manual == 0 and stats.verified == len(claims)
+    assert stats.manual == 0
+    assert stats.verified == len(claims)
     assert claims["employment"].verified_facts == {"social_insurance": facts["social_insurance"]}
     assert claims["eligibility"].verified_facts["residence_permit"] == facts["residence_permit"]
     assert {y: Decimal(v) for y, v in claims["tax"].verified_facts["tax"]["income_tax"].items()} == {
@@ -62,7 +63,8 @@ def test_fewer_housing_months_on_record_adjust_the_claim_to_the_department_figur
     assert housing.verified_facts == {"housing": [
         {k: h[k] for k in ("from", "to", "kind", "district")} for h in facts["housing"]
     ]}
-    assert housing.mismatch["only_declared"] and not housing.mismatch["only_department"]
+    assert housing.mismatch["only_declared"]
+    assert not housing.mismatch["only_department"]
     assert "24 个月" in housing.decision_reason
 
 
@@ -78,7 +80,8 @@ def test_a_declared_degree_the_records_do_not_show_goes_to_the_manual_queue(decl
     assert education.mismatch["declared"] == declared["education"]
     assert education.mismatch["department"] == facts["education"]
     (event,) = audits_for(education)
-    assert event.action == "claim.flag_manual_review" and event.to_state == "pending"
+    assert event.action == "claim.flag_manual_review"
+    assert event.to_state == "pending"
 
 
 def test_no_record_at_all_goes_to_the_manual_queue(declaration_round, people):
@@ -87,7 +90,8 @@ def test_no_record_at_all_goes_to_the_manual_queue(declaration_round, people):
     claims = claims_of(app)
     assert claims["employment"].needs_manual_review
     assert claims["employment"].mismatch["reason"] == "no_record"
-    assert claims["education"].state == ClaimState.PENDING and claims["education"].needs_manual_review
+    assert claims["education"].state == ClaimState.PENDING
+    assert claims["education"].needs_manual_review
     # absence is itself the finding for detentions (the police hold every such record)
     assert claims["law_record"].state == ClaimState.VERIFIED
     assert claims["law_record"].verified_facts == {"detentions": []}
@@ -116,7 +120,8 @@ def test_rerunning_changes_nothing_and_writes_no_audit_row(declaration_round, pe
 
     assert list(IndicatorClaim.objects.order_by("pk").values()) == before_claims
     assert AuditEvent.objects.count() == audit_count
-    assert stats.verified == stats.adjusted == stats.manual == 0 and stats.unchanged > 0
+    assert stats.verified == stats.adjusted == stats.manual == 0
+    assert stats.unchanged > 0
 
 
 def test_records_arriving_later_settle_a_claim_from_the_manual_queue(declaration_round, people):
@@ -132,7 +137,8 @@ def test_records_arriving_later_settle_a_claim_from_the_manual_queue(declaration
             r.save()
     verification_decide(round=declaration_round, application_ids=[app.pk])
     employment = claims_of(app)["employment"]
-    assert employment.state == ClaimState.VERIFIED and not employment.needs_manual_review
+    assert employment.state == ClaimState.VERIFIED
+    assert not employment.needs_manual_review
     assert [e.action for e in reversed(audits_for(employment))] == ["claim.flag_manual_review", "claim.verify"]
 
 
