@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from django import forms
+
+from publicity.models import Settlement
+
+
+class ObjectionForm(forms.Form):
+    number = forms.CharField(label="被举报人公示编号", max_length=12)
+    reporter_name = forms.CharField(label="举报人姓名", max_length=60)
+    reporter_id_number = forms.CharField(label="举报人公民身份号码", max_length=18)
+    reporter_contact = forms.CharField(label="联系方式（电话或地址）", max_length=100)
+    facts = forms.CharField(label="举报事实", widget=forms.Textarea(attrs={"rows": 6}))
+
+
+class ObjectionDecisionForm(forms.Form):
+    upheld = forms.TypedChoiceField(
+        label="核查结论", choices=[("1", "查证属实（取消落户资格，不递补）"), ("0", "查无实据")],
+        coerce=lambda v: v == "1", widget=forms.RadioSelect,
+    )
+    outcome = forms.CharField(label="核查情况", widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class SettlementForm(forms.ModelForm):
+    class Meta:
+        model = Settlement
+        fields = ["application_form", "transfer_registration", "has_minor_children",
+                  "minor_children_papers", "archive_statement", "notes"]
+
+
+class FraudForm(forms.Form):
+    reason = forms.CharField(label="弄虚作假的事实", widget=forms.Textarea(attrs={"rows": 4}))

@@ -1,0 +1,385 @@
+"""Publicity services (writes): publish the list, objections, qualification, settlement, fraud.
+
+细则第十条: 公示 7 天, 实名举报, 公示期满无异议的取得落户资格 (保留 2 年), 逾期视为放弃.
+细则第十一条: 弄虚作假的取消资格, 记入信用记录, 申请人及用人单位 5 年内不得申报.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from publicity.models import (
+    PUBLICITY_DAYS,
+    CreditParty,
+    CreditRecord,
+    Objection,
+    ObjectionState,
+    Publication,
+    PublicityEntry,
+    Settlement,
+)
+from publicity.selectors import build_rows, current_ranking, publication_of, totals_histogram
+from ranking.models import RankingStatus
+from ranking.policy.identity import parse_id_number
+from workflow import roles
+from workflow.exceptions import DomainError, InvalidTransition, NotPermitted, WindowClosed
+from workflow.models import AnnualRound, Application, AppState, AuditEvent, Phase
+from workflow.services import (
+    application_cancel,
+    application_qualify,
+    application_settle,
+    audit_record,
+)
+from workflow.services._common import now_or, require_phase, require_system_or_admin
+from workflow.services.applications import _transition as application_transition
+
+BATCH = 2000
+BAR_YEARS = 5  # 细则第十一条: 5 年内不得申报 (the year of the finding and 5 more)
+
+
+def _require_admin(actor: Any, action: str) -> None:
+    if not roles.is_administrator(actor):
+        raise NotPermitted(f"只有管理员才能{action}。")
+
+
+# --- publication --------------------------------------------------------------------------
+
+
+def publicity_publish(
+    *, round: AnnualRound, actor: Any = None, now: dt.datetime | None = None, label: str = "system"
+) -> Publication:
+    """Open the public list for exactly 7 days from now, frozen from the current ranking.
+
+    Idempotent: a round is published once; calling again returns that publication.
+    """
+    now = now_or(now)
+    action = "发布公示名单"
+    require_system_or_admin(actor, action=action)
+    existing = publication_of(round)
+    if existing is not None:
+        return existing
+    require_phase(round=round, phases=[Phase.PUBLICITY], action=action)
+    run = current_ranking(round)
+    if run is None or run.status != RankingStatus.SUCCEEDED:
+        raise InvalidTransition(f"{round.year}年度尚未完成积分排名，不能发布公示名单。")
+    rows = build_rows(round)
+    with transaction.atomic():
+        AnnualRound.objects.select_for_update().filter(pk=round.pk).first()
+        if publication_of(round) is not None:  # published meanwhile
+            return publication_of(round)  # type: ignore[return-value]
+        publication = Publication.objects.create(
+            round=round, ranking_run=run, opens_at=now,
+            closes_at=now + dt.timedelta(days=PUBLICITY_DAYS),
+            quota=run.quota, cutoff=run.cutoff, admitted_count=len(rows),
+            applicant_count=run.eligible_count, histogram=totals_histogram(round),
+            published_by=actor,
+        )
+        PublicityEntry.objects.bulk_create(
+            (
+                PublicityEntry(
+                    publication=publication, application_id=app_id, number=row.number,
+                    position=row.position, rank=row.rank, name=row.name,
+                    birth_month=row.birth_month, employer_name=row.employer,
+                    indicators=row.indicators, total=row.total,
+                )
+                for app_id, row in rows
+            ),
+            batch_size=BATCH,
+        )
+        audit_record(
+            actor=actor, label=label, action="publicity.publish", obj=publication, now=now,
+            round_year=round.year,
+            after={"opens_at": publication.opens_at, "closes_at": publication.closes_at,
+                   "admitted_count": publication.admitted_count, "cutoff": publication.cutoff,
+                   "quota": publication.quota, "ranking_run": run.pk},
+        )
+    return publication
+
+
+# --- objections (实名举报) -----------------------------------------------------------------
+
+
+def objection_submit(
+    *,
+    publication: Publication,
+    number: str,
+    reporter_name: str,
+    reporter_id_number: str,
+    reporter_contact: str,
+    facts: str,
+    now: dt.datetime | None = None,
+) -> Objection:
+    """A real-name report against one listed person, during the 7 days (no login needed)."""
+    now = now_or(now)
+    if now < publication.opens_at:
+        raise WindowClosed("公示尚未开始，暂不受理举报。")
+    if now > publication.closes_at:
+        raise WindowClosed(
+            f"公示已于 {timezone.localtime(publication.closes_at):%Y年%m月%d日 %H:%M} 结束，不再受理举报。"
+        )
+    errors = []
+    if not reporter_name.strip():
+        errors.append("举报人姓名：请填写真实姓名（实名举报）。")
+    try:
+        reporter_id_number = parse_id_number(reporter_id_number or "").number
+    except ValueError as exc:
+        errors.append(f"举报人公民身份号码：{exc}。")
+    if not reporter_contact.strip():
+        errors.append("联系方式：请填写电话或通讯地址，以便核查时联系。")
+    if len(facts.strip()) < 10:
+        errors.append("举报事实：请具体说明举报的事实（至少 10 个字）。")
+    entry = publication.entries.filter(number=(number or "").strip()).first()
+    if entry is None:
+        errors.append(f"公示编号：名单中没有编号“{number}”。")
+    if errors:
+        raise DomainError(" ".join(errors))
+    with transaction.atomic():
+        objection = Objection.objects.create(
+            publication=publication, entry=entry, reporter_name=reporter_name.strip(),
+            reporter_id_number=reporter_id_number, reporter_contact=reporter_contact.strip(),
+            facts=facts.strip(), submitted_at=now,
+        )
+        # The audit row names the listed person, never the reporter (identity for administrators only).
+        audit_record(
+            actor=None, label="public", action="objection.submit", obj=objection, now=now,
+            round_year=publication.round.year, to_state=objection.state,
+            after={"number": entry.number},  # type: ignore[union-attr]
+        )
+    return objection
+
+
+def objection_decide(
+    *, objection: Objection, upheld: bool, outcome: str, actor: Any, now: dt.datetime | None = None
+) -> Objection:
+    """Record the investigation's outcome. Upheld: that person's admission is cancelled and
+    nobody is admitted in their place (no backfill). Rejected after the window: qualified."""
+    now = now_or(now)
+    _require_admin(actor, "处理举报")
+    if not outcome.strip():
+        raise DomainError("核查结论：请填写核查情况和结论。")
+    with transaction.atomic():
+        objection = Objection.objects.select_for_update().get(pk=objection.pk)
+        if objection.state != ObjectionState.RECEIVED:
+            raise InvalidTransition(f"该举报已处理（{objection.get_state_display()}），不能重复处理。")
+        before = {"state": objection.state}
+        objection.state = ObjectionState.UPHELD if upheld else ObjectionState.REJECTED
+        objection.outcome = outcome.strip()
+        objection.decided_by = actor
+        objection.decided_at = now
+        objection.save(update_fields=["state", "outcome", "decided_by", "decided_at"])
+        audit_record(
+            actor=actor, action="objection.decide", obj=objection, now=now,
+            round_year=objection.publication.round.year, from_state=before["state"],
+            to_state=objection.state, reason=objection.outcome, before=before,
+            after={"state": objection.state},
+        )
+        application = Application.objects.select_related("round").get(pk=objection.entry.application_id)
+        if upheld and application.state in (AppState.PUBLICIZED, AppState.QUALIFIED):
+            # 细则第十条: 举报查证属实的，取消落户资格 — no backfill.
+            application_cancel(
+                application=application, actor=actor, now=now,
+                reason=f"公示期间实名举报查证属实（举报 #{objection.pk}）：{objection.outcome}",
+            )
+        elif (
+            not upheld
+            and application.state == AppState.PUBLICIZED
+            and application.round.phase == Phase.CLOSED
+            and not application.publicity_entry.objections.filter(  # type: ignore[attr-defined]
+                state__in=[ObjectionState.RECEIVED, ObjectionState.UPHELD]
+            ).exists()
+        ):
+            # Held back at the window's end only for this objection: now 公示期满无异议.
+            application_qualify(application=application, actor=actor, now=now)
+    return objection
+
+
+# --- qualification, forfeiture ---------------------------------------------------------------
+
+
+def _bulk_move(
+    *, ids: list[int], source: str, method: str, target: str, reason: str, now: dt.datetime,
+    round_year: int | None, extra: dict[str, Any] | None = None, label: str = "system",
+) -> int:
+    """Move applications through `Application.<method>` in bulk, one audit row each."""
+    transition = getattr(Application, method)._django_fsm.get_transition(source)
+    if transition is None or transition.target != target:
+        raise InvalidTransition(f"状态机不允许 {source} → {target}。")
+    moved = 0
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start:start + BATCH]
+        with transaction.atomic():
+            rows = list(
+                Application.objects.select_for_update().filter(pk__in=chunk, state=source)
+                .values_list("pk", "round__year", "qualified_until")
+            )
+            Application.objects.filter(pk__in=[r[0] for r in rows]).update(
+                state=target, updated_at=now, **(extra or {})
+            )
+            AuditEvent.objects.bulk_create(
+                AuditEvent(
+                    at=now, actor=None, actor_label=label, action=f"application.{method}",
+                    object_type=Application._meta.label_lower, object_id=str(pk),
+                    round_year=round_year or year, from_state=source, to_state=target, reason=reason,
+                    before={"state": source, "qualified_until": until},
+                    after={"state": target, **(extra or {})},
+                )
+                for pk, year, until in rows
+            )
+            moved += len(rows)
+    return moved
+
+
+def publicity_qualify_round(*, round: AnnualRound, now: dt.datetime | None = None) -> int:
+    """公示期满: listed applications with no upheld and no undecided objection are qualified
+    for two years (细则第十条). One still under investigation waits for its decision."""
+    now = now_or(now)
+    require_phase(round=round, phases=[Phase.CLOSED], action="确认取得落户资格")
+    blocking = Objection.objects.filter(
+        entry__application=OuterRef("pk"), state__in=[ObjectionState.RECEIVED, ObjectionState.UPHELD]
+    )
+    ids = list(
+        Application.objects.filter(round=round, state=AppState.PUBLICIZED)
+        .exclude(Exists(blocking)).order_by("pk").values_list("pk", flat=True)
+    )
+    return _bulk_move(
+        ids=ids, source=AppState.PUBLICIZED, method="qualify", target=AppState.QUALIFIED,
+        reason="公示期满无异议，取得落户资格", now=now, round_year=round.year,
+        extra={"qualified_until": round.qualification_expires_on},
+    )
+
+
+def qualifications_forfeit_expired(*, now: dt.datetime | None = None, label: str = "beat") -> int:
+    """Beat, daily: a qualification not used within its two years is forfeited (细则第十条)."""
+    now = now_or(now)
+    today = timezone.localdate(now)
+    ids = list(
+        Application.objects.filter(state=AppState.QUALIFIED, qualified_until__lt=today)
+        .order_by("pk").values_list("pk", flat=True)
+    )
+    return _bulk_move(
+        ids=ids, source=AppState.QUALIFIED, method="forfeit", target=AppState.FORFEITED,
+        reason="落户资格保留期满未办理，视为自行放弃", now=now, round_year=None, label=label,
+    )
+
+
+# --- settlement (落户办理) --------------------------------------------------------------------
+
+SETTLEMENT_MATERIALS = (
+    "application_form", "transfer_registration", "has_minor_children", "minor_children_papers",
+    "archive_statement",
+)
+
+
+def settlement_update(
+    *, application: Application, actor: Any, materials: dict[str, bool], notes: str = "",
+    now: dt.datetime | None = None,
+) -> Settlement:
+    """The district office ticks the materials received (administrators)."""
+    now = now_or(now)
+    _require_admin(actor, "登记落户办理材料")
+    if application.state != AppState.QUALIFIED:
+        raise InvalidTransition(f"当前状态（{application.state_label}）不能办理落户。")
+    unknown = set(materials) - set(SETTLEMENT_MATERIALS)
+    if unknown:
+        raise DomainError(f"未知的材料项：{'、'.join(sorted(unknown))}")
+    with transaction.atomic():
+        settlement, _ = Settlement.objects.select_for_update().get_or_create(application=application)
+        before = {name: getattr(settlement, name) for name in SETTLEMENT_MATERIALS}
+        for name, value in materials.items():
+            setattr(settlement, name, bool(value))
+        settlement.notes = notes.strip()
+        settlement.save()
+        audit_record(
+            actor=actor, action="settlement.update", obj=settlement, now=now,
+            round_year=application.round.year, before=before,
+            after={name: getattr(settlement, name) for name in SETTLEMENT_MATERIALS},
+        )
+    return settlement
+
+
+def settlement_complete(
+    *, application: Application, actor: Any, now: dt.datetime | None = None
+) -> Settlement:
+    """落户办理完成: every required material in, then the application is settled."""
+    now = now_or(now)
+    _require_admin(actor, "办结落户")
+    with transaction.atomic():
+        settlement, _ = Settlement.objects.select_for_update().get_or_create(application=application)
+        missing = settlement.missing_materials()
+        if missing:
+            raise DomainError(f"材料不齐，不能办结：缺少{'、'.join(missing)}。")
+        application_settle(application=application, actor=actor, now=now)
+        settlement.completed_at = now
+        settlement.completed_by = actor
+        settlement.save(update_fields=["completed_at", "completed_by", "updated_at"])
+    return settlement
+
+
+# --- fraud (弄虚作假) ------------------------------------------------------------------------
+
+
+def fraud_record(
+    *, application: Application, reason: str, actor: Any, now: dt.datetime | None = None
+) -> list[CreditRecord]:
+    """Fraud found at any point: the qualification (or the application) is cancelled, and the
+    applicant and the employer are barred for the round's year and 5 more (细则第十一条)."""
+    now = now_or(now)
+    _require_admin(actor, "认定弄虚作假")
+    if not reason.strip():
+        raise DomainError("原因：请填写认定弄虚作假的事实。")
+    reason = reason.strip()
+    round = application.round
+    barred_until = dt.date(round.year + BAR_YEARS, 12, 31)
+    with transaction.atomic():
+        application = Application.objects.select_for_update().select_related(
+            "applicant", "employer", "round"
+        ).get(pk=application.pk)
+        why = f"弄虚作假：{reason}"
+        if application.state in (AppState.PUBLICIZED, AppState.QUALIFIED):
+            application_transition(application=application, method="cancel", action="取消落户资格",
+                                   actor=actor, now=now, reason=why)
+        elif application.state in (AppState.UNDER_REVIEW, AppState.RESULTS_PUBLISHED, AppState.FINAL):
+            application_transition(application=application, method="mark_ineligible",
+                                   action="取消申报资格", actor=actor, now=now, reason=why)
+        elif application.state == AppState.RANKED:
+            raise InvalidTransition("该申请已排名但尚未公示：请在公示后取消其资格，或先重新审核后重新排名。")
+        records = []
+        parties: list[tuple[str, Any]] = [(CreditParty.APPLICANT, application.applicant)]
+        if application.employer is not None:
+            parties.append((CreditParty.EMPLOYER, application.employer))
+        for party, obj in parties:
+            before = {"barred_until": obj.barred_until}
+            if obj.barred_until is None or obj.barred_until < barred_until:
+                type(obj).objects.filter(pk=obj.pk).update(barred_until=barred_until)
+                obj.barred_until = barred_until
+            records.append(CreditRecord.objects.create(
+                party=party,
+                applicant=obj if party == CreditParty.APPLICANT else None,
+                employer=obj if party == CreditParty.EMPLOYER else None,
+                application=application, round=round, reason=reason,
+                barred_until=obj.barred_until, recorded_at=now, recorded_by=actor,
+            ))
+            audit_record(
+                actor=actor, action="credit.bar", obj=obj, now=now, round_year=round.year,
+                reason=why, before=before, after={"barred_until": obj.barred_until},
+            )
+    return records
+
+
+def bar_notice(*, applicant: Any = None, employer: Any = None, on: dt.date) -> str | None:
+    """The refusal a barred party sees: the reason and the date (or None if not barred)."""
+    party = applicant if applicant is not None else employer
+    if party is None or party.barred_until is None or on > party.barred_until:
+        return None
+    record = (
+        CreditRecord.objects.filter(applicant=applicant) if applicant is not None
+        else CreditRecord.objects.filter(employer=employer)
+    ).order_by("-recorded_at").first()
+    why = f"因{record.round.year}年度积分落户申报中弄虚作假（{record.reason}）" if record else ""
+    return f"{why}{party.barred_until:%Y年%m月%d日}前不得申报积分落户。"
+

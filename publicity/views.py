@@ -1,0 +1,169 @@
+"""Public list (no login), downloads, objections; the administrators' back office."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from publicity import selectors, services
+from publicity.exports import csv_bytes, xlsx_bytes
+from publicity.forms import FraudForm, ObjectionDecisionForm, ObjectionForm, SettlementForm
+from publicity.models import Objection, Settlement
+from ranking.policy import INDICATOR_CODES, INDICATOR_LABELS
+from workflow import roles
+from workflow.exceptions import DomainError
+from workflow.models import AnnualRound, Application
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def administrator_required(view):
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not roles.is_administrator(request.user):
+            raise PermissionDenied("只有管理员才能访问此页面。")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _published(year: int):
+    round = get_object_or_404(AnnualRound, year=year)
+    publication = selectors.publication_of(round)
+    if publication is None:
+        raise Http404(f"{year}年度积分落户名单尚未公示。")
+    return round, publication
+
+
+def publicity_list(request: HttpRequest, year: int) -> HttpResponse:
+    round, publication = _published(year)
+    query = request.GET.get("q", "")
+    page = selectors.publicity_page(publication=publication, query=query, page=request.GET.get("page", 1))
+    now = timezone.now()
+    return render(request, "publicity/list.html", {
+        "round": round, "publication": publication, "page": page, "query": query,
+        "rows": [selectors.entry_row(e) for e in page.object_list],
+        "columns": [INDICATOR_LABELS[c] for c in INDICATOR_CODES],
+        "chart": selectors.histogram_svg(publication.histogram, publication.cutoff),
+        "is_open": publication.is_open(now), "not_yet": now < publication.opens_at,
+    })
+
+
+def publicity_download(request: HttpRequest, year: int, fmt: str) -> HttpResponse:
+    round, _ = _published(year)
+    return _download(round, fmt)
+
+
+def _download(round: AnnualRound, fmt: str) -> HttpResponse:
+    if fmt not in ("csv", "xlsx"):
+        raise Http404("只提供 CSV 和 XLSX 格式。")
+    rows, draft = selectors.list_rows(round)
+    suffix = "-draft" if draft else ""
+    if fmt == "csv":
+        response = HttpResponse(csv_bytes(rows), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(xlsx_bytes(rows, year=round.year, draft=draft), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="publicity-{round.year}{suffix}.{fmt}"'
+    return response
+
+
+def objection_create(request: HttpRequest, year: int) -> HttpResponse:
+    round, publication = _published(year)
+    form = ObjectionForm(request.POST or None, initial={"number": request.GET.get("number", "")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.objection_submit(publication=publication, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "举报已受理。核查结果将通过您留下的联系方式告知；您的身份信息仅管理员可见。")
+            return redirect("publicity:list", year=year)
+    return render(request, "publicity/objection_form.html", {
+        "round": round, "publication": publication, "form": form,
+        "is_open": publication.is_open(timezone.now()),
+    })
+
+
+# --- back office (administrators) -------------------------------------------------------------
+
+
+@administrator_required
+def manage_round(request: HttpRequest, year: int) -> HttpResponse:
+    round = get_object_or_404(AnnualRound, year=year)
+    publication = selectors.publication_of(round)
+    return render(request, "publicity/manage_round.html", {
+        "round": round, "publication": publication, "run": selectors.current_ranking(round),
+        "objections": selectors.objections_for_administrators(publication) if publication else [],
+        "qualified": round.applications.filter(state="qualified").select_related("applicant")
+        .order_by("rank", "pk")[:200],
+    })
+
+
+@administrator_required
+def manage_download(request: HttpRequest, year: int, fmt: str) -> HttpResponse:
+    return _download(get_object_or_404(AnnualRound, year=year), fmt)
+
+
+@administrator_required
+def objection_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    objection = get_object_or_404(Objection.objects.select_related("entry", "publication__round"), pk=pk)
+    form = ObjectionDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.objection_decide(objection=objection, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "已记录核查结论。")
+            return redirect("publicity:manage", year=objection.publication.round.year)
+    return render(request, "publicity/objection_detail.html", {"objection": objection, "form": form})
+
+
+@administrator_required
+def settlement_detail(request: HttpRequest, application_id: int) -> HttpResponse:
+    application = get_object_or_404(Application.objects.select_related("applicant", "round"), pk=application_id)
+    settlement = Settlement.objects.filter(application=application).first() or Settlement(application=application)
+    form = SettlementForm(request.POST or None, instance=settlement)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.settlement_update(
+                application=application, actor=request.user, notes=data.pop("notes", ""), materials=data,
+            )
+            if "complete" in request.POST:
+                services.settlement_complete(application=application, actor=request.user)
+                messages.success(request, "落户办理已办结。")
+            else:
+                messages.success(request, "材料登记已保存。")
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("publicity:settlement", application_id=application.pk)
+    return render(request, "publicity/settlement.html", {
+        "application": application, "settlement": settlement, "form": form,
+    })
+
+
+@administrator_required
+def fraud_create(request: HttpRequest, application_id: int) -> HttpResponse:
+    application = get_object_or_404(
+        Application.objects.select_related("applicant", "employer", "round"), pk=application_id
+    )
+    form = FraudForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.fraud_record(application=application, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "已取消资格并记入信用记录。")
+            return redirect("publicity:manage", year=application.round.year)
+    return render(request, "publicity/fraud.html", {"application": application, "form": form})
