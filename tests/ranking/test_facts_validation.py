@@ -217,3 +217,15 @@ def test_validation_happens_before_scoring():
     with pytest.raises(FactsError) as caught:
         score_facts(changed("housing.0.district", "市本级"))
     assert caught.value.field == "housing[0].district"
+
+
+def test_unknown_policy_and_bad_year_name_the_field():
+    assert rejected_field(changed("policy", "shanghai-2020")) == "policy"
+    assert rejected_field(changed("year", "2020")) == "year"
+    assert rejected_field(changed("format", 2)) == "format"
+
+
+def test_policy_may_be_left_out():
+    facts = base_facts()
+    del facts["policy"]
+    parse_facts(facts)

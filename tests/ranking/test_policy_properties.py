@@ -248,3 +248,28 @@ def test_extending_the_last_period_by_a_month_never_lowers_the_total(facts, data
     before, after = score_facts(facts), score_facts(more)
     assert _without_deduction(after) >= _without_deduction(before)
     assert points(after, "employment") == points(before, "employment") + Decimal("0.25")
+
+
+def test_known_exception_a_month_paid_outside_can_lower_the_job_residence_points():
+    # Why the properties above add central-district months only. Living in an own home in
+    # 通州 all of 2019 while paid in 朝阳 is 12 "live only" months = 2 points; paying
+    # 2019-12 in 通州 instead of nothing leaves 11 + 1 months, neither a whole year: 0 points,
+    # and the total falls although one more month of normal insurance was paid.
+    facts = {
+        "format": 1, "year": 2020, "policy": "beijing-2020",
+        "person": {"id_number": "110105198507120036", "name": "王小明", "gender": "M",
+                   "birth_date": "1985-07-12", "female_job": None},
+        "residence_permit": {"issued_on": "2016-03-01"},
+        "social_insurance": [
+            {"from": "2010-01", "to": "2019-11", "district": "朝阳区", "back_paid": False}],
+        "housing": [{"from": "2019-01", "to": None, "kind": "own", "district": "通州区"}],
+    }
+    more = copy.deepcopy(facts)
+    more["social_insurance"].append(
+        {"from": "2019-12", "to": "2019-12", "district": "通州区", "back_paid": False})
+    before, after = score_facts(facts), score_facts(more)
+    # 119 months: 29.75 + (own 12/12 = 1.00 + rental 108 capped to 119 - 12 = 107/24 = 4.46)
+    # + 2 + 20 = 57.21
+    assert before["total"] == "57.21"
+    # 120 months: 30.00 + (1.00 + 108/24 = 4.50) + 0 + 20 = 55.50
+    assert after["total"] == "55.50"
