@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import ModelInstanceLoader
@@ -308,7 +309,7 @@ class RecordResource(resources.ModelResource):
         self.batch = batch
         self.loaded_at = timezone.now()
         self._applicants: dict[str, int] = {}
-        self.pre_errors: list[dict[str, Any]] = []
+        self.duplicate_of: dict[int, int] = {}  # dataset row number → the first file line
         self.fields = {
             KEY_COLUMN: fields.Field(attribute="record_key", column_name=KEY_COLUMN, widget=ChineseWidget()),
             "applicant": fields.Field(
@@ -321,6 +322,7 @@ class RecordResource(resources.ModelResource):
             )
         self.column_of = {name: field.column_name for name, field in self.fields.items()}
         self.column_of.update({field.attribute: field.column_name for field in self.fields.values()})
+        self.column_of[KEY_COLUMN] = "整行"
 
     def get_import_id_fields(self) -> list[str]:
         return [KEY_COLUMN]
@@ -352,9 +354,7 @@ class RecordResource(resources.ModelResource):
             keys.append(key)
             line = index + 1  # line 1 is the header
             if key in first_line:
-                self.pre_errors.append(
-                    {"row": line, "column": "整行", "message": f"与第 {first_line[key]} 行重复"}
-                )
+                self.duplicate_of[index] = first_line[key]
             else:
                 first_line[key] = line
         if KEY_COLUMN in dataset.headers:
@@ -367,6 +367,12 @@ class RecordResource(resources.ModelResource):
                     Applicant.objects.filter(id_number__in=numbers[start : start + LOOKUP_CHUNK])
                     .values_list("id_number", "pk")
                 )
+
+    def before_import_row(self, row: Any, row_number: int | None = None, **kwargs: Any) -> None:
+        # A duplicate row is invalid as a whole (the library reports it as an invalid row,
+        # in the admin too), so the batch is rolled back.
+        if row_number in self.duplicate_of:
+            raise ValidationError({KEY_COLUMN: f"与第 {self.duplicate_of[row_number]} 行重复"})
 
     def after_init_instance(self, instance: Any, new: bool, row: Any, **kwargs: Any) -> None:
         if self.batch is not None:

@@ -207,7 +207,7 @@ def batch_load(*, batch: ImportBatch, tuned: bool = True) -> ImportBatch:
         result = resource.import_data(
             dataset, use_transactions=True, rollback_on_validation_errors=True, raise_errors=False,
         )
-        errors = resource.pre_errors + _row_errors(result, resource)
+        errors = _row_errors(result, resource)
         if errors:
             transaction.set_rollback(True)
         else:

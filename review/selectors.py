@@ -1,0 +1,163 @@
+"""Review selectors (reads): what a reviewer may see, the queues, and what blocks ranking."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Min, Q, QuerySet
+from django.utils import timezone
+
+from review.models import RECORD_KINDS
+from workflow import roles
+from workflow.indicators import INDICATORS
+from workflow.models import (
+    AnnualRound,
+    AppState,
+    AuditEvent,
+    ClaimState,
+    Department,
+    IndicatorClaim,
+)
+
+# States a reviewer still has to act on, per queue.
+QUEUE_STATES = {
+    "manual": [ClaimState.PENDING],
+    "recheck": [ClaimState.RECHECK_REQUESTED],
+    "appeal": [ClaimState.APPEALED],
+}
+OPEN_STATES = [ClaimState.PENDING, ClaimState.RECHECK_REQUESTED, ClaimState.APPEALED]
+
+
+def reviewer_department(*, user: Any, requested: str | None = None) -> Department | None:
+    """The department whose work the user sees: their own; an administrator picks one."""
+    if roles.is_administrator(user):
+        if requested:
+            return Department.objects.filter(code=requested).first()
+        return Department.objects.order_by("code").first()
+    return roles.department_of(user)
+
+
+def claims_visible_to(*, user: Any) -> QuerySet[IndicatorClaim]:
+    """Object-level rule: a reviewer sees only the claims assigned to their department."""
+    claims = IndicatorClaim.objects.select_related("application__applicant", "application__round", "department")
+    if roles.is_administrator(user):
+        return claims
+    department = roles.department_of(user)
+    if department is None:
+        return claims.none()
+    return claims.filter(department=department)
+
+
+def can_see_claim(*, user: Any, claim: IndicatorClaim) -> bool:
+    if roles.is_administrator(user):
+        return True
+    department = roles.department_of(user)
+    return department is not None and department.pk == claim.department_id
+
+
+def can_see_records(*, user: Any, kind: str) -> bool:
+    if roles.is_administrator(user):
+        return True
+    department = roles.department_of(user)
+    return department is not None and department.code in RECORD_KINDS[kind].departments
+
+
+def can_see_department(*, user: Any, department: Department) -> bool:
+    return roles.is_administrator(user) or roles.is_reviewer_of(user, department)
+
+
+@dataclass
+class QueueFilters:
+    queue: str = "manual"  # manual | recheck | appeal | all
+    state: str = ""
+    indicator: str = ""
+    older_than_days: int | None = None
+
+
+def work_queue(
+    *, department: Department, round: AnnualRound | None, filters: QueueFilters, now: dt.datetime | None = None
+) -> QuerySet[IndicatorClaim]:
+    """The department's open work, oldest first."""
+    now = now or timezone.now()
+    claims = IndicatorClaim.objects.filter(department=department).select_related(
+        "application__applicant", "application__round"
+    )
+    if round is not None:
+        claims = claims.filter(application__round=round)
+    if filters.queue == "manual":
+        claims = claims.filter(state=ClaimState.PENDING, needs_manual_review=True)
+    elif filters.queue in QUEUE_STATES:
+        claims = claims.filter(state__in=QUEUE_STATES[filters.queue])
+    if filters.state:
+        claims = claims.filter(state=filters.state)
+    if filters.indicator and filters.indicator in INDICATORS:
+        claims = claims.filter(indicator=filters.indicator)
+    if filters.older_than_days:
+        claims = claims.filter(updated_at__lt=now - dt.timedelta(days=filters.older_than_days))
+    return claims.order_by("updated_at", "pk")
+
+
+def queue_counts(*, department: Department, round: AnnualRound | None) -> dict[str, Any]:
+    """Counts per queue and the oldest open item (one aggregate query)."""
+    claims = IndicatorClaim.objects.filter(department=department)
+    if round is not None:
+        claims = claims.filter(application__round=round)
+    manual = Q(state=ClaimState.PENDING, needs_manual_review=True)
+    return claims.aggregate(
+        manual=Count("pk", filter=manual),
+        recheck=Count("pk", filter=Q(state=ClaimState.RECHECK_REQUESTED)),
+        appeal=Count("pk", filter=Q(state=ClaimState.APPEALED)),
+        pending=Count("pk", filter=Q(state=ClaimState.PENDING)),
+        decided=Count("pk", filter=~Q(state__in=OPEN_STATES)),
+        oldest=Min("updated_at", filter=manual | Q(state__in=OPEN_STATES[1:])),
+    )
+
+
+def queue_deadline(*, round: AnnualRound | None, queue: str) -> dt.datetime | None:
+    # 细则第五条: 复查 answered by the end of aggregation; 细则第八条/第三条: appeals by the end of
+    # the recheck-and-ranking phase; the manual queue by the end of aggregation.
+    if round is None:
+        return None
+    if queue == "appeal":
+        return round.recheck_closes_at
+    return round.aggregation_closes_at
+
+
+def appeals_undecided(round: AnnualRound) -> list[IndicatorClaim]:
+    """Appeals still open in this round: each one blocks the ranking (细则第三条 fourth phase).
+
+    Called by the ranking job when the recheck-and-ranking phase ends, to tell the
+    administrator which appeals (and departments) hold the ranking up.
+    """
+    return list(
+        IndicatorClaim.objects.filter(application__round=round, state=ClaimState.APPEALED)
+        .exclude(application__state__in=[AppState.WITHDRAWN, AppState.INELIGIBLE])
+        .select_related("application__applicant", "department")
+        .order_by("department__code", "appealed_at", "pk")
+    )
+
+
+def claim_history(*, claim: IndicatorClaim) -> list[AuditEvent]:
+    """The applicant's history: the application's and all its claims' audit rows, in order."""
+    application = claim.application
+    claim_ids = [str(pk) for pk in application.claims.values_list("pk", flat=True)]
+    return list(
+        AuditEvent.objects.filter(
+            Q(object_type="workflow.application", object_id=str(application.pk))
+            | Q(object_type="workflow.indicatorclaim", object_id__in=claim_ids)
+        ).order_by("at", "id")
+    )
+
+
+def pending_claims_for_export(*, department: Department) -> QuerySet[IndicatorClaim]:
+    return IndicatorClaim.objects.filter(department=department, state__in=OPEN_STATES).select_related(
+        "application__applicant", "application__round"
+    ).order_by("pk")
+
+
+def decisions_for_export(*, department: Department) -> QuerySet[IndicatorClaim]:
+    return IndicatorClaim.objects.filter(department=department).exclude(state__in=OPEN_STATES).select_related(
+        "application__applicant", "application__round", "decided_by"
+    ).order_by("pk")
