@@ -214,7 +214,7 @@ def _bulk_move(
         chunk = ids[start:start + BATCH]
         with transaction.atomic():
             rows = list(
-                Application.objects.select_for_update().filter(pk__in=chunk, state=source)
+                Application.objects.select_for_update(of=("self",)).filter(pk__in=chunk, state=source)
                 .values_list("pk", "round__year", "qualified_until")
             )
             Application.objects.filter(pk__in=[r[0] for r in rows]).update(
@@ -336,7 +336,8 @@ def fraud_record(
     round = application.round
     barred_until = dt.date(round.year + BAR_YEARS, 12, 31)
     with transaction.atomic():
-        application = Application.objects.select_for_update().select_related(
+        # Lock the application row only (the employer is a nullable outer join).
+        application = Application.objects.select_for_update(of=("self",)).select_related(
             "applicant", "employer", "round"
         ).get(pk=application.pk)
         why = f"弄虚作假：{reason}"

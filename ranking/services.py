@@ -294,11 +294,19 @@ def round_rank(
     _check_transitions()
 
     computed = _compute(round)
-    standings = computed.standings
-    assert standings is not None
     if job_run is not None:
         JobRun.objects.filter(pk=job_run.pk).update(total=len(computed.rows))
 
+    return ranking_commit(round=round, computed=computed, actor=actor, label=label, now=now, job_run=job_run)
+
+
+def ranking_commit(
+    *, round: AnnualRound, computed: _Computed, actor: Any, label: str, now: dt.datetime,
+    job_run: JobRun | None = None,
+) -> RankingRun:
+    """Write a computed ranking: every application, its audit row and the run, one transaction."""
+    standings = computed.standings
+    assert standings is not None
     run = RankingRun(
         round=round, status=RankingStatus.SUCCEEDED, is_current=True, quota=round.quota,
         cutoff=standings.cutoff, eligible_count=standings.eligible_count,
