@@ -205,6 +205,8 @@ def _write_applications_postgres(rows: dict[int, tuple], now: dt.datetime) -> No
         with cursor.copy("COPY ranking_result (id, state, total, rank, admitted, explanation) FROM STDIN") as copy:
             for app_id, (state, total, rank, admitted, explanation) in rows.items():
                 copy.write_row((app_id, str(state), total, rank, admitted, dumps(explanation)))
+        # A fresh temp table has no statistics: without them the planner may pick a nested loop.
+        cursor.execute("ANALYZE ranking_result")
         cursor.execute(
             f'UPDATE "{table}" AS a SET state = r.state, total_points = r.total, rank = r.rank, '  # noqa: S608
             "admitted = r.admitted, score_explanation = r.explanation, updated_at = %s "
