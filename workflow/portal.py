@@ -300,4 +300,9 @@ def applicant_overview(*, application: Application, now: dt.datetime | None = No
         "can_name_employer": declaration_open
         and application.state in (AppState.DRAFT, AppState.REJECTED_BY_EMPLOYER),
         "pending_count": sum(1 for c in claims.values() if c.state == "pending"),
+        # Eligibility facts come from the police and HRSS (零填报); until both have answered,
+        # a failure is "not yet shown", not "not met".
+        "eligibility_pending": any(
+            claims.get(code) is None or claims[code].state == "pending" for code in ("eligibility", "employment")
+        ),
     }

@@ -13,7 +13,7 @@
   function wireRemove(row, section) {
     var box = row.querySelector("input[name$='-DELETE']");
     if (!box || row.querySelector(".remove-row")) return;
-    var label = box.closest("label"); if (label) label.hidden = true;
+    var label = box.closest("label"); if (label) label.style.display = "none";
     var button = document.createElement("button");
     button.type = "button"; button.className = "secondary small remove-row"; button.textContent = "删除此项";
     button.addEventListener("click", function () {

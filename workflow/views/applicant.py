@@ -190,7 +190,6 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
             applicant=application.applicant, year=application.round.year, policy_id=application.round.policy_id
         )
         if declared is None:
-            messages.error(request, f"有 {bound.error_count} 处需要修改，请按红色提示改正后再保存；您填写的内容已作为草稿保存。")
             return render(request, "workflow/applicant/indicator_form.html",
                           _page_context(request, application, code, bound, claim, now), status=400)
         portal.claim_declare_from_form(application=application, indicator=code, declared_facts=declared,
