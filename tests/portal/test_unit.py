@@ -103,3 +103,23 @@ def test_unit_confirm_refused_one_second_after_the_deadline(login, unit_admin, a
     assert "已于 2020年08月15日 20:00 截止" in response.content.decode()
     awaiting.refresh_from_db()
     assert awaiting.state == AppState.AWAITING_EMPLOYER
+
+
+def test_unit_dashboard_queries_do_not_grow_with_applicants(login, unit_admin, round2020, employer,
+                                                            django_assert_max_num_queries, clock):
+    # A large unit has thousands of applicants: one page of 50, a fixed number of queries.
+    for _ in range(60):
+        factories.ApplicationFactory(round=round2020, employer=employer, state=AppState.AWAITING_EMPLOYER)
+    client = login(unit_admin)
+    with django_assert_max_num_queries(14):
+        page = client.get("/unit/").content.decode()
+    assert page.count("确认隶属关系</button>") == 50
+    assert "第 1 / 2 页" in page
+
+
+def test_applicant_dashboard_queries_are_bounded(login, filling, django_assert_max_num_queries, clock):
+    for code in ("housing", "education", "innovation", "honors", "employment", "tax", "age", "law_record"):
+        factories.ClaimFactory(application=filling, indicator=code, declared_facts={})
+    client = login(filling.applicant.user)
+    with django_assert_max_num_queries(20):
+        client.get("/apply/")

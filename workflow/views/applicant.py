@@ -44,6 +44,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     round = current_round()
     now = timezone.now()
     application = application_for(round=round, user=request.user) if round else None
+    if application is not None:  # already loaded: spare the lazy lookups
+        application.round, application.applicant = round, request.applicant
     context = {
         "round": round,
         "application": application,
