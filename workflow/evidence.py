@@ -49,7 +49,9 @@ def evidence_check(upload: Any) -> tuple[str, str]:
         raise ValidationError({"file": f"文件“{upload.name}”是空文件。"})
     if upload.size > limit:
         raise ValidationError(
-            {"file": f"文件“{upload.name}”大小为 {_human_size(upload.size)}，超过上限 {_human_size(limit)}。"}
+            {
+                "file": f"文件“{upload.name}”大小为 {_human_size(upload.size)}，超过上限 {_human_size(limit)}。"
+            }
         )
     upload.seek(0)
     head = upload.read(_HEAD_BYTES)
@@ -58,7 +60,9 @@ def evidence_check(upload: Any) -> tuple[str, str]:
     if kind is None or kind.mime not in ALLOWED_TYPES:
         found = f"（实际为 {kind.mime}）" if kind is not None else ""
         raise ValidationError(
-            {"file": f"文件“{upload.name}”的内容不是 {ALLOWED_LABEL} 格式{found}，请上传扫描件或照片。"}
+            {
+                "file": f"文件“{upload.name}”的内容不是 {ALLOWED_LABEL} 格式{found}，请上传扫描件或照片。"
+            }
         )
     return kind.mime, ALLOWED_TYPES[kind.mime]
 

@@ -63,7 +63,9 @@ def applicant_account_register(
         Applicant.objects.filter(id_number=number).exists()
         or user_model.objects.filter(username=number).exists()
     ):
-        raise ValidationError({"id_number": "该公民身份号码已注册账号，请直接登录；忘记密码可通过邮箱找回。"})
+        raise ValidationError(
+            {"id_number": "该公民身份号码已注册账号，请直接登录；忘记密码可通过邮箱找回。"}
+        )
     with transaction.atomic():
         user = user_model(username=number, email=email.strip(), first_name=name.strip()[:150])
         user.set_password(password)
@@ -89,12 +91,16 @@ def unit_account_register(
     user_model = get_user_model()
     if Employer.objects.filter(credit_code=code).exists():
         raise ValidationError(
-            {"credit_code": "该统一社会信用代码的单位已注册；如需增加经办人，请联系单位现有经办人或管理员。"}
+            {
+                "credit_code": "该统一社会信用代码的单位已注册；如需增加经办人，请联系单位现有经办人或管理员。"
+            }
         )
     if user_model.objects.filter(username=username.strip()).exists():
         raise ValidationError({"username": "该用户名已被使用，请换一个。"})
     with transaction.atomic():
-        user = user_model(username=username.strip(), email=email.strip(), first_name=contact_name.strip()[:150])
+        user = user_model(
+            username=username.strip(), email=email.strip(), first_name=contact_name.strip()[:150]
+        )
         user.set_password(password)
         user.save()
         employer = services.employer_register(credit_code=code, name=unit_name, actor=user, now=now)
@@ -119,7 +125,11 @@ def application_begin(
 
 
 def draft_save(
-    *, application: Application, indicator: str, data: Mapping[str, Any], actor: Any,
+    *,
+    application: Application,
+    indicator: str,
+    data: Mapping[str, Any],
+    actor: Any,
     now: dt.datetime | None = None,
 ) -> FormDraft:
     """Keep what was typed on an indicator page, valid or not.
@@ -131,7 +141,9 @@ def draft_save(
     if application.applicant.user_id != getattr(actor, "pk", None):
         raise NotPermitted("只有申请人本人才能保存草稿。")
     # 细则第五条: edits stop when the declaration window closes (20:00 on the last day).
-    require_window(round=application.round, phases=[Phase.DECLARATION], now=now, action="保存填报内容")
+    require_window(
+        round=application.round, phases=[Phase.DECLARATION], now=now, action="保存填报内容"
+    )
     draft, _ = FormDraft.objects.update_or_create(
         application=application, indicator=indicator, defaults={"data": dict(data), "saved_at": now}
     )
@@ -143,22 +155,34 @@ def draft_discard(*, application: Application, indicator: str) -> None:
 
 
 def claim_declare_from_form(
-    *, application: Application, indicator: str, declared_facts: dict[str, Any], actor: Any,
+    *,
+    application: Application,
+    indicator: str,
+    declared_facts: dict[str, Any],
+    actor: Any,
     now: dt.datetime | None = None,
 ) -> IndicatorClaim:
     """Declare validated facts and drop the page's draft, which they replace."""
     now = now_or(now)
     with transaction.atomic():
         claim = services.claim_declare(
-            application=application, indicator=indicator, declared_facts=declared_facts,
-            actor=actor, now=now,
+            application=application,
+            indicator=indicator,
+            declared_facts=declared_facts,
+            actor=actor,
+            now=now,
         )
         draft_discard(application=application, indicator=indicator)
     return claim
 
 
 def claim_object(
-    *, claim: IndicatorClaim, kind: str, reason: str, uploads: Iterable[Any], actor: Any,
+    *,
+    claim: IndicatorClaim,
+    kind: str,
+    reason: str,
+    uploads: Iterable[Any],
+    actor: Any,
     now: dt.datetime | None = None,
 ) -> IndicatorClaim:
     """A recheck (复查, 细则第五条) or an appeal (申诉, 细则第八条) with its evidence, all or nothing."""
@@ -172,8 +196,15 @@ def claim_object(
             claim = services.claim_request_recheck(claim=claim, actor=actor, reason=reason, now=now)
             purpose = EvidencePurpose.RECHECK
         for upload in uploads:
-            _store(application=claim.application, indicator=claim.indicator, upload=upload,
-                   purpose=purpose, claim=claim, actor=actor, now=now)
+            _store(
+                application=claim.application,
+                indicator=claim.indicator,
+                upload=upload,
+                purpose=purpose,
+                claim=claim,
+                actor=actor,
+                now=now,
+            )
     return claim
 
 
@@ -196,7 +227,9 @@ def unit_confirm_affiliation(
 # --- reads --------------------------------------------------------------------------------
 
 
-def bar_notice(*, party: Applicant | Employer, now: dt.datetime | None = None) -> dict[str, Any] | None:
+def bar_notice(
+    *, party: Applicant | Employer, now: dt.datetime | None = None
+) -> dict[str, Any] | None:
     """Why and until when a party may not apply, or None. The reason is the audit row's, if any."""
     now = now_or(now)
     if not party.is_barred(timezone.localdate(now)):
@@ -230,12 +263,19 @@ def ranking_summary(*, application: Application) -> dict[str, Any] | None:
     if run is None:
         return None
     cutoff = next(
-        (getattr(run, name) for name in ("cutoff_points", "cutoff", "cutoff_score", "min_points")
-         if getattr(run, name, None) is not None),
+        (
+            getattr(run, name)
+            for name in ("cutoff_points", "cutoff", "cutoff_score", "min_points")
+            if getattr(run, name, None) is not None
+        ),
         None,
     )
     admitted = next(
-        (getattr(run, name) for name in ("admitted_count", "admitted") if isinstance(getattr(run, name, None), int)),
+        (
+            getattr(run, name)
+            for name in ("admitted_count", "admitted")
+            if isinstance(getattr(run, name, None), int)
+        ),
         None,
     )
     return {"cutoff": cutoff, "admitted_count": admitted, "run": run}
@@ -247,7 +287,9 @@ def _department_names() -> dict[str, str]:
     return dict(Department.objects.values_list("code", "name"))
 
 
-def applicant_overview(*, application: Application, now: dt.datetime | None = None) -> dict[str, Any]:
+def applicant_overview(
+    *, application: Application, now: dt.datetime | None = None
+) -> dict[str, Any]:
     """Everything the applicant's dashboard shows, in a fixed number of queries."""
     from ranking.policy import FactsError
     from ranking.scoring import application_score
@@ -259,7 +301,9 @@ def applicant_overview(*, application: Application, now: dt.datetime | None = No
     round = application.round
     claims = {c.indicator: c for c in application.claims.select_related("department")}
     evidence = evidence_for(application=application)
-    drafts = set(FormDraft.objects.filter(application=application).values_list("indicator", flat=True))
+    drafts = set(
+        FormDraft.objects.filter(application=application).values_list("indicator", flat=True)
+    )
     names = _department_names()
     declaration_open = round.is_declaration_open(now)
     query_open = round.is_result_query_open(now)
@@ -267,20 +311,25 @@ def applicant_overview(*, application: Application, now: dt.datetime | None = No
     rows = []
     for code, indicator in INDICATORS.items():
         claim = claims.get(code)
-        rows.append({
-            "code": code,
-            "label": indicator.label,
-            "zero_fill": indicator.zero_fill,
-            "departments": [names.get(d, d) for d in indicator.departments],
-            "claim": claim,
-            "evidence": evidence.get(code, []),
-            "has_draft": code in drafts,
-            "can_recheck": bool(claim and can_object and claim.state in DECIDED_STATES),
-            "can_appeal": bool(
-                claim and query_open and application.state == AppState.RESULTS_PUBLISHED
-                and claim.state in APPEALABLE_STATES and claim.appealed_at is None
-            ),
-        })
+        rows.append(
+            {
+                "code": code,
+                "label": indicator.label,
+                "zero_fill": indicator.zero_fill,
+                "departments": [names.get(d, d) for d in indicator.departments],
+                "claim": claim,
+                "evidence": evidence.get(code, []),
+                "has_draft": code in drafts,
+                "can_recheck": bool(claim and can_object and claim.state in DECIDED_STATES),
+                "can_appeal": bool(
+                    claim
+                    and query_open
+                    and application.state == AppState.RESULTS_PUBLISHED
+                    and claim.state in APPEALABLE_STATES
+                    and claim.appealed_at is None
+                ),
+            }
+        )
     score = score_error = None
     if claims:
         try:
@@ -303,6 +352,7 @@ def applicant_overview(*, application: Application, now: dt.datetime | None = No
         # Eligibility facts come from the police and HRSS (零填报); until both have answered,
         # a failure is "not yet shown", not "not met".
         "eligibility_pending": any(
-            claims.get(code) is None or claims[code].state == "pending" for code in ("eligibility", "employment")
+            claims.get(code) is None or claims[code].state == "pending"
+            for code in ("eligibility", "employment")
         ),
     }

@@ -47,12 +47,18 @@ def world(db, settings):
     now = timezone.now()
     day = dt.timedelta(days=1)
     round = factories.RoundFactory(
-        year=2020, phase=Phase.DECLARATION,
-        declaration_opens_at=now - 3 * day, declaration_closes_at=now + 3 * day,
-        aggregation_opens_at=now + 4 * day, aggregation_closes_at=now + 5 * day,
-        result_query_opens_at=now + 6 * day, result_query_closes_at=now + 7 * day,
-        recheck_opens_at=now + 8 * day, recheck_closes_at=now + 9 * day,
-        publicity_opens_at=now + 10 * day, publicity_closes_at=now + 17 * day,
+        year=2020,
+        phase=Phase.DECLARATION,
+        declaration_opens_at=now - 3 * day,
+        declaration_closes_at=now + 3 * day,
+        aggregation_opens_at=now + 4 * day,
+        aggregation_closes_at=now + 5 * day,
+        result_query_opens_at=now + 6 * day,
+        result_query_closes_at=now + 7 * day,
+        recheck_opens_at=now + 8 * day,
+        recheck_closes_at=now + 9 * day,
+        publicity_opens_at=now + 10 * day,
+        publicity_closes_at=now + 17 * day,
     )
     employer = factories.EmployerFactory(name="北京示例科技有限公司")
     unit_user = factories.UserFactory(username="unit_admin", first_name="张经办")
@@ -136,10 +142,12 @@ def test_confirm_fill_submit_result_appeal(live_server, browser, world):
     a.click("#declare")
     a.wait_for_url(f"{base}/apply/")
     claim = IndicatorClaim.objects.get(indicator="housing")
-    assert claim.declared_facts == {"housing": [
-        {"from": "2012-03", "to": "2015-04", "kind": "rental", "district": "朝阳区"},
-        {"from": "2015-05", "to": None, "kind": "own", "district": "通州区"},
-    ]}
+    assert claim.declared_facts == {
+        "housing": [
+            {"from": "2012-03", "to": "2015-04", "kind": "rental", "district": "朝阳区"},
+            {"from": "2015-05", "to": None, "kind": "own", "district": "通州区"},
+        ]
+    }
 
     # 5. Typed but not saved: kept in this browser and restored on return.
     a.goto(f"{base}/apply/indicators/education/")
@@ -149,12 +157,16 @@ def test_confirm_fill_submit_result_appeal(live_server, browser, world):
     a.reload()
     assert "已恢复您在本机上次输入但未保存的内容" in a.inner_text("main")
     assert a.input_value("#id_education-0-graduated_on") == "2009-06-30"
-    a.set_input_files("#upload-form input[type=file]",
-                      files=[{"name": "毕业证.png", "mimeType": "image/png", "buffer": PNG}])
+    a.set_input_files(
+        "#upload-form input[type=file]",
+        files=[{"name": "毕业证.png", "mimeType": "image/png", "buffer": PNG}],
+    )
     a.click("#upload-form button[type=submit]")
     assert "已上传 1 个文件" in a.inner_text(".messages")
     assert "毕业证.png" in a.inner_text("ul.evidence")
-    assert a.input_value("#id_education-0-graduated_on") == "2009-06-30"  # restored after the upload
+    assert (
+        a.input_value("#id_education-0-graduated_on") == "2009-06-30"
+    )  # restored after the upload
     a.check("#id_education-0-diploma")
     a.check("#id_education-0-degree")
     a.click("#declare")
@@ -167,11 +179,23 @@ def test_confirm_fill_submit_result_appeal(live_server, browser, world):
 
     # 7. Departments answer (data exchange and a reviewer's adjustment) while declaration runs.
     employment = IndicatorClaim.objects.get(application=application, indicator="employment")
-    services.claim_verify(claim=employment, points=Decimal("31.50"), verified_facts={"social_insurance": [
-        {"from": "2009-07", "to": None, "district": "朝阳区", "back_paid": False}]})
+    services.claim_verify(
+        claim=employment,
+        points=Decimal("31.50"),
+        verified_facts={
+            "social_insurance": [
+                {"from": "2009-07", "to": None, "district": "朝阳区", "back_paid": False}
+            ]
+        },
+    )
     housing = IndicatorClaim.objects.get(application=application, indicator="housing")
-    services.claim_adjust(claim=housing, reason="2012-03至2015-04租赁未登记备案", verified_facts={"housing": [
-        {"from": "2015-05", "to": None, "kind": "own", "district": "通州区"}]})
+    services.claim_adjust(
+        claim=housing,
+        reason="2012-03至2015-04租赁未登记备案",
+        verified_facts={
+            "housing": [{"from": "2015-05", "to": None, "kind": "own", "district": "通州区"}]
+        },
+    )
     a.reload()
     row = a.inner_text("#row-housing")
     assert "审核调整" in row
@@ -187,14 +211,17 @@ def test_confirm_fill_submit_result_appeal(live_server, browser, world):
     # 8. The result query window opens (the timetable moves): one appeal per indicator.
     now = timezone.now()
     AnnualRound.objects.filter(pk=world["round"].pk).update(
-        phase=Phase.RESULT_QUERY, declaration_closes_at=now - dt.timedelta(hours=2),
+        phase=Phase.RESULT_QUERY,
+        declaration_closes_at=now - dt.timedelta(hours=2),
         result_query_opens_at=now - dt.timedelta(hours=1),
     )
     Application.objects.filter(pk=application.pk).update(state=AppState.RESULTS_PUBLISHED)
     a.goto(f"{base}/apply/")
     a.click("#row-housing >> text=申诉")
     a.fill("#id_reason", "2012-03至2015-04的租赁合同已在朝阳区登记备案，备案证明见附件。")
-    a.set_input_files("#id_file", files=[{"name": "备案证明.png", "mimeType": "image/png", "buffer": PNG}])
+    a.set_input_files(
+        "#id_file", files=[{"name": "备案证明.png", "mimeType": "image/png", "buffer": PNG}]
+    )
     shot(a, "06-appeal-form")
     a.click("#objection-form button[type=submit]")
     assert "申诉已提交" in a.inner_text(".messages")
@@ -204,8 +231,9 @@ def test_confirm_fill_submit_result_appeal(live_server, browser, world):
     assert "每项指标只能申诉一次" in a.inner_text("#objection-closed")
 
     # 9. The same pages on a phone.
-    phone = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True,
-                                device_scale_factor=2)
+    phone = browser.new_context(
+        locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
     p = phone.new_page()
     log_in(p, base, ID_NUMBER)
     p.wait_for_url(f"{base}/apply/")

@@ -46,8 +46,9 @@ def round2020(db):
 
 @pytest.fixture
 def filling(round2020, applicant, employer):
-    return factories.ApplicationFactory(round=round2020, applicant=applicant, employer=employer,
-                                        state=AppState.FILLING)
+    return factories.ApplicationFactory(
+        round=round2020, applicant=applicant, employer=employer, state=AppState.FILLING
+    )
 
 
 @pytest.fixture

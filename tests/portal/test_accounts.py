@@ -17,8 +17,13 @@ WOMAN_ID = make_id_number("110105", dt.date(1988, 3, 1), 4, "F")
 
 def applicant_form(**overrides):
     data = {
-        "id_number": GOOD_ID, "name": "王小明", "phone": "13800001111", "email": "wang@example.cn",
-        "female_job": "", "password1": "Beijing-2020-points", "password2": "Beijing-2020-points",
+        "id_number": GOOD_ID,
+        "name": "王小明",
+        "phone": "13800001111",
+        "email": "wang@example.cn",
+        "female_job": "",
+        "password1": "Beijing-2020-points",
+        "password2": "Beijing-2020-points",
     }
     return data | overrides
 
@@ -27,7 +32,11 @@ def test_applicant_registers_and_lands_on_the_portal(client):
     response = client.post("/register/applicant/", applicant_form(), follow=True)
     assert response.redirect_chain[-1][0] == "/apply/"
     applicant = Applicant.objects.get()
-    assert (applicant.id_number, applicant.name, applicant.user.username) == (GOOD_ID, "王小明", GOOD_ID)
+    assert (applicant.id_number, applicant.name, applicant.user.username) == (
+        GOOD_ID,
+        "王小明",
+        GOOD_ID,
+    )
     assert AuditEvent.objects.filter(action="applicant.register").exists()
     assert "注册成功" in response.content.decode()
 
@@ -47,7 +56,9 @@ def test_bad_identity_number_is_named(client):
 def test_one_account_per_identity_number(client):
     client.post("/register/applicant/", applicant_form())
     client.logout()
-    response = client.post("/register/applicant/", applicant_form(email="other@example.cn", name="冒名者"))
+    response = client.post(
+        "/register/applicant/", applicant_form(email="other@example.cn", name="冒名者")
+    )
     assert response.status_code == 400
     assert "已注册账号" in response.context["form"].errors["id_number"][0]
     assert Applicant.objects.count() == 1
@@ -56,7 +67,9 @@ def test_one_account_per_identity_number(client):
 def test_a_woman_must_choose_worker_or_cadre(client):
     response = client.post("/register/applicant/", applicant_form(id_number=WOMAN_ID))
     assert "女性申请人须选择岗位类别" in response.context["form"].errors["female_job"][0]
-    response = client.post("/register/applicant/", applicant_form(id_number=WOMAN_ID, female_job="cadre"))
+    response = client.post(
+        "/register/applicant/", applicant_form(id_number=WOMAN_ID, female_job="cadre")
+    )
     assert response.status_code == 302
     assert Applicant.objects.get().female_job == "cadre"
 
@@ -68,11 +81,18 @@ def test_mismatched_passwords_are_named(client):
 
 def test_unit_registers_with_its_administrator(client):
     code = make_credit_code("91110105MA0099999")
-    response = client.post("/register/unit/", {
-        "credit_code": code.lower(), "unit_name": "北京测试科技有限公司", "contact_name": "张经办",
-        "username": "zhang_unit", "email": "zhang@example.cn",
-        "password1": "Beijing-2020-points", "password2": "Beijing-2020-points",
-    })
+    response = client.post(
+        "/register/unit/",
+        {
+            "credit_code": code.lower(),
+            "unit_name": "北京测试科技有限公司",
+            "contact_name": "张经办",
+            "username": "zhang_unit",
+            "email": "zhang@example.cn",
+            "password1": "Beijing-2020-points",
+            "password2": "Beijing-2020-points",
+        },
+    )
     assert response.status_code == 302
     assert response["Location"] == "/unit/"
     employer = Employer.objects.get()
@@ -83,17 +103,26 @@ def test_unit_registers_with_its_administrator(client):
 def test_bad_credit_code_is_named(client):
     code = make_credit_code("91110105MA0099999")
     wrong = code[:17] + ("0" if code[17] != "0" else "1")
-    response = client.post("/register/unit/", {
-        "credit_code": wrong, "unit_name": "X", "contact_name": "Y", "username": "unit_x",
-        "email": "x@example.cn", "password1": "Beijing-2020-points", "password2": "Beijing-2020-points",
-    })
+    response = client.post(
+        "/register/unit/",
+        {
+            "credit_code": wrong,
+            "unit_name": "X",
+            "contact_name": "Y",
+            "username": "unit_x",
+            "email": "x@example.cn",
+            "password1": "Beijing-2020-points",
+            "password2": "Beijing-2020-points",
+        },
+    )
     assert list(response.context["form"].errors) == ["credit_code"]
     assert "统一社会信用代码无效" in response.context["form"].errors["credit_code"][0]
 
 
 def test_login_with_identity_number_goes_to_the_applicant_portal(client, applicant):
-    response = client.post("/accounts/login/", {"username": "applicant", "password": factories.PASSWORD},
-                           follow=True)
+    response = client.post(
+        "/accounts/login/", {"username": "applicant", "password": factories.PASSWORD}, follow=True
+    )
     assert response.redirect_chain[-1][0] == "/apply/"
     assert "我的积分落户申报" in response.content.decode()
 
@@ -116,7 +145,9 @@ def test_password_change_page_is_chinese(login, applicant):
     assert "修改密码" in response.content.decode()
 
 
-def test_barred_applicant_sees_why_and_until_when_and_cannot_start(login, applicant, employer, round2020, clock):
+def test_barred_applicant_sees_why_and_until_when_and_cannot_start(
+    login, applicant, employer, round2020, clock
+):
     applicant.barred_until = dt.date(2024, 12, 31)
     applicant.save()
     client = login(applicant.user)
@@ -131,7 +162,9 @@ def test_barred_applicant_sees_why_and_until_when_and_cannot_start(login, applic
 
 
 def test_barred_unit_sees_why_and_cannot_confirm(login, unit_admin, employer, round2020, clock):
-    application = factories.ApplicationFactory(round=round2020, employer=employer, state=AppState.AWAITING_EMPLOYER)
+    application = factories.ApplicationFactory(
+        round=round2020, employer=employer, state=AppState.AWAITING_EMPLOYER
+    )
     employer.barred_until = dt.date(2025, 6, 30)
     employer.save()
     client = login(unit_admin)

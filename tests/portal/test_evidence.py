@@ -10,8 +10,11 @@ pytestmark = pytest.mark.django_db
 
 
 def upload(client, code, name, content, content_type="application/pdf"):
-    return client.post(f"/apply/indicators/{code}/evidence/",
-                       {"file": SimpleUploadedFile(name, content, content_type=content_type)}, follow=True)
+    return client.post(
+        f"/apply/indicators/{code}/evidence/",
+        {"file": SimpleUploadedFile(name, content, content_type=content_type)},
+        follow=True,
+    )
 
 
 @pytest.fixture
@@ -26,7 +29,10 @@ def test_pdf_and_png_are_stored_outside_the_web_root(login, filling, clock, sett
     assert "已上传 1 个文件" in response.content.decode()
     upload(client, "housing", "photo.PNG", PNG, "image/png")
     items = list(Evidence.objects.order_by("id"))
-    assert [(e.content_type, e.extension) for e in items] == [("application/pdf", "pdf"), ("image/png", "png")]
+    assert [(e.content_type, e.extension) for e in items] == [
+        ("application/pdf", "pdf"),
+        ("image/png", "png"),
+    ]
     path = items[0].file.path
     assert path.startswith(str(settings.PRIVATE_STORAGE_ROOT))
     assert "房产证" not in path  # the stored name never comes from the uploader
@@ -34,7 +40,9 @@ def test_pdf_and_png_are_stored_outside_the_web_root(login, filling, clock, sett
 
 
 def test_type_is_checked_by_content_not_by_name(login, filling, clock):
-    response = upload(login(filling.applicant.user), "housing", "房产证.pdf", b"MZ\x90\x00 not really a pdf" * 20)
+    response = upload(
+        login(filling.applicant.user), "housing", "房产证.pdf", b"MZ\x90\x00 not really a pdf" * 20
+    )
     page = response.content.decode()
     assert "证明材料" in page
     assert "不是 PDF、JPG、PNG 格式" in page
@@ -42,7 +50,13 @@ def test_type_is_checked_by_content_not_by_name(login, filling, clock):
 
 
 def test_a_zip_renamed_to_png_is_refused(login, filling, clock):
-    response = upload(login(filling.applicant.user), "housing", "scan.png", b"PK\x03\x04" + b"\x00" * 100, "image/png")
+    response = upload(
+        login(filling.applicant.user),
+        "housing",
+        "scan.png",
+        b"PK\x03\x04" + b"\x00" * 100,
+        "image/png",
+    )
     assert "实际为 application/zip" in response.content.decode()
 
 
@@ -62,7 +76,9 @@ def test_owner_downloads_with_safe_headers(login, stored, filling):
 
 
 def test_reviewer_of_the_indicators_department_may_open_it(login, stored, reviewer_of):
-    assert login(reviewer_of("housing_construction")).get(f"/evidence/{stored.pk}/").status_code == 200
+    assert (
+        login(reviewer_of("housing_construction")).get(f"/evidence/{stored.pk}/").status_code == 200
+    )
     assert login(reviewer_of("planning")).get(f"/evidence/{stored.pk}/").status_code == 200
 
 
@@ -70,7 +86,9 @@ def test_administrator_may_open_it(login, stored, administrator):
     assert login(administrator).get(f"/evidence/{stored.pk}/").status_code == 200
 
 
-@pytest.mark.parametrize("persona", ["other_applicant", "unit_admin", "other_department", "anonymous"])
+@pytest.mark.parametrize(
+    "persona", ["other_applicant", "unit_admin", "other_department", "anonymous"]
+)
 def test_everyone_else_is_refused(request, client, login, stored, reviewer_of, persona):
     if persona == "anonymous":
         response = client.get(f"/evidence/{stored.pk}/")

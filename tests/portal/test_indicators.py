@@ -32,10 +32,12 @@ def test_housing_periods_become_declared_facts(login, filling, clock):
     response = client.post("/apply/indicators/housing/", rows("housing", HOUSING))
     assert response.status_code == 302
     claim = IndicatorClaim.objects.get(application=filling, indicator="housing")
-    assert claim.declared_facts == {"housing": [
-        {"from": "2012-03", "to": "2015-04", "kind": "rental", "district": "朝阳区"},
-        {"from": "2015-05", "to": None, "kind": "own", "district": "通州区"},
-    ]}
+    assert claim.declared_facts == {
+        "housing": [
+            {"from": "2012-03", "to": "2015-04", "kind": "rental", "district": "朝阳区"},
+            {"from": "2015-05", "to": None, "kind": "own", "district": "通州区"},
+        ]
+    }
     assert claim.department.code == "housing_construction"
     page = client.get("/apply/indicators/housing/").content.decode()
     assert 'value="2015-05"' in page
@@ -51,7 +53,10 @@ def test_deleted_and_blank_rows_are_left_out(login, filling, clock):
 
 
 def test_end_before_start_is_put_on_that_rows_end_field(login, filling, clock):
-    data = rows("housing", [HOUSING[0], {"start": "2016-05", "end": "2015-01", "kind": "own", "district": "通州区"}])
+    data = rows(
+        "housing",
+        [HOUSING[0], {"start": "2016-05", "end": "2015-01", "kind": "own", "district": "通州区"}],
+    )
     response = login(filling.applicant.user).post("/apply/indicators/housing/", data)
     assert response.status_code == 400
     bound = response.context["bound"]
@@ -74,29 +79,46 @@ def test_bad_month_and_missing_kind_are_named(login, filling, clock):
 
 
 def test_education_items(login, filling, clock):
-    data = rows("education", [
-        {"level": "bachelor", "diploma": "on", "degree": "on", "graduated_on": "2009-06-30"},
-        {"level": "master", "degree": "on", "graduated_on": "2014-01-10"},
-    ])
+    data = rows(
+        "education",
+        [
+            {"level": "bachelor", "diploma": "on", "degree": "on", "graduated_on": "2009-06-30"},
+            {"level": "master", "degree": "on", "graduated_on": "2014-01-10"},
+        ],
+    )
     login(filling.applicant.user).post("/apply/indicators/education/", data)
-    assert IndicatorClaim.objects.get(indicator="education").declared_facts == {"education": [
-        {"level": "bachelor", "diploma": True, "degree": True, "graduated_on": "2009-06-30"},
-        {"level": "master", "diploma": False, "degree": True, "graduated_on": "2014-01-10"},
-    ]}
+    assert IndicatorClaim.objects.get(indicator="education").declared_facts == {
+        "education": [
+            {"level": "bachelor", "diploma": True, "degree": True, "graduated_on": "2009-06-30"},
+            {"level": "master", "diploma": False, "degree": True, "graduated_on": "2014-01-10"},
+        ]
+    }
 
 
 def test_education_needs_diploma_or_degree(login, filling, clock):
     data = rows("education", [{"level": "bachelor", "graduated_on": "2009-06-30"}])
-    bound = login(filling.applicant.user).post("/apply/indicators/education/", data).context["bound"]
+    bound = (
+        login(filling.applicant.user).post("/apply/indicators/education/", data).context["bound"]
+    )
     assert bound.formsets["education"].forms[0].errors["diploma"] == ["请至少勾选学历或学位之一。"]
 
 
 def test_awards_from_the_catalogue_and_equity(login, filling, clock):
-    data = rows("awards", [
-        {"award": "beijing_sci_tech:first", "rank": "3", "year": "2018"},
-        {"award": "world_skills", "rank": "", "year": "2015"},
-    ], {"equity-has_equity": "on", "equity-qualified_firm": "on", "equity-investor_funding_3y_wan": "600",
-        "equity-equity_financing_3y_wan": "2500", "equity-holding_pct": "12.5", "equity-full_year": "on"})
+    data = rows(
+        "awards",
+        [
+            {"award": "beijing_sci_tech:first", "rank": "3", "year": "2018"},
+            {"award": "world_skills", "rank": "", "year": "2015"},
+        ],
+        {
+            "equity-has_equity": "on",
+            "equity-qualified_firm": "on",
+            "equity-investor_funding_3y_wan": "600",
+            "equity-equity_financing_3y_wan": "2500",
+            "equity-holding_pct": "12.5",
+            "equity-full_year": "on",
+        },
+    )
     login(filling.applicant.user).post("/apply/indicators/innovation/", data)
     claim = IndicatorClaim.objects.get(indicator="innovation")
     assert claim.declared_facts == {
@@ -104,8 +126,13 @@ def test_awards_from_the_catalogue_and_equity(login, filling, clock):
             {"code": "beijing_sci_tech", "grade": "first", "rank": 3, "role": None, "year": 2018},
             {"code": "world_skills", "grade": None, "rank": None, "role": None, "year": 2015},
         ],
-        "equity": {"qualified_firm": True, "investor_funding_3y_wan": "600", "equity_financing_3y_wan": "2500",
-                   "holding_pct": "12.5", "full_year": True},
+        "equity": {
+            "qualified_firm": True,
+            "investor_funding_3y_wan": "600",
+            "equity_financing_3y_wan": "2500",
+            "holding_pct": "12.5",
+            "full_year": True,
+        },
     }
     assert claim.department.code == "science"
 
@@ -118,8 +145,14 @@ def test_no_equity_declares_null(login, filling, clock):
 
 def test_equity_needs_its_figures(login, filling, clock):
     data = rows("awards", [], {"equity-has_equity": "on"})
-    bound = login(filling.applicant.user).post("/apply/indicators/innovation/", data).context["bound"]
-    assert set(bound.forms["equity"].errors) == {"investor_funding_3y_wan", "equity_financing_3y_wan", "holding_pct"}
+    bound = (
+        login(filling.applicant.user).post("/apply/indicators/innovation/", data).context["bound"]
+    )
+    assert set(bound.forms["equity"].errors) == {
+        "investor_funding_3y_wan",
+        "equity_financing_3y_wan",
+        "holding_pct",
+    }
 
 
 def test_honors(login, filling, clock):
@@ -166,7 +199,11 @@ def test_add_row_without_javascript_keeps_what_was_typed(login, filling, clock):
 
 def test_save_draft_keeps_invalid_input_and_shows_it_again(login, filling, clock):
     client = login(filling.applicant.user)
-    data = rows("housing", [{"start": "2015-13", "end": "", "kind": "own", "district": ""}], {"action": "save_draft"})
+    data = rows(
+        "housing",
+        [{"start": "2015-13", "end": "", "kind": "own", "district": ""}],
+        {"action": "save_draft"},
+    )
     response = client.post("/apply/indicators/housing/", data, follow=True)
     assert "草稿已保存" in response.content.decode()
     assert not IndicatorClaim.objects.filter(application=filling).exists()
@@ -194,8 +231,14 @@ def test_edits_stop_one_second_after_20_00_on_the_last_day(login, filling, clock
     assert client.post("/apply/indicators/housing/", rows("housing", HOUSING)).status_code == 302
     assert IndicatorClaim.objects.filter(indicator="housing").exists()
     clock.move_to(DECLARATION_CLOSES + dt.timedelta(seconds=1))
-    response = client.post("/apply/indicators/education/", rows("education", [
-        {"level": "bachelor", "diploma": "on", "degree": "on", "graduated_on": "2009-06-30"}]), follow=True)
+    response = client.post(
+        "/apply/indicators/education/",
+        rows(
+            "education",
+            [{"level": "bachelor", "diploma": "on", "degree": "on", "graduated_on": "2009-06-30"}],
+        ),
+        follow=True,
+    )
     assert "申报阶段已于 2020年08月15日 20:00 截止" in response.content.decode()
     assert not IndicatorClaim.objects.filter(indicator="education").exists()
     page = client.get("/apply/indicators/housing/").content.decode()
@@ -210,16 +253,24 @@ def test_every_applicant_page_shows_the_deadline(login, filling, clock):
 
 
 def test_zero_fill_indicator_is_read_only_with_its_source(login, filling, clock):
-    factories.ClaimFactory(application=filling, indicator="employment", declared_facts={},
-                           state=ClaimState.VERIFIED, points="31.50",
-                           verified_facts={"social_insurance": [
-                               {"from": "2009-07", "to": None, "district": "朝阳区", "back_paid": False}]})
+    factories.ClaimFactory(
+        application=filling,
+        indicator="employment",
+        declared_facts={},
+        state=ClaimState.VERIFIED,
+        points="31.50",
+        verified_facts={
+            "social_insurance": [
+                {"from": "2009-07", "to": None, "district": "朝阳区", "back_paid": False}
+            ]
+        },
+    )
     page = login(filling.applicant.user).get("/apply/indicators/employment/").content.decode()
     assert "零填报" in page
     assert "人社局" in page
     assert "部门数据交换" in page
     assert "社保 2009-07 至 至今 · 朝阳区 · 正常缴纳" in page
-    assert "<form method=\"post\" id=\"indicator-form\"" not in page
+    assert '<form method="post" id="indicator-form"' not in page
     response = login(filling.applicant.user).post("/apply/indicators/employment/", {})
     assert response.status_code == 200
     assert not FormDraft.objects.exists()
@@ -232,7 +283,12 @@ def test_submitted_application_must_be_reopened_to_edit(login, filling, clock):
     filling.refresh_from_db()
     assert filling.state == AppState.SUBMITTED
     # the zero-fill claims are now there for the departments
-    assert set(filling.claims.values_list("indicator", flat=True)) >= {"employment", "tax", "age", "law_record"}
+    assert set(filling.claims.values_list("indicator", flat=True)) >= {
+        "employment",
+        "tax",
+        "age",
+        "law_record",
+    }
     page = client.get("/apply/indicators/housing/").content.decode()
     assert "修改申报信息" in page
     assert "disabled" in page

@@ -15,21 +15,41 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def decided(round2020, applicant, employer):
-    application = factories.ApplicationFactory(round=round2020, applicant=applicant, employer=employer,
-                                               state=AppState.SUBMITTED)
-    return factories.ClaimFactory(application=application, indicator="education", state=ClaimState.REJECTED,
-                                  points=Decimal("0"), decision_reason="学信网查无此学历")
+    application = factories.ApplicationFactory(
+        round=round2020, applicant=applicant, employer=employer, state=AppState.SUBMITTED
+    )
+    return factories.ClaimFactory(
+        application=application,
+        indicator="education",
+        state=ClaimState.REJECTED,
+        points=Decimal("0"),
+        decision_reason="学信网查无此学历",
+    )
 
 
 @pytest.fixture
 def published(round2020, applicant, employer):
     AnnualRound.objects.filter(pk=round2020.pk).update(phase=Phase.RESULT_QUERY)
-    application = factories.ApplicationFactory(round=round2020, applicant=applicant, employer=employer,
-                                               state=AppState.RESULTS_PUBLISHED)
-    return factories.ClaimFactory(application=application, indicator="education", state=ClaimState.ADJUSTED,
-                                  points=Decimal("10.50"), decision_reason="仅取得学历",
-                                  verified_facts={"education": [{"level": "bachelor", "diploma": True,
-                                                                 "degree": False, "graduated_on": "2009-06-30"}]})
+    application = factories.ApplicationFactory(
+        round=round2020, applicant=applicant, employer=employer, state=AppState.RESULTS_PUBLISHED
+    )
+    return factories.ClaimFactory(
+        application=application,
+        indicator="education",
+        state=ClaimState.ADJUSTED,
+        points=Decimal("10.50"),
+        decision_reason="仅取得学历",
+        verified_facts={
+            "education": [
+                {
+                    "level": "bachelor",
+                    "diploma": True,
+                    "degree": False,
+                    "graduated_on": "2009-06-30",
+                }
+            ]
+        },
+    )
 
 
 def test_dashboard_shows_the_department_result_and_the_recheck_link(login, decided, clock):
@@ -41,16 +61,27 @@ def test_dashboard_shows_the_department_result_and_the_recheck_link(login, decid
 
 def test_recheck_with_reason_and_evidence(login, decided, clock):
     client = login(decided.application.applicant.user)
-    response = client.post("/apply/indicators/education/recheck/", {
-        "reason": "学历证书编号见附件", "file": SimpleUploadedFile("毕业证.pdf", PDF, "application/pdf")}, follow=True)
+    response = client.post(
+        "/apply/indicators/education/recheck/",
+        {
+            "reason": "学历证书编号见附件",
+            "file": SimpleUploadedFile("毕业证.pdf", PDF, "application/pdf"),
+        },
+        follow=True,
+    )
     assert "申请复查已提交" in response.content.decode()
     decided.refresh_from_db()
-    assert (decided.state, decided.recheck_reason) == (ClaimState.RECHECK_REQUESTED, "学历证书编号见附件")
+    assert (decided.state, decided.recheck_reason) == (
+        ClaimState.RECHECK_REQUESTED,
+        "学历证书编号见附件",
+    )
     assert Evidence.objects.get().purpose == EvidencePurpose.RECHECK
 
 
 def test_recheck_needs_a_reason(login, decided, clock):
-    response = login(decided.application.applicant.user).post("/apply/indicators/education/recheck/", {"reason": " "})
+    response = login(decided.application.applicant.user).post(
+        "/apply/indicators/education/recheck/", {"reason": " "}
+    )
     assert "理由：请填写理由" in response.content.decode()
     decided.refresh_from_db()
     assert decided.state == ClaimState.REJECTED
@@ -69,7 +100,9 @@ def test_recheck_refused_one_second_after_the_declaration_closes(login, decided,
 
 def test_recheck_allowed_at_the_last_second(login, decided, clock):
     clock.move_to(DECLARATION_CLOSES)
-    login(decided.application.applicant.user).post("/apply/indicators/education/recheck/", {"reason": "补充材料"})
+    login(decided.application.applicant.user).post(
+        "/apply/indicators/education/recheck/", {"reason": "补充材料"}
+    )
     decided.refresh_from_db()
     assert decided.state == ClaimState.RECHECK_REQUESTED
 
@@ -87,9 +120,16 @@ def test_adjusted_result_shows_the_departments_figures(login, published, clock):
 def test_appeal_once_per_indicator(login, published, clock):
     clock.move_to(at(2020, 9, 6, 9))
     client = login(published.application.applicant.user)
-    response = client.post("/apply/indicators/education/appeal/", {
-        "reason": "已取得学士学位，见学位证", "file": SimpleUploadedFile("学位证.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64,
-                                                                      "image/png")}, follow=True)
+    response = client.post(
+        "/apply/indicators/education/appeal/",
+        {
+            "reason": "已取得学士学位，见学位证",
+            "file": SimpleUploadedFile(
+                "学位证.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png"
+            ),
+        },
+        follow=True,
+    )
     assert "申诉已提交" in response.content.decode()
     published.refresh_from_db()
     assert published.state == ClaimState.APPEALED
@@ -105,7 +145,10 @@ def test_appeal_allowed_at_the_last_second_refused_one_second_later(login, publi
     clock.move_to(QUERY_CLOSES + dt.timedelta(seconds=1))
     client = login(published.application.applicant.user)
     response = client.post("/apply/indicators/education/appeal/", {"reason": "有异议"}, follow=True)
-    assert "审核结果查询阶段已于 2020年09月12日 20:00 截止，不能再提出申诉" in response.content.decode()
+    assert (
+        "审核结果查询阶段已于 2020年09月12日 20:00 截止，不能再提出申诉"
+        in response.content.decode()
+    )
     published.refresh_from_db()
     assert published.state == ClaimState.ADJUSTED
     clock.move_to(QUERY_CLOSES)
@@ -116,7 +159,9 @@ def test_appeal_allowed_at_the_last_second_refused_one_second_later(login, publi
 
 
 def test_no_appeal_after_the_query_phase_with_a_clear_message(login, published, clock):
-    AnnualRound.objects.filter(pk=published.application.round_id).update(phase=Phase.RECHECK_RANKING)
+    AnnualRound.objects.filter(pk=published.application.round_id).update(
+        phase=Phase.RECHECK_RANKING
+    )
     clock.move_to(at(2020, 9, 20, 9))
     client = login(published.application.applicant.user)
     assert "已于 2020年09月12日 20:00 截止，不再受理申诉" in client.get("/apply/").content.decode()

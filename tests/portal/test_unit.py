@@ -13,13 +13,16 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def awaiting(round2020, applicant, employer):
-    return factories.ApplicationFactory(round=round2020, applicant=applicant, employer=employer,
-                                        state=AppState.AWAITING_EMPLOYER)
+    return factories.ApplicationFactory(
+        round=round2020, applicant=applicant, employer=employer, state=AppState.AWAITING_EMPLOYER
+    )
 
 
 def test_applicant_names_the_employer_by_credit_code(login, applicant, employer, round2020, clock):
     client = login(applicant.user)
-    response = client.post("/apply/begin/", {"credit_code": employer.credit_code.lower()}, follow=True)
+    response = client.post(
+        "/apply/begin/", {"credit_code": employer.credit_code.lower()}, follow=True
+    )
     application = applicant.applications.get()
     assert (application.state, application.employer) == (AppState.AWAITING_EMPLOYER, employer)
     assert "确认隶属关系" in response.content.decode()
@@ -40,9 +43,12 @@ def test_indicator_pages_wait_for_the_unit(login, awaiting, clock):
     assert "用人单位确认隶属关系后才能填报积分指标" in response.content.decode()
 
 
-def test_unit_sees_only_its_own_applicants(login, unit_admin, awaiting, round2020, other_employer, clock):
-    stranger = factories.ApplicationFactory(round=round2020, employer=other_employer,
-                                            state=AppState.AWAITING_EMPLOYER)
+def test_unit_sees_only_its_own_applicants(
+    login, unit_admin, awaiting, round2020, other_employer, clock
+):
+    stranger = factories.ApplicationFactory(
+        round=round2020, employer=other_employer, state=AppState.AWAITING_EMPLOYER
+    )
     page = login(unit_admin).get("/unit/").content.decode()
     assert awaiting.applicant.name in page
     assert stranger.applicant.name not in page
@@ -71,8 +77,12 @@ def test_unit_rejects_with_a_reason_the_applicant_sees(login, unit_admin, awaiti
 
 
 @pytest.mark.parametrize("action", ["confirm", "reject"])
-def test_another_unit_cannot_act_on_the_application(login, other_unit_admin, awaiting, clock, action):
-    response = login(other_unit_admin).post(f"/unit/applications/{awaiting.pk}/{action}/", {"reason": "x"})
+def test_another_unit_cannot_act_on_the_application(
+    login, other_unit_admin, awaiting, clock, action
+):
+    response = login(other_unit_admin).post(
+        f"/unit/applications/{awaiting.pk}/{action}/", {"reason": "x"}
+    )
     assert response.status_code == 404
     awaiting.refresh_from_db()
     assert awaiting.state == AppState.AWAITING_EMPLOYER
@@ -105,11 +115,14 @@ def test_unit_confirm_refused_one_second_after_the_deadline(login, unit_admin, a
     assert awaiting.state == AppState.AWAITING_EMPLOYER
 
 
-def test_unit_dashboard_queries_do_not_grow_with_applicants(login, unit_admin, round2020, employer,
-                                                            django_assert_max_num_queries, clock):
+def test_unit_dashboard_queries_do_not_grow_with_applicants(
+    login, unit_admin, round2020, employer, django_assert_max_num_queries, clock
+):
     # A large unit has thousands of applicants: one page of 50, a fixed number of queries.
     for _ in range(60):
-        factories.ApplicationFactory(round=round2020, employer=employer, state=AppState.AWAITING_EMPLOYER)
+        factories.ApplicationFactory(
+            round=round2020, employer=employer, state=AppState.AWAITING_EMPLOYER
+        )
     client = login(unit_admin)
     with django_assert_max_num_queries(14):
         page = client.get("/unit/").content.decode()
@@ -117,8 +130,19 @@ def test_unit_dashboard_queries_do_not_grow_with_applicants(login, unit_admin, r
     assert "第 1 / 2 页" in page
 
 
-def test_applicant_dashboard_queries_are_bounded(login, filling, django_assert_max_num_queries, clock):
-    for code in ("housing", "education", "innovation", "honors", "employment", "tax", "age", "law_record"):
+def test_applicant_dashboard_queries_are_bounded(
+    login, filling, django_assert_max_num_queries, clock
+):
+    for code in (
+        "housing",
+        "education",
+        "innovation",
+        "honors",
+        "employment",
+        "tax",
+        "age",
+        "law_record",
+    ):
         factories.ClaimFactory(application=filling, indicator=code, declared_facts={})
     client = login(filling.applicant.user)
     with django_assert_max_num_queries(20):

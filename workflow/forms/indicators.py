@@ -52,7 +52,9 @@ class MonthField(forms.CharField):
             try:
                 parse_month(value)
             except ValueError as error:
-                raise forms.ValidationError(f"请按 YYYY-MM 格式填写月份，如 2015-05（{error}）。") from error
+                raise forms.ValidationError(
+                    f"请按 YYYY-MM 格式填写月份，如 2015-05（{error}）。"
+                ) from error
         return value
 
 
@@ -86,12 +88,21 @@ class HousingRow(RowForm):
 
     def to_fact(self) -> dict[str, Any]:
         d = self.cleaned_data
-        return {"from": d["start"], "to": d["end"] or None, "kind": d["kind"], "district": d["district"]}
+        return {
+            "from": d["start"],
+            "to": d["end"] or None,
+            "kind": d["kind"],
+            "district": d["district"],
+        }
 
     @classmethod
     def initial_from(cls, item: Any) -> dict[str, Any]:
-        return {"start": item.get("from"), "end": item.get("to") or "", "kind": item.get("kind"),
-                "district": item.get("district")}
+        return {
+            "start": item.get("from"),
+            "end": item.get("to") or "",
+            "kind": item.get("kind"),
+            "district": item.get("district"),
+        }
 
 
 class EducationRow(RowForm):
@@ -99,9 +110,17 @@ class EducationRow(RowForm):
     level = forms.ChoiceField(label="层次", choices=[*_PICK, *EDUCATION_LEVEL_LABELS.items()])
     diploma = forms.BooleanField(label="取得学历（毕业证书）", required=False)
     degree = forms.BooleanField(label="取得学位（学位证书）", required=False)
-    graduated_on = forms.DateField(label="毕业（授予）日期", widget=DateInput,
-                                   error_messages={"invalid": "请按 YYYY-MM-DD 格式填写日期。"})
-    FACT_FIELDS = {"level": "level", "diploma": "diploma", "degree": "degree", "graduated_on": "graduated_on"}
+    graduated_on = forms.DateField(
+        label="毕业（授予）日期",
+        widget=DateInput,
+        error_messages={"invalid": "请按 YYYY-MM-DD 格式填写日期。"},
+    )
+    FACT_FIELDS = {
+        "level": "level",
+        "diploma": "diploma",
+        "degree": "degree",
+        "graduated_on": "graduated_on",
+    }
 
     def clean(self):
         data = super().clean()
@@ -111,37 +130,67 @@ class EducationRow(RowForm):
 
     def to_fact(self) -> dict[str, Any]:
         d = self.cleaned_data
-        return {"level": d["level"], "diploma": bool(d["diploma"]), "degree": bool(d["degree"]),
-                "graduated_on": d["graduated_on"].isoformat()}
+        return {
+            "level": d["level"],
+            "diploma": bool(d["diploma"]),
+            "degree": bool(d["degree"]),
+            "graduated_on": d["graduated_on"].isoformat(),
+        }
 
     @classmethod
     def initial_from(cls, item: Any) -> dict[str, Any]:
-        return {"level": item.get("level"), "diploma": bool(item.get("diploma")),
-                "degree": bool(item.get("degree")), "graduated_on": item.get("graduated_on")}
+        return {
+            "level": item.get("level"),
+            "diploma": bool(item.get("diploma")),
+            "degree": bool(item.get("degree")),
+            "graduated_on": item.get("graduated_on"),
+        }
 
 
 class AwardRow(RowForm):
     # 细则附件3: the catalogue of awards and contests, by code and grade.
     award = forms.ChoiceField(label="奖项（按细则附件3目录）", choices=[*_PICK, *award_choices()])
-    rank = forms.IntegerField(label="完成人位次或名次", required=False, min_value=1, max_value=999,
-                              help_text="按证书所列位次；无位次的奖项可不填。")
+    rank = forms.IntegerField(
+        label="完成人位次或名次",
+        required=False,
+        min_value=1,
+        max_value=999,
+        help_text="按证书所列位次；无位次的奖项可不填。",
+    )
     year = forms.IntegerField(label="获奖年份", min_value=1949, max_value=2100)
-    FACT_FIELDS = {"code": "award", "grade": "award", "role": "award", "rank": "rank", "year": "year"}
+    FACT_FIELDS = {
+        "code": "award",
+        "grade": "award",
+        "role": "award",
+        "rank": "rank",
+        "year": "year",
+    }
 
     def to_fact(self) -> dict[str, Any]:
         d = self.cleaned_data
         code, _, grade = d["award"].partition(":")
-        return {"code": code, "grade": grade or None, "rank": d["rank"], "role": None, "year": d["year"]}
+        return {
+            "code": code,
+            "grade": grade or None,
+            "rank": d["rank"],
+            "role": None,
+            "year": d["year"],
+        }
 
     @classmethod
     def initial_from(cls, item: Any) -> dict[str, Any]:
-        return {"award": award_value(item.get("code", ""), item.get("grade")), "rank": item.get("rank"),
-                "year": item.get("year")}
+        return {
+            "award": award_value(item.get("code", ""), item.get("grade")),
+            "rank": item.get("rank"),
+            "year": item.get("year"),
+        }
 
 
 class HonorRow(RowForm):
     # 细则附件4: any one listed honor scores 20 (not summed).
-    honor = forms.ChoiceField(label="荣誉称号（按细则附件4目录）", choices=[*_PICK, *HONOR_LABELS.items()])
+    honor = forms.ChoiceField(
+        label="荣誉称号（按细则附件4目录）", choices=[*_PICK, *HONOR_LABELS.items()]
+    )
     year = forms.IntegerField(label="授予年份", required=False, min_value=1949, max_value=2100)
     FACT_FIELDS = {"code": "honor", "year": "year"}
 
@@ -160,14 +209,38 @@ class EquityForm(forms.Form):
     has_equity = forms.BooleanField(label="申报创业企业股权融资", required=False)
     qualified_firm = forms.BooleanField(label="企业为符合条件的创新创业企业", required=False)
     investor_funding_3y_wan = forms.DecimalField(
-        label="近3年经备案投资机构投资（万元）", required=False, min_value=0, max_digits=12, decimal_places=2)
+        label="近3年经备案投资机构投资（万元）",
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+    )
     equity_financing_3y_wan = forms.DecimalField(
-        label="近3年累计股权类现金融资（万元）", required=False, min_value=0, max_digits=12, decimal_places=2)
+        label="近3年累计股权类现金融资（万元）",
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+    )
     holding_pct = forms.DecimalField(
-        label="本人当年持股比例（%）", required=False, min_value=0, max_value=100, max_digits=6, decimal_places=2)
+        label="本人当年持股比例（%）",
+        required=False,
+        min_value=0,
+        max_value=100,
+        max_digits=6,
+        decimal_places=2,
+    )
     full_year = forms.BooleanField(label="持股满一年", required=False)
-    FACT_FIELDS = {name: name for name in (
-        "qualified_firm", "investor_funding_3y_wan", "equity_financing_3y_wan", "holding_pct", "full_year")}
+    FACT_FIELDS = {
+        name: name
+        for name in (
+            "qualified_firm",
+            "investor_funding_3y_wan",
+            "equity_financing_3y_wan",
+            "holding_pct",
+            "full_year",
+        )
+    }
 
     def clean(self):
         data = super().clean()
@@ -185,10 +258,13 @@ class EquityForm(forms.Form):
         def money(value: Decimal | None) -> str:
             return format(value or Decimal("0"), "f")
 
-        return {"qualified_firm": bool(d["qualified_firm"]),
-                "investor_funding_3y_wan": money(d["investor_funding_3y_wan"]),
-                "equity_financing_3y_wan": money(d["equity_financing_3y_wan"]),
-                "holding_pct": money(d["holding_pct"]), "full_year": bool(d["full_year"])}
+        return {
+            "qualified_firm": bool(d["qualified_firm"]),
+            "investor_funding_3y_wan": money(d["investor_funding_3y_wan"]),
+            "equity_financing_3y_wan": money(d["equity_financing_3y_wan"]),
+            "holding_pct": money(d["holding_pct"]),
+            "full_year": bool(d["full_year"]),
+        }
 
     @classmethod
     def initial_from(cls, item: Any) -> dict[str, Any]:
@@ -238,7 +314,11 @@ class IndicatorPage:
     singles: tuple[Single, ...] = ()
 
     def bind(
-        self, *, data: QueryDict | None = None, facts: dict[str, Any] | None = None, declared: bool = False
+        self,
+        *,
+        data: QueryDict | None = None,
+        facts: dict[str, Any] | None = None,
+        declared: bool = False,
     ) -> BoundPage:
         """Bound to `data` (POST or a draft), else filled from the claim's declared `facts`."""
         return BoundPage(self, data=data, facts=facts or {}, declared=declared)
@@ -246,30 +326,35 @@ class IndicatorPage:
 
 PAGES: dict[str, IndicatorPage] = {
     "housing": IndicatorPage(
-        "housing", "合法稳定住所",
+        "housing",
+        "合法稳定住所",
         "按时间段逐行填写在京居住情况：自有产权住房每月 1/12 分，租赁住房（须登记备案）或单位宿舍每月 1/24 分；"
         "累计月数不超过社保缴纳月数（细则第十五条（二））。所在区同时用于核定职住区域指标。",
         sections=(Section("housing", HousingRow, "居住时间段", "添加一段居住时间"),),
     ),
     "education": IndicatorPage(
-        "education", "教育背景",
+        "education",
+        "教育背景",
         "填写取得的国民教育学历和学位，按最高一项计分；取得学历（学位）期间累计的居住及就业分数将被扣除（细则附件2）。",
         sections=(Section("education", EducationRow, "学历学位", "添加一项学历学位"),),
     ),
     "job_residence_area": IndicatorPage(
-        "job_residence_area", "职住区域",
+        "job_residence_area",
+        "职住区域",
         "2018年1月起在城六区以外自有住房居住（及就业）的，每满一年加 2 或 3 分，最高 12 分（细则第十五条（四））。"
         "本指标无需另行填写，由部门根据住所与社保记录核定。",
         singles=(Single("declare", DeclareForm, "申报"),),
     ),
     "innovation": IndicatorPage(
-        "innovation", "创新创业",
+        "innovation",
+        "创新创业",
         "按细则附件3目录填写获得的奖项、大赛名次或创业企业股权融资；取最高一项计分，最高 12 分，不累加。",
         sections=(Section("awards", AwardRow, "奖项与大赛", "添加一项奖项"),),
         singles=(Single("equity", EquityForm, "创业企业股权融资"),),
     ),
     "honors": IndicatorPage(
-        "honors", "荣誉表彰",
+        "honors",
+        "荣誉表彰",
         "获得细则附件4所列荣誉称号的，加 20 分（多项不累加）。",
         sections=(Section("honors", HonorRow, "荣誉称号", "添加一项荣誉"),),
     ),
@@ -283,7 +368,12 @@ class BoundPage:
     """The page's forms bound to POST/draft data (or filled from declared facts)."""
 
     def __init__(
-        self, page: IndicatorPage, *, data: QueryDict | None, facts: dict[str, Any], declared: bool = False
+        self,
+        page: IndicatorPage,
+        *,
+        data: QueryDict | None,
+        facts: dict[str, Any],
+        declared: bool = False,
     ) -> None:
         self.page = page
         self.data = data
@@ -293,13 +383,19 @@ class BoundPage:
         self._rows: dict[str, list[RowForm]] = {}
         for section in page.sections:
             formset_class = forms.formset_factory(
-                section.row_form, extra=0 if (data is None and facts.get(section.key)) else 1,
-                can_delete=True, max_num=50, absolute_max=50, validate_max=True,
+                section.row_form,
+                extra=0 if (data is None and facts.get(section.key)) else 1,
+                can_delete=True,
+                max_num=50,
+                absolute_max=50,
+                validate_max=True,
             )
             if data is not None:
                 formset = formset_class(data, prefix=section.key)
             else:
-                initial = [section.row_form.initial_from(item) for item in facts.get(section.key) or []]
+                initial = [
+                    section.row_form.initial_from(item) for item in facts.get(section.key) or []
+                ]
                 formset = formset_class(prefix=section.key, initial=initial)
             self.formsets[section.key] = formset
         for single in page.singles:
@@ -319,7 +415,10 @@ class BoundPage:
         return [(s, self.forms[s.key]) for s in self.page.singles]
 
     def is_valid(self) -> bool:
-        valid = all([fs.is_valid() for fs in self.formsets.values()] + [f.is_valid() for f in self.forms.values()])
+        valid = all(
+            [fs.is_valid() for fs in self.formsets.values()]
+            + [f.is_valid() for f in self.forms.values()]
+        )
         return valid and not self.non_field_errors
 
     @property
@@ -335,7 +434,8 @@ class BoundPage:
         self._rows = {}
         for section in self.page.sections:
             rows = [
-                form for form in self.formsets[section.key].forms
+                form
+                for form in self.formsets[section.key].forms
                 if form.has_changed() and not form.cleaned_data.get("DELETE")
             ]
             self._rows[section.key] = rows
@@ -346,12 +446,20 @@ class BoundPage:
                 facts[single.key] = value
         return facts
 
-    def check_with_engine(self, *, applicant: Any, year: int, policy_id: str) -> dict[str, Any] | None:
+    def check_with_engine(
+        self, *, applicant: Any, year: int, policy_id: str
+    ) -> dict[str, Any] | None:
         """Validate through the policy engine's parser; the declared facts, or None with errors set."""
         if not self.is_valid():
             return None
         declared = self.declared_facts()
-        whole = {"format": 1, "year": year, "policy": policy_id, "person": person_facts(applicant), **declared}
+        whole = {
+            "format": 1,
+            "year": year,
+            "policy": policy_id,
+            "person": person_facts(applicant),
+            **declared,
+        }
         try:
             parse_facts(whole)
         except FactsError as error:
@@ -370,7 +478,9 @@ class BoundPage:
                 return
             if key in self.forms:
                 single = self.forms[key]
-                single.add_error(getattr(single, "FACT_FIELDS", {}).get(sub or "", None), error.message)
+                single.add_error(
+                    getattr(single, "FACT_FIELDS", {}).get(sub or "", None), error.message
+                )
                 return
         self.non_field_errors.append(f"{error.field}：{error.message}")
 

@@ -20,14 +20,30 @@ EDUCATION_LEVEL_LABELS: dict[str, str] = {
 DISTRICT_CHOICES: list[tuple[str, str]] = [
     (name, name)
     for name in (
-        "东城区", "西城区", "朝阳区", "海淀区", "丰台区", "石景山区",
-        "门头沟区", "房山区", "通州区", "顺义区", "昌平区", "大兴区", "怀柔区", "平谷区",
-        "密云区", "延庆区", "北京经济技术开发区",
+        "东城区",
+        "西城区",
+        "朝阳区",
+        "海淀区",
+        "丰台区",
+        "石景山区",
+        "门头沟区",
+        "房山区",
+        "通州区",
+        "顺义区",
+        "昌平区",
+        "大兴区",
+        "怀柔区",
+        "平谷区",
+        "密云区",
+        "延庆区",
+        "北京经济技术开发区",
     )
 ]
 INSURANCE_DISTRICT_CHOICES = [*DISTRICT_CHOICES, (CITY_LEVEL, "市本级")]
 
-AWARD_LABELS: dict[tuple[str, str | None], str] = {(row.code, row.grade): row.label for row in AWARD_TABLE}
+AWARD_LABELS: dict[tuple[str, str | None], str] = {
+    (row.code, row.grade): row.label for row in AWARD_TABLE
+}
 HONOR_LABELS: dict[str, str] = {code: label for code, (label, _source) in HONORS.items()}
 
 

@@ -18,7 +18,12 @@ class MultipleFileField(forms.FileField):
     """Several files in one field (Django docs, "Uploading multiple files")."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}))
+        kwargs.setdefault(
+            "widget",
+            MultipleFileInput(
+                attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}
+            ),
+        )
         super().__init__(*args, **kwargs)
 
     def clean(self, data: Any, initial: Any = None) -> list[Any]:
@@ -29,7 +34,9 @@ class MultipleFileField(forms.FileField):
 
 
 class EvidenceUploadForm(forms.Form):
-    file = MultipleFileField(label="证明材料", help_text=f"{ALLOWED_LABEL} 格式，可一次选择多个文件。")
+    file = MultipleFileField(
+        label="证明材料", help_text=f"{ALLOWED_LABEL} 格式，可一次选择多个文件。"
+    )
 
     def clean_file(self) -> list[Any]:
         files = self.cleaned_data["file"]
@@ -40,11 +47,16 @@ class EvidenceUploadForm(forms.Form):
 
 class ObjectionForm(forms.Form):
     reason = forms.CharField(
-        label="理由", max_length=2000, widget=forms.Textarea(attrs={"rows": 5}),
+        label="理由",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={"required": "请填写理由。"},
     )
-    file = MultipleFileField(label="证明材料（可选）", required=False,
-                             help_text=f"{ALLOWED_LABEL} 格式，可一次选择多个文件。")
+    file = MultipleFileField(
+        label="证明材料（可选）",
+        required=False,
+        help_text=f"{ALLOWED_LABEL} 格式，可一次选择多个文件。",
+    )
 
     def clean_reason(self) -> str:
         reason = self.cleaned_data["reason"].strip()
@@ -55,7 +67,8 @@ class ObjectionForm(forms.Form):
 
 class EmployerCodeForm(forms.Form):
     credit_code = forms.CharField(
-        label="用人单位统一社会信用代码", max_length=18,
+        label="用人单位统一社会信用代码",
+        max_length=18,
         help_text="填写为您在京缴纳社会保险的用人单位的 18 位统一社会信用代码，由单位确认后方可填报积分指标。",
     )
 
@@ -69,14 +82,18 @@ class EmployerCodeForm(forms.Form):
             raise forms.ValidationError(f"统一社会信用代码无效：{error}") from error
         employer = Employer.objects.filter(credit_code=code).first()
         if employer is None:
-            raise forms.ValidationError("未找到该统一社会信用代码的单位：请确认单位已在本系统注册。")
+            raise forms.ValidationError(
+                "未找到该统一社会信用代码的单位：请确认单位已在本系统注册。"
+            )
         self.employer = employer
         return code
 
 
 class RejectAffiliationForm(forms.Form):
     reason = forms.CharField(
-        label="不予确认的原因", max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
+        label="不予确认的原因",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "请填写不予确认的原因。"},
     )
 

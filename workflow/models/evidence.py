@@ -75,7 +75,9 @@ class Evidence(models.Model):
     purpose = models.CharField(
         "用途", max_length=20, choices=EvidencePurpose.choices, default=EvidencePurpose.DECLARATION
     )
-    file = models.FileField("文件", storage=private_storage, upload_to=evidence_path, max_length=200)
+    file = models.FileField(
+        "文件", storage=private_storage, upload_to=evidence_path, max_length=200
+    )
     original_name = models.CharField("原文件名", max_length=200)
     content_type = models.CharField("文件类型", max_length=60)
     extension = models.CharField("扩展名", max_length=10)
@@ -119,7 +121,9 @@ class FormDraft(models.Model):
         verbose_name = "填报草稿"
         verbose_name_plural = "填报草稿"
         constraints = [
-            models.UniqueConstraint(fields=["application", "indicator"], name="one_draft_per_indicator")
+            models.UniqueConstraint(
+                fields=["application", "indicator"], name="one_draft_per_indicator"
+            )
         ]
 
     def __str__(self) -> str:

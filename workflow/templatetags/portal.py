@@ -17,14 +17,29 @@ from workflow.services import format_moment
 register = template.Library()
 
 _STATE_CLASS = {
-    "verified": "ok", "rechecked": "ok", "appeal_upheld": "ok",
-    "rejected": "bad", "appeal_rejected": "bad",
-    "adjusted": "warn", "recheck_requested": "warn", "appealed": "warn",
+    "verified": "ok",
+    "rechecked": "ok",
+    "appeal_upheld": "ok",
+    "rejected": "bad",
+    "appeal_rejected": "bad",
+    "adjusted": "warn",
+    "recheck_requested": "warn",
+    "appealed": "warn",
 }
 _APP_STATE_CLASS = {
-    "qualified": "ok", "settled": "ok", "publicized": "ok", "ranked": "ok", "submitted": "ok",
-    "rejected_by_employer": "bad", "ineligible": "bad", "not_admitted": "bad", "cancelled": "bad",
-    "withdrawn": "bad", "forfeited": "bad", "awaiting_employer": "warn", "filling": "warn",
+    "qualified": "ok",
+    "settled": "ok",
+    "publicized": "ok",
+    "ranked": "ok",
+    "submitted": "ok",
+    "rejected_by_employer": "bad",
+    "ineligible": "bad",
+    "not_admitted": "bad",
+    "cancelled": "bad",
+    "withdrawn": "bad",
+    "forfeited": "bad",
+    "awaiting_employer": "warn",
+    "filling": "warn",
 }
 
 
@@ -80,7 +95,9 @@ def facts_lines(facts: Any) -> list[str]:
         )
     for item in facts.get("awards") or []:
         rank = f" · 第 {item['rank']} 位/名" if item.get("rank") else ""
-        lines.append(f"{award_label(item.get('code', ''), item.get('grade'))}{rank} · {item.get('year')}年")
+        lines.append(
+            f"{award_label(item.get('code', ''), item.get('grade'))}{rank} · {item.get('year')}年"
+        )
     equity = facts.get("equity")
     if equity:
         lines.append(
@@ -104,5 +121,9 @@ def facts_lines(facts: Any) -> list[str]:
         lines.append(f"刑事犯罪记录：{_yes(facts.get('criminal_record'))}")
     if "detentions" in facts:
         detentions = facts.get("detentions") or []
-        lines.append("行政拘留记录：无" if not detentions else "行政拘留记录：" + "、".join(map(str, detentions)))
+        lines.append(
+            "行政拘留记录：无"
+            if not detentions
+            else "行政拘留记录：" + "、".join(map(str, detentions))
+        )
     return lines

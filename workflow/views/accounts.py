@@ -32,8 +32,12 @@ def register_applicant(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             applicant = portal.applicant_account_register(
-                id_number=data["id_number"], name=data["name"], phone=data["phone"], email=data["email"],
-                password=data["password1"], female_job=data["female_job"] or None,
+                id_number=data["id_number"],
+                name=data["name"],
+                phone=data["phone"],
+                email=data["email"],
+                password=data["password1"],
+                female_job=data["female_job"] or None,
             )
         except ValidationError as error:
             _put_errors(form, error, {"user": "id_number"})
@@ -41,7 +45,12 @@ def register_applicant(request: HttpRequest) -> HttpResponse:
             login(request, applicant.user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, "注册成功。今后请用公民身份号码和密码登录。")
             return redirect("workflow:applicant")
-    return render(request, "registration/register_applicant.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "registration/register_applicant.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 def register_unit(request: HttpRequest) -> HttpResponse:
@@ -50,8 +59,12 @@ def register_unit(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             employer = portal.unit_account_register(
-                credit_code=data["credit_code"], unit_name=data["unit_name"], username=data["username"],
-                contact_name=data["contact_name"], email=data["email"], password=data["password1"],
+                credit_code=data["credit_code"],
+                unit_name=data["unit_name"],
+                username=data["username"],
+                contact_name=data["contact_name"],
+                email=data["email"],
+                password=data["password1"],
             )
         except ValidationError as error:
             _put_errors(form, error, {"name": "unit_name"})
@@ -60,4 +73,9 @@ def register_unit(request: HttpRequest) -> HttpResponse:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"“{employer.name}”注册成功，您是本单位的经办人。")
             return redirect("workflow:unit")
-    return render(request, "registration/register_unit.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "registration/register_unit.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )

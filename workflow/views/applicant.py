@@ -56,8 +56,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     }
     if application is not None:
         context.update(portal.applicant_overview(application=application, now=now))
-        if application.state in (AppState.RANKED, AppState.PUBLICIZED, AppState.QUALIFIED,
-                                 AppState.NOT_ADMITTED, AppState.SETTLED, AppState.FORFEITED):
+        if application.state in (
+            AppState.RANKED,
+            AppState.PUBLICIZED,
+            AppState.QUALIFIED,
+            AppState.NOT_ADMITTED,
+            AppState.SETTLED,
+            AppState.FORFEITED,
+        ):
             context["ranking"] = portal.ranking_summary(application=application)
         if application.employer_id:
             context["employer_bar"] = portal.bar_notice(party=application.employer, now=now)
@@ -82,11 +88,15 @@ def begin(request: HttpRequest) -> HttpResponse:
         if application is None:
             portal.application_begin(round=round, employer=form.employer, actor=request.user)
         else:
-            services.application_name_employer(application=application, employer=form.employer, actor=request.user)
+            services.application_name_employer(
+                application=application, employer=form.employer, actor=request.user
+            )
     except DomainError as error:
         report(request, error)
     else:
-        messages.success(request, f"已提交给“{form.employer.name}”确认隶属关系；单位确认后即可填报积分指标。")
+        messages.success(
+            request, f"已提交给“{form.employer.name}”确认隶属关系；单位确认后即可填报积分指标。"
+        )
     return redirect("workflow:applicant")
 
 
@@ -150,15 +160,29 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404("未知的积分指标。")
     application = _application_or_404(request)
     now = timezone.now()
-    claim = IndicatorClaim.objects.filter(application=application, indicator=code).select_related("department").first()
+    claim = (
+        IndicatorClaim.objects.filter(application=application, indicator=code)
+        .select_related("department")
+        .first()
+    )
     if INDICATORS[code].zero_fill or code not in PAGES:
-        return render(request, "workflow/applicant/indicator_readonly.html", {
-            "application": application, "claim": claim, "indicator": INDICATORS[code],
-            "departments": portal._department_names(),
-            "evidence": list(Evidence.objects.filter(application=application, indicator=code)),
-        })
+        return render(
+            request,
+            "workflow/applicant/indicator_readonly.html",
+            {
+                "application": application,
+                "claim": claim,
+                "indicator": INDICATORS[code],
+                "departments": portal._department_names(),
+                "evidence": list(Evidence.objects.filter(application=application, indicator=code)),
+            },
+        )
     page = PAGES[code]
-    if application.state in (AppState.DRAFT, AppState.AWAITING_EMPLOYER, AppState.REJECTED_BY_EMPLOYER):
+    if application.state in (
+        AppState.DRAFT,
+        AppState.AWAITING_EMPLOYER,
+        AppState.REJECTED_BY_EMPLOYER,
+    ):
         messages.error(request, "用人单位确认隶属关系后才能填报积分指标。")
         return redirect("workflow:applicant")
 
@@ -167,21 +191,35 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
         if draft is not None and (claim is None or draft.saved_at >= claim.updated_at):
             bound = page.bind(data=data_from_draft(draft.data))
         else:
-            bound = page.bind(facts=claim.declared_facts if claim else None, declared=claim is not None)
-        return render(request, "workflow/applicant/indicator_form.html",
-                      _page_context(request, application, code, bound, claim, now))
+            bound = page.bind(
+                facts=claim.declared_facts if claim else None, declared=claim is not None
+            )
+        return render(
+            request,
+            "workflow/applicant/indicator_form.html",
+            _page_context(request, application, code, bound, claim, now),
+        )
 
     action = request.POST.get("action", "declare")
     try:
         if action.startswith("add_row:"):
             data = with_extra_row(request.POST, action.split(":", 1)[1])
-            portal.draft_save(application=application, indicator=code, data=draft_data(data), actor=request.user)
+            portal.draft_save(
+                application=application, indicator=code, data=draft_data(data), actor=request.user
+            )
             bound = page.bind(data=data)
-            return render(request, "workflow/applicant/indicator_form.html",
-                          _page_context(request, application, code, bound, claim, now))
+            return render(
+                request,
+                "workflow/applicant/indicator_form.html",
+                _page_context(request, application, code, bound, claim, now),
+            )
         # Whatever else happens, what was typed is kept (保存草稿).
-        portal.draft_save(application=application, indicator=code, data=draft_data(request.POST),
-                          actor=request.user)
+        portal.draft_save(
+            application=application,
+            indicator=code,
+            data=draft_data(request.POST),
+            actor=request.user,
+        )
         if action == "autosave":
             return HttpResponse(status=204)
         if action == "save_draft":
@@ -189,13 +227,20 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
             return redirect("workflow:indicator", code=code)
         bound = page.bind(data=request.POST)
         declared = bound.check_with_engine(
-            applicant=application.applicant, year=application.round.year, policy_id=application.round.policy_id
+            applicant=application.applicant,
+            year=application.round.year,
+            policy_id=application.round.policy_id,
         )
         if declared is None:
-            return render(request, "workflow/applicant/indicator_form.html",
-                          _page_context(request, application, code, bound, claim, now), status=400)
-        portal.claim_declare_from_form(application=application, indicator=code, declared_facts=declared,
-                                       actor=request.user)
+            return render(
+                request,
+                "workflow/applicant/indicator_form.html",
+                _page_context(request, application, code, bound, claim, now),
+                status=400,
+            )
+        portal.claim_declare_from_form(
+            application=application, indicator=code, declared_facts=declared, actor=request.user
+        )
     except DomainError as error:
         report(request, error)
         return redirect("workflow:indicator", code=code)
@@ -215,12 +260,16 @@ def upload(request: HttpRequest, code: str) -> HttpResponse:
             messages.error(request, f"证明材料：{error}")
         return redirect("workflow:indicator", code=code)
     if not application.round.is_declaration_open(timezone.now()):
-        messages.error(request, "申报阶段已结束，不能再上传申报材料；复查或申诉时可随理由一起上传。")
+        messages.error(
+            request, "申报阶段已结束，不能再上传申报材料；复查或申诉时可随理由一起上传。"
+        )
         return redirect("workflow:indicator", code=code)
     stored = 0
     for upload_file in form.cleaned_data["file"]:
         try:
-            evidence_upload(application=application, indicator=code, upload=upload_file, actor=request.user)
+            evidence_upload(
+                application=application, indicator=code, upload=upload_file, actor=request.user
+            )
             stored += 1
         except (ValidationError, DomainError) as error:
             report(request, error)
@@ -231,27 +280,41 @@ def upload(request: HttpRequest, code: str) -> HttpResponse:
 
 def _objection(request: HttpRequest, code: str, kind: str) -> HttpResponse:
     application = _application_or_404(request)
-    claim = get_object_or_404(IndicatorClaim.objects.select_related("department"), application=application,
-                              indicator=code)
+    claim = get_object_or_404(
+        IndicatorClaim.objects.select_related("department"), application=application, indicator=code
+    )
     round = application.round
     now = timezone.now()
     if kind == "appeal":
         phase, title = Phase.RESULT_QUERY, "申诉"
         window_open = round.is_result_query_open(now)
-        allowed = (window_open and application.state == AppState.RESULTS_PUBLISHED
-                   and claim.state in APPEALABLE_STATES and claim.appealed_at is None)
+        allowed = (
+            window_open
+            and application.state == AppState.RESULTS_PUBLISHED
+            and claim.state in APPEALABLE_STATES
+            and claim.appealed_at is None
+        )
     else:
         phase, title = Phase.DECLARATION, "申请复查"
         window_open = round.is_declaration_open(now)
-        allowed = (window_open and application.state in (AppState.FILLING, AppState.SUBMITTED)
-                   and claim.state in DECIDED_STATES)
+        allowed = (
+            window_open
+            and application.state in (AppState.FILLING, AppState.SUBMITTED)
+            and claim.state in DECIDED_STATES
+        )
     form = ObjectionForm()
     if request.method == "POST":
         form = ObjectionForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                portal.claim_object(claim=claim, kind=kind, reason=form.cleaned_data["reason"],
-                                    uploads=form.cleaned_data["file"], actor=request.user, now=now)
+                portal.claim_object(
+                    claim=claim,
+                    kind=kind,
+                    reason=form.cleaned_data["reason"],
+                    uploads=form.cleaned_data["file"],
+                    actor=request.user,
+                    now=now,
+                )
             except ValidationError as error:
                 for text in error.messages:
                     form.add_error("file", text)
@@ -259,15 +322,28 @@ def _objection(request: HttpRequest, code: str, kind: str) -> HttpResponse:
                 report(request, error)
                 return redirect("workflow:applicant")
             else:
-                messages.success(request, f"“{claim.get_indicator_display()}”的{title}已提交，请等待部门处理。")
+                messages.success(
+                    request, f"“{claim.get_indicator_display()}”的{title}已提交，请等待部门处理。"
+                )
                 return redirect("workflow:applicant")
     window = round.phase_window(phase)
-    return render(request, "workflow/applicant/objection.html", {
-        "application": application, "claim": claim, "form": form, "kind": kind, "title": title,
-        "allowed": allowed, "window_open": window_open, "window": window, "phase_label": Phase(phase).label,
-        "evidence": list(Evidence.objects.filter(application=application, indicator=code)),
-        "ClaimState": ClaimState,
-    })
+    return render(
+        request,
+        "workflow/applicant/objection.html",
+        {
+            "application": application,
+            "claim": claim,
+            "form": form,
+            "kind": kind,
+            "title": title,
+            "allowed": allowed,
+            "window_open": window_open,
+            "window": window,
+            "phase_label": Phase(phase).label,
+            "evidence": list(Evidence.objects.filter(application=application, indicator=code)),
+            "ClaimState": ClaimState,
+        },
+    )
 
 
 @applicant_required

@@ -20,9 +20,15 @@ def download(request: HttpRequest, pk: int) -> FileResponse:
         handle = evidence.file.open("rb")
     except FileNotFoundError as error:
         raise Http404("文件已不存在。") from error
-    response = FileResponse(handle, content_type=evidence.content_type,
-                            filename=evidence.original_name, as_attachment=False)
+    response = FileResponse(
+        handle,
+        content_type=evidence.content_type,
+        filename=evidence.original_name,
+        as_attachment=False,
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; plugin-types application/pdf"
+    response["Content-Security-Policy"] = (
+        "default-src 'none'; img-src 'self'; plugin-types application/pdf"
+    )
     return response

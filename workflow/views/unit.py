@@ -51,30 +51,38 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         if notice:
             bars.append({**notice, "employer": employer})
     page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "workflow/unit/dashboard.html", {
-        "round": round,
-        "employers": request.employers,
-        "bars": bars,
-        "page": page,
-        "state": state,
-        "counts": [(AppState(code).label, code, n) for code, n in sorted(counts.items())],
-        "awaiting": counts.get(AppState.AWAITING_EMPLOYER, 0),
-        "declaration_open": bool(round and round.is_declaration_open(now)),
-        "reject_form": RejectAffiliationForm(),
-    })
+    return render(
+        request,
+        "workflow/unit/dashboard.html",
+        {
+            "round": round,
+            "employers": request.employers,
+            "bars": bars,
+            "page": page,
+            "state": state,
+            "counts": [(AppState(code).label, code, n) for code, n in sorted(counts.items())],
+            "awaiting": counts.get(AppState.AWAITING_EMPLOYER, 0),
+            "declaration_open": bool(round and round.is_declaration_open(now)),
+            "reject_form": RejectAffiliationForm(),
+        },
+    )
 
 
 @unit_admin_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = _own_application(request, pk)
     claims = list(application.claims.select_related("department"))
-    return render(request, "workflow/unit/application.html", {
-        "application": application,
-        "claims": claims,
-        "reject_form": RejectAffiliationForm(),
-        "declaration_open": application.round.is_declaration_open(timezone.now()),
-        "bar": portal.bar_notice(party=application.employer),
-    })
+    return render(
+        request,
+        "workflow/unit/application.html",
+        {
+            "application": application,
+            "claims": claims,
+            "reject_form": RejectAffiliationForm(),
+            "declaration_open": application.round.is_declaration_open(timezone.now()),
+            "bar": portal.bar_notice(party=application.employer),
+        },
+    )
 
 
 @require_POST
@@ -96,10 +104,17 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
     application = _own_application(request, pk)
     form = RejectAffiliationForm(request.POST)
     if not form.is_valid():
-        return render(request, "workflow/unit/application.html", {
-            "application": application, "claims": list(application.claims.select_related("department")),
-            "reject_form": form, "declaration_open": application.round.is_declaration_open(timezone.now()),
-        }, status=400)
+        return render(
+            request,
+            "workflow/unit/application.html",
+            {
+                "application": application,
+                "claims": list(application.claims.select_related("department")),
+                "reject_form": form,
+                "declaration_open": application.round.is_declaration_open(timezone.now()),
+            },
+            status=400,
+        )
     try:
         services.employer_reject_affiliation(
             application=application, actor=request.user, reason=form.cleaned_data["reason"]
