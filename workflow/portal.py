@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from workflow import services
-from workflow.evidence import _store
+from workflow.evidence import _store, evidence_check
 from workflow.exceptions import NotPermitted
 from workflow.models import (
     AnnualRound,
@@ -188,6 +188,10 @@ def claim_object(
     """A recheck (复查, 细则第五条) or an appeal (申诉, 细则第八条) with its evidence, all or nothing."""
     now = now_or(now)
     uploads = list(uploads)
+    # Check every file first: a bad third file must not leave the first two on disk
+    # after the transaction rolls back.
+    for upload in uploads:
+        evidence_check(upload)
     with transaction.atomic():
         if kind == "appeal":
             claim = services.claim_appeal(claim=claim, actor=actor, reason=reason, now=now)
