@@ -147,6 +147,11 @@ def _housing_outcome(declared: Mapping[str, Any], records: PersonRecords, year: 
     department = {"housing": records.housing}
     if not records.housing:
         return _no_record(department, declared_periods)
+    def norm(periods: list[Mapping[str, Any]]) -> list[tuple]:
+        return sorted((p["from"], p.get("to"), p.get("kind"), p.get("district")) for p in periods)
+
+    if norm(declared_periods) == norm(records.housing):  # the usual case: no month sets needed
+        return Outcome(VERIFY, department, "与住建委、规划自然资源委登记记录一致")
     tag = ("kind", "district")
     declared_months = month_set(declared_periods, year=year, tag=tag)
     record_months = month_set(records.housing, year=year, tag=tag)

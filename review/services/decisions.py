@@ -111,7 +111,7 @@ def claim_decide(
     if decision == "adjust" and verified_facts is None:
         raise DomainError("调整审核结果时须填写核定信息。")
     with transaction.atomic():
-        claim = IndicatorClaim.objects.select_for_update().select_related(
+        claim = IndicatorClaim.objects.select_for_update(of=("self",)).select_related(
             "application__round", "application__applicant", "application__employer", "department"
         ).get(pk=claim.pk)
         common = {"actor": actor, "reason": reason, "now": now}

@@ -16,6 +16,7 @@ it, and one that died mid-chunk rolled back and simply runs again.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -23,7 +24,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
@@ -68,6 +70,7 @@ CLAIM_FIELDS = [
     "needs_manual_review", "mismatch", "updated_at",
 ]
 _METHOD = {matching.VERIFY: "verify", matching.ADJUST: "adjust"}
+_METHOD_OF = {ClaimState.VERIFIED: "verify", ClaimState.ADJUSTED: "adjust"}
 
 
 def _month(value: dt.date | None) -> str | None:
@@ -247,12 +250,68 @@ def verification_decide(
                                      year=round.year, from_state=from_state, reason=reason, before=before))
         stats.applications += 1
     if changed:
-        IndicatorClaim.objects.bulk_update(changed, CLAIM_FIELDS, batch_size=1000)
-        AuditEvent.objects.bulk_create(audits, batch_size=2000)
+        claims_write(changed)
+        audits_write(audits)
     return stats
 
 
-_METHOD_OF = {ClaimState.VERIFIED: "verify", ClaimState.ADJUSTED: "adjust"}
+_PG_COLUMNS = (
+    ("id", "int"), ("state", "text"), ("verified_facts", "jsonb"), ("points", "numeric"),
+    ("decision_reason", "text"), ("decided_by_id", "int"), ("decided_at", "timestamptz"),
+    ("needs_manual_review", "bool"), ("mismatch", "jsonb"), ("updated_at", "timestamptz"),
+)
+_AUDIT_COLUMNS = (
+    "at", "actor_id", "actor_label", "action", "object_type", "object_id", "round_year",
+    "from_state", "to_state", "reason", "before", "after",
+)
+
+
+def _json_or_null(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
+
+
+def claims_write(claims: list[IndicatorClaim]) -> None:
+    """Write the decided fields of many claims at once.
+
+    Django's bulk_update builds a CASE WHEN per field and row, which costs more than the
+    whole verification (≈ 3 ms a claim); on PostgreSQL the rows are COPYed into a
+    temporary table and written with one UPDATE … FROM.
+    """
+    if connection.vendor != "postgresql":
+        IndicatorClaim.objects.bulk_update(claims, CLAIM_FIELDS, batch_size=500)
+        return
+    table = IndicatorClaim._meta.db_table
+    names = [name for name, _ in _PG_COLUMNS]
+    columns = ", ".join(f"{name} {cast}" for name, cast in _PG_COLUMNS)
+    assignments = ", ".join(f"{name} = v.{name}" for name in names[1:])
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS review_claim_write ({columns}) ON COMMIT DELETE ROWS")
+        with cursor.cursor.copy(f"COPY review_claim_write ({', '.join(names)}) FROM STDIN") as copy:
+            for c in claims:
+                copy.write_row((
+                    c.pk, c.state, _json_or_null(c.verified_facts), c.points, c.decision_reason,
+                    c.decided_by_id, c.decided_at, c.needs_manual_review, _json_or_null(c.mismatch), c.updated_at,
+                ))
+        cursor.execute(
+            f"UPDATE {table} AS c SET {assignments} FROM review_claim_write AS v WHERE c.id = v.id"  # noqa: S608
+        )
+        cursor.execute("DELETE FROM review_claim_write")
+
+
+def audits_write(events: list[AuditEvent]) -> None:
+    """Append many audit rows (COPY on PostgreSQL: Django's bulk_create spends its time
+    quoting the JSON snapshots into arrays)."""
+    if connection.vendor != "postgresql":
+        AuditEvent.objects.bulk_create(events, batch_size=2000)
+        return
+    with connection.cursor() as cursor:
+        copy_sql = f"COPY {AuditEvent._meta.db_table} ({', '.join(_AUDIT_COLUMNS)}) FROM STDIN"
+        with cursor.cursor.copy(copy_sql) as copy:
+            for e in events:
+                copy.write_row((
+                    e.at, e.actor_id, e.actor_label, e.action, e.object_type, e.object_id, e.round_year,
+                    e.from_state, e.to_state, e.reason, _json_or_null(e.before), _json_or_null(e.after),
+                ))
 
 
 # --- orchestration: chunks, progress, idempotency ------------------------------------------
@@ -280,6 +339,7 @@ def verification_start(
     application_ids: Iterable[int] | None = None,
     key: str | None = None,
     chunk_size: int = CHUNK_SIZE,
+    queue: str | None = None,
 ) -> JobRun:
     """Plan the chunks, record them on a JobRun, and enqueue one task per chunk (on commit)."""
     from review.tasks import verify_chunk
@@ -299,8 +359,10 @@ def verification_start(
     job_run.refresh_from_db()
     for index, chunk in enumerate(chunks):
         transaction.on_commit(
-            lambda index=index, chunk=chunk: verify_chunk.delay(
-                job_run_id=job_run.pk, round_id=round.pk, chunk_index=index, application_ids=chunk
+            lambda index=index, chunk=chunk: verify_chunk.apply_async(
+                kwargs={"job_run_id": job_run.pk, "round_id": round.pk, "chunk_index": index,
+                        "application_ids": chunk},
+                queue=queue,
             )
         )
     return job_run
