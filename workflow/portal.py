@@ -12,7 +12,6 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -253,36 +252,13 @@ def bar_notice(
 
 
 def ranking_summary(*, application: Application) -> dict[str, Any] | None:
-    """The round's cut-off and quota from the ranking engineer's RankingRun, when it exists."""
-    try:
-        model = apps.get_model("ranking", "RankingRun")
-    except LookupError:
-        return None
-    field_names = {f.name for f in model._meta.get_fields()}
-    runs = model.objects.all()
-    if "round" in field_names:
-        runs = runs.filter(round=application.round)
-    order = [name for name in ("finished_at", "created_at", "id") if name in field_names]
-    run = runs.order_by(*[f"-{name}" for name in order]).first() if order else runs.last()
+    """The round's current ranking (cut-off, quota, admitted count), once ranking has run."""
+    from ranking.models import RankingRun  # ranking builds on workflow, not the other way round
+
+    run = RankingRun.objects.filter(round=application.round, is_current=True).first()
     if run is None:
         return None
-    cutoff = next(
-        (
-            getattr(run, name)
-            for name in ("cutoff_points", "cutoff", "cutoff_score", "min_points")
-            if getattr(run, name, None) is not None
-        ),
-        None,
-    )
-    admitted = next(
-        (
-            getattr(run, name)
-            for name in ("admitted_count", "admitted")
-            if isinstance(getattr(run, name, None), int)
-        ),
-        None,
-    )
-    return {"cutoff": cutoff, "admitted_count": admitted, "run": run}
+    return {"cutoff": run.cutoff, "admitted_count": run.admitted_count, "quota": run.quota, "run": run}
 
 
 def _department_names() -> dict[str, str]:
