@@ -53,7 +53,7 @@ def test_ranked_application_shows_score_rank_and_result(
     assert "112.34" in page
     assert "第 4021 名" in page
     assert "进入年度落户名单" in page
-    assert 'href="/publicity/"' in page
+    assert 'href="/publicity/2020/"' in page  # the year's public list
 
 
 def test_not_admitted(login, round2020, applicant, employer, clock):
