@@ -180,3 +180,38 @@ def test_a_chunk_that_fails_midway_leaves_no_claim_changed_without_its_audit_row
         verification_decide(round=declaration_round, application_ids=[app.pk])
     assert set(app.claims.values_list("state", flat=True)) == {"pending"}
     assert not AuditEvent.objects.filter(object_type="workflow.indicatorclaim").exists()
+
+
+def test_entering_aggregation_verifies_every_submitted_application(declaration_round, people,
+                                                                    django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    import time_machine
+
+    from workflow.models import BEIJING
+    from workflow.services import round_advance
+
+    apps = [build_application(f, round=declaration_round) for f in people[:3]]
+    with time_machine.travel(dt.datetime(2020, 8, 16, 0, 0, 1, tzinfo=BEIJING), tick=False), \
+            django_capture_on_commit_callbacks(execute=True):
+        round_advance(round=declaration_round, to="aggregation")
+    for app in apps:
+        app.refresh_from_db()
+        assert app.state == "under_review"
+        assert app.claims.filter(state="pending", needs_manual_review=False).count() == 0
+    run = JobRun.objects.get(key="verify:2020:aggregation")
+    assert (run.done, run.total, run.status) == (3, 3, JobStatus.SUCCEEDED)
+
+
+def test_submitting_during_declaration_verifies_at_once(declaration_round, people, django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    from workflow.models import BEIJING
+    from workflow.services import application_submit
+
+    app = build_application(people[0], round=declaration_round, state="filling")
+    with django_capture_on_commit_callbacks(execute=True):
+        application_submit(application=app, actor=app.applicant.user,
+                           now=dt.datetime(2020, 8, 1, 10, tzinfo=BEIJING))
+    employment = app.claims.get(indicator="employment")
+    assert employment.state == ClaimState.VERIFIED
