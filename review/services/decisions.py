@@ -25,6 +25,7 @@ from ranking.scoring import (
 from review.selectors import can_see_claim
 from workflow import roles
 from workflow.exceptions import DomainError, InvalidTransition, NotPermitted
+from workflow.indicators import INDICATORS
 from workflow.models import Application, ClaimState, IndicatorClaim
 from workflow.services import (
     audit_record,
@@ -59,6 +60,16 @@ def _points_with(claim: IndicatorClaim, *, state: str, verified_facts: Any) -> D
         return score(parse_facts(facts)).points().get(claim.indicator)
     except FactsError as exc:
         raise DomainError(f"核定信息无效（{exc}）") from exc
+
+
+def _confirmed_facts(claim: IndicatorClaim) -> dict[str, Any]:
+    """What "verify" confirms: the department facts already found, else for a zero-fill claim
+    what the records hold (细则第六条), else the declaration (e.g. proven by evidence)."""
+    if claim.verified_facts is not None:
+        return claim.verified_facts
+    if INDICATORS[claim.indicator].zero_fill:
+        return (claim.mismatch or {}).get("department") or {}
+    return claim.declared_facts
 
 
 def _require_department(claim: IndicatorClaim, actor: Any) -> None:
@@ -117,7 +128,7 @@ def claim_decide(
         common = {"actor": actor, "reason": reason, "now": now}
         if claim.state == ClaimState.PENDING:
             if decision == "verify":
-                facts = claim.verified_facts if claim.verified_facts is not None else claim.declared_facts
+                facts = _confirmed_facts(claim)
                 points = _points_with(claim, state=ClaimState.VERIFIED, verified_facts=facts)
                 claim = claim_verify(claim=claim, verified_facts=facts, points=points, **common)
             elif decision == "reject":
@@ -133,7 +144,14 @@ def claim_decide(
             claim = claim_decide_recheck(claim=claim, verified_facts=facts, points=points, **common)
         elif claim.state == ClaimState.APPEALED:
             upheld = decision != "reject"
-            facts = verified_facts if decision == "adjust" else (claim.verified_facts or claim.declared_facts)
+            # Upholding an appeal means the declaration was right (zero-fill: the department
+            # facts stand unless adjusted).
+            if decision == "adjust":
+                facts = verified_facts
+            elif INDICATORS[claim.indicator].zero_fill:
+                facts = claim.verified_facts or {}
+            else:
+                facts = claim.declared_facts
             points = _points_with(claim, state=ClaimState.APPEAL_UPHELD, verified_facts=facts) if upheld else None
             claim = claim_decide_appeal(
                 claim=claim, upheld=upheld, verified_facts=facts if upheld else None, points=points, **common
