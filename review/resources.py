@@ -210,7 +210,7 @@ SI_DISTRICTS = DISTRICTS | {CITY_LEVEL}
 COLUMNS: dict[str, list[Column]] = {
     "social_insurance": [
         Column("起始月份", "from_month", MonthWidget, key=True),
-        Column("截止月份", "to_month", lambda: MonthWidget(required=False)),
+        Column("截止月份", "to_month", lambda: MonthWidget(required=False), key=True),
         Column("缴费区", "district", lambda: SetWidget(SI_DISTRICTS, "缴费区"), key=True),
         Column("是否补缴", "back_paid", YesNoWidget, key=True),
     ],
@@ -225,13 +225,13 @@ COLUMNS: dict[str, list[Column]] = {
     ],
     "property": [
         Column("起始月份", "from_month", MonthWidget, key=True),
-        Column("截止月份", "to_month", lambda: MonthWidget(required=False)),
+        Column("截止月份", "to_month", lambda: MonthWidget(required=False), key=True),
         Column("产权类型", "kind", lambda: ChoiceWidget(OwnKind.choices), key=True),
         Column("所在区", "district", lambda: SetWidget(DISTRICTS, "区"), key=True),
     ],
     "rental": [
         Column("起始月份", "from_month", MonthWidget, key=True),
-        Column("截止月份", "to_month", lambda: MonthWidget(required=False)),
+        Column("截止月份", "to_month", lambda: MonthWidget(required=False), key=True),
         Column("居住类型", "kind", lambda: ChoiceWidget(RentalKind.choices), key=True),
         Column("所在区", "district", lambda: SetWidget(DISTRICTS, "区"), key=True),
     ],

@@ -51,7 +51,7 @@ def records_from_facts(facts: Mapping[str, Any], *, applicant_id: int, departmen
         out.append(SocialInsurancePeriod(
             applicant_id=applicant_id, from_month=_month(p["from"]), to_month=_month(p["to"]),
             district=p["district"], back_paid=p["back_paid"],
-            record_key=key("social_insurance", number, p["from"], p["district"], p["back_paid"]),
+            record_key=key("social_insurance", number, p["from"], p["to"], p["district"], p["back_paid"]),
         ))
     if facts.get("residence_permit"):
         out.append(ResidencePermit(applicant_id=applicant_id, issued_on=_date(facts["residence_permit"]["issued_on"]),
@@ -65,7 +65,7 @@ def records_from_facts(facts: Mapping[str, Any], *, applicant_id: int, departmen
         model = PropertyRegistration if h["kind"] in ("own", "spouse_own") else RentalFiling
         out.append(model(
             applicant_id=applicant_id, from_month=_month(h["from"]), to_month=_month(h["to"]), kind=h["kind"],
-            district=h["district"], record_key=key(model.__name__, number, h["from"], h["kind"], h["district"]),
+            district=h["district"], record_key=key(model.__name__, number, h["from"], h["to"], h["kind"], h["district"]),
         ))
     for e in facts.get("education") or []:
         out.append(Degree(applicant_id=applicant_id, level=e["level"], diploma=e["diploma"], degree=e["degree"],
@@ -87,14 +87,22 @@ def records_from_facts(facts: Mapping[str, Any], *, applicant_id: int, departmen
         code, year = (h, None) if isinstance(h, str) else (h["code"], h.get("year"))
         out.append(HonorRecord(applicant_id=applicant_id, department_id=departments["trade_union"], code=code,
                                year=year, record_key=key("honor", number, code, year)))
-    return out
+    # Identical periods (the same months twice) are one record: they add no month.
+    unique: dict[str, Any] = {}
+    for record in out:
+        unique.setdefault(record.record_key, record)
+    return list(unique.values())
 
 
 def social_insurance_rows(people: Iterable[Mapping[str, Any]]) -> list[list[str]]:
     """人社局 batch rows (header first) for these people's social insurance periods."""
     rows = [headers_of("social_insurance")]
     for facts in people:
+        seen = set()
         for p in facts.get("social_insurance") or []:
+            if (p["from"], p["to"], p["district"], p["back_paid"]) in seen:
+                continue
+            seen.add((p["from"], p["to"], p["district"], p["back_paid"]))
             rows.append([facts["person"]["id_number"], p["from"], p["to"] or "", p["district"],
                          "是" if p["back_paid"] else "否"])
     return rows
