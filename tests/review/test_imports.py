@@ -99,3 +99,21 @@ def test_command_prints_the_report_and_fails(registered, people, tmp_path, capsy
     path.write_bytes(csv_bytes(rows))
     call_command("import_department_records", "hrss", str(path))
     assert SocialInsurancePeriod.objects.count() == len(rows) - 1
+
+
+def test_admin_import_reports_bad_rows_and_loads_nothing(registered, people, client):
+    from django.contrib.auth import get_user_model
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    admin_user = get_user_model().objects.create_superuser("root", "root@example.cn", "pw-123456")
+    client.force_login(admin_user)
+    url = "/admin/review/socialinsuranceperiod/import/"
+    assert client.get(url).status_code == 200
+    rows = social_insurance_rows(people[:2])
+    rows[2][1] = "2015-13"
+    upload = SimpleUploadedFile("si.csv", csv_bytes(rows), content_type="text/csv")
+    response = client.post(url, {"import_file": upload, "format": "0", "resource": "0"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "YYYY-MM" in body
+    assert SocialInsurancePeriod.objects.count() == 0
