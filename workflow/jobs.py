@@ -2,6 +2,7 @@
 
 - `job_run_once(key=..., kind=..., round=..., run=fn)` runs `fn(job_run)` unless a JobRun
   with that key already succeeded; a failed or crashed one is run again.
+- Never two live runs of one key; a crashed run is reclaimable at once (see `job_run_lock`).
 - Work is done in chunks (`job_run_chunks`), each chunk one transaction that also advances
   `done` with an F() update, so after a crash the committed chunks stay done and counted,
   and the re-run picks up only what is left (each chunk selects by *source state*).
@@ -10,16 +11,35 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+import enum
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from workflow.exceptions import PhaseJobFailed
 from workflow.models import AnnualRound, JobRun, JobStatus
+
+logger = logging.getLogger(__name__)
+
+# How long a run waits for the lock of a run that looks crashed. A killed process's database
+# session ends when PostgreSQL sees its socket close, normally within milliseconds, but a
+# redelivered task can arrive while the dead session is still finishing the statement it
+# was blocked in; a live run holds the lock for minutes, so a short wait tells them apart.
+RECLAIM_GRACE_SECONDS = 3.0
+
+
+class RunLock(enum.Enum):
+    HELD = "held"  # this process holds the key's lock: whoever marked it running is gone
+    BUSY = "busy"  # a live process holds it
+    UNSUPPORTED = "unsupported"  # no advisory locks (SQLite): fall back to the age of the run
 
 
 def job_run_get_or_create(*, key: str, kind: str, round: AnnualRound | None = None) -> JobRun:
@@ -32,14 +52,78 @@ def _stale_after() -> dt.timedelta:
     return dt.timedelta(seconds=getattr(settings, "CELERY_TASK_TIME_LIMIT", 3600))
 
 
-def job_run_claim(*, job_run: JobRun, now: dt.datetime | None = None) -> bool:
-    """Mark the run as running if nobody else is running it; False if it must not run now."""
+def _lock_id(key: str) -> int:
+    # A signed 64-bit id for pg_advisory_lock(bigint); namespaced so other advisory locks in
+    # the database never collide with ours. A hash collision between two keys could only make
+    # one wait for the other, never let two runs of one key overlap.
+    digest = hashlib.blake2b(f"luohutong.jobrun:{key}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+@contextmanager
+def job_run_lock(*, key: str, grace: float | None = None) -> Iterator[RunLock]:
+    """Hold the key's run lock for the duration of the block (PostgreSQL).
+
+    Why a session-level advisory lock rather than an owner (hostname+pid) and a heartbeat:
+    PostgreSQL itself ends the session of a process that died (its socket closes) and with it
+    the lock, so "marked running but lock free" means crashed with no clock, no heartbeat
+    thread and no guessing whether a pid on another machine is alive. The lock is taken on
+    the connection that does the run's work, so while it is held the session writing the
+    chunks is alive; if that connection breaks, the work fails with it instead of going on
+    unguarded. Session locks outlive transactions (each chunk commits on its own) and are
+    not released by a rollback. (Needs a session-pooling or direct connection: a pgbouncer
+    in transaction mode would hand the lock to another client.)
+    """
+    if connection.vendor != "postgresql":
+        yield RunLock.UNSUPPORTED
+        return
+    lock_id = _lock_id(key)
+    deadline = time.monotonic() + (RECLAIM_GRACE_SECONDS if grace is None else grace)
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [lock_id])
+            if cursor.fetchone()[0]:
+                break
+            if time.monotonic() >= deadline:
+                yield RunLock.BUSY
+                return
+            time.sleep(0.1)
+    try:
+        yield RunLock.HELD
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [lock_id])
+        except DatabaseError:
+            # The session is unusable (e.g. inside a failed transaction): closing it is the
+            # only way to let go of the lock; a closed connection has already let go.
+            logger.warning("could not release the run lock of %s; closing the connection", key)
+            if not connection.in_atomic_block:
+                connection.close()
+
+
+def job_run_claim(
+    *, job_run: JobRun, now: dt.datetime | None = None, lock: RunLock = RunLock.UNSUPPORTED
+) -> bool:
+    """Mark the run as running if nobody else is running it; False if it must not run now.
+
+    With the key's lock held (`job_run_lock`), a run still marked running was left by a
+    process that died: it is taken over at once. Without locks (SQLite: development and
+    eager tests, one process), only a run older than the task time limit counts as lost.
+    """
     now = now or timezone.now()
+    if lock is RunLock.BUSY:
+        job_run.refresh_from_db()
+        return False
     claimable = JobRun.objects.filter(pk=job_run.pk).filter(
         status__in=[JobStatus.PENDING, JobStatus.FAILED]
-    ) | JobRun.objects.filter(
-        pk=job_run.pk, status=JobStatus.RUNNING, started_at__lt=now - _stale_after()
     )
+    if lock is RunLock.HELD:
+        claimable |= JobRun.objects.filter(pk=job_run.pk, status=JobStatus.RUNNING)
+    else:
+        claimable |= JobRun.objects.filter(
+            pk=job_run.pk, status=JobStatus.RUNNING, started_at__lt=now - _stale_after()
+        )
     claimed = claimable.update(
         status=JobStatus.RUNNING, started_at=now, finished_at=None, error="", attempts=F("attempts") + 1
     )
@@ -82,14 +166,17 @@ def job_run_once(
     job_run = job_run_get_or_create(key=key, kind=kind, round=round)
     if job_run.succeeded:
         return job_run
-    if not job_run_claim(job_run=job_run):
-        raise PhaseJobFailed(f"任务“{key}”正在运行中，请稍后再试。")
-    try:
-        run(job_run)
-    except Exception as exc:
-        job_run_fail(job_run=job_run, error=f"{type(exc).__name__}: {exc}")
-        raise
-    job_run_succeed(job_run=job_run)
+    with job_run_lock(key=key) as lock:
+        if not job_run_claim(job_run=job_run, lock=lock):
+            if job_run.succeeded:  # another process finished it while we asked for the lock
+                return job_run
+            raise PhaseJobFailed(f"任务“{key}”正在运行中，请稍后再试。")
+        try:
+            run(job_run)
+        except Exception as exc:
+            job_run_fail(job_run=job_run, error=f"{type(exc).__name__}: {exc}")
+            raise
+        job_run_succeed(job_run=job_run)
     return job_run
 
 
