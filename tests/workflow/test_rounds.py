@@ -55,10 +55,23 @@ def test_predicates():
     assert round.qualification_expires_on == dt.date(2022, 10, 22)
 
 
-def test_quota_locked_from_ranking(administrator):
-    round = factories.RoundFactory(year=2020, phase=Phase.RECHECK_RANKING)
-    with pytest.raises(WindowClosed, match="不能再调整"):
-        services.round_set_quota(round=round, quota=1, actor=administrator)
+def test_quota_can_be_widened_until_the_list_is_published(administrator, applicant):
+    # Issue 6: quota changes are allowed until the list is published, then refused.
+    round = factories.RoundFactory(year=2020, quota=3, phase=Phase.RECHECK_RANKING)
+    app = factories.ApplicationFactory(round=round, state=AppState.RANKED)
+    services.round_set_quota(round=round, quota=5, actor=administrator)
+    round.refresh_from_db()
+    assert round.quota == 5
+    assert AuditEvent.objects.filter(action="round.set_quota", before__quota=3, after__quota=5).exists()
+    with pytest.raises(NotPermitted):
+        services.round_set_quota(round=round, quota=9, actor=applicant.user)
+
+    type(app).objects.filter(pk=app.pk).update(state=AppState.PUBLICIZED)
+    assert round.quota_locked
+    with pytest.raises(WindowClosed, match="已公示.*不能再调整"):
+        services.round_set_quota(round=round, quota=6, actor=administrator)
+    round.refresh_from_db()
+    assert round.quota == 5
 
 
 def _populate(round):
@@ -204,14 +217,22 @@ def test_beat_advances_due_rounds_and_is_idempotent():
 
 
 def test_whole_round_to_closed(administrator):
-    round = factories.RoundFactory(year=2020, phase=Phase.RECHECK_RANKING)
-    admitted = factories.ApplicationFactory(round=round, state=AppState.RANKED, admitted=True, rank=1)
-    not_admitted = factories.ApplicationFactory(round=round, state=AppState.RANKED, admitted=False, rank=2)
+    # Two final applications with verified facts (the ranking re-scores them) and a quota of
+    # one: the earlier social insurance wins, the other is not admitted.
+    from ranking.importing import facts_import
+    from tests.publicity.helpers import facts, lines
+
+    round = factories.RoundFactory(year=2020, phase=Phase.RECHECK_RANKING, quota=1)
+    report = facts_import(
+        round=round,
+        lines=lines(facts(1, insurance_from="2009-07", name="甲"), facts(2, insurance_from="2012-01", name="乙")),
+    )
+    assert not report.errors
     with time_machine.travel(at(2020, 10, 22, 0, 0, 1), tick=False):
         services.round_advance(round=round, to=Phase.CLOSED, actor=administrator)
-    admitted.refresh_from_db()
-    not_admitted.refresh_from_db()
-    assert admitted.state == AppState.QUALIFIED
+    admitted = round.applications.get(applicant__name="甲")
+    not_admitted = round.applications.get(applicant__name="乙")
+    assert (admitted.state, admitted.rank) == (AppState.QUALIFIED, 1)
     assert admitted.qualified_until == dt.date(2022, 10, 22)
     assert not_admitted.state == AppState.NOT_ADMITTED
     assert AnnualRound.objects.get(pk=round.pk).phase == Phase.CLOSED
