@@ -43,6 +43,9 @@ S = AppState
 # 细则第五条: 申报阶段内可修改、撤回; these are the applicant's own states during declaration.
 DECLARATION_STATES = [S.DRAFT, S.AWAITING_EMPLOYER, S.FILLING, S.SUBMITTED, S.REJECTED_BY_EMPLOYER]
 UNSUBMITTED_STATES = [S.DRAFT, S.AWAITING_EMPLOYER, S.FILLING, S.REJECTED_BY_EMPLOYER]
+# On or past the public list (细则第十条): once any application of a round is here, the list is
+# published and the quota and ranking are final.
+PUBLISHED_STATES = [S.PUBLICIZED, S.NOT_ADMITTED, S.QUALIFIED, S.SETTLED, S.CANCELLED, S.FORFEITED]
 
 
 class Application(ConcurrentTransitionMixin, models.Model):

@@ -141,8 +141,11 @@ class AnnualRound(ConcurrentTransitionMixin, models.Model):
 
     @property
     def quota_locked(self) -> bool:
-        # 细则第十条: the quota is fixed before ranking starts (按分数由高到低确定年度落户人员).
-        return PHASE_ORDER.index(self.phase) >= PHASE_ORDER.index(Phase.RECHECK_RANKING)
+        """The list has been published: from then on the quota is final (issue 6). Before,
+        the city may still widen it (seed 000) and the round is re-ranked with it."""
+        from .applications import PUBLISHED_STATES  # applications imports this module
+
+        return self.pk is not None and self.applications.filter(state__in=PUBLISHED_STATES).exists()
 
     @property
     def qualification_expires_on(self) -> dt.date:

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from workflow import phase_jobs, roles
+from workflow import phase_jobs
 from workflow.exceptions import DomainError, NotPermitted, PhaseJobFailed, WindowClosed
 from workflow.jobs import job_run_once
 from workflow.models import (
@@ -71,23 +71,28 @@ def round_create(
 
 
 def round_set_quota(
-    *, round: AnnualRound, quota: int, actor: Any, now: dt.datetime | None = None
+    *, round: AnnualRound, quota: int, actor: Any, now: dt.datetime | None = None, label: str = "system"
 ) -> AnnualRound:
+    """Change the year's quota (the city may widen it): allowed until the list is published
+    (`AnnualRound.quota_locked`), then refused. Re-rank with it: `manage.py rank_round --quota`."""
     now = now_or(now)
-    if not roles.is_administrator(actor):
-        raise NotPermitted("只有管理员才能调整年度落户规模。")
-    if round.quota_locked:
-        raise WindowClosed(f"{round.year}年度已进入{round.phase_label}，年度落户规模不能再调整。")
-    if quota <= 0:
-        raise DomainError("年度落户规模必须大于 0。")
-    before = snapshot(round, ["quota"])
-    with atomic_transition(ROUND_CONFLICT):
-        AnnualRound.objects.filter(pk=round.pk).update(quota=quota)
-        round.quota = quota
-        audit_record(
-            actor=actor, action="round.set_quota", obj=round, now=now, round_year=round.year,
-            before=before, after={"quota": quota},
-        )
+    # actor None: the system, e.g. the command line on the server (manage.py rank_round --quota).
+    require_system_or_admin(actor, action="调整年度落户规模")
+    if isinstance(quota, bool) or not isinstance(quota, int) or quota <= 0:
+        raise DomainError("年度落户规模（quota）必须是大于 0 的整数。")
+    with transaction.atomic():
+        # Locks the round: a ranking (which locks it too) runs wholly before or after this change.
+        locked = AnnualRound.objects.select_for_update().get(pk=round.pk)
+        if locked.quota_locked:
+            raise WindowClosed(f"{round.year}年度落户名单已公示，年度落户规模不能再调整。")
+        if locked.quota != quota:
+            AnnualRound.objects.filter(pk=round.pk).update(quota=quota)
+            audit_record(
+                actor=actor, label=label, action="round.set_quota", obj=locked, now=now,
+                round_year=round.year, before={"quota": locked.quota}, after={"quota": quota},
+                reason="公示前调整年度落户规模",
+            )
+    round.quota = quota
     return round
 
 
