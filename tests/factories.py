@@ -59,7 +59,10 @@ class RoundFactory(factory.django.DjangoModelFactory):
 
 
 def department(code: str) -> Department:
-    return Department.objects.get(code=code)
+    # departments_ensure: a transactional test before this one may have flushed the seed rows.
+    from workflow.services import departments_ensure
+
+    return departments_ensure()[code]
 
 
 class EmployerFactory(factory.django.DjangoModelFactory):

@@ -6,19 +6,9 @@ django-celery-beat's DatabaseScheduler: `workflow.tasks.advance_due_rounds` ever
 
 from django.db import migrations
 
-DEPARTMENTS = {
-    "hrss": "人社局",
-    "housing_construction": "住建委",
-    "planning": "规划自然资源委",
-    "education": "教委",
-    "tax": "税务局",
-    "police": "公安局",
-    "science": "科委",
-    "publicity_dept": "宣传部",
-    "trade_union": "总工会",
-    "civil_affairs": "民政局",
-    "medical_insurance": "医保局",
-}
+# The same list `workflow.services.departments_ensure` re-creates rows from at run time.
+from workflow.indicators import DEPARTMENTS
+
 ADMIN_GROUP = "积分落户管理员"
 BEAT_TASK_NAME = "推进到期的年度轮次 (advance_due_rounds)"
 

@@ -5,6 +5,7 @@ from .applications import *  # noqa: F403
 from .applications import __all__ as _applications
 from .claims import *  # noqa: F403
 from .claims import __all__ as _claims
+from .departments import departments_ensure
 from .parties import (
     administrator_grant,
     applicant_register,
@@ -22,6 +23,7 @@ __all__ = [
     "applicant_register",
     "audit_record",
     "credit_code_check",
+    "departments_ensure",
     "employer_membership_add",
     "employer_register",
     "format_moment",

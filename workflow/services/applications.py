@@ -20,7 +20,6 @@ from workflow.models import (
     AnnualRound,
     Application,
     ClaimState,
-    Department,
     Employer,
     IndicatorClaim,
     Phase,
@@ -36,6 +35,7 @@ from ._common import (
     require_window,
     snapshot,
 )
+from .departments import departments_ensure
 
 AUDITED_FIELDS = (
     "state",
@@ -214,7 +214,7 @@ def application_submit(
             now=now,
             changes={"submitted_at": now},
         )
-        departments = {d.code: d for d in Department.objects.all()}
+        departments = departments_ensure()
         existing = set(application.claims.values_list("indicator", flat=True))
         IndicatorClaim.objects.bulk_create(
             IndicatorClaim(

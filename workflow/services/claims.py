@@ -14,7 +14,7 @@ from typing import Any
 from workflow import roles
 from workflow.exceptions import DomainError, InvalidTransition, NotPermitted
 from workflow.indicators import INDICATORS, primary_department_of
-from workflow.models import AppState, ClaimState, Department, IndicatorClaim, Phase
+from workflow.models import AppState, ClaimState, IndicatorClaim, Phase
 
 from ._common import (
     atomic_transition,
@@ -25,6 +25,7 @@ from ._common import (
     require_window,
     snapshot,
 )
+from .departments import departments_ensure
 
 AUDITED_FIELDS = (
     "state",
@@ -131,7 +132,7 @@ def claim_declare(
             claim = IndicatorClaim.objects.create(
                 application=application,
                 indicator=indicator,
-                department=Department.objects.get(code=primary_department_of(indicator)),
+                department=departments_ensure()[primary_department_of(indicator)],
                 declared_facts=declared_facts,
             )
             audit_record(

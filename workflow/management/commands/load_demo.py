@@ -20,7 +20,6 @@ from workflow.models import (
     AnnualRound,
     Applicant,
     Application,
-    Department,
     Employer,
     Phase,
 )
@@ -106,10 +105,11 @@ class Command(BaseCommand):
         services.employer_membership_add(user=unit, employer=employer, now=now)
         logins.append(("unit", f"单位经办人（{employer.name}）"))
 
+        departments = services.departments_ensure()
         for code, name in DEPARTMENTS.items():
             username = f"reviewer_{code}"
             services.reviewer_assign(
-                user=self._user(username, first_name=name), department=Department.objects.get(code=code), now=now
+                user=self._user(username, first_name=name), department=departments[code], now=now
             )
             logins.append((username, f"审核人员（{name}）"))
 
