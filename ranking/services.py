@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 
@@ -21,6 +21,7 @@ from ranking.standings import Standings, rank_standings
 from workflow.exceptions import DomainError, InvalidTransition, WindowClosed
 from workflow.indicators import indicator_label
 from workflow.models import (
+    PUBLISHED_STATES,
     AnnualRound,
     Application,
     AppState,
@@ -29,20 +30,11 @@ from workflow.models import (
     IndicatorClaim,
     JobRun,
 )
-from workflow.services import audit_record, format_moment
+from workflow.services import audit_record, format_moment, round_set_quota
 from workflow.services._common import actor_label, now_or, require_system_or_admin
 
 # Applications the ranking takes: results fixed (final), or ranked by an earlier run.
 RANKABLE_STATES = [AppState.FINAL, AppState.RANKED]
-# Once any application is past ranking, the list is public and the ranking is final.
-PUBLISHED_STATES = [
-    AppState.PUBLICIZED,
-    AppState.NOT_ADMITTED,
-    AppState.QUALIFIED,
-    AppState.SETTLED,
-    AppState.CANCELLED,
-    AppState.FORFEITED,
-]
 RESULT_FIELDS = ("state", "total_points", "rank", "admitted")
 WRITE_CHUNK = 5000
 NAMED_AT_MOST = 20
@@ -67,35 +59,6 @@ def require_declaration_closed(*, round: AnnualRound, now: dt.datetime, action: 
         )
 
 
-def round_quota_set(
-    *, round: AnnualRound, quota: int, actor: Any, now: dt.datetime | None = None,
-    label: str = "system",
-) -> AnnualRound:
-    """Change the year's quota (the city may widen it): allowed until the list is published.
-
-    Deliberately not `workflow.services.round_set_quota`, whose `quota_locked` refuses from the
-    ranking phase on; the issue allows changes until publication (then re-rank with it).
-    """
-    now = now_or(now)
-    # actor None: the command line on the server (manage.py rank_round --quota).
-    require_system_or_admin(actor, action="调整年度落户规模")
-    if isinstance(quota, bool) or not isinstance(quota, int) or quota <= 0:
-        raise DomainError("年度落户规模（quota）必须是大于 0 的整数。")
-    with transaction.atomic():
-        locked = AnnualRound.objects.select_for_update().get(pk=round.pk)
-        if _is_published(locked):
-            raise WindowClosed(f"{round.year}年度落户名单已公示，年度落户规模不能再调整。")
-        before = {"quota": locked.quota}
-        if locked.quota != quota:
-            AnnualRound.objects.filter(pk=round.pk).update(quota=quota)
-            audit_record(
-                actor=actor, label=label, action="round.set_quota", obj=locked, now=now, round_year=round.year,
-                before=before, after={"quota": quota}, reason="公示前调整年度落户规模",
-            )
-    round.quota = quota
-    return round
-
-
 def undecided_appeals(round: AnnualRound) -> list[str]:
     """'姓名（申请 #id）：指标' for each claim whose appeal is not yet decided."""
     rows = (
@@ -116,15 +79,31 @@ def _explanation(result: ScoreResult) -> dict[str, Any]:
     return contract
 
 
+Row = tuple[str, Decimal, "int | None", "bool | None", dict[str, Any]]  # state, total, rank, admitted, explanation
+Before = tuple[str, "Decimal | None", "int | None", "bool | None", "dict[str, Any] | None"]
+
+
 class _Computed:
     """Everything the write needs, computed before any row is touched."""
 
     def __init__(self) -> None:
         self.standings: Standings | None = None
         # id -> (state, total, rank, admitted, explanation)
-        self.rows: dict[int, tuple[str, Decimal, int | None, bool | None, dict[str, Any]]] = {}
-        self.before: dict[int, tuple[str, Decimal | None, int | None, bool | None]] = {}
+        self.rows: dict[int, Row] = {}
+        # id -> the same, as read before the run (explanation None if never scored)
+        self.before: dict[int, Before] = {}
         self.ineligible_reasons: dict[int, str] = {}
+
+
+def assemble_rows(
+    computed: _Computed, *, standings: Standings, explanations: dict[int, dict[str, Any]]
+) -> None:
+    """The ranked rows of `standings`, each with its scoring explanation (list order)."""
+    computed.standings = standings
+    rows = computed.rows
+    ranked = AppState.RANKED
+    for application_id, total, rank, _position, admitted in standings.rows:
+        rows[application_id] = (ranked, total, rank, admitted, explanations[application_id])
 
 
 def _compute(round: AnnualRound) -> _Computed:
@@ -133,7 +112,7 @@ def _compute(round: AnnualRound) -> _Computed:
         Application.objects.filter(round=round, state__in=RANKABLE_STATES)
         .select_related("applicant", "employer")
         .only(
-            "id", "state", "total_points", "rank", "admitted", "round_id",
+            "id", "state", "total_points", "rank", "admitted", "score_explanation", "round_id",
             "applicant__id_number", "applicant__name", "applicant__female_job",
             "employer__credit_code", "employer__name",
         )
@@ -143,33 +122,30 @@ def _compute(round: AnnualRound) -> _Computed:
     def stream():
         for app in applications.iterator(chunk_size=2000):
             app.round = round  # one round object, not 150,000 copies of it
-            computed.before[app.pk] = (app.state, app.total_points, app.rank, app.admitted)
+            computed.before[app.pk] = (app.state, app.total_points, app.rank, app.admitted, app.score_explanation)
             yield app
 
     errors: list[str] = []
     eligible: list[tuple[int, Decimal]] = []
-    scored: dict[int, ScoreResult] = {}
+    explanations: dict[int, dict[str, Any]] = {}
+    ineligible: list[tuple[int, ScoreResult]] = []
     for app_id, result in score_applications(stream(), basis=BASIS_VERIFIED):
         if isinstance(result, FactsError):
             errors.append(f"申请 #{app_id}：{result}")
             continue
-        scored[app_id] = result
         if result.eligible:
             eligible.append((app_id, result.total))
+            explanations[app_id] = _explanation(result)
+        else:
+            ineligible.append((app_id, result))
     if errors:
         shown = "；".join(errors[:NAMED_AT_MOST])
         more = f"等 {len(errors)} 份" if len(errors) > NAMED_AT_MOST else ""
         raise DomainError(f"以下申请的核定信息无效，不能排名{more}：{shown}")
 
-    computed.standings = rank_standings(eligible, quota=round.quota)
-    for row in computed.standings.rows:
-        computed.rows[row.application_id] = (
-            AppState.RANKED, row.total, row.rank, row.admitted, _explanation(scored[row.application_id])
-        )
+    assemble_rows(computed, standings=rank_standings(eligible, quota=round.quota), explanations=explanations)
     stuck = []
-    for app_id, result in scored.items():
-        if result.eligible:
-            continue
+    for app_id, result in ineligible:
         if computed.before[app_id][0] != AppState.FINAL:
             stuck.append(f"申请 #{app_id}")
             continue
@@ -194,66 +170,143 @@ def _check_transitions() -> None:
             raise InvalidTransition(f"状态机不允许 {source} → {target}。")
 
 
-def _write_applications_postgres(rows: dict[int, tuple], now: dt.datetime) -> None:
-    table = Application._meta.db_table
+class _Change(NamedTuple):
+    application_id: int
+    before: Before
+    after: Row
+    explanation_changed: bool
+    action: str | None  # None: only the explanation changed (no state or result change to audit)
+    reason: str
+
+
+def _changes(computed: _Computed, *, run_id: int) -> list[_Change]:
+    """Only the applications whose stored values change: a re-run with nothing new writes
+    nothing, a wider quota writes the few whose admission flips."""
+    changes = []
+    for app_id, row in computed.rows.items():
+        before = computed.before[app_id]
+        result_changed = before[:4] != row[:4]
+        explanation_changed = before[4] != row[4]
+        if not (result_changed or explanation_changed):
+            continue
+        action, reason = None, ""
+        if result_changed:
+            if row[0] == AppState.INELIGIBLE:
+                action, reason = "application.mark_ineligible", computed.ineligible_reasons[app_id]
+            elif before[0] == AppState.FINAL:
+                action, reason = "application.rank_applied", f"积分排名 #{run_id}"
+            else:
+                action, reason = "application.rerank", f"重新排名 #{run_id}"
+        changes.append(_Change(app_id, before, row, explanation_changed, action, reason))
+    return changes
+
+
+_WRITE_TABLE = "ranking_write"
+_WRITE_COLUMNS = (
+    ("id", "bigint"), ("b_state", "varchar(50)"), ("b_total", "numeric(7,2)"), ("b_rank", "integer"),
+    ("b_admitted", "boolean"), ("state", "varchar(50)"), ("total", "numeric(7,2)"), ("rank", "integer"),
+    ("admitted", "boolean"), ("explanation", "jsonb"), ("action", "varchar(60)"), ("reason", "text"),
+)
+
+
+def _write_postgres(
+    changes: list[_Change], *, round: AnnualRound, actor: Any, label: str, now: dt.datetime
+) -> int:
+    """COPY the changes into a temporary table, then one statement updates the applications
+    and appends their audit rows (built in SQL: no per-row JSON from Python). Returns the
+    number of audit rows.
+
+    The UPDATE only takes rows still holding the values the run read: if anything moved
+    an application meanwhile, the counts differ and the whole ranking is rolled back.
+    """
+    table, audit_table = Application._meta.db_table, AuditEvent._meta.db_table
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
     with connection.cursor() as cursor:
+        # Hash joins and the temp table stay in memory; the commit does not wait for the WAL
+        # flush (a crash right after it loses the whole run, never half of it: re-run).
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute("SET LOCAL synchronous_commit = off")
         cursor.execute(
-            "CREATE TEMPORARY TABLE ranking_result (id bigint PRIMARY KEY, state varchar(40), "
-            "total numeric(7,2), rank integer, admitted boolean, explanation jsonb) ON COMMIT DROP"
+            f"CREATE TEMPORARY TABLE {_WRITE_TABLE} ({', '.join(f'{n} {t}' for n, t in _WRITE_COLUMNS)}) "
+            "ON COMMIT DROP"
         )
-        dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-        with cursor.copy("COPY ranking_result (id, state, total, rank, admitted, explanation) FROM STDIN") as copy:
-            for app_id, (state, total, rank, admitted, explanation) in rows.items():
-                copy.write_row((app_id, str(state), total, rank, admitted, dumps(explanation)))
-        # A fresh temp table has no statistics: without them the planner may pick a nested loop.
-        cursor.execute("ANALYZE ranking_result")
+        names = ", ".join(name for name, _ in _WRITE_COLUMNS)
+        with cursor.copy(f"COPY {_WRITE_TABLE} ({names}) FROM STDIN") as copy:
+            write_row = copy.write_row
+            for app_id, before, after, explanation_changed, action, reason in changes:
+                write_row((
+                    app_id, before[0], before[1], before[2], before[3], after[0], after[1], after[2],
+                    after[3], dumps(after[4]) if explanation_changed else None, action, reason,
+                ))
+        if len(changes) > 1000:
+            # A fresh temp table has no statistics: without them the planner may pick a nested loop.
+            cursor.execute(f"ANALYZE {_WRITE_TABLE}")
         cursor.execute(
-            f'UPDATE "{table}" AS a SET state = r.state, total_points = r.total, rank = r.rank, '  # noqa: S608
-            "admitted = r.admitted, score_explanation = r.explanation, updated_at = %s "
-            "FROM ranking_result AS r WHERE a.id = r.id",
-            [now],
+            f"""
+            WITH changed AS (
+                UPDATE "{table}" AS a SET
+                    state = w.state, total_points = w.total, rank = w.rank, admitted = w.admitted,
+                    score_explanation = COALESCE(w.explanation, a.score_explanation), updated_at = %(now)s
+                FROM {_WRITE_TABLE} AS w
+                WHERE a.id = w.id AND a.round_id = %(round)s AND a.state = w.b_state
+                  AND a.total_points IS NOT DISTINCT FROM w.b_total AND a.rank IS NOT DISTINCT FROM w.b_rank
+                  AND a.admitted IS NOT DISTINCT FROM w.b_admitted
+                RETURNING w.*
+            ), audited AS (
+                INSERT INTO "{audit_table}" (at, actor_id, actor_label, action, object_type, object_id,
+                    round_year, from_state, to_state, reason, before, after)
+                SELECT %(now)s, %(actor)s, %(label)s, c.action, %(type)s, c.id::text, %(year)s,
+                    c.b_state, c.state, c.reason,
+                    jsonb_build_object('state', c.b_state, 'total_points', c.b_total::text,
+                                       'rank', c.b_rank, 'admitted', c.b_admitted),
+                    jsonb_build_object('state', c.state, 'total_points', c.total::text,
+                                       'rank', c.rank, 'admitted', c.admitted)
+                FROM changed AS c WHERE c.action IS NOT NULL
+                RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM changed), (SELECT count(*) FROM audited)
+            """,  # noqa: S608 - table names from the models, values as parameters
+            {
+                "now": now, "round": round.pk, "actor": getattr(actor, "pk", None),
+                "label": actor_label(actor, label), "type": Application._meta.label_lower,
+                "year": round.year,
+            },
         )
-        cursor.execute("DROP TABLE ranking_result")
+        updated, audited = cursor.fetchone()
+        cursor.execute(f"DROP TABLE {_WRITE_TABLE}")
+    if updated != len(changes):
+        raise InvalidTransition(
+            f"排名期间有 {len(changes) - updated} 份申请被其他操作修改，本次排名未写入任何结果，请重新排名。"
+        )
+    return audited
 
 
-def _write_applications_generic(rows: dict[int, tuple], now: dt.datetime) -> None:
-    objs = []
-    for app_id, (state, total, rank, admitted, explanation) in rows.items():
+def _write_generic(
+    changes: list[_Change], *, round: AnnualRound, actor: Any, label: str, now: dt.datetime
+) -> int:
+    objs, events = [], []
+    who = actor_label(actor, label)
+    object_type = Application._meta.label_lower
+    for app_id, before, after, explanation_changed, action, reason in changes:
+        state, total, rank, admitted, explanation = after
         objs.append(Application(
             pk=app_id, state=state, total_points=total, rank=rank, admitted=admitted,
-            score_explanation=explanation, updated_at=now,
+            score_explanation=explanation if explanation_changed else before[4], updated_at=now,
         ))
+        if action is not None:
+            events.append(AuditEvent(
+                at=now, actor=actor, actor_label=who, action=action, object_type=object_type,
+                object_id=str(app_id), round_year=round.year, from_state=before[0], to_state=state,
+                reason=reason,
+                before=dict(zip(RESULT_FIELDS, before[:4], strict=True)),
+                after=dict(zip(RESULT_FIELDS, after[:4], strict=True)),
+            ))
     Application.objects.bulk_update(
         objs, ["state", "total_points", "rank", "admitted", "score_explanation", "updated_at"],
         batch_size=WRITE_CHUNK // 5,
     )
-
-
-def _audit_rows(
-    *, computed: _Computed, round: AnnualRound, actor: Any, label: str, now: dt.datetime, run_id: int
-) -> list[AuditEvent]:
-    events = []
-    who = actor_label(actor, label)
-    object_type = Application._meta.label_lower
-    for app_id, (state, total, rank, admitted, _) in computed.rows.items():
-        before = computed.before[app_id]
-        after = (state, total, rank, admitted)
-        if before == after:
-            continue  # a re-run that changes nothing records nothing per application
-        if state == AppState.INELIGIBLE:
-            action, reason = "application.mark_ineligible", computed.ineligible_reasons[app_id]
-        elif before[0] == AppState.FINAL:
-            action, reason = "application.rank_applied", f"积分排名 #{run_id}"
-        else:
-            action, reason = "application.rerank", f"重新排名 #{run_id}"
-        events.append(AuditEvent(
-            at=now, actor=actor, actor_label=who, action=action, object_type=object_type,
-            object_id=str(app_id), round_year=round.year, from_state=before[0], to_state=state,
-            reason=reason,
-            before=dict(zip(RESULT_FIELDS, before, strict=True)),
-            after=dict(zip(RESULT_FIELDS, after, strict=True)),
-        ))
-    return events
+    AuditEvent.objects.bulk_create(events, batch_size=WRITE_CHUNK)
+    return len(events)
 
 
 def _record_run(run: RankingRun) -> RankingRun:
@@ -283,7 +336,8 @@ def round_rank(
     round.refresh_from_db()
     require_declaration_closed(round=round, now=now, action=action)
     if quota is not None:
-        round_quota_set(round=round, quota=quota, actor=actor, now=now, label=label)
+        # The one quota service: refused once the list is published (AnnualRound.quota_locked).
+        round_set_quota(round=round, quota=quota, actor=actor, now=now, label=label)
     if _is_published(round):
         raise WindowClosed(f"{round.year}年度落户名单已公示，不能重新排名。")
     appeals = undecided_appeals(round)
@@ -319,15 +373,11 @@ def ranking_commit(
     with transaction.atomic():
         # One ranking at a time per round: a second run waits here, then ranks the same facts.
         AnnualRound.objects.select_for_update().filter(pk=round.pk).first()
-        if connection.vendor == "postgresql":
-            _write_applications_postgres(computed.rows, now)
-        else:
-            _write_applications_generic(computed.rows, now)
         RankingRun.objects.filter(round=round, is_current=True).update(is_current=False)
         run.save()
-        events = _audit_rows(computed=computed, round=round, actor=actor, label=label, now=now, run_id=run.pk)
-        AuditEvent.objects.bulk_create(events, batch_size=WRITE_CHUNK)
-        run.changed_count = len(events)
+        changes = _changes(computed, run_id=run.pk)
+        write = _write_postgres if connection.vendor == "postgresql" else _write_generic
+        run.changed_count = write(changes, round=round, actor=actor, label=label, now=now)
         run.finished_at = now
         run.message = (
             f"年度落户规模 {run.quota} 人，落户分数线 {run.cutoff if run.cutoff is not None else '—'} 分，"
@@ -366,7 +416,6 @@ __all__ = [
     "RANKABLE_STATES",
     "ranking_run_record_failure",
     "require_declaration_closed",
-    "round_quota_set",
     "round_rank",
     "undecided_appeals",
 ]

@@ -12,10 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import itemgetter
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Standing:
+class Standing(NamedTuple):
+    # A NamedTuple, not a frozen dataclass: 150,000 of them are built per run, and a frozen
+    # dataclass's __init__ costs ~5x more (object.__setattr__ per field).
     application_id: int
     total: Decimal
     rank: int  # standard competition rank: 1, 2, 2, 4
@@ -62,7 +65,11 @@ def rank_standings(entries: Iterable[tuple[int, Decimal]], *, quota: int) -> Sta
     """
     if quota < 1:
         raise ValueError("quota must be at least 1")
-    ordered = sorted(entries, key=lambda entry: list_order_key(entry[0], entry[1]))
+    # Same order as `list_order_key`, without building 150,000 negated Decimals: sort by id,
+    # then by total descending; Python's sort is stable (also with reverse=True), so equal
+    # totals keep their ascending ids.
+    ordered = sorted(entries, key=itemgetter(0))
+    ordered.sort(key=itemgetter(1), reverse=True)
     if len({application_id for application_id, _ in ordered}) != len(ordered):
         raise ValueError("application ids must be unique")
     if not ordered:
@@ -70,11 +77,12 @@ def rank_standings(entries: Iterable[tuple[int, Decimal]], *, quota: int) -> Sta
     # The applicant at position = quota sets the cutoff; fewer eligible: the lowest total.
     cutoff = ordered[min(quota, len(ordered)) - 1][1]
     rows: list[Standing] = []
+    make = Standing._make  # tuple.__new__ in C: ~3x faster than calling the class
     rank = 0
     previous: Decimal | None = None
     for position, (application_id, total) in enumerate(ordered, start=1):
         if total != previous:
             rank = position  # competition ranking: ties share the first position they hold
             previous = total
-        rows.append(Standing(application_id, total, rank, position, total >= cutoff))
+        rows.append(make((application_id, total, rank, position, total >= cutoff)))
     return Standings(quota=quota, cutoff=cutoff, rows=tuple(rows))

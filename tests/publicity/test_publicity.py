@@ -14,12 +14,12 @@ from openpyxl import load_workbook
 from publicity import services
 from publicity.exports import CSV_COLUMNS
 from publicity.models import CreditRecord, ObjectionState
-from ranking.services import round_quota_set, round_rank
+from ranking.services import round_rank
 from tests import factories
 from tests.publicity.conftest import PUBLISH_AT, set_phase
 from workflow.exceptions import DomainError, NotPermitted, WindowClosed
 from workflow.models import Application, AppState, AuditEvent, Phase
-from workflow.services import application_start
+from workflow.services import application_start, round_set_quota
 
 pytestmark = pytest.mark.django_db
 DURING = PUBLISH_AT + dt.timedelta(days=3)
@@ -113,7 +113,7 @@ def test_export_refused_before_ranking(db):
 
 def test_quota_refused_after_publication(published, administrator):
     with pytest.raises(WindowClosed):
-        round_quota_set(round=published.round, quota=10, actor=administrator)
+        round_set_quota(round=published.round, quota=10, actor=administrator)
     with pytest.raises(WindowClosed):
         round_rank(round=published.round, actor=administrator)
 

@@ -15,6 +15,7 @@ from tests import factories
 from tests.publicity.helpers import facts, lines, total_of
 from workflow.exceptions import InvalidTransition, NotPermitted, WindowClosed
 from workflow.models import AppState, AuditEvent, ClaimState, IndicatorClaim
+from workflow.services import round_set_quota
 
 pytestmark = pytest.mark.django_db
 
@@ -115,7 +116,7 @@ def test_quota_change_refused_after_publication(round_2020, administrator):
     services.round_rank(round=round_2020, actor=administrator)
     round_2020.applications.filter(state=AppState.RANKED, admitted=True).update(state=AppState.PUBLICIZED)
     with pytest.raises(WindowClosed, match="已公示"):
-        services.round_quota_set(round=round_2020, quota=10, actor=administrator)
+        round_set_quota(round=round_2020, quota=10, actor=administrator)
     with pytest.raises(WindowClosed, match="不能重新排名"):
         services.round_rank(round=round_2020, actor=administrator)
     round_2020.refresh_from_db()
@@ -141,7 +142,7 @@ def test_refused_for_a_non_administrator(round_2020, applicant, unit_admin):
         with pytest.raises(NotPermitted):
             services.round_rank(round=round_2020, actor=user)
         with pytest.raises(NotPermitted):
-            services.round_quota_set(round=round_2020, quota=9, actor=user)
+            round_set_quota(round=round_2020, quota=9, actor=user)
 
 
 def test_rank_round_command_with_quota(round_2020, capsys):

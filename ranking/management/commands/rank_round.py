@@ -8,9 +8,10 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ranking.services import ranking_run_record_failure, round_quota_set, round_rank
+from ranking.services import ranking_run_record_failure, round_rank
 from workflow.exceptions import DomainError
 from workflow.models import AnnualRound
+from workflow.services import round_set_quota
 
 
 class Command(BaseCommand):
@@ -40,7 +41,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         try:
             if options.get("quota") is not None:
-                round_quota_set(round=round, quota=options["quota"], actor=actor, label="rank_round")
+                round_set_quota(round=round, quota=options["quota"], actor=actor, label="rank_round")
             run = round_rank(round=round, actor=actor, label="rank_round")
         except DomainError as exc:
             ranking_run_record_failure(round=round, error=exc.message, actor=actor, label="rank_round")
