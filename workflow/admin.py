@@ -8,14 +8,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
 from workflow import services
+from workflow.admin_forms import AppealDecisionForm, ClaimAdjustForm, RecheckDecisionForm
 from workflow.exceptions import DomainError
 from workflow.models import (
     AnnualRound,
@@ -40,10 +43,14 @@ admin.site.index_title = "积分落户管理"
 class Button:
     name: str
     label: str
-    run: Callable[[Any, Any, str], Any]  # (obj, user, reason)
+    run: Callable[[Any, Any, Any], Any]  # (obj, user, reason) or, with a form, (obj, user, cleaned_data)
     needs_reason: bool = False
     # FSM transition method whose source states decide whether the button shows
     fsm_method: str | None = None
+    # A decision that needs input (facts, an outcome): the button opens an intermediate page
+    # with this form (GET), whose POST calls `run` with the cleaned data.
+    form: type[forms.Form] | None = None
+    initial: Callable[[Any], dict[str, Any]] | None = None
 
 
 class TransitionAdmin(admin.ModelAdmin):
@@ -77,6 +84,7 @@ class TransitionAdmin(admin.ModelAdmin):
                     "name": button.name,
                     "label": button.label,
                     "needs_reason": button.needs_reason,
+                    "has_form": button.form is not None,
                     "url_name": f"admin:{self._url_name()}",
                 }
             )
@@ -90,12 +98,14 @@ class TransitionAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def transition_view(self, request: HttpRequest, object_id: str, name: str):
+        button = next((b for b in self.buttons if b.name == name), None)
+        if button is not None and button.form is not None:
+            return self._form_transition_view(request, object_id, button)
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         obj = get_object_or_404(self.get_queryset(request), pk=object_id)
         if not self.has_view_permission(request, obj):
             raise PermissionDenied
-        button = next((b for b in self.buttons if b.name == name), None)
         if button is None:
             raise PermissionDenied
         try:
@@ -106,10 +116,48 @@ class TransitionAdmin(admin.ModelAdmin):
             messages.error(request, f"{button.label}未执行：{'；'.join(exc.messages)}")
         else:
             messages.success(request, f"{button.label}：已完成。")
+        return HttpResponseRedirect(self._change_url(obj))
+
+    def _change_url(self, obj: Any) -> str:
         opts = self.model._meta
-        return HttpResponseRedirect(
-            reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
-        )
+        return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+
+    def _form_transition_view(self, request: HttpRequest, object_id: str, button: Button):
+        """GET: the decision's form; POST: validate, call the service, back to the object.
+
+        A refusal by the service (window, role, state) is shown on the form, keeping what
+        the administrator typed.
+        """
+        if request.method not in ("GET", "POST"):
+            return HttpResponseNotAllowed(["GET", "POST"])
+        obj = get_object_or_404(self.get_queryset(request), pk=object_id)
+        if not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        assert button.form is not None
+        initial = button.initial(obj) if button.initial else {}
+        form = button.form(request.POST or None, initial=initial)
+        action = button.label.rstrip("…")
+        if request.method == "POST" and form.is_valid():
+            try:
+                button.run(obj, request.user, form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(None, f"{action}未执行：{exc}")
+            except ValidationError as exc:
+                form.add_error(None, f"{action}未执行：{'；'.join(exc.messages)}")
+            else:
+                messages.success(request, f"{action}：已完成。")
+                return HttpResponseRedirect(self._change_url(obj))
+        opts = self.model._meta
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": opts,
+            "original": obj,
+            "title": f"{action}：{obj}",
+            "button": button,
+            "form": form,
+            "change_url": self._change_url(obj),
+        }
+        return TemplateResponse(request, "admin/workflow/transition_form.html", context)
 
     def save_model(self, request, obj, form, change):
         # Field edits are audited like everything else (one transaction with the save).
@@ -326,6 +374,18 @@ class ApplicationAdmin(TransitionAdmin):
         return False
 
 
+def _decide(claim: IndicatorClaim, actor: Any, decision: str, reason: str, verified_facts: Any) -> Any:
+    # The same decision service as the reviewers' back office: besides the workflow transition
+    # and its audit row it scores the claim's points from the new facts (checking them against
+    # facts-format-1) and re-scores the application after an appeal (细则第八条), so a decision
+    # taken here shows the applicant the same result as one taken in /review/.
+    from review.services.decisions import claim_decide
+
+    return claim_decide(
+        claim=claim, actor=actor, decision=decision, reason=reason, verified_facts=verified_facts or None
+    )
+
+
 @admin.register(IndicatorClaim)
 class IndicatorClaimAdmin(TransitionAdmin):
     list_display = (
@@ -356,18 +416,34 @@ class IndicatorClaimAdmin(TransitionAdmin):
             fsm_method="reject",
         ),
         Button(
-            "decide_recheck",
-            "维持原结论并答复复查",
-            lambda o, u, r: services.claim_decide_recheck(claim=o, actor=u, reason=r),
-            needs_reason=True,
-            fsm_method="decide_recheck",
+            "adjust",
+            "调整审核结果…",
+            lambda o, u, d: _decide(o, u, "adjust", d["reason"], d["verified_facts"]),
+            fsm_method="adjust",
+            form=ClaimAdjustForm,
+            initial=lambda o: {"verified_facts": o.verified_facts or o.declared_facts or {}},
         ),
         Button(
-            "reject_appeal",
-            "申诉不成立",
-            lambda o, u, r: services.claim_decide_appeal(claim=o, actor=u, upheld=False, reason=r),
-            needs_reason=True,
-            fsm_method="reject_appeal",
+            "decide_recheck",
+            "作出复查结论…",
+            lambda o, u, d: _decide(
+                o, u, "adjust" if d["outcome"] == "adjust" else "verify", d["reason"], d["verified_facts"]
+            ),
+            fsm_method="decide_recheck",
+            form=RecheckDecisionForm,
+        ),
+        Button(
+            "decide_appeal",
+            "作出申诉结论…",
+            lambda o, u, d: _decide(
+                o,
+                u,
+                "reject" if d["outcome"] == "rejected" else ("adjust" if d["verified_facts"] else "verify"),
+                d["reason"],
+                d["verified_facts"],
+            ),
+            fsm_method="uphold_appeal",
+            form=AppealDecisionForm,
         ),
     )
 
