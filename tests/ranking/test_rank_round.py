@@ -161,3 +161,38 @@ def test_rank_round_command_reports_a_refusal_and_records_it(round_2020):
         call_command("rank_round", "--year", "2020")
     assert RankingRun.objects.filter(status=RankingStatus.FAILED).count() == 1
     assert not RankingRun.objects.filter(is_current=True).exists()
+
+
+def test_rerun_touches_no_unchanged_application_and_a_wider_quota_only_the_flipped_one(
+    round_2020, administrator
+):
+    services.round_rank(round=round_2020, actor=administrator)
+    stamps = dict(round_2020.applications.values_list("pk", "updated_at"))
+    later = dt.datetime(2031, 1, 1, tzinfo=dt.UTC)
+    services.round_rank(round=round_2020, actor=administrator, now=later)
+    assert dict(round_2020.applications.values_list("pk", "updated_at")) == stamps
+
+    run = services.round_rank(round=round_2020, quota=6, actor=administrator, now=later)
+    touched = round_2020.applications.filter(updated_at=later)
+    assert [a.applicant.name for a in touched] == ["己"]
+    event = AuditEvent.objects.get(action="application.rerank")
+    assert (event.before["admitted"], event.after["admitted"], event.after["total_points"]) == (
+        False, True, str(standings(round_2020)["己"][1])
+    )
+    assert run.changed_count == 1
+
+
+@pytest.mark.postgres
+def test_an_application_changed_during_the_run_rolls_the_whole_ranking_back(round_2020, administrator):
+    services.round_rank(round=round_2020, actor=administrator)
+    before = standings(round_2020)
+    computed = services._compute(round_2020)  # the run reads the round, then someone moves 甲
+    computed.rows = {pk: (*row[:3], not row[3], row[4]) for pk, row in computed.rows.items() if row[2]}
+    round_2020.applications.filter(applicant__name="甲").update(admitted=False)
+    with pytest.raises(InvalidTransition, match="被其他操作修改"):
+        services.ranking_commit(
+            round=round_2020, computed=computed, actor=administrator, label="x", now=dt.datetime.now(dt.UTC)
+        )
+    after = standings(round_2020)
+    assert after["甲"][3] is False  # the other change stays, nothing of the run was written
+    assert {k: v for k, v in after.items() if k != "甲"} == {k: v for k, v in before.items() if k != "甲"}
