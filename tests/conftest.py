@@ -64,6 +64,16 @@ def _celery_eager(request: pytest.FixtureRequest, settings):
 
 
 @pytest.fixture(autouse=True)
+def _static_files_as_in_development(settings):
+    # Tests run with DEBUG=False, so WhiteNoise would index STATIC_ROOT, which only
+    # `collectstatic` (the deploy step) creates, and warn "No directory at: …/staticfiles/".
+    # Serve static files the way development does (from the finders, looked up per request),
+    # so tests need no collectstatic; production keeps the warning for a missing STATIC_ROOT.
+    settings.WHITENOISE_AUTOREFRESH = True
+    settings.WHITENOISE_USE_FINDERS = True
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # PBKDF2 costs ~0.3 s per persona; tests only need a working hash.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
