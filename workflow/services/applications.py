@@ -104,6 +104,15 @@ def _require_system_or_window(
     else:
         require_window(round=round, phases=phases, now=now, action=action)
 
+def _bar_notice(*, now: dt.datetime, applicant: Any = None, employer: Any = None) -> str:
+    # 细则第十一条: the refusal names the reason (the credit record) and the date; the records
+    # live in publicity, which depends on workflow, hence the import here.
+    from publicity.services import bar_notice
+
+    # Only called once `is_barred` holds, which is the same test bar_notice makes.
+    return bar_notice(applicant=applicant, employer=employer, on=timezone.localdate(now)) or ""
+
+
 # --- applicant and employer (申报阶段) ---------------------------------------------------
 
 def application_start(
@@ -117,9 +126,7 @@ def application_start(
         raise NotPermitted("请先完成申请人实名信息登记，再开始申报。")
     require_window(round=round, phases=[Phase.DECLARATION], now=now, action=action)
     if applicant.is_barred(timezone.localdate(now)):
-        raise NotPermitted(
-            f"您在 {applicant.barred_until:%Y年%m月%d日} 前不得申报积分落户。"
-        )
+        raise NotPermitted(f"您{_bar_notice(applicant=applicant, now=now)}")
     if Application.objects.filter(round=round, applicant=applicant).exists():
         raise DomainError(f"您已有{round.year}年度的积分落户申请，每人每年度只能申请一次。")
     try:
@@ -154,9 +161,7 @@ def application_name_employer(
     if not employer.tax_registered:
         raise DomainError(f"“{employer.name}”未进行税务登记，不能作为申报单位。")
     if employer.is_barred(timezone.localdate(now)):
-        raise DomainError(
-            f"“{employer.name}”在 {employer.barred_until:%Y年%m月%d日} 前不得为申请人申报。"
-        )
+        raise DomainError(f"“{employer.name}”{_bar_notice(employer=employer, now=now)}")
     return _transition(
         application=application,
         method="name_employer",
