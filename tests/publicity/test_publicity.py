@@ -19,7 +19,7 @@ from tests import factories
 from tests.publicity.conftest import PUBLISH_AT, set_phase
 from workflow.exceptions import DomainError, NotPermitted, WindowClosed
 from workflow.models import Application, AppState, AuditEvent, Phase
-from workflow.services import application_start, round_set_quota
+from workflow.services import application_name_employer, application_start, round_set_quota
 
 pytestmark = pytest.mark.django_db
 DURING = PUBLISH_AT + dt.timedelta(days=3)
@@ -264,6 +264,39 @@ def test_fraud_cancels_and_bars_applicant_and_employer_for_the_year_and_five_mor
     time_machine.move_to(dt.datetime(2024, 7, 20, 10, tzinfo=dt.UTC))
     with pytest.raises(NotPermitted, match="2025年12月31日"):
         application_start(round=next_round, actor=yi.applicant.user)
+
+
+def test_a_barred_party_is_refused_at_its_next_application_with_the_reason_and_date(
+    published, administrator, applicant, time_machine
+):
+    set_phase(published.round, Phase.CLOSED)
+    services.publicity_qualify_round(round=published.round)
+    yi = Application.objects.select_related("applicant", "employer").get(round=published.round, applicant__name="乙")
+    time_machine.move_to(dt.datetime(2023, 11, 2, 10, tzinfo=dt.UTC))
+    services.fraud_record(application=yi, reason="伪造学位证书", actor=administrator)
+    next_round = factories.RoundFactory(year=2024, quota=100)
+    set_phase(next_round, Phase.DECLARATION)
+    time_machine.move_to(dt.datetime(2024, 7, 20, 10, tzinfo=dt.UTC))
+    # the applicant: refused when starting, told why and until when
+    with pytest.raises(NotPermitted) as refused:
+        application_start(round=next_round, actor=yi.applicant.user)
+    assert refused.value.message == (
+        f"您因{published.round.year}年度积分落户申报中弄虚作假（伪造学位证书，2023年11月02日认定），"
+        "2025年12月31日 前不得申报积分落户。"
+    )
+    assert not Application.objects.filter(round=next_round, applicant=yi.applicant).exists()
+    # the employer: another applicant cannot name it, and is told why and until when
+    own = application_start(round=next_round, actor=applicant.user)
+    yi.employer.refresh_from_db()  # as the page naming it would load it
+    with pytest.raises(DomainError) as refused:
+        application_name_employer(application=own, employer=yi.employer, actor=applicant.user)
+    message = refused.value.message
+    assert message.startswith(f"“{yi.employer.name}”因{published.round.year}年度积分落户申报中弄虚作假（伪造学位证书")
+    assert message.endswith("2025年12月31日 前不得为申请人申报积分落户。")
+    own.refresh_from_db()
+    assert own.employer_id is None
+    # once the bar has ended there is nothing to refuse
+    assert services.bar_notice(applicant=yi.applicant, on=dt.date(2026, 1, 1)) is None
 
 
 def test_fraud_refused_for_non_administrators(published, applicant):
