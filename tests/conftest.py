@@ -63,14 +63,17 @@ def _celery_eager(request: pytest.FixtureRequest, settings):
     app.conf.task_always_eager, app.conf.task_eager_propagates = previous
 
 
-@pytest.fixture(autouse=True)
-def _static_files_as_in_development(settings):
+@pytest.fixture(autouse=True, scope="session")
+def _static_files_as_in_development():
     # Tests run with DEBUG=False, so WhiteNoise would index STATIC_ROOT, which only
     # `collectstatic` (the deploy step) creates, and warn "No directory at: …/staticfiles/".
     # Serve static files the way development does (from the finders, looked up per request),
     # so tests need no collectstatic; production keeps the warning for a missing STATIC_ROOT.
-    settings.WHITENOISE_AUTOREFRESH = True
-    settings.WHITENOISE_USE_FINDERS = True
+    # Session-wide, so the browser tests' live server (a session fixture) gets it too.
+    from django.test import override_settings
+
+    with override_settings(WHITENOISE_AUTOREFRESH=True, WHITENOISE_USE_FINDERS=True):
+        yield
 
 
 @pytest.fixture(autouse=True)
