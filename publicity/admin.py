@@ -1,0 +1,189 @@
+"""Django admin for the public list, objections, settlement and credit records.
+
+The list itself (Publication, PublicityEntry) is frozen when published, and credit records
+are written only by `fraud_record`: read-only here. Every change goes through the services
+(same roles, states and audit rows as the back-office pages): objection decisions and
+settlement steps are buttons, never field edits. The reporter of an objection is shown to
+administrators only (实名举报: 对举报人信息保密).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+
+from publicity import services
+from publicity.forms import ObjectionDecisionForm, SettlementForm
+from publicity.models import (
+    CreditRecord,
+    Objection,
+    ObjectionState,
+    Publication,
+    PublicityEntry,
+    Settlement,
+)
+from workflow import roles
+from workflow.admin import Button, TransitionAdmin
+
+REPORTER_FIELDS = ("reporter_name", "reporter_id_number", "reporter_contact")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Viewable by staff with the view permission; never added, changed or deleted here."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Publication)
+class PublicationAdmin(ReadOnlyAdmin):
+    list_display = ("round", "opens_at", "closes_at", "quota", "cutoff", "admitted_count", "applicant_count")
+    date_hierarchy = "opens_at"
+    readonly_fields = (
+        "round", "ranking_run", "opens_at", "closes_at", "quota", "cutoff", "admitted_count",
+        "applicant_count", "histogram", "published_by", "created_at",
+    )
+    fields = readonly_fields
+
+
+@admin.register(PublicityEntry)
+class PublicityEntryAdmin(ReadOnlyAdmin):
+    list_display = ("number", "rank", "name", "birth_month", "employer_name", "total", "publication")
+    list_filter = ("publication__round",)
+    search_fields = ("number", "name", "employer_name")
+    ordering = ("publication", "position")
+    list_select_related = ("publication__round",)
+    readonly_fields = (
+        "publication", "application", "number", "position", "rank", "name", "birth_month",
+        "employer_name", "indicators", "total",
+    )
+    fields = readonly_fields
+    show_full_result_count = False  # no COUNT(*) over the whole list on every page
+
+
+def _decide(upheld: bool):
+    def run(obj: Objection, user: Any, data: dict[str, Any]) -> Any:
+        return services.objection_decide(objection=obj, upheld=upheld, outcome=data["outcome"], actor=user)
+
+    return run
+
+
+class _OutcomeForm(ObjectionDecisionForm):
+    """The outcome text only: each button already says which way the decision goes."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["upheld"]
+
+
+@admin.register(Objection)
+class ObjectionAdmin(TransitionAdmin):
+    list_filter = ("state", "publication__round")
+    list_select_related = ("entry", "publication__round")
+    ordering = ("-submitted_at", "-id")
+    buttons = (
+        Button("uphold", "查证属实（取消其落户资格，不递补）…", _decide(True), form=_OutcomeForm),
+        Button("reject", "查无实据…", _decide(False), form=_OutcomeForm),
+    )
+
+    @staticmethod
+    def _sees_reporter(request) -> bool:
+        return roles.is_administrator(request.user)
+
+    def get_list_display(self, request):
+        shown = ["__str__", "entry", "state", "submitted_at", "decided_at"]
+        if self._sees_reporter(request):
+            shown.insert(2, "reporter_name")
+        return shown
+
+    def get_search_fields(self, request):
+        # Searching by a reporter's identity number would reveal it one guess at a time.
+        if self._sees_reporter(request):
+            return ("entry__number", "entry__name", "reporter_name", "reporter_id_number")
+        return ("entry__number", "entry__name")
+
+    def get_fields(self, request, obj=None):
+        fields = ["publication", "entry", "facts", "submitted_at", "state", "outcome", "decided_by", "decided_at"]
+        if self._sees_reporter(request):
+            fields[2:2] = REPORTER_FIELDS
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    def _visible_buttons(self, obj: Objection) -> list[dict[str, Any]]:
+        return super()._visible_buttons(obj) if obj.state == ObjectionState.RECEIVED else []
+
+    def has_add_permission(self, request) -> bool:
+        return False  # reporters use the public form (实名举报) during the 7 days
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # decisions are the buttons (objection_decide)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+def _settlement_materials(obj: Settlement, user: Any, data: dict[str, Any]) -> Any:
+    notes = data.pop("notes", "")
+    return services.settlement_update(application=obj.application, actor=user, materials=data, notes=notes)
+
+
+@admin.register(Settlement)
+class SettlementAdmin(TransitionAdmin):
+    list_display = (
+        "application", "application_form", "transfer_registration", "minor_children_papers",
+        "archive_statement", "completed_at",
+    )
+    list_filter = ("completed_at",)
+    search_fields = ("application__applicant__name",)
+    list_select_related = ("application__applicant", "application__round")
+    readonly_fields = (
+        "application", "application_form", "transfer_registration", "has_minor_children",
+        "minor_children_papers", "archive_statement", "notes", "completed_at", "completed_by", "updated_at",
+    )
+    fields = readonly_fields
+    buttons = (
+        Button(
+            "materials", "登记收到的材料…", _settlement_materials, form=SettlementForm,
+            initial=lambda obj: {name: getattr(obj, name) for name in SettlementForm.Meta.fields},
+        ),
+        Button(
+            "complete", "落户办理完成",
+            lambda obj, user, reason: services.settlement_complete(application=obj.application, actor=user),
+        ),
+    )
+
+    def _visible_buttons(self, obj: Settlement) -> list[dict[str, Any]]:
+        return [] if obj.completed_at else super()._visible_buttons(obj)
+
+    def has_add_permission(self, request) -> bool:
+        return False  # a settlement starts with the first materials (settlement_update)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CreditRecord)
+class CreditRecordAdmin(ReadOnlyAdmin):
+    """失信记录: written by `fraud_record` (细则第十一条), never edited."""
+
+    list_display = ("party", "applicant", "employer", "round", "barred_until", "recorded_at", "recorded_by")
+    list_filter = ("party", "round")
+    search_fields = ("applicant__name", "employer__name", "employer__credit_code")
+    list_select_related = ("applicant", "employer", "round", "recorded_by")
+    readonly_fields = (
+        "party", "applicant", "employer", "application", "round", "reason", "barred_until",
+        "recorded_at", "recorded_by",
+    )
+    fields = readonly_fields
