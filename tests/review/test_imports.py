@@ -117,3 +117,12 @@ def test_admin_import_reports_bad_rows_and_loads_nothing(registered, people, cli
     assert response.status_code == 200
     assert "YYYY-MM" in body
     assert SocialInsurancePeriod.objects.count() == 0
+
+
+def test_export_command_writes_the_departments_pending_claims(registered, tmp_path):
+    path = tmp_path / "pending.csv"
+    call_command("export_department_claims", "education", "pending", str(path))
+    text = path.read_bytes().decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("指标编号,年度,公民身份号码")
+    assert "教育背景" in text
+    assert "合法稳定就业" not in text
