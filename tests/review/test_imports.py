@@ -126,3 +126,17 @@ def test_export_command_writes_the_departments_pending_claims(registered, tmp_pa
     assert text.splitlines()[0].startswith("指标编号,年度,公民身份号码")
     assert "教育背景" in text
     assert "合法稳定就业" not in text
+
+
+def test_a_large_batch_runs_as_a_job_with_progress(registered, people, django_capture_on_commit_callbacks):
+    from review.services.imports import batch_progress
+
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = batch_submit(department=factories.department("hrss"), file_name="big.csv",
+                             content=csv_bytes(social_insurance_rows(people[:3])), inline=False)
+        assert batch.status == BatchStatus.PENDING
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.LOADED
+    assert batch_progress(batch=batch) == (batch.total_rows, batch.total_rows)
+    batch.job_run.refresh_from_db()
+    assert (batch.job_run.status, batch.job_run.done) == ("succeeded", batch.total_rows)
