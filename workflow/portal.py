@@ -276,6 +276,7 @@ def applicant_overview(
     from workflow.evidence import evidence_for
     from workflow.indicators import INDICATORS
     from workflow.models import APPEALABLE_STATES, DECIDED_STATES, AppState
+    from workflow.services.claims import EDITABLE_APPLICATION_STATES
 
     now = now_or(now)
     round = application.round
@@ -323,9 +324,10 @@ def applicant_overview(
         "score_error": score_error,
         "declaration_open": declaration_open,
         "query_open": query_open,
-        "can_fill": declaration_open and application.state == AppState.FILLING,
+        # 细则第五条: editing goes on after submission until the window closes.
+        "can_fill": declaration_open and application.state in EDITABLE_APPLICATION_STATES,
         "can_submit": declaration_open and application.state == AppState.FILLING,
-        "can_reopen": declaration_open and application.state == AppState.SUBMITTED,
+        "submitted_editable": declaration_open and application.state == AppState.SUBMITTED,
         "can_name_employer": declaration_open
         and application.state in (AppState.DRAFT, AppState.REJECTED_BY_EMPLOYER),
         "pending_count": sum(1 for c in claims.values() if c.state == "pending"),

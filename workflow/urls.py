@@ -11,7 +11,6 @@ urlpatterns = [
     path("apply/", applicant.dashboard, name="applicant"),
     path("apply/begin/", applicant.begin, name="begin"),
     path("apply/submit/", applicant.submit, name="submit"),
-    path("apply/reopen/", applicant.reopen, name="reopen"),
     path("apply/indicators/<slug:code>/", applicant.indicator, name="indicator"),
     path("apply/indicators/<slug:code>/evidence/", applicant.upload, name="upload"),
     path("apply/indicators/<slug:code>/recheck/", applicant.recheck, name="recheck"),

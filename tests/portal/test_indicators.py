@@ -276,12 +276,39 @@ def test_zero_fill_indicator_is_read_only_with_its_source(login, filling, clock)
     assert not FormDraft.objects.exists()
 
 
-def test_submitted_application_must_be_reopened_to_edit(login, filling, clock):
-    client = login(filling.applicant.user)
-    client.post("/apply/indicators/housing/", rows("housing", HOUSING))
-    client.post("/apply/submit/")
+EDUCATION_2009 = rows(
+    "education",
+    [{"level": "bachelor", "diploma": "on", "degree": "on", "graduated_on": "2009-06-30"}],
+)
+EDUCATION_2012 = rows(
+    "education",
+    [{"level": "master", "diploma": "on", "degree": "on", "graduated_on": "2012-06-30"}],
+)
+
+
+def submitted_with_verified_education(client, filling, reviewer_of):
+    from decimal import Decimal
+
+    from workflow import services
+
+    client.post("/apply/indicators/education/", EDUCATION_2009)
+    response = client.post("/apply/submit/", follow=True)
+    assert "无需重新提交" in response.content.decode()
+    claim = IndicatorClaim.objects.get(application=filling, indicator="education")
+    services.claim_verify(claim=claim, actor=reviewer_of("education"), points=Decimal("15"))
     filling.refresh_from_db()
     assert filling.state == AppState.SUBMITTED
+    return claim
+
+
+def test_submitted_application_is_edited_directly_and_stays_submitted(
+    login, filling, clock, reviewer_of, django_capture_on_commit_callbacks
+):
+    from review.models import Degree
+    from workflow.models import AuditEvent
+
+    client = login(filling.applicant.user)
+    submitted_with_verified_education(client, filling, reviewer_of)
     # the zero-fill claims are now there for the departments
     assert set(filling.claims.values_list("indicator", flat=True)) >= {
         "employment",
@@ -289,9 +316,69 @@ def test_submitted_application_must_be_reopened_to_edit(login, filling, clock):
         "age",
         "law_record",
     }
-    page = client.get("/apply/indicators/housing/").content.decode()
-    assert "修改申报信息" in page
-    assert "disabled" in page
-    client.post("/apply/reopen/")
+    dashboard = client.get("/apply/").content.decode()
+    assert "无需重新提交" in dashboard
+    assert "reopen" not in dashboard
+    assert "提交申报" not in dashboard
+    assert 'href="/apply/indicators/education/">修改</a>' in dashboard
+    page = client.get("/apply/indicators/education/").content.decode()
+    assert 'id="edit-submitted"' in page
+    assert "<fieldset disabled" not in page
+    # The education authority holds the master's degree the applicant now declares.
+    Degree.objects.create(
+        applicant=filling.applicant,
+        record_key="degree:test:master",
+        level="master",
+        graduated_on=dt.date(2012, 6, 30),
+    )
+    clock.move_to(DECLARATION_CLOSES - dt.timedelta(days=1))
+    client = login(filling.applicant.user)  # (a session from 8月1日 would have expired)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/apply/indicators/education/", EDUCATION_2012, follow=True)
+    assert "申请仍为已提交，无需重新提交" in response.content.decode()
     filling.refresh_from_db()
-    assert filling.state == AppState.FILLING
+    assert filling.state == AppState.SUBMITTED
+    # the edit sent the claim back to its department (audited), and verification ran again
+    redeclared = AuditEvent.objects.get(action="claim.redeclare")
+    assert (redeclared.actor, redeclared.from_state, redeclared.to_state) == (
+        filling.applicant.user,
+        "verified",
+        "pending",
+    )
+    claim = IndicatorClaim.objects.get(application=filling, indicator="education")
+    assert claim.state == ClaimState.VERIFIED
+    assert claim.verified_facts["education"][0]["level"] == "master"
+    reverified = AuditEvent.objects.filter(action="claim.verify", object_id=str(claim.pk)).latest("id")
+    assert (reverified.actor_label, reverified.from_state) == ("数据交换", "pending")
+    assert "审核通过" in client.get("/apply/").content.decode()
+
+
+def test_submitted_application_edits_stop_one_second_after_20_00(
+    login, filling, clock, reviewer_of
+):
+    client = login(filling.applicant.user)
+    claim = submitted_with_verified_education(client, filling, reviewer_of)
+    clock.move_to(DECLARATION_CLOSES)
+    client = login(filling.applicant.user)
+    assert client.post("/apply/indicators/education/", EDUCATION_2012).status_code == 302
+    claim.refresh_from_db()
+    assert claim.state == ClaimState.PENDING
+    assert claim.declared_facts["education"][0]["level"] == "master"
+    clock.move_to(DECLARATION_CLOSES + dt.timedelta(seconds=1))
+    response = client.post("/apply/indicators/education/", EDUCATION_2009, follow=True)
+    assert "申报阶段已于 2020年08月15日 20:00 截止" in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.declared_facts["education"][0]["level"] == "master"
+    filling.refresh_from_db()
+    assert filling.state == AppState.SUBMITTED
+    page = client.get("/apply/indicators/education/").content.decode()
+    assert "申报阶段已结束，不能再修改" in page
+    assert 'href="/apply/indicators/education/">修改</a>' not in client.get("/apply/").content.decode()
+
+
+def test_there_is_no_way_to_unsubmit_an_application(login, filling, clock):
+    client = login(filling.applicant.user)
+    client.post("/apply/submit/")
+    assert client.post("/apply/reopen/").status_code == 404
+    filling.refresh_from_db()
+    assert filling.state == AppState.SUBMITTED

@@ -118,12 +118,12 @@ def test_submit_from_wrong_state_is_refused_in_chinese(round2020, applicant):
         services.application_submit(application=application, actor=applicant.user)
 
 
-def test_reopen_then_resubmit_within_declaration(filling, applicant):
+def test_submitted_application_is_not_submitted_twice(filling, applicant):
+    # Editing after submission keeps the application submitted (claim_declare), so there is
+    # no second submission and the zero-fill claims exist once.
     services.application_submit(application=filling, actor=applicant.user)
-    services.application_reopen(application=filling, actor=applicant.user)
-    assert filling.state == AppState.FILLING
-    services.application_submit(application=filling, actor=applicant.user)
-    # zero-fill claims are not duplicated by the second submission
+    with pytest.raises(InvalidTransition, match="当前状态（已提交）不能提交"):
+        services.application_submit(application=filling, actor=applicant.user)
     assert filling.claims.count() == len(ZERO_FILL_CODES)
 
 

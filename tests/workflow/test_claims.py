@@ -150,10 +150,30 @@ def test_changed_declaration_goes_back_to_the_department(filling, applicant, rev
         )
         services.application_submit(application=filling, actor=applicant.user)
         services.claim_verify(claim=claim, actor=reviewer_of("education"), points=Decimal("10.5"))
-        services.application_reopen(application=filling, actor=applicant.user)
+        # 细则第五条: edited after submission, without re-submitting
         claim = services.claim_declare(
             application=filling, indicator="education", declared_facts={"a": 2}, actor=applicant.user
         )
+    filling.refresh_from_db()
+    assert filling.state == AppState.SUBMITTED
     assert claim.state == ClaimState.PENDING
     assert claim.points is None
     assert claim.declared_facts == {"a": 2}
+    event = AuditEvent.objects.get(action="claim.redeclare")
+    assert (event.actor, event.from_state, event.to_state) == (applicant.user, "verified", "pending")
+    assert (event.before["declared_facts"], event.after["declared_facts"]) == ({"a": 1}, {"a": 2})
+
+
+def test_editing_a_claim_under_recheck_sends_it_back_pending(submitted_claim, applicant, reviewer_of):
+    with time_machine.travel(at(2020, 8, 1, 9), tick=False):
+        services.claim_reject(claim=submitted_claim, actor=reviewer_of("education"), reason="无记录")
+        services.claim_request_recheck(claim=submitted_claim, actor=applicant.user, reason="已补录")
+        claim = services.claim_declare(
+            application=submitted_claim.application,
+            indicator="education",
+            declared_facts={"a": 3},
+            actor=applicant.user,
+        )
+    assert (claim.state, claim.recheck_reason) == (ClaimState.PENDING, "")
+    event = AuditEvent.objects.get(action="claim.redeclare")
+    assert (event.from_state, event.to_state) == ("recheck_requested", "pending")

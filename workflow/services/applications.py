@@ -232,16 +232,6 @@ def application_submit(
         )
     return application
 
-def application_reopen(
-    *, application: Application, actor: Any, now: dt.datetime | None = None
-) -> Application:
-    # 细则第五条: 在申报阶段内，申请人可修改所填报的积分指标信息
-    now = now_or(now)
-    action = "修改申报信息"
-    _require_owner(application, actor, action)
-    require_window(round=application.round, phases=[Phase.DECLARATION], now=now, action=action)
-    return _transition(application=application, method="reopen", action=action, actor=actor, now=now)
-
 def application_withdraw(
     *, application: Application, actor: Any, reason: str = "", now: dt.datetime | None = None
 ) -> Application:
@@ -494,7 +484,6 @@ __all__ = [
     "application_publish_results",
     "application_qualify",
     "application_rank",
-    "application_reopen",
     "application_settle",
     "application_start",
     "application_submit",

@@ -38,6 +38,8 @@ AUDITED_FIELDS = (
     "appealed_at",
 )
 CLAIM_CONFLICT = "该指标已被他人同时修改，请刷新后重试"
+# 细则第五条: the applicant edits until the declaration window closes, submitted or not.
+EDITABLE_APPLICATION_STATES = [AppState.FILLING, AppState.SUBMITTED]
 
 
 def _transition(
@@ -115,7 +117,13 @@ def claim_declare(
     actor: Any,
     now: dt.datetime | None = None,
 ) -> IndicatorClaim:
-    """Create or change the applicant's declaration for one indicator (filling state only)."""
+    """Create or change the applicant's declaration for one indicator.
+
+    细则第五条: 在申报阶段内，申请人可修改所填报的积分指标信息. A submitted application is
+    edited as it stands: it stays submitted (nothing to re-submit, nothing withdrawn at
+    aggregation for being "unsubmitted"), the changed claim goes back to its department as
+    `pending`, and the application is re-verified.
+    """
     now = now_or(now)
     action = "填报积分指标"
     _require_owner(application, actor, action)
@@ -124,11 +132,11 @@ def claim_declare(
         raise DomainError(f"未知的积分指标：{indicator}")
     if INDICATORS[indicator].zero_fill:
         raise DomainError(f"“{INDICATORS[indicator].label}”为零填报指标，由部门数据核定，无需填报。")
-    if application.state != AppState.FILLING:
+    if application.state not in EDITABLE_APPLICATION_STATES:
         raise InvalidTransition(f"申请当前状态（{application.state_label}）不能{action}。")
     claim = IndicatorClaim.objects.filter(application=application, indicator=indicator).first()
-    if claim is None:
-        with atomic_transition(CLAIM_CONFLICT):
+    with atomic_transition(CLAIM_CONFLICT):
+        if claim is None:
             claim = IndicatorClaim.objects.create(
                 application=application,
                 indicator=indicator,
@@ -144,11 +152,11 @@ def claim_declare(
                 to_state=claim.state,
                 after=snapshot(claim, AUDITED_FIELDS),
             )
-        return claim
-    if claim.state in (ClaimState.PENDING, ClaimState.RECHECK_REQUESTED):
-        before = snapshot(claim, AUDITED_FIELDS)
-        with atomic_transition(CLAIM_CONFLICT):
+        elif claim.state == ClaimState.PENDING:
+            before = snapshot(claim, AUDITED_FIELDS)
             claim.declared_facts = declared_facts
+            # The old comparison was of the old declaration; verification compares afresh.
+            claim.needs_manual_review, claim.mismatch = False, None
             claim.save()
             audit_record(
                 actor=actor,
@@ -161,23 +169,33 @@ def claim_declare(
                 before=before,
                 after=snapshot(claim, AUDITED_FIELDS),
             )
-        return claim
-    # A decided claim goes back to its department when the declaration changes.
-    return _transition(
-        claim=claim,
-        method="redeclare",
-        action=action,
-        actor=actor,
-        now=now,
-        changes={
-            "declared_facts": declared_facts,
-            "verified_facts": None,
-            "points": None,
-            "decided_by": None,
-            "decided_at": None,
-            "decision_reason": "",
-        },
-    )
+        else:
+            # A decided claim (or one awaiting a recheck of the old declaration) goes back to
+            # its department: the result no longer answers what is declared.
+            _transition(
+                claim=claim,
+                method="redeclare",
+                action=action,
+                actor=actor,
+                now=now,
+                changes={
+                    "declared_facts": declared_facts,
+                    "verified_facts": None,
+                    "points": None,
+                    "decided_by": None,
+                    "decided_at": None,
+                    "decision_reason": "",
+                    "recheck_reason": "",
+                    "needs_manual_review": False,
+                    "mismatch": None,
+                },
+            )
+        if application.state == AppState.SUBMITTED:
+            # The application changed: saving it is what its listeners watch (review queues a
+            # submitted application for verification on commit, review.signals). Optimistic
+            # lock on its state: if aggregation moved it on meanwhile, the edit rolls back.
+            application.save(update_fields=["updated_at"])
+    return claim
 
 
 def claim_request_recheck(

@@ -27,6 +27,7 @@ from workflow.models import (
     Phase,
 )
 from workflow.selectors import application_for
+from workflow.services.claims import EDITABLE_APPLICATION_STATES
 
 from ._common import applicant_required, current_round, report
 
@@ -109,27 +110,11 @@ def submit(request: HttpRequest) -> HttpResponse:
     except DomainError as error:
         report(request, error)
     else:
+        deadline = timezone.localtime(application.round.declaration_closes_at)
         messages.success(
             request,
-            "已提交。各部门将陆续审核，结果会显示在本页；申报截止前您仍可修改（修改后需重新提交）。",
-        )
-    return redirect("workflow:applicant")
-
-
-@require_POST
-@applicant_required
-def reopen(request: HttpRequest) -> HttpResponse:
-    application = _application_or_404(request)
-    try:
-        services.application_reopen(application=application, actor=request.user)
-    except DomainError as error:
-        report(request, error)
-    else:
-        deadline = application.round.declaration_closes_at
-        messages.warning(
-            request,
-            f"申请已退回填报中。修改完成后请务必在 {timezone.localtime(deadline):%Y年%m月%d日 %H:%M} 前重新提交，"
-            "截止时未提交的申请视为撤回。",
+            f"已提交。各部门将陆续审核，结果会显示在本页；{deadline:%Y年%m月%d日 %H:%M} 前您仍可修改各项指标，"
+            "修改即时生效、申请保持已提交，无需重新提交。",
         )
     return redirect("workflow:applicant")
 
@@ -146,7 +131,7 @@ def _page_context(request, application, code, bound, claim, now) -> dict:
         "indicator": INDICATORS[code],
         "evidence": list(Evidence.objects.filter(application=application, indicator=code)),
         "upload_form": EvidenceUploadForm(),
-        "can_fill": round.is_declaration_open(now) and application.state == AppState.FILLING,
+        "can_fill": round.is_declaration_open(now) and application.state in EDITABLE_APPLICATION_STATES,
         "declaration_open": round.is_declaration_open(now),
         "draft": FormDraft.objects.filter(application=application, indicator=code).first(),
         "department_names": [names.get(d, d) for d in INDICATORS[code].departments],
@@ -244,7 +229,13 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
     except DomainError as error:
         report(request, error)
         return redirect("workflow:indicator", code=code)
-    messages.success(request, f"“{page.title}”已保存为申报信息。全部填好后请回到首页提交。")
+    if application.state == AppState.SUBMITTED:
+        messages.success(
+            request,
+            f"“{page.title}”已修改并重新交部门审核；申请仍为已提交，无需重新提交。",
+        )
+    else:
+        messages.success(request, f"“{page.title}”已保存为申报信息。全部填好后请回到首页提交。")
     return redirect("workflow:applicant")
 
 
