@@ -24,7 +24,6 @@ from workflow.models import (
     AnnualRound,
     Applicant,
     Application,
-    AuditEvent,
     Employer,
     EvidencePurpose,
     FormDraft,
@@ -211,44 +210,40 @@ def claim_object(
     return claim
 
 
-# --- employer unit ------------------------------------------------------------------------
-
-
-def unit_confirm_affiliation(
-    *, application: Application, actor: Any, now: dt.datetime | None = None
-) -> Application:
-    """The unit confirms, unless it is barred (细则第十七条) — checked here as well as when named."""
-    now = now_or(now)
-    employer = application.employer
-    if employer is not None and employer.is_barred(timezone.localdate(now)):
-        raise NotPermitted(
-            f"“{employer.name}”在 {employer.barred_until:%Y年%m月%d日} 前不得为申请人申报，不能确认隶属关系。"
-        )
-    return services.employer_confirm_affiliation(application=application, actor=actor, now=now)
-
-
 # --- reads --------------------------------------------------------------------------------
+
+BAR_REASON_UNRECORDED = "未找到对应的信用记录，如有疑问请联系积分落户管理部门"
 
 
 def bar_notice(
     *, party: Applicant | Employer, now: dt.datetime | None = None
 ) -> dict[str, Any] | None:
-    """Why and until when a party may not apply, or None. The reason is the audit row's, if any."""
+    """Why and until when a party may not apply, or None.
+
+    The reason is the party's latest credit record (publicity.CreditRecord, written with the
+    bar by `fraud_record`): what was found, in which round, on which day (细则第十一条).
+    """
+    from publicity.models import CreditRecord  # publicity builds on workflow
+
     now = now_or(now)
     if not party.is_barred(timezone.localdate(now)):
         return None
-    event = (
-        AuditEvent.objects.filter(object_type=party._meta.label_lower, object_id=str(party.pk))
-        .exclude(reason="")
-        .filter(action__contains="bar")
-        .order_by("-at", "-id")
+    owner = {"applicant": party} if isinstance(party, Applicant) else {"employer": party}
+    record = (
+        CreditRecord.objects.filter(**owner)
+        .select_related("round")
+        .order_by("-recorded_at", "-id")
         .first()
     )
-    return {
-        "until": party.barred_until,
-        "reason": event.reason if event else "经查实在积分落户申报中提供虚假材料（弄虚作假）",
-        "article": BAR_ARTICLE,
-    }
+    if record is None:
+        reason = BAR_REASON_UNRECORDED
+    else:
+        found = timezone.localtime(record.recorded_at).date()
+        reason = (
+            f"{record.round.year}年度积分落户申报中弄虚作假：{record.reason}"
+            f"（{found:%Y年%m月%d日}认定）"
+        )
+    return {"until": party.barred_until, "reason": reason, "record": record, "article": BAR_ARTICLE}
 
 
 def ranking_summary(*, application: Application) -> dict[str, Any] | None:

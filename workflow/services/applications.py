@@ -179,6 +179,12 @@ def employer_confirm_affiliation(
     action = "确认隶属关系"
     _require_unit_admin(application, actor, action)
     require_window(round=application.round, phases=[Phase.DECLARATION], now=now, action=action)
+    # 细则第十一条: a unit barred after it was named (fraud found meanwhile) may not confirm.
+    employer = application.employer
+    if employer is not None and employer.is_barred(timezone.localdate(now)):
+        raise NotPermitted(
+            f"“{employer.name}”{_bar_notice(employer=employer, now=now)}不能{action}。"
+        )
     return _transition(
         application=application, method="confirm_affiliation", action=action, actor=actor, now=now
     )

@@ -90,7 +90,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     application = _own_application(request, pk)
     try:
-        portal.unit_confirm_affiliation(application=application, actor=request.user)
+        services.employer_confirm_affiliation(application=application, actor=request.user)
     except DomainError as error:
         report(request, error)
     else:
