@@ -27,7 +27,13 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # The browser's own widgets (file button, month/date fields and pickers) in Chinese, as a
+    # Chinese user sees them. Chromium on Linux takes its UI language from LANGUAGE (set at
+    # launch below) rather than --lang, and needs Debian's chromium-l10n for the zh-CN pack.
+    "--lang=zh-CN",
 ]
+LOCALE = "zh-CN"
+ZH_CN_PACK = Path("/usr/lib/chromium/locales/zh-CN.pak")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
@@ -35,10 +41,14 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screensh
 def _chromium():
     if not CHROMIUM.exists():
         pytest.skip(f"needs headless Chromium at {CHROMIUM}")
+    if not ZH_CN_PACK.exists() and os.environ.get("CI") == "true":
+        pytest.fail(f"needs Debian's chromium-l10n ({ZH_CN_PACK}): the screenshots would show English widgets")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, env={**os.environ, "LANGUAGE": "zh_CN:zh"}
+        )
         yield browser
         browser.close()
 
@@ -46,7 +56,7 @@ def _chromium():
 @pytest.fixture
 def browser_page(_chromium):
     """A fresh Playwright page (own context: no cookies shared between tests), 1280×900."""
-    context = _chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    context = _chromium.new_context(viewport={"width": 1280, "height": 900}, locale=LOCALE)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page

@@ -208,6 +208,21 @@ def test_confirm_fill_submit_result_appeal(live_server, browser, world):
     assert "社保 2009-07 至 至今 · 朝阳区 · 正常缴纳" in a.inner_text("#zero-fill")
     shot(a, "05-zero-fill")
 
+    # 7b. Still in the declaration window: edits the submitted application directly; it stays
+    # submitted and the edited indicator goes back to its department.
+    a.goto(f"{base}/apply/")
+    a.click("#row-education a.button")
+    assert "无需重新提交" in a.inner_text("#edit-submitted")
+    a.fill("#id_education-0-graduated_on", "2009-07-01")
+    shot(a, "05b-edit-submitted")
+    a.click("#declare")
+    a.wait_for_url(f"{base}/apply/")
+    assert "申请仍为已提交，无需重新提交" in a.inner_text(".messages")
+    assert a.inner_text("#app-state") == "已提交"
+    assert "待审核" in a.inner_text("#row-education")
+    education = IndicatorClaim.objects.get(application=application, indicator="education")
+    assert education.declared_facts["education"][0]["graduated_on"] == "2009-07-01"
+
     # 8. The result query window opens (the timetable moves): one appeal per indicator.
     now = timezone.now()
     AnnualRound.objects.filter(pk=world["round"].pk).update(
