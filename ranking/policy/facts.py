@@ -7,15 +7,17 @@ about (``social_insurance[2].to``), so a clerk or an applicant knows what to fix
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from ranking.policy.identity import parse_id_number, validate_credit_code
 from ranking.policy.months import Month, parse_date, parse_month
 from ranking.policy.params import POLICIES
 from ranking.policy.tables import AWARD_CODES, CITY_LEVEL, DISTRICTS, HONOR_CODES, award_grades
+
+T = TypeVar("T")
 
 
 class FactsError(ValueError):
@@ -99,23 +101,24 @@ class Facts:
     detentions: tuple[dt.date, ...]
 
 
-_TOP_KEYS = {
+_TOP_KEYS = frozenset({
     "format", "year", "policy", "person", "employer", "residence_permit", "criminal_record",
     "social_insurance", "housing", "education", "awards", "equity", "tax", "honors", "detentions",
-}
-_PERSON_KEYS = {"id_number", "name", "gender", "birth_date", "female_job"}
-_EMPLOYER_KEYS = {"credit_code", "name"}
-_PERMIT_KEYS = {"issued_on"}
-_INSURANCE_KEYS = {"from", "to", "district", "back_paid"}
-_HOUSING_KEYS = {"from", "to", "kind", "district"}
-_EDUCATION_KEYS = {"level", "diploma", "degree", "graduated_on"}
-_AWARD_KEYS = {"code", "grade", "rank", "role", "year"}
-_EQUITY_KEYS = {
+})
+_PERSON_KEYS = frozenset({"id_number", "name", "gender", "birth_date", "female_job"})
+_EMPLOYER_KEYS = frozenset({"credit_code", "name"})
+_PERMIT_KEYS = frozenset({"issued_on"})
+_INSURANCE_KEYS = frozenset({"from", "to", "district", "back_paid"})
+_HOUSING_KEYS = frozenset({"from", "to", "kind", "district"})
+_EDUCATION_KEYS = frozenset({"level", "diploma", "degree", "graduated_on"})
+_AWARD_KEYS = frozenset({"code", "grade", "rank", "role", "year"})
+_EQUITY_KEYS = frozenset({
     "qualified_firm", "investor_funding_3y_wan", "equity_financing_3y_wan", "holding_pct",
     "full_year",
-}
-_TAX_KEYS = {"income_tax", "violations"}
-_HONOR_KEYS = {"code", "year"}
+})
+_TAX_KEYS = frozenset({"income_tax", "violations"})
+_HONOR_KEYS = frozenset({"code", "year"})
+_PENALTY_KEYS = frozenset({"date"})
 HOUSING_KINDS = ("own", "spouse_own", "rental", "dorm")
 EDUCATION_LEVELS = ("junior_college", "bachelor", "master", "doctor")
 FEMALE_JOBS = ("worker", "cadre")
@@ -127,21 +130,46 @@ def default_policy_id(year: int) -> str:
     return DEFAULT_POLICY_FROM_2020 if year >= 2020 else DEFAULT_POLICY_BEFORE_2020
 
 
-def _object(value: Any, field: str, allowed: set[str]) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise FactsError(field or "facts", "应为 JSON 对象")
+def _object(value: Any, field: str, allowed: frozenset[str]) -> Mapping[str, Any]:
+    # type() first: isinstance against the Mapping ABC is slow, and JSON gives plain dicts.
+    if type(value) is not dict and not isinstance(value, Mapping):
+        raise FactsError(field, "应为 JSON 对象")
     if not allowed.issuperset(value):
         unknown = sorted(set(value) - allowed)[0]
-        raise FactsError(f"{field}.{unknown}" if field else unknown, "未知字段")
+        raise FactsError(_join(field, unknown), "未知字段")
     return value
+
+
+def _join(prefix: str, field: str) -> str:
+    if not prefix:
+        return field
+    if not field:
+        return prefix
+    return f"{prefix}{field}" if field.startswith("[") else f"{prefix}.{field}"
+
+
+def _within(prefix: str, error: FactsError) -> FactsError:
+    return FactsError(_join(prefix, error.field), error.message)
 
 
 def _list(value: Any, field: str) -> list[Any]:
     if value is None:
         return []
-    if not isinstance(value, list):
+    if type(value) is not list:
         raise FactsError(field, "应为列表")
     return value
+
+
+def _items(value: Any, field: str, parse: Callable[[Any], T]) -> tuple[T, ...]:
+    """Parse each item with field names relative to the item; the path ``field[i]`` is
+    prefixed only when an error is raised (building it for every item costs more)."""
+    parsed = []
+    for index, item in enumerate(_list(value, field)):
+        try:
+            parsed.append(parse(item))
+        except FactsError as error:
+            raise _within(f"{field}[{index}]", error) from None
+    return tuple(parsed)
 
 
 def _bool(value: Any, field: str, default: bool | None = None) -> bool:
@@ -197,14 +225,14 @@ def _money(value: Any, field: str) -> Decimal:
     return amount
 
 
-def _period_bounds(item: Mapping[str, Any], field: str) -> tuple[Month, Month | None]:
+def _period_bounds(item: Mapping[str, Any]) -> tuple[Month, Month | None]:
     if "from" not in item:
-        raise FactsError(f"{field}.from", "缺少开始月份")
-    start = _month(item["from"], f"{field}.from")
+        raise FactsError("from", "缺少开始月份")
+    start = _month(item["from"], "from")
     raw_end = item.get("to")
-    end = None if raw_end is None else _month(raw_end, f"{field}.to")
+    end = None if raw_end is None else _month(raw_end, "to")
     if end is not None and end < start:
-        raise FactsError(f"{field}.to", "结束月份早于开始月份")
+        raise FactsError("to", "结束月份早于开始月份")
     return start, end
 
 
@@ -215,37 +243,138 @@ def _district(value: Any, field: str, *, allow_city_level: bool) -> str:
 
 
 def _person(raw: Any) -> Person:
-    data = _object(raw, "person", _PERSON_KEYS)
+    data = _object(raw, "", _PERSON_KEYS)
     if "id_number" not in data:
-        raise FactsError("person.id_number", "缺少身份证号码")
+        raise FactsError("id_number", "缺少身份证号码")
     if not isinstance(data["id_number"], str):
-        raise FactsError("person.id_number", "应为字符串")
+        raise FactsError("id_number", "应为字符串")
     try:
         identity = parse_id_number(data["id_number"])
     except ValueError as exc:
-        raise FactsError("person.id_number", str(exc)) from exc
-    name = _str(data.get("name"), "person.name")
+        raise FactsError("id_number", str(exc)) from exc
+    name = _str(data.get("name"), "name")
     gender = data.get("gender", identity.gender)
     if gender not in ("M", "F"):
-        raise FactsError("person.gender", "应为 M 或 F")
+        raise FactsError("gender", "应为 M 或 F")
     if gender != identity.gender:
-        raise FactsError("person.gender", "与身份证号码不符")
+        raise FactsError("gender", "与身份证号码不符")
     birth_date = identity.birth_date
     if data.get("birth_date") is not None:
-        birth_date = _date(data["birth_date"], "person.birth_date")
+        birth_date = _date(data["birth_date"], "birth_date")
         if birth_date != identity.birth_date:
-            raise FactsError("person.birth_date", "与身份证号码不符")
+            raise FactsError("birth_date", "与身份证号码不符")
     female_job = data.get("female_job")
     if gender == "F":
         if female_job not in FEMALE_JOBS:
-            raise FactsError("person.female_job", "女性申请人须填写 worker（工人）或 cadre（干部）")
+            raise FactsError("female_job", "女性申请人须填写 worker（工人）或 cadre（干部）")
     elif female_job is not None:
-        raise FactsError("person.female_job", "男性申请人应为 null")
+        raise FactsError("female_job", "男性申请人应为 null")
     return Person(identity.number, name, gender, birth_date, female_job)
+
+
+def _insurance_period(raw: Any) -> InsurancePeriod:
+    item = _object(raw, "", _INSURANCE_KEYS)
+    start, end = _period_bounds(item)
+    district = _district(item.get("district"), "district", allow_city_level=True)
+    return InsurancePeriod(start, end, district, _bool(item.get("back_paid"), "back_paid", default=False))
+
+
+def _housing_period(raw: Any) -> HousingPeriod:
+    item = _object(raw, "", _HOUSING_KEYS)
+    start, end = _period_bounds(item)
+    kind = item.get("kind")
+    if kind not in HOUSING_KINDS:
+        raise FactsError("kind", f"未知的住所类型：{kind!r}")
+    district = _district(item.get("district"), "district", allow_city_level=False)
+    return HousingPeriod(start, end, str(kind), district)
+
+
+def _education_item(raw: Any) -> EducationItem:
+    item = _object(raw, "", _EDUCATION_KEYS)
+    level = item.get("level")
+    if level not in EDUCATION_LEVELS:
+        raise FactsError("level", f"未知的学历层次：{level!r}")
+    return EducationItem(
+        str(level),
+        _bool(item.get("diploma"), "diploma", default=False),
+        _bool(item.get("degree"), "degree", default=False),
+        _date(item.get("graduated_on"), "graduated_on"),
+    )
+
+
+def _award(raw: Any) -> Award:
+    item = _object(raw, "", _AWARD_KEYS)
+    code = item.get("code")
+    if code not in AWARD_CODES:
+        raise FactsError("code", f"未知的奖项代码：{code!r}")
+    grade = item.get("grade")
+    grades = award_grades(str(code))
+    if grades and grade not in grades:
+        raise FactsError("grade", f"该奖项的等级应为 {'、'.join(grades)} 之一")
+    rank = None if item.get("rank") is None else _int(item["rank"], "rank")
+    if rank is not None and rank < 1:
+        raise FactsError("rank", "名次或完成人位次应从 1 开始")
+    role = item.get("role")
+    if role is not None and not isinstance(role, str):
+        raise FactsError("role", "应为字符串")
+    return Award(str(code), None if grade is None else str(grade), rank, role, _int(item.get("year"), "year"))
+
+
+def _honor(raw: Any) -> Honor:
+    # The contract names the codes but not the item's shape: a code, or {"code", "year"}.
+    if isinstance(raw, str):
+        if raw not in HONOR_CODES:
+            raise FactsError("", f"未知的荣誉代码：{raw!r}")
+        return Honor(raw, None)
+    item = _object(raw, "", _HONOR_KEYS)
+    code = item.get("code")
+    if code not in HONOR_CODES:
+        raise FactsError("code", f"未知的荣誉代码：{code!r}")
+    return Honor(str(code), None if item.get("year") is None else _int(item["year"], "year"))
+
+
+def _penalty_date(raw: Any) -> dt.date:
+    # The contract lists penalties as dates; an object {"date": ...} is accepted too.
+    if isinstance(raw, Mapping):
+        return _date(_object(raw, "", _PENALTY_KEYS).get("date"), "date")
+    return _date(raw, "")
+
+
+def _equity(raw: Any) -> Equity:
+    item = _object(raw, "", _EQUITY_KEYS)
+    return Equity(
+        _bool(item.get("qualified_firm"), "qualified_firm", default=False),
+        _money(item.get("investor_funding_3y_wan", "0"), "investor_funding_3y_wan"),
+        _money(item.get("equity_financing_3y_wan", "0"), "equity_financing_3y_wan"),
+        _money(item.get("holding_pct", "0"), "holding_pct"),
+        _bool(item.get("full_year"), "full_year", default=False),
+    )
+
+
+def _tax(raw: Any) -> tuple[dict[int, Decimal], tuple[dt.date, ...]]:
+    tax = _object(raw, "", _TAX_KEYS)
+    raw_income = tax.get("income_tax") or {}
+    if not isinstance(raw_income, Mapping):
+        raise FactsError("income_tax", "应为以年份为键的对象")
+    income_tax: dict[int, Decimal] = {}
+    for key, amount in raw_income.items():
+        if not isinstance(key, str) or len(key) != 4 or not key.isdigit():
+            raise FactsError(f"income_tax.{key}", "年份应为四位数字")
+        income_tax[int(key)] = _money(amount, f"income_tax.{key}")
+    return income_tax, _items(tax.get("violations"), "violations", _penalty_date)
+
+
+def _in(prefix: str, parse: Callable[[Any], T], raw: Any) -> T:
+    try:
+        return parse(raw)
+    except FactsError as error:
+        raise _within(prefix, error) from None
 
 
 def parse_facts(raw: Any) -> Facts:
     """Validate one applicant's facts (format 1); raises FactsError naming the field."""
+    if type(raw) is not dict and not isinstance(raw, Mapping):
+        raise FactsError("facts", "应为 JSON 对象")
     data = _object(raw, "", _TOP_KEYS)
     if data.get("format") != 1:
         raise FactsError("format", "应为 1")
@@ -257,7 +386,7 @@ def parse_facts(raw: Any) -> Facts:
         raise FactsError("policy", f"未知的政策：{policy_id!r}")
     if "person" not in data:
         raise FactsError("person", "缺少申请人信息")
-    person = _person(data["person"])
+    person = _in("person", _person, data["person"])
 
     credit_code = employer_name = None
     if data.get("employer") is not None:
@@ -276,107 +405,12 @@ def parse_facts(raw: Any) -> Facts:
         if permit.get("issued_on") is not None:
             permit_issued_on = _date(permit["issued_on"], "residence_permit.issued_on")
 
-    insurance = []
-    for index, item in enumerate(_list(data.get("social_insurance"), "social_insurance")):
-        field = f"social_insurance[{index}]"
-        item = _object(item, field, _INSURANCE_KEYS)
-        start, end = _period_bounds(item, field)
-        district = _district(item.get("district"), f"{field}.district", allow_city_level=True)
-        back_paid = _bool(item.get("back_paid"), f"{field}.back_paid", default=False)
-        insurance.append(InsurancePeriod(start, end, district, back_paid))
-
-    housing = []
-    for index, item in enumerate(_list(data.get("housing"), "housing")):
-        field = f"housing[{index}]"
-        item = _object(item, field, _HOUSING_KEYS)
-        start, end = _period_bounds(item, field)
-        kind = item.get("kind")
-        if kind not in HOUSING_KINDS:
-            raise FactsError(f"{field}.kind", f"未知的住所类型：{kind!r}")
-        district = _district(item.get("district"), f"{field}.district", allow_city_level=False)
-        housing.append(HousingPeriod(start, end, str(kind), district))
-
-    education = []
-    for index, item in enumerate(_list(data.get("education"), "education")):
-        field = f"education[{index}]"
-        item = _object(item, field, _EDUCATION_KEYS)
-        level = item.get("level")
-        if level not in EDUCATION_LEVELS:
-            raise FactsError(f"{field}.level", f"未知的学历层次：{level!r}")
-        education.append(
-            EducationItem(
-                str(level),
-                _bool(item.get("diploma"), f"{field}.diploma", default=False),
-                _bool(item.get("degree"), f"{field}.degree", default=False),
-                _date(item.get("graduated_on"), f"{field}.graduated_on"),
-            )
-        )
-
-    awards = []
-    for index, item in enumerate(_list(data.get("awards"), "awards")):
-        field = f"awards[{index}]"
-        item = _object(item, field, _AWARD_KEYS)
-        code = item.get("code")
-        if code not in AWARD_CODES:
-            raise FactsError(f"{field}.code", f"未知的奖项代码：{code!r}")
-        grade = item.get("grade")
-        grades = award_grades(str(code))
-        if grades and grade not in grades:
-            raise FactsError(f"{field}.grade", f"该奖项的等级应为 {'、'.join(grades)} 之一")
-        rank = None if item.get("rank") is None else _int(item["rank"], f"{field}.rank")
-        if rank is not None and rank < 1:
-            raise FactsError(f"{field}.rank", "名次或完成人位次应从 1 开始")
-        role = item.get("role")
-        if role is not None and not isinstance(role, str):
-            raise FactsError(f"{field}.role", "应为字符串")
-        award_year = _int(item.get("year"), f"{field}.year")
-        awards.append(Award(str(code), None if grade is None else str(grade), rank, role, award_year))
-
-    equity = None
-    if data.get("equity") is not None:
-        raw_equity = _object(data["equity"], "equity", _EQUITY_KEYS)
-        equity = Equity(
-            _bool(raw_equity.get("qualified_firm"), "equity.qualified_firm", default=False),
-            _money(raw_equity.get("investor_funding_3y_wan", "0"), "equity.investor_funding_3y_wan"),
-            _money(raw_equity.get("equity_financing_3y_wan", "0"), "equity.equity_financing_3y_wan"),
-            _money(raw_equity.get("holding_pct", "0"), "equity.holding_pct"),
-            _bool(raw_equity.get("full_year"), "equity.full_year", default=False),
-        )
-
-    income_tax: dict[int, Decimal] = {}
-    violations: list[dt.date] = []
+    income_tax: Mapping[int, Decimal] = {}
+    violations: tuple[dt.date, ...] = ()
     if data.get("tax") is not None:
-        tax = _object(data["tax"], "tax", _TAX_KEYS)
-        raw_income = tax.get("income_tax") or {}
-        if not isinstance(raw_income, Mapping):
-            raise FactsError("tax.income_tax", "应为以年份为键的对象")
-        for key, amount in raw_income.items():
-            field = f"tax.income_tax.{key}"
-            if not isinstance(key, str) or len(key) != 4 or not key.isdigit():
-                raise FactsError(field, "年份应为四位数字")
-            income_tax[int(key)] = _money(amount, field)
-        for index, item in enumerate(_list(tax.get("violations"), "tax.violations")):
-            violations.append(_penalty_date(item, f"tax.violations[{index}]"))
+        income_tax, violations = _in("tax", _tax, data["tax"])
+    equity = None if data.get("equity") is None else _in("equity", _equity, data["equity"])
 
-    honors = []
-    for index, item in enumerate(_list(data.get("honors"), "honors")):
-        field = f"honors[{index}]"
-        if isinstance(item, str):
-            code, honor_year = item, None
-        else:
-            item = _object(item, field, _HONOR_KEYS)
-            code = item.get("code")
-            honor_year = None if item.get("year") is None else _int(item["year"], f"{field}.year")
-        if code not in HONOR_CODES:
-            raise FactsError(f"{field}.code" if not isinstance(item, str) else field, f"未知的荣誉代码：{code!r}")
-        honors.append(Honor(str(code), honor_year))
-
-    detentions = [
-        _penalty_date(item, f"detentions[{index}]")
-        for index, item in enumerate(_list(data.get("detentions"), "detentions"))
-    ]
-
-    criminal_record = _bool(data.get("criminal_record"), "criminal_record", default=False)
     return Facts(
         year=year,
         policy_id=str(policy_id),
@@ -384,22 +418,14 @@ def parse_facts(raw: Any) -> Facts:
         employer_credit_code=credit_code,
         employer_name=employer_name,
         residence_permit_issued_on=permit_issued_on,
-        criminal_record=criminal_record,
-        social_insurance=tuple(insurance),
-        housing=tuple(housing),
-        education=tuple(education),
-        awards=tuple(awards),
+        criminal_record=_bool(data.get("criminal_record"), "criminal_record", default=False),
+        social_insurance=_items(data.get("social_insurance"), "social_insurance", _insurance_period),
+        housing=_items(data.get("housing"), "housing", _housing_period),
+        education=_items(data.get("education"), "education", _education_item),
+        awards=_items(data.get("awards"), "awards", _award),
         equity=equity,
         income_tax=income_tax,
-        tax_violations=tuple(violations),
-        honors=tuple(honors),
-        detentions=tuple(detentions),
+        tax_violations=violations,
+        honors=_items(data.get("honors"), "honors", _honor),
+        detentions=_items(data.get("detentions"), "detentions", _penalty_date),
     )
-
-
-def _penalty_date(item: Any, field: str) -> dt.date:
-    # The contract lists penalties as dates; an object {"date": ...} is accepted too.
-    if isinstance(item, Mapping):
-        item = _object(item, field, {"date"}).get("date")
-        field = f"{field}.date"
-    return _date(item, field)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from operator import mul
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -27,7 +28,7 @@ class IdentityNumber:
 
 
 def id_check_digit(first17: str) -> str:
-    total = sum(int(char) * weight for char, weight in zip(first17, _ID_WEIGHTS, strict=True))
+    total = sum(map(mul, map(int, first17), _ID_WEIGHTS))
     return _ID_CHECK[total % 11]
 
 
@@ -56,7 +57,7 @@ def make_id_number(area: str, birth_date: dt.date, sequence: int, gender: str) -
 
 
 def credit_check_char(first17: str) -> str:
-    total = sum(_CREDIT_VALUE[char] * weight for char, weight in zip(first17, _CREDIT_WEIGHTS, strict=True))
+    total = sum(map(mul, map(_CREDIT_VALUE.__getitem__, first17), _CREDIT_WEIGHTS))
     return _CREDIT_CHARSET[(31 - total % 31) % 31]
 
 
