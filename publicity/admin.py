@@ -44,25 +44,58 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Publication)
 class PublicationAdmin(ReadOnlyAdmin):
-    list_display = ("round", "opens_at", "closes_at", "quota", "cutoff", "admitted_count", "applicant_count")
+    list_display = (
+        "round",
+        "opens_at",
+        "closes_at",
+        "quota",
+        "cutoff",
+        "admitted_count",
+        "applicant_count",
+    )
     date_hierarchy = "opens_at"
     readonly_fields = (
-        "round", "ranking_run", "opens_at", "closes_at", "quota", "cutoff", "admitted_count",
-        "applicant_count", "histogram", "published_by", "created_at",
+        "round",
+        "ranking_run",
+        "opens_at",
+        "closes_at",
+        "quota",
+        "cutoff",
+        "admitted_count",
+        "applicant_count",
+        "histogram",
+        "published_by",
+        "created_at",
     )
     fields = readonly_fields
 
 
 @admin.register(PublicityEntry)
 class PublicityEntryAdmin(ReadOnlyAdmin):
-    list_display = ("number", "rank", "name", "birth_month", "employer_name", "total", "publication")
+    list_display = (
+        "number",
+        "rank",
+        "name",
+        "birth_month",
+        "employer_name",
+        "total",
+        "publication",
+    )
     list_filter = ("publication__round",)
     search_fields = ("number", "name", "employer_name")
     ordering = ("publication", "position")
     list_select_related = ("publication__round",)
     readonly_fields = (
-        "publication", "application", "number", "position", "rank", "name", "birth_month",
-        "employer_name", "indicators", "total",
+        "publication",
+        "application",
+        "number",
+        "position",
+        "rank",
+        "name",
+        "birth_month",
+        "employer_name",
+        "indicators",
+        "total",
     )
     fields = readonly_fields
     show_full_result_count = False  # no COUNT(*) over the whole list on every page
@@ -70,7 +103,9 @@ class PublicityEntryAdmin(ReadOnlyAdmin):
 
 def _decide(upheld: bool):
     def run(obj: Objection, user: Any, data: dict[str, Any]) -> Any:
-        return services.objection_decide(objection=obj, upheld=upheld, outcome=data["outcome"], actor=user)
+        return services.objection_decide(
+            objection=obj, upheld=upheld, outcome=data["outcome"], actor=user
+        )
 
     return run
 
@@ -110,7 +145,16 @@ class ObjectionAdmin(TransitionAdmin):
         return ("entry__number", "entry__name")
 
     def get_fields(self, request, obj=None):
-        fields = ["publication", "entry", "facts", "submitted_at", "state", "outcome", "decided_by", "decided_at"]
+        fields = [
+            "publication",
+            "entry",
+            "facts",
+            "submitted_at",
+            "state",
+            "outcome",
+            "decided_by",
+            "decided_at",
+        ]
         if self._sees_reporter(request):
             fields[2:2] = REPORTER_FIELDS
         return fields
@@ -133,31 +177,51 @@ class ObjectionAdmin(TransitionAdmin):
 
 def _settlement_materials(obj: Settlement, user: Any, data: dict[str, Any]) -> Any:
     notes = data.pop("notes", "")
-    return services.settlement_update(application=obj.application, actor=user, materials=data, notes=notes)
+    return services.settlement_update(
+        application=obj.application, actor=user, materials=data, notes=notes
+    )
 
 
 @admin.register(Settlement)
 class SettlementAdmin(TransitionAdmin):
     list_display = (
-        "application", "application_form", "transfer_registration", "minor_children_papers",
-        "archive_statement", "completed_at",
+        "application",
+        "application_form",
+        "transfer_registration",
+        "minor_children_papers",
+        "archive_statement",
+        "completed_at",
     )
     list_filter = ("completed_at",)
     search_fields = ("application__applicant__name",)
     list_select_related = ("application__applicant", "application__round")
     readonly_fields = (
-        "application", "application_form", "transfer_registration", "has_minor_children",
-        "minor_children_papers", "archive_statement", "notes", "completed_at", "completed_by", "updated_at",
+        "application",
+        "application_form",
+        "transfer_registration",
+        "has_minor_children",
+        "minor_children_papers",
+        "archive_statement",
+        "notes",
+        "completed_at",
+        "completed_by",
+        "updated_at",
     )
     fields = readonly_fields
     buttons = (
         Button(
-            "materials", "登记收到的材料…", _settlement_materials, form=SettlementForm,
+            "materials",
+            "登记收到的材料…",
+            _settlement_materials,
+            form=SettlementForm,
             initial=lambda obj: {name: getattr(obj, name) for name in SettlementForm.Meta.fields},
         ),
         Button(
-            "complete", "落户办理完成",
-            lambda obj, user, reason: services.settlement_complete(application=obj.application, actor=user),
+            "complete",
+            "落户办理完成",
+            lambda obj, user, reason: services.settlement_complete(
+                application=obj.application, actor=user
+            ),
         ),
     )
 
@@ -178,12 +242,27 @@ class SettlementAdmin(TransitionAdmin):
 class CreditRecordAdmin(ReadOnlyAdmin):
     """失信记录: written by `fraud_record` (细则第十一条), never edited."""
 
-    list_display = ("party", "applicant", "employer", "round", "barred_until", "recorded_at", "recorded_by")
+    list_display = (
+        "party",
+        "applicant",
+        "employer",
+        "round",
+        "barred_until",
+        "recorded_at",
+        "recorded_by",
+    )
     list_filter = ("party", "round")
     search_fields = ("applicant__name", "employer__name", "employer__credit_code")
     list_select_related = ("applicant", "employer", "round", "recorded_by")
     readonly_fields = (
-        "party", "applicant", "employer", "application", "round", "reason", "barred_until",
-        "recorded_at", "recorded_by",
+        "party",
+        "applicant",
+        "employer",
+        "application",
+        "round",
+        "reason",
+        "barred_until",
+        "recorded_at",
+        "recorded_by",
     )
     fields = readonly_fields

@@ -11,9 +11,23 @@ from publicity.selectors import ListRow
 from ranking.policy import INDICATOR_CODES, INDICATOR_LABELS
 
 # The contract's columns, exactly (also before publication: a draft keeps them).
-CSV_COLUMNS: tuple[str, ...] = ("number", "rank", "name", "birth_month", "employer", *INDICATOR_CODES, "total")
+CSV_COLUMNS: tuple[str, ...] = (
+    "number",
+    "rank",
+    "name",
+    "birth_month",
+    "employer",
+    *INDICATOR_CODES,
+    "total",
+)
 XLSX_HEADERS: tuple[str, ...] = (
-    "公示编号", "排名", "姓名", "出生年月", "单位名称", *(INDICATOR_LABELS[c] for c in INDICATOR_CODES), "积分",
+    "公示编号",
+    "排名",
+    "姓名",
+    "出生年月",
+    "单位名称",
+    *(INDICATOR_LABELS[c] for c in INDICATOR_CODES),
+    "积分",
 )
 
 
@@ -22,8 +36,17 @@ def csv_bytes(rows: list[ListRow]) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for row in rows:
-        writer.writerow([row.number, row.rank, row.name, row.birth_month, row.employer,
-                         *row.indicator_values(), f"{row.total:.2f}"])
+        writer.writerow(
+            [
+                row.number,
+                row.rank,
+                row.name,
+                row.birth_month,
+                row.employer,
+                *row.indicator_values(),
+                f"{row.total:.2f}",
+            ]
+        )
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -39,8 +62,17 @@ def xlsx_bytes(rows: list[ListRow], *, year: int, draft: bool) -> bytes:
     sheet.append([xlsx_title(year, draft=draft)])
     sheet.append(list(XLSX_HEADERS))
     for row in rows:
-        sheet.append([row.number, row.rank, row.name, row.birth_month, row.employer,
-                      *(float(v) for v in row.indicator_values()), float(row.total)])
+        sheet.append(
+            [
+                row.number,
+                row.rank,
+                row.name,
+                row.birth_month,
+                row.employer,
+                *(float(v) for v in row.indicator_values()),
+                float(row.total),
+            ]
+        )
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -15,8 +15,10 @@ class ObjectionForm(forms.Form):
 
 class ObjectionDecisionForm(forms.Form):
     upheld = forms.TypedChoiceField(
-        label="核查结论", choices=[("1", "查证属实（取消落户资格，不递补）"), ("0", "查无实据")],
-        coerce=lambda v: v == "1", widget=forms.RadioSelect,
+        label="核查结论",
+        choices=[("1", "查证属实（取消落户资格，不递补）"), ("0", "查无实据")],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
     )
     outcome = forms.CharField(label="核查情况", widget=forms.Textarea(attrs={"rows": 4}))
 
@@ -24,8 +26,14 @@ class ObjectionDecisionForm(forms.Form):
 class SettlementForm(forms.ModelForm):
     class Meta:
         model = Settlement
-        fields = ["application_form", "transfer_registration", "has_minor_children",
-                  "minor_children_papers", "archive_statement", "notes"]
+        fields = [
+            "application_form",
+            "transfer_registration",
+            "has_minor_children",
+            "minor_children_papers",
+            "archive_statement",
+            "notes",
+        ]
 
 
 class FraudForm(forms.Form):

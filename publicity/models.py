@@ -71,8 +71,12 @@ class PublicityEntry(models.Model):
         verbose_name_plural = "公示名单"
         ordering = ["publication", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["publication", "position"], name="publicity_entry_position"),
-            models.UniqueConstraint(fields=["publication", "number"], name="publicity_entry_number"),
+            models.UniqueConstraint(
+                fields=["publication", "position"], name="publicity_entry_position"
+            ),
+            models.UniqueConstraint(
+                fields=["publication", "number"], name="publicity_entry_number"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -88,7 +92,9 @@ class ObjectionState(models.TextChoices):
 class Objection(models.Model):
     """实名举报. The reporter's identity is for administrators only (细则第十条: 实名举报)."""
 
-    publication = models.ForeignKey(Publication, on_delete=models.PROTECT, related_name="objections")
+    publication = models.ForeignKey(
+        Publication, on_delete=models.PROTECT, related_name="objections"
+    )
     entry = models.ForeignKey(
         PublicityEntry, on_delete=models.PROTECT, related_name="objections", verbose_name="被举报人"
     )
@@ -174,7 +180,10 @@ class CreditRecord(models.Model):
         Employer, on_delete=models.PROTECT, null=True, blank=True, related_name="credit_records"
     )
     application = models.ForeignKey(
-        Application, on_delete=models.PROTECT, related_name="credit_records", verbose_name="相关申请"
+        Application,
+        on_delete=models.PROTECT,
+        related_name="credit_records",
+        verbose_name="相关申请",
     )
     round = models.ForeignKey(AnnualRound, on_delete=models.PROTECT, related_name="credit_records")
     reason = models.TextField("原因")

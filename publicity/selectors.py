@@ -54,8 +54,15 @@ def admitted_applications(round: AnnualRound):
     return (
         Application.objects.filter(round=round, admitted=True, rank__isnull=False)
         .order_by("-total_points", "pk")
-        .values_list("pk", "rank", "total_points", "applicant__name", "applicant__id_number",
-                     "employer__name", "score_explanation")
+        .values_list(
+            "pk",
+            "rank",
+            "total_points",
+            "applicant__name",
+            "applicant__id_number",
+            "employer__name",
+            "score_explanation",
+        )
     )
 
 
@@ -67,19 +74,33 @@ def build_rows(round: AnnualRound) -> list[tuple[int, ListRow]]:
     ):
         birth = parse_id_number(id_number).birth_date
         indicators = (explanation or {}).get("indicators", {})
-        rows.append((app_id, ListRow(
-            number=publicity_number(round.year, position), position=position, rank=rank,
-            name=name, birth_month=f"{birth:%Y-%m}", employer=employer or "",
-            indicators={code: indicators.get(code, "0.00") for code in INDICATOR_CODES},
-            total=total,
-        )))
+        rows.append(
+            (
+                app_id,
+                ListRow(
+                    number=publicity_number(round.year, position),
+                    position=position,
+                    rank=rank,
+                    name=name,
+                    birth_month=f"{birth:%Y-%m}",
+                    employer=employer or "",
+                    indicators={code: indicators.get(code, "0.00") for code in INDICATOR_CODES},
+                    total=total,
+                ),
+            )
+        )
     return rows
 
 
 def entry_row(entry: PublicityEntry) -> ListRow:
     return ListRow(
-        number=entry.number, position=entry.position, rank=entry.rank, name=entry.name,
-        birth_month=entry.birth_month, employer=entry.employer_name, indicators=entry.indicators,
+        number=entry.number,
+        position=entry.position,
+        rank=entry.rank,
+        name=entry.name,
+        birth_month=entry.birth_month,
+        employer=entry.employer_name,
+        indicators=entry.indicators,
         total=entry.total,
     )
 
@@ -105,7 +126,9 @@ def publicity_page(*, publication: Publication, query: str = "", page: Any = 1) 
 
 def totals_histogram(round: AnnualRound) -> list[dict[str, Any]]:
     """Counts of ALL ranked applicants' totals in HISTOGRAM_BIN-point bins, low to high."""
-    totals = Application.objects.filter(round=round, rank__isnull=False).values_list("total_points", flat=True)
+    totals = Application.objects.filter(round=round, rank__isnull=False).values_list(
+        "total_points", flat=True
+    )
     counts: dict[int, int] = {}
     for total in totals.iterator(chunk_size=10000):
         key = math.floor(total / HISTOGRAM_BIN)
@@ -113,7 +136,11 @@ def totals_histogram(round: AnnualRound) -> list[dict[str, Any]]:
     if not counts:
         return []
     return [
-        {"from": str(k * HISTOGRAM_BIN), "to": str((k + 1) * HISTOGRAM_BIN), "count": counts.get(k, 0)}
+        {
+            "from": str(k * HISTOGRAM_BIN),
+            "to": str((k + 1) * HISTOGRAM_BIN),
+            "count": counts.get(k, 0),
+        }
         for k in range(min(counts), max(counts) + 1)
     ]
 
@@ -131,16 +158,28 @@ def histogram_svg(histogram: list[dict[str, Any]], cutoff: Decimal | None) -> di
     bars = []
     for index, b in enumerate(histogram):
         h = plot_h * b["count"] / peak
-        bars.append({
-            "x": round(pad + index * bar_w, 1), "y": round(pad + plot_h - h, 1),
-            "w": round(max(bar_w - 1, 1), 1), "h": round(h, 1), "label": f"{b['from']}–{b['to']} 分：{b['count']} 人",
-            "from": b["from"], "show_label": index % max(1, len(histogram) // 8) == 0,
-        })
+        bars.append(
+            {
+                "x": round(pad + index * bar_w, 1),
+                "y": round(pad + plot_h - h, 1),
+                "w": round(max(bar_w - 1, 1), 1),
+                "h": round(h, 1),
+                "label": f"{b['from']}–{b['to']} 分：{b['count']} 人",
+                "from": b["from"],
+                "show_label": index % max(1, len(histogram) // 8) == 0,
+            }
+        )
     cutoff_x = None
     if cutoff is not None:
         cutoff_x = round(pad + plot_w * float(cutoff - low) / span, 1)
-    return {"width": width, "height": height, "bars": bars, "cutoff_x": cutoff_x,
-            "base_y": pad + plot_h, "pad": pad}
+    return {
+        "width": width,
+        "height": height,
+        "bars": bars,
+        "cutoff_x": cutoff_x,
+        "base_y": pad + plot_h,
+        "pad": pad,
+    }
 
 
 def objections_for_administrators(publication: Publication):

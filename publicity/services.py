@@ -73,30 +73,50 @@ def publicity_publish(
         if publication_of(round) is not None:  # published meanwhile
             return publication_of(round)  # type: ignore[return-value]
         publication = Publication.objects.create(
-            round=round, ranking_run=run, opens_at=now,
+            round=round,
+            ranking_run=run,
+            opens_at=now,
             closes_at=now + dt.timedelta(days=PUBLICITY_DAYS),
-            quota=run.quota, cutoff=run.cutoff, admitted_count=len(rows),
-            applicant_count=run.eligible_count, histogram=totals_histogram(round),
+            quota=run.quota,
+            cutoff=run.cutoff,
+            admitted_count=len(rows),
+            applicant_count=run.eligible_count,
+            histogram=totals_histogram(round),
             published_by=actor,
         )
         PublicityEntry.objects.bulk_create(
             (
                 PublicityEntry(
-                    publication=publication, application_id=app_id, number=row.number,
-                    position=row.position, rank=row.rank, name=row.name,
-                    birth_month=row.birth_month, employer_name=row.employer,
-                    indicators=row.indicators, total=row.total,
+                    publication=publication,
+                    application_id=app_id,
+                    number=row.number,
+                    position=row.position,
+                    rank=row.rank,
+                    name=row.name,
+                    birth_month=row.birth_month,
+                    employer_name=row.employer,
+                    indicators=row.indicators,
+                    total=row.total,
                 )
                 for app_id, row in rows
             ),
             batch_size=BATCH,
         )
         audit_record(
-            actor=actor, label=label, action="publicity.publish", obj=publication, now=now,
+            actor=actor,
+            label=label,
+            action="publicity.publish",
+            obj=publication,
+            now=now,
             round_year=round.year,
-            after={"opens_at": publication.opens_at, "closes_at": publication.closes_at,
-                   "admitted_count": publication.admitted_count, "cutoff": publication.cutoff,
-                   "quota": publication.quota, "ranking_run": run.pk},
+            after={
+                "opens_at": publication.opens_at,
+                "closes_at": publication.closes_at,
+                "admitted_count": publication.admitted_count,
+                "cutoff": publication.cutoff,
+                "quota": publication.quota,
+                "ranking_run": run.pk,
+            },
         )
     return publication
 
@@ -140,14 +160,23 @@ def objection_submit(
         raise DomainError(" ".join(errors))
     with transaction.atomic():
         objection = Objection.objects.create(
-            publication=publication, entry=entry, reporter_name=reporter_name.strip(),
-            reporter_id_number=reporter_id_number, reporter_contact=reporter_contact.strip(),
-            facts=facts.strip(), submitted_at=now,
+            publication=publication,
+            entry=entry,
+            reporter_name=reporter_name.strip(),
+            reporter_id_number=reporter_id_number,
+            reporter_contact=reporter_contact.strip(),
+            facts=facts.strip(),
+            submitted_at=now,
         )
         # The audit row names the listed person, never the reporter (identity for administrators only).
         audit_record(
-            actor=None, label="public", action="objection.submit", obj=objection, now=now,
-            round_year=publication.round.year, to_state=objection.state,
+            actor=None,
+            label="public",
+            action="objection.submit",
+            obj=objection,
+            now=now,
+            round_year=publication.round.year,
+            to_state=objection.state,
             after={"number": entry.number},  # type: ignore[union-attr]
         )
     return objection
@@ -165,7 +194,9 @@ def objection_decide(
     with transaction.atomic():
         objection = Objection.objects.select_for_update().get(pk=objection.pk)
         if objection.state != ObjectionState.RECEIVED:
-            raise InvalidTransition(f"该举报已处理（{objection.get_state_display()}），不能重复处理。")
+            raise InvalidTransition(
+                f"该举报已处理（{objection.get_state_display()}），不能重复处理。"
+            )
         before = {"state": objection.state}
         objection.state = ObjectionState.UPHELD if upheld else ObjectionState.REJECTED
         objection.outcome = outcome.strip()
@@ -173,16 +204,26 @@ def objection_decide(
         objection.decided_at = now
         objection.save(update_fields=["state", "outcome", "decided_by", "decided_at"])
         audit_record(
-            actor=actor, action="objection.decide", obj=objection, now=now,
-            round_year=objection.publication.round.year, from_state=before["state"],
-            to_state=objection.state, reason=objection.outcome, before=before,
+            actor=actor,
+            action="objection.decide",
+            obj=objection,
+            now=now,
+            round_year=objection.publication.round.year,
+            from_state=before["state"],
+            to_state=objection.state,
+            reason=objection.outcome,
+            before=before,
             after={"state": objection.state},
         )
-        application = Application.objects.select_related("round").get(pk=objection.entry.application_id)
+        application = Application.objects.select_related("round").get(
+            pk=objection.entry.application_id
+        )
         if upheld and application.state in (AppState.PUBLICIZED, AppState.QUALIFIED):
             # 细则第十条: 举报查证属实的，取消落户资格 — no backfill.
             application_cancel(
-                application=application, actor=actor, now=now,
+                application=application,
+                actor=actor,
+                now=now,
                 reason=f"公示期间实名举报查证属实（举报 #{objection.pk}）：{objection.outcome}",
             )
         elif (
@@ -202,8 +243,16 @@ def objection_decide(
 
 
 def _bulk_move(
-    *, ids: list[int], source: str, method: str, target: str, reason: str, now: dt.datetime,
-    round_year: int | None, extra: dict[str, Any] | None = None, label: str = "system",
+    *,
+    ids: list[int],
+    source: str,
+    method: str,
+    target: str,
+    reason: str,
+    now: dt.datetime,
+    round_year: int | None,
+    extra: dict[str, Any] | None = None,
+    label: str = "system",
 ) -> int:
     """Move applications through `Application.<method>` in bulk, one audit row each."""
     transition = getattr(Application, method)._django_fsm.get_transition(source)
@@ -211,10 +260,11 @@ def _bulk_move(
         raise InvalidTransition(f"状态机不允许 {source} → {target}。")
     moved = 0
     for start in range(0, len(ids), BATCH):
-        chunk = ids[start:start + BATCH]
+        chunk = ids[start : start + BATCH]
         with transaction.atomic():
             rows = list(
-                Application.objects.select_for_update(of=("self",)).filter(pk__in=chunk, state=source)
+                Application.objects.select_for_update(of=("self",))
+                .filter(pk__in=chunk, state=source)
                 .values_list("pk", "round__year", "qualified_until")
             )
             Application.objects.filter(pk__in=[r[0] for r in rows]).update(
@@ -222,9 +272,16 @@ def _bulk_move(
             )
             AuditEvent.objects.bulk_create(
                 AuditEvent(
-                    at=now, actor=None, actor_label=label, action=f"application.{method}",
-                    object_type=Application._meta.label_lower, object_id=str(pk),
-                    round_year=round_year or year, from_state=source, to_state=target, reason=reason,
+                    at=now,
+                    actor=None,
+                    actor_label=label,
+                    action=f"application.{method}",
+                    object_type=Application._meta.label_lower,
+                    object_id=str(pk),
+                    round_year=round_year or year,
+                    from_state=source,
+                    to_state=target,
+                    reason=reason,
                     before={"state": source, "qualified_until": until},
                     after={"state": target, **(extra or {})},
                 )
@@ -240,15 +297,23 @@ def publicity_qualify_round(*, round: AnnualRound, now: dt.datetime | None = Non
     now = now_or(now)
     require_phase(round=round, phases=[Phase.CLOSED], action="确认取得落户资格")
     blocking = Objection.objects.filter(
-        entry__application=OuterRef("pk"), state__in=[ObjectionState.RECEIVED, ObjectionState.UPHELD]
+        entry__application=OuterRef("pk"),
+        state__in=[ObjectionState.RECEIVED, ObjectionState.UPHELD],
     )
     ids = list(
         Application.objects.filter(round=round, state=AppState.PUBLICIZED)
-        .exclude(Exists(blocking)).order_by("pk").values_list("pk", flat=True)
+        .exclude(Exists(blocking))
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     return _bulk_move(
-        ids=ids, source=AppState.PUBLICIZED, method="qualify", target=AppState.QUALIFIED,
-        reason="公示期满无异议，取得落户资格", now=now, round_year=round.year,
+        ids=ids,
+        source=AppState.PUBLICIZED,
+        method="qualify",
+        target=AppState.QUALIFIED,
+        reason="公示期满无异议，取得落户资格",
+        now=now,
+        round_year=round.year,
         extra={"qualified_until": round.qualification_expires_on},
     )
 
@@ -259,24 +324,38 @@ def qualifications_forfeit_expired(*, now: dt.datetime | None = None, label: str
     today = timezone.localdate(now)
     ids = list(
         Application.objects.filter(state=AppState.QUALIFIED, qualified_until__lt=today)
-        .order_by("pk").values_list("pk", flat=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     return _bulk_move(
-        ids=ids, source=AppState.QUALIFIED, method="forfeit", target=AppState.FORFEITED,
-        reason="落户资格保留期满未办理，视为自行放弃", now=now, round_year=None, label=label,
+        ids=ids,
+        source=AppState.QUALIFIED,
+        method="forfeit",
+        target=AppState.FORFEITED,
+        reason="落户资格保留期满未办理，视为自行放弃",
+        now=now,
+        round_year=None,
+        label=label,
     )
 
 
 # --- settlement (落户办理) --------------------------------------------------------------------
 
 SETTLEMENT_MATERIALS = (
-    "application_form", "transfer_registration", "has_minor_children", "minor_children_papers",
+    "application_form",
+    "transfer_registration",
+    "has_minor_children",
+    "minor_children_papers",
     "archive_statement",
 )
 
 
 def settlement_update(
-    *, application: Application, actor: Any, materials: dict[str, bool], notes: str = "",
+    *,
+    application: Application,
+    actor: Any,
+    materials: dict[str, bool],
+    notes: str = "",
     now: dt.datetime | None = None,
 ) -> Settlement:
     """The district office ticks the materials received (administrators)."""
@@ -288,15 +367,21 @@ def settlement_update(
     if unknown:
         raise DomainError(f"未知的材料项：{'、'.join(sorted(unknown))}")
     with transaction.atomic():
-        settlement, _ = Settlement.objects.select_for_update().get_or_create(application=application)
+        settlement, _ = Settlement.objects.select_for_update().get_or_create(
+            application=application
+        )
         before = {name: getattr(settlement, name) for name in SETTLEMENT_MATERIALS}
         for name, value in materials.items():
             setattr(settlement, name, bool(value))
         settlement.notes = notes.strip()
         settlement.save()
         audit_record(
-            actor=actor, action="settlement.update", obj=settlement, now=now,
-            round_year=application.round.year, before=before,
+            actor=actor,
+            action="settlement.update",
+            obj=settlement,
+            now=now,
+            round_year=application.round.year,
+            before=before,
             after={name: getattr(settlement, name) for name in SETTLEMENT_MATERIALS},
         )
     return settlement
@@ -309,7 +394,9 @@ def settlement_complete(
     now = now_or(now)
     _require_admin(actor, "办结落户")
     with transaction.atomic():
-        settlement, _ = Settlement.objects.select_for_update().get_or_create(application=application)
+        settlement, _ = Settlement.objects.select_for_update().get_or_create(
+            application=application
+        )
         missing = settlement.missing_materials()
         if missing:
             raise DomainError(f"材料不齐，不能办结：缺少{'、'.join(missing)}。")
@@ -337,18 +424,38 @@ def fraud_record(
     barred_until = dt.date(round.year + BAR_YEARS, 12, 31)
     with transaction.atomic():
         # Lock the application row only (the employer is a nullable outer join).
-        application = Application.objects.select_for_update(of=("self",)).select_related(
-            "applicant", "employer", "round"
-        ).get(pk=application.pk)
+        application = (
+            Application.objects.select_for_update(of=("self",))
+            .select_related("applicant", "employer", "round")
+            .get(pk=application.pk)
+        )
         why = f"弄虚作假：{reason}"
         if application.state in (AppState.PUBLICIZED, AppState.QUALIFIED):
-            application_transition(application=application, method="cancel", action="取消落户资格",
-                                   actor=actor, now=now, reason=why)
-        elif application.state in (AppState.UNDER_REVIEW, AppState.RESULTS_PUBLISHED, AppState.FINAL):
-            application_transition(application=application, method="mark_ineligible",
-                                   action="取消申报资格", actor=actor, now=now, reason=why)
+            application_transition(
+                application=application,
+                method="cancel",
+                action="取消落户资格",
+                actor=actor,
+                now=now,
+                reason=why,
+            )
+        elif application.state in (
+            AppState.UNDER_REVIEW,
+            AppState.RESULTS_PUBLISHED,
+            AppState.FINAL,
+        ):
+            application_transition(
+                application=application,
+                method="mark_ineligible",
+                action="取消申报资格",
+                actor=actor,
+                now=now,
+                reason=why,
+            )
         elif application.state == AppState.RANKED:
-            raise InvalidTransition("该申请已排名但尚未公示：请在公示后取消其资格，或先重新审核后重新排名。")
+            raise InvalidTransition(
+                "该申请已排名但尚未公示：请在公示后取消其资格，或先重新审核后重新排名。"
+            )
         records = []
         parties: list[tuple[str, Any]] = [(CreditParty.APPLICANT, application.applicant)]
         if application.employer is not None:
@@ -358,16 +465,28 @@ def fraud_record(
             if obj.barred_until is None or obj.barred_until < barred_until:
                 type(obj).objects.filter(pk=obj.pk).update(barred_until=barred_until)
                 obj.barred_until = barred_until
-            records.append(CreditRecord.objects.create(
-                party=party,
-                applicant=obj if party == CreditParty.APPLICANT else None,
-                employer=obj if party == CreditParty.EMPLOYER else None,
-                application=application, round=round, reason=reason,
-                barred_until=obj.barred_until, recorded_at=now, recorded_by=actor,
-            ))
+            records.append(
+                CreditRecord.objects.create(
+                    party=party,
+                    applicant=obj if party == CreditParty.APPLICANT else None,
+                    employer=obj if party == CreditParty.EMPLOYER else None,
+                    application=application,
+                    round=round,
+                    reason=reason,
+                    barred_until=obj.barred_until,
+                    recorded_at=now,
+                    recorded_by=actor,
+                )
+            )
             audit_record(
-                actor=actor, action="credit.bar", obj=obj, now=now, round_year=round.year,
-                reason=why, before=before, after={"barred_until": obj.barred_until},
+                actor=actor,
+                action="credit.bar",
+                obj=obj,
+                now=now,
+                round_year=round.year,
+                reason=why,
+                before=before,
+                after={"barred_until": obj.barred_until},
             )
     return records
 
@@ -381,13 +500,18 @@ def bar_notice(*, applicant: Any = None, employer: Any = None, on: dt.date) -> s
     if party is None or party.barred_until is None or on > party.barred_until:
         return None
     record = (
-        CreditRecord.objects.filter(applicant=applicant) if applicant is not None
-        else CreditRecord.objects.filter(employer=employer)
-    ).select_related("round").order_by("-recorded_at").first()
+        (
+            CreditRecord.objects.filter(applicant=applicant)
+            if applicant is not None
+            else CreditRecord.objects.filter(employer=employer)
+        )
+        .select_related("round")
+        .order_by("-recorded_at")
+        .first()
+    )
     why = ""
     if record is not None:
         found = timezone.localtime(record.recorded_at).date()
         why = f"因{record.round.year}年度积分落户申报中弄虚作假（{record.reason}，{found:%Y年%m月%d日}认定），"
     what = "不得申报积分落户" if applicant is not None else "不得为申请人申报积分落户"
     return f"{why}{party.barred_until:%Y年%m月%d日} 前{what}。"
-

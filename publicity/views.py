@@ -46,15 +46,25 @@ def _published(year: int):
 def publicity_list(request: HttpRequest, year: int) -> HttpResponse:
     round, publication = _published(year)
     query = request.GET.get("q", "")
-    page = selectors.publicity_page(publication=publication, query=query, page=request.GET.get("page", 1))
+    page = selectors.publicity_page(
+        publication=publication, query=query, page=request.GET.get("page", 1)
+    )
     now = timezone.now()
-    return render(request, "publicity/list.html", {
-        "round": round, "publication": publication, "page": page, "query": query,
-        "rows": [selectors.entry_row(e) for e in page.object_list],
-        "columns": [INDICATOR_LABELS[c] for c in INDICATOR_CODES],
-        "chart": selectors.histogram_svg(publication.histogram, publication.cutoff),
-        "is_open": publication.is_open(now), "not_yet": now < publication.opens_at,
-    })
+    return render(
+        request,
+        "publicity/list.html",
+        {
+            "round": round,
+            "publication": publication,
+            "page": page,
+            "query": query,
+            "rows": [selectors.entry_row(e) for e in page.object_list],
+            "columns": [INDICATOR_LABELS[c] for c in INDICATOR_CODES],
+            "chart": selectors.histogram_svg(publication.histogram, publication.cutoff),
+            "is_open": publication.is_open(now),
+            "not_yet": now < publication.opens_at,
+        },
+    )
 
 
 def publicity_download(request: HttpRequest, year: int, fmt: str) -> HttpResponse:
@@ -70,7 +80,9 @@ def _download(round: AnnualRound, fmt: str) -> HttpResponse:
     if fmt == "csv":
         response = HttpResponse(csv_bytes(rows), content_type="text/csv; charset=utf-8")
     else:
-        response = HttpResponse(xlsx_bytes(rows, year=round.year, draft=draft), content_type=XLSX_TYPE)
+        response = HttpResponse(
+            xlsx_bytes(rows, year=round.year, draft=draft), content_type=XLSX_TYPE
+        )
     response["Content-Disposition"] = f'attachment; filename="publicity-{round.year}{suffix}.{fmt}"'
     return response
 
@@ -84,12 +96,21 @@ def objection_create(request: HttpRequest, year: int) -> HttpResponse:
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, "举报已受理。核查结果将通过您留下的联系方式告知；您的身份信息仅管理员可见。")
+            messages.success(
+                request,
+                "举报已受理。核查结果将通过您留下的联系方式告知；您的身份信息仅管理员可见。",
+            )
             return redirect("publicity:list", year=year)
-    return render(request, "publicity/objection_form.html", {
-        "round": round, "publication": publication, "form": form,
-        "is_open": publication.is_open(timezone.now()),
-    })
+    return render(
+        request,
+        "publicity/objection_form.html",
+        {
+            "round": round,
+            "publication": publication,
+            "form": form,
+            "is_open": publication.is_open(timezone.now()),
+        },
+    )
 
 
 # --- back office (administrators) -------------------------------------------------------------
@@ -99,12 +120,21 @@ def objection_create(request: HttpRequest, year: int) -> HttpResponse:
 def manage_round(request: HttpRequest, year: int) -> HttpResponse:
     round = get_object_or_404(AnnualRound, year=year)
     publication = selectors.publication_of(round)
-    return render(request, "publicity/manage_round.html", {
-        "round": round, "publication": publication, "run": selectors.current_ranking(round),
-        "objections": selectors.objections_for_administrators(publication) if publication else [],
-        "qualified": round.applications.filter(state="qualified").select_related("applicant")
-        .order_by("rank", "pk")[:200],
-    })
+    return render(
+        request,
+        "publicity/manage_round.html",
+        {
+            "round": round,
+            "publication": publication,
+            "run": selectors.current_ranking(round),
+            "objections": selectors.objections_for_administrators(publication)
+            if publication
+            else [],
+            "qualified": round.applications.filter(state="qualified")
+            .select_related("applicant")
+            .order_by("rank", "pk")[:200],
+        },
+    )
 
 
 @administrator_required
@@ -114,7 +144,9 @@ def manage_download(request: HttpRequest, year: int, fmt: str) -> HttpResponse:
 
 @administrator_required
 def objection_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    objection = get_object_or_404(Objection.objects.select_related("entry", "publication__round"), pk=pk)
+    objection = get_object_or_404(
+        Objection.objects.select_related("entry", "publication__round"), pk=pk
+    )
     form = ObjectionDecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -124,19 +156,28 @@ def objection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "已记录核查结论。")
             return redirect("publicity:manage", year=objection.publication.round.year)
-    return render(request, "publicity/objection_detail.html", {"objection": objection, "form": form})
+    return render(
+        request, "publicity/objection_detail.html", {"objection": objection, "form": form}
+    )
 
 
 @administrator_required
 def settlement_detail(request: HttpRequest, application_id: int) -> HttpResponse:
-    application = get_object_or_404(Application.objects.select_related("applicant", "round"), pk=application_id)
-    settlement = Settlement.objects.filter(application=application).first() or Settlement(application=application)
+    application = get_object_or_404(
+        Application.objects.select_related("applicant", "round"), pk=application_id
+    )
+    settlement = Settlement.objects.filter(application=application).first() or Settlement(
+        application=application
+    )
     form = SettlementForm(request.POST or None, instance=settlement)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.settlement_update(
-                application=application, actor=request.user, notes=data.pop("notes", ""), materials=data,
+                application=application,
+                actor=request.user,
+                notes=data.pop("notes", ""),
+                materials=data,
             )
             if "complete" in request.POST:
                 services.settlement_complete(application=application, actor=request.user)
@@ -147,9 +188,15 @@ def settlement_detail(request: HttpRequest, application_id: int) -> HttpResponse
             form.add_error(None, exc.message)
         else:
             return redirect("publicity:settlement", application_id=application.pk)
-    return render(request, "publicity/settlement.html", {
-        "application": application, "settlement": settlement, "form": form,
-    })
+    return render(
+        request,
+        "publicity/settlement.html",
+        {
+            "application": application,
+            "settlement": settlement,
+            "form": form,
+        },
+    )
 
 
 @administrator_required

@@ -11,15 +11,37 @@ from ranking.models import RankingRun
 @admin.register(RankingRun)
 class RankingRunAdmin(admin.ModelAdmin):
     list_display = (
-        "round", "status", "is_current", "quota", "cutoff", "admitted_count", "ties_at_cutoff",
-        "eligible_count", "ineligible_count", "changed_count", "started_at", "actor_label",
+        "round",
+        "status",
+        "is_current",
+        "quota",
+        "cutoff",
+        "admitted_count",
+        "ties_at_cutoff",
+        "eligible_count",
+        "ineligible_count",
+        "changed_count",
+        "started_at",
+        "actor_label",
     )
     list_filter = ("status", "is_current", "round")
     list_select_related = ("round",)
     readonly_fields = (
-        "round", "status", "is_current", "quota", "cutoff", "eligible_count", "admitted_count",
-        "ties_at_cutoff", "ineligible_count", "changed_count", "message", "started_at", "finished_at",
-        "actor", "actor_label",
+        "round",
+        "status",
+        "is_current",
+        "quota",
+        "cutoff",
+        "eligible_count",
+        "admitted_count",
+        "ties_at_cutoff",
+        "ineligible_count",
+        "changed_count",
+        "message",
+        "started_at",
+        "finished_at",
+        "actor",
+        "actor_label",
     )
     fields = readonly_fields
 

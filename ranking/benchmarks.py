@@ -32,8 +32,18 @@ from workflow.models import (
 )
 
 YEAR = 2090
-INDICATORS = ("employment", "housing", "education", "education_deduction", "job_residence_area",
-              "innovation", "tax", "age", "honors", "law_record")
+INDICATORS = (
+    "employment",
+    "housing",
+    "education",
+    "education_deduction",
+    "job_residence_area",
+    "innovation",
+    "tax",
+    "age",
+    "honors",
+    "law_record",
+)
 
 
 class _Rollback(Exception):
@@ -49,12 +59,18 @@ def _make_round(n: int) -> tuple[AnnualRound, list[int], list[Decimal]]:
     User.objects.bulk_create(users, batch_size=5000)
     start = dt.date(1975, 1, 1)
     applicants = [
-        Applicant(user=u, name=f"申请人{i}",
-                  id_number=make_id_number("110105", start + dt.timedelta(days=i // 500), i % 500, "M"))
+        Applicant(
+            user=u,
+            name=f"申请人{i}",
+            id_number=make_id_number("110105", start + dt.timedelta(days=i // 500), i % 500, "M"),
+        )
         for i, u in enumerate(users)
     ]
     Applicant.objects.bulk_create(applicants, batch_size=5000)
-    apps = [Application(round=round, applicant=a, employer=employer, state=AppState.FINAL) for a in applicants]
+    apps = [
+        Application(round=round, applicant=a, employer=employer, state=AppState.FINAL)
+        for a in applicants
+    ]
     Application.objects.bulk_create(apps, batch_size=5000)
     rng = random.Random(2020)  # noqa: S311 - synthetic totals
     # Cent totals in a realistic band: many ties, as in the real lists.
@@ -73,8 +89,14 @@ def bench_rank_150k(ctx: BenchContext) -> list[BenchResult]:
             indicators = {code: "1.00" for code in INDICATORS}
             # What scoring hands the ranking (measured in bench_scoring): one explanation each.
             explanations = {
-                app_id: {"eligible": True, "reasons": [], "indicators": indicators, "total": f"{total:.2f}",
-                         "policy": "beijing-2020", "basis": "verified"}
+                app_id: {
+                    "eligible": True,
+                    "reasons": [],
+                    "indicators": indicators,
+                    "total": f"{total:.2f}",
+                    "policy": "beijing-2020",
+                    "basis": "verified",
+                }
                 for app_id, total in zip(ids, totals, strict=True)
             }
             now = dt.datetime(2090, 10, 1, tzinfo=dt.UTC)
@@ -84,14 +106,17 @@ def bench_rank_150k(ctx: BenchContext) -> list[BenchResult]:
                     computed = _Computed()
                     computed.before = before
                     assemble_rows(
-                        computed, standings=rank_standings(zip(ids, totals, strict=True), quota=quota),
+                        computed,
+                        standings=rank_standings(zip(ids, totals, strict=True), quota=quota),
                         explanations=explanations,
                     )
                 return computed, compute[0]
 
             def commit(computed: _Computed) -> tuple[RankingRun, float]:
                 with stopwatch() as write:
-                    run = ranking_commit(round=round, computed=computed, actor=None, label="bench", now=now)
+                    run = ranking_commit(
+                        round=round, computed=computed, actor=None, label="bench", now=now
+                    )
                 return run, write[0]
 
             def stored() -> dict:
@@ -100,32 +125,43 @@ def bench_rank_150k(ctx: BenchContext) -> list[BenchResult]:
                     pk: (state, total, rank, admitted, explanation)
                     for pk, state, total, rank, admitted, explanation in Application.objects.filter(
                         round=round
-                    ).values_list("pk", "state", "total_points", "rank", "admitted", "score_explanation")
+                    ).values_list(
+                        "pk", "state", "total_points", "rank", "admitted", "score_explanation"
+                    )
                 }
 
-            computed, compute = rank(6000, dict.fromkeys(ids, (AppState.FINAL, None, None, None, None)))
+            computed, compute = rank(
+                6000, dict.fromkeys(ids, (AppState.FINAL, None, None, None, None))
+            )
             run, write = commit(computed)
             goal_met = compute + write <= 2 if n >= 150_000 else None
-            results.append(BenchResult(
-                name=f"ranking {n:,} applications (同分同落 + write + audit rows)",
-                figure=f"{compute + write:.2f} s (rank {compute:.2f} s, write {write:.2f} s, {run.changed_count:,} audit rows)",
-                goal="≤ 2 s on PostgreSQL" if n >= 150_000 else "", met=goal_met,
-                notes=f"cutoff {run.cutoff}, admitted {run.admitted_count} for quota 6000; "
-                      "scoring from claims is measured separately (bench_scoring)",
-            ))
+            results.append(
+                BenchResult(
+                    name=f"ranking {n:,} applications (同分同落 + write + audit rows)",
+                    figure=f"{compute + write:.2f} s (rank {compute:.2f} s, write {write:.2f} s, {run.changed_count:,} audit rows)",
+                    goal="≤ 2 s on PostgreSQL" if n >= 150_000 else "",
+                    met=goal_met,
+                    notes=f"cutoff {run.cutoff}, admitted {run.admitted_count} for quota 6000; "
+                    "scoring from claims is measured separately (bench_scoring)",
+                )
+            )
             computed, compute = rank(6000, stored())
             run, write = commit(computed)
-            results.append(BenchResult(
-                name=f"re-ranking {n:,} unchanged",
-                figure=f"{compute + write:.2f} s (rank {compute:.2f} s, write {write:.2f} s, {run.changed_count} rows changed)",
-            ))
+            results.append(
+                BenchResult(
+                    name=f"re-ranking {n:,} unchanged",
+                    figure=f"{compute + write:.2f} s (rank {compute:.2f} s, write {write:.2f} s, {run.changed_count} rows changed)",
+                )
+            )
             computed, compute = rank(6500, stored())
             run, write = commit(computed)
-            results.append(BenchResult(
-                name=f"re-ranking {n:,} with a wider quota (6000 → 6500)",
-                figure=f"{compute + write:.2f} s (rank {compute:.2f} s, write {write:.2f} s, {run.changed_count} rows changed)",
-                notes=f"cutoff {run.cutoff}, admitted {run.admitted_count}",
-            ))
+            results.append(
+                BenchResult(
+                    name=f"re-ranking {n:,} with a wider quota (6000 → 6500)",
+                    figure=f"{compute + write:.2f} s (rank {compute:.2f} s, write {write:.2f} s, {run.changed_count} rows changed)",
+                    notes=f"cutoff {run.cutoff}, admitted {run.admitted_count}",
+                )
+            )
 
             from publicity.exports import csv_bytes, xlsx_bytes
             from publicity.selectors import list_rows
@@ -135,19 +171,23 @@ def bench_rank_150k(ctx: BenchContext) -> list[BenchResult]:
             round.refresh_from_db()
             with stopwatch() as publish:
                 publication = publicity_publish(round=round, now=now)
-            results.append(BenchResult(
-                name=f"publishing the list ({publication.admitted_count:,} rows, histogram of {n:,})",
-                figure=f"{publish[0]:.2f} s",
-            ))
+            results.append(
+                BenchResult(
+                    name=f"publishing the list ({publication.admitted_count:,} rows, histogram of {n:,})",
+                    figure=f"{publish[0]:.2f} s",
+                )
+            )
             with stopwatch() as export:
                 rows, _ = list_rows(round)
                 csv_size = len(csv_bytes(rows))
             with stopwatch() as export_x:
                 xlsx_size = len(xlsx_bytes(rows, year=YEAR, draft=False))
-            results.append(BenchResult(
-                name="exporting the published list",
-                figure=f"CSV {export[0]:.2f} s ({csv_size // 1024} KiB), XLSX {export_x[0]:.2f} s ({xlsx_size // 1024} KiB)",
-            ))
+            results.append(
+                BenchResult(
+                    name="exporting the published list",
+                    figure=f"CSV {export[0]:.2f} s ({csv_size // 1024} KiB), XLSX {export_x[0]:.2f} s ({xlsx_size // 1024} KiB)",
+                )
+            )
             raise _Rollback
     except _Rollback:
         pass

@@ -62,7 +62,9 @@ class ImportReport:
     errors: list[LineError] = field(default_factory=list)
 
 
-def _validate(lines: Iterable[str], round: AnnualRound, report: ImportReport) -> list[tuple[int, dict]]:
+def _validate(
+    lines: Iterable[str], round: AnnualRound, report: ImportReport
+) -> list[tuple[int, dict]]:
     good: list[tuple[int, dict]] = []
     seen_ids: dict[str, int] = {}
     for number, text in enumerate(lines, start=1):
@@ -72,7 +74,9 @@ def _validate(lines: Iterable[str], round: AnnualRound, report: ImportReport) ->
         try:
             raw = json.loads(text)
         except json.JSONDecodeError as exc:
-            report.errors.append(LineError(number, "", f"JSON 格式错误：{exc.msg}（第 {exc.colno} 列）"))
+            report.errors.append(
+                LineError(number, "", f"JSON 格式错误：{exc.msg}（第 {exc.colno} 列）")
+            )
             continue
         try:
             facts = parse_facts(raw)
@@ -80,11 +84,17 @@ def _validate(lines: Iterable[str], round: AnnualRound, report: ImportReport) ->
             report.errors.append(LineError(number, exc.field, exc.message))
             continue
         if facts.year != round.year:
-            report.errors.append(LineError(number, "year", f"应为 {round.year}（导入的年度），实为 {facts.year}"))
+            report.errors.append(
+                LineError(number, "year", f"应为 {round.year}（导入的年度），实为 {facts.year}")
+            )
             continue
         if facts.policy_id != round.policy_id:
             report.errors.append(
-                LineError(number, "policy", f"{round.year}年度使用 {round.policy_id}，实为 {facts.policy_id}")
+                LineError(
+                    number,
+                    "policy",
+                    f"{round.year}年度使用 {round.policy_id}，实为 {facts.policy_id}",
+                )
             )
             continue
         id_number = facts.person.id_number
@@ -100,7 +110,11 @@ def _validate(lines: Iterable[str], round: AnnualRound, report: ImportReport) ->
 
 
 def facts_import(
-    *, round: AnnualRound, lines: Iterable[str], actor: Any = None, now: dt.datetime | None = None,
+    *,
+    round: AnnualRound,
+    lines: Iterable[str],
+    actor: Any = None,
+    now: dt.datetime | None = None,
     label: str = "import_facts",
 ) -> ImportReport:
     """Validate every line, then create applicants (with accounts), employers, applications
@@ -116,7 +130,7 @@ def facts_import(
     id_numbers = [raw["person"]["id_number"] for _, raw in good]
     existing_applicants: dict[str, Applicant] = {}
     for start in range(0, len(id_numbers), BATCH):
-        for applicant in Applicant.objects.filter(id_number__in=id_numbers[start:start + BATCH]):
+        for applicant in Applicant.objects.filter(id_number__in=id_numbers[start : start + BATCH]):
             existing_applicants[applicant.id_number] = applicant
     if existing_applicants:
         taken = set(
@@ -132,11 +146,15 @@ def facts_import(
     User = get_user_model()
     new_ids = [i for i in id_numbers if i not in existing_applicants]
     for start in range(0, len(new_ids), BATCH):
-        clash = User.objects.filter(username__in=new_ids[start:start + BATCH]).values_list("username", flat=True)
+        clash = User.objects.filter(username__in=new_ids[start : start + BATCH]).values_list(
+            "username", flat=True
+        )
         lines_of = {raw["person"]["id_number"]: n for n, raw in good}
         for username in clash:
             report.errors.append(
-                LineError(lines_of[username], "person.id_number", "已有同名账号但无申请人信息，请先核查")
+                LineError(
+                    lines_of[username], "person.id_number", "已有同名账号但无申请人信息，请先核查"
+                )
             )
     if report.errors:
         report.errors.sort(key=lambda e: e.line)
@@ -145,12 +163,18 @@ def facts_import(
     with transaction.atomic():
         _write(round=round, good=good, existing=existing_applicants, report=report, now=now)
         audit_record(
-            actor=actor, label=label, action="round.import_facts", obj=round, now=now,
+            actor=actor,
+            label=label,
+            action="round.import_facts",
+            obj=round,
+            now=now,
             round_year=round.year,
             after={
-                "lines": report.lines, "applications": report.applications,
+                "lines": report.lines,
+                "applications": report.applications,
                 "applicants_created": report.applicants_created,
-                "employers_created": report.employers_created, "claims": report.claims,
+                "employers_created": report.employers_created,
+                "claims": report.claims,
             },
             reason="导入部门核定信息（facts format 1）",
         )
@@ -158,8 +182,12 @@ def facts_import(
 
 
 def _write(
-    *, round: AnnualRound, good: list[tuple[int, dict]], existing: dict[str, Applicant],
-    report: ImportReport, now: dt.datetime,
+    *,
+    round: AnnualRound,
+    good: list[tuple[int, dict]],
+    existing: dict[str, Applicant],
+    report: ImportReport,
+    now: dt.datetime,
 ) -> None:
     # Employers: one per credit code (the first line's name wins).
     employer_names: dict[str, str] = {}
@@ -171,15 +199,19 @@ def _write(
     employers: dict[str, Employer] = {}
     codes = list(employer_names)
     for start in range(0, len(codes), BATCH):
-        for employer in Employer.objects.filter(credit_code__in=codes[start:start + BATCH]):
+        for employer in Employer.objects.filter(credit_code__in=codes[start : start + BATCH]):
             employers[employer.credit_code] = employer
     new_employers = [
-        Employer(credit_code=code, name=name) for code, name in employer_names.items() if code not in employers
+        Employer(credit_code=code, name=name)
+        for code, name in employer_names.items()
+        if code not in employers
     ]
     Employer.objects.bulk_create(new_employers, batch_size=BATCH)
     report.employers_created = len(new_employers)
     if new_employers and new_employers[0].pk is None:  # backends without RETURNING
-        for employer in Employer.objects.filter(credit_code__in=[e.credit_code for e in new_employers]):
+        for employer in Employer.objects.filter(
+            credit_code__in=[e.credit_code for e in new_employers]
+        ):
             employers[employer.credit_code] = employer
     else:
         employers.update({e.credit_code: e for e in new_employers})
@@ -188,13 +220,19 @@ def _write(
     User = get_user_model()
     new_people = [raw["person"] for _, raw in good if raw["person"]["id_number"] not in existing]
     users = [
-        User(username=person["id_number"], password=UNUSABLE_PASSWORD_PREFIX + get_random_string(40))
+        User(
+            username=person["id_number"], password=UNUSABLE_PASSWORD_PREFIX + get_random_string(40)
+        )
         for person in new_people
     ]
     User.objects.bulk_create(users, batch_size=BATCH)
     applicants = [
-        Applicant(user=user, id_number=person["id_number"], name=person["name"],
-                  female_job=person.get("female_job") or None)
+        Applicant(
+            user=user,
+            id_number=person["id_number"],
+            name=person["name"],
+            female_job=person.get("female_job") or None,
+        )
         for user, person in zip(users, new_people, strict=True)
     ]
     Applicant.objects.bulk_create(applicants, batch_size=BATCH)
@@ -204,10 +242,15 @@ def _write(
     applications = []
     for _, raw in good:
         code = (raw.get("employer") or {}).get("credit_code")
-        applications.append(Application(
-            round=round, applicant=by_id[raw["person"]["id_number"]],
-            employer=employers.get(code) if code else None, state=AppState.FINAL, submitted_at=now,
-        ))
+        applications.append(
+            Application(
+                round=round,
+                applicant=by_id[raw["person"]["id_number"]],
+                employer=employers.get(code) if code else None,
+                state=AppState.FINAL,
+                submitted_at=now,
+            )
+        )
     Application.objects.bulk_create(applications, batch_size=BATCH)
     report.applications = len(applications)
 
@@ -219,17 +262,32 @@ def _write(
     for (_, raw), application in zip(good, applications, strict=True):
         for code in INDICATOR_CODES:
             part = {key: raw[key] for key in CLAIM_FACT_KEYS.get(code, ()) if key in raw}
-            claims.append(IndicatorClaim(
-                application=application, indicator=code,
-                department=departments[primary_department_of(code)], state=ClaimState.VERIFIED,
-                declared_facts=part, verified_facts=part, decided_at=now,
-                decision_reason="导入的部门核定信息",
-            ))
-        events.append(AuditEvent(
-            at=now, actor=None, actor_label=who, action="application.import", object_type=object_type,
-            object_id=str(application.pk), round_year=round.year, to_state=AppState.FINAL,
-            reason="导入部门核定信息", after={"state": AppState.FINAL},
-        ))
+            claims.append(
+                IndicatorClaim(
+                    application=application,
+                    indicator=code,
+                    department=departments[primary_department_of(code)],
+                    state=ClaimState.VERIFIED,
+                    declared_facts=part,
+                    verified_facts=part,
+                    decided_at=now,
+                    decision_reason="导入的部门核定信息",
+                )
+            )
+        events.append(
+            AuditEvent(
+                at=now,
+                actor=None,
+                actor_label=who,
+                action="application.import",
+                object_type=object_type,
+                object_id=str(application.pk),
+                round_year=round.year,
+                to_state=AppState.FINAL,
+                reason="导入部门核定信息",
+                after={"state": AppState.FINAL},
+            )
+        )
         if len(claims) >= BATCH * 2:
             IndicatorClaim.objects.bulk_create(claims, batch_size=BATCH)
             report.claims += len(claims)

@@ -24,7 +24,9 @@ class RankingRun(models.Model):
     status = models.CharField("状态", max_length=10, choices=RankingStatus.choices)
     is_current = models.BooleanField("当前结果", default=False)
     quota = models.PositiveIntegerField("年度落户规模")
-    cutoff = models.DecimalField("落户分数线", max_digits=7, decimal_places=2, null=True, blank=True)
+    cutoff = models.DecimalField(
+        "落户分数线", max_digits=7, decimal_places=2, null=True, blank=True
+    )
     eligible_count = models.PositiveIntegerField("参与排名人数", default=0)
     admitted_count = models.PositiveIntegerField("进入落户名单人数", default=0)
     ties_at_cutoff = models.PositiveIntegerField("分数线同分人数", default=0)
@@ -56,4 +58,6 @@ class RankingRun(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.round.year} 排名 {self.started_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"
+        return (
+            f"{self.round.year} 排名 {self.started_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"
+        )

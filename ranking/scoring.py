@@ -26,11 +26,20 @@ CLAIM_FACT_KEYS: dict[str, tuple[str, ...]] = {
     "honors": ("honors",),  # 总工会 / 宣传部 / 民政局
     "law_record": ("detentions",),  # 公安局, 零填报
 }
-FACT_KEY_CLAIM: dict[str, str] = {key: code for code, keys in CLAIM_FACT_KEYS.items() for key in keys}
+FACT_KEY_CLAIM: dict[str, str] = {
+    key: code for code, keys in CLAIM_FACT_KEYS.items() for key in keys
+}
 
 # Claim states whose department figures stand.
-_DECIDED_WITH_FIGURES = {"verified", "adjusted", "rechecked", "appeal_upheld", "appeal_rejected",
-                         "recheck_requested", "appealed"}
+_DECIDED_WITH_FIGURES = {
+    "verified",
+    "adjusted",
+    "rechecked",
+    "appeal_upheld",
+    "appeal_rejected",
+    "recheck_requested",
+    "appealed",
+}
 # A rejected claim contributes nothing: the declared facts were not borne out.
 _REJECTED = {"rejected"}
 
@@ -39,8 +48,13 @@ BASIS_VERIFIED = "verified"  # department figures only: what ranking uses
 BASIS_DECLARED = "declared"  # what the applicant declared: the 模拟 view
 
 
-def claim_facts(*, state: str, declared: Mapping[str, Any] | None, verified: Mapping[str, Any] | None,
-                basis: str) -> Mapping[str, Any]:
+def claim_facts(
+    *,
+    state: str,
+    declared: Mapping[str, Any] | None,
+    verified: Mapping[str, Any] | None,
+    basis: str,
+) -> Mapping[str, Any]:
     """The facts one claim contributes under ``basis``."""
     if basis == BASIS_DECLARED:
         return declared or {}
@@ -54,10 +68,15 @@ def claim_facts(*, state: str, declared: Mapping[str, Any] | None, verified: Map
     return declared or {}
 
 
-def assemble_facts(*, year: int, policy_id: str, person: Mapping[str, Any],
-                   employer: Mapping[str, Any] | None,
-                   claims: Iterable[tuple[str, str, Mapping[str, Any] | None, Mapping[str, Any] | None]],
-                   basis: str = BASIS_EFFECTIVE) -> dict[str, Any]:
+def assemble_facts(
+    *,
+    year: int,
+    policy_id: str,
+    person: Mapping[str, Any],
+    employer: Mapping[str, Any] | None,
+    claims: Iterable[tuple[str, str, Mapping[str, Any] | None, Mapping[str, Any] | None]],
+    basis: str = BASIS_EFFECTIVE,
+) -> dict[str, Any]:
     """Build a facts-format-1 object from (indicator, state, declared, verified) tuples."""
     facts: dict[str, Any] = {"format": 1, "year": year, "policy": policy_id, "person": dict(person)}
     if employer:
@@ -88,7 +107,9 @@ def employer_facts(employer: Any) -> dict[str, Any] | None:
 
 def application_facts(application: Any, *, basis: str = BASIS_EFFECTIVE) -> dict[str, Any]:
     """Facts format 1 for one application (one query for its claims)."""
-    claims = application.claims.values_list("indicator", "state", "declared_facts", "verified_facts")
+    claims = application.claims.values_list(
+        "indicator", "state", "declared_facts", "verified_facts"
+    )
     return assemble_facts(
         year=application.round.year,
         policy_id=application.round.policy_id,
@@ -104,8 +125,9 @@ def application_score(application: Any, *, basis: str = BASIS_EFFECTIVE) -> Scor
     return score(parse_facts(application_facts(application, basis=basis)))
 
 
-def score_applications(applications: Iterable[Any], *, basis: str = BASIS_VERIFIED,
-                       chunk_size: int = 2000) -> Iterator[tuple[int, ScoreResult | FactsError]]:
+def score_applications(
+    applications: Iterable[Any], *, basis: str = BASIS_VERIFIED, chunk_size: int = 2000
+) -> Iterator[tuple[int, ScoreResult | FactsError]]:
     """Bulk scoring for a whole round: claims fetched per chunk of applications (two queries
     a chunk, not one per application), yields (application id, result or error)."""
     from workflow.models import IndicatorClaim  # Django import kept out of module import time
@@ -121,8 +143,12 @@ def score_applications(applications: Iterable[Any], *, basis: str = BASIS_VERIFI
             by_app[app_id].append(tuple(claim))  # type: ignore[arg-type]
         for app in batch:
             facts = assemble_facts(
-                year=app.round.year, policy_id=app.round.policy_id, person=person_facts(app.applicant),
-                employer=employer_facts(app.employer), claims=by_app[app.pk], basis=basis,
+                year=app.round.year,
+                policy_id=app.round.policy_id,
+                person=person_facts(app.applicant),
+                employer=employer_facts(app.employer),
+                claims=by_app[app.pk],
+                basis=basis,
             )
             try:
                 yield app.pk, score(parse_facts(facts))

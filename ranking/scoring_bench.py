@@ -15,7 +15,10 @@ GOAL_PER_SECOND = 15_000
 def bench_scoring(ctx: BenchContext) -> list[BenchResult]:
     count = ctx.size(150_000)
     with stopwatch() as generated:
-        lines = [json.dumps(facts, ensure_ascii=False) for facts in generate_population(year=2020, count=count, seed=1)]
+        lines = [
+            json.dumps(facts, ensure_ascii=False)
+            for facts in generate_population(year=2020, count=count, seed=1)
+        ]
     ctx.log(f"generated {count} applicants in {generated[0]:.1f} s")
     objects = [json.loads(line) for line in lines]
     parsed = [parse_facts(obj) for obj in objects]

@@ -79,7 +79,9 @@ def _explanation(result: ScoreResult) -> dict[str, Any]:
     return contract
 
 
-Row = tuple[str, Decimal, "int | None", "bool | None", dict[str, Any]]  # state, total, rank, admitted, explanation
+Row = tuple[
+    str, Decimal, "int | None", "bool | None", dict[str, Any]
+]  # state, total, rank, admitted, explanation
 Before = tuple[str, "Decimal | None", "int | None", "bool | None", "dict[str, Any] | None"]
 
 
@@ -112,9 +114,18 @@ def _compute(round: AnnualRound) -> _Computed:
         Application.objects.filter(round=round, state__in=RANKABLE_STATES)
         .select_related("applicant", "employer")
         .only(
-            "id", "state", "total_points", "rank", "admitted", "score_explanation", "round_id",
-            "applicant__id_number", "applicant__name", "applicant__female_job",
-            "employer__credit_code", "employer__name",
+            "id",
+            "state",
+            "total_points",
+            "rank",
+            "admitted",
+            "score_explanation",
+            "round_id",
+            "applicant__id_number",
+            "applicant__name",
+            "applicant__female_job",
+            "employer__credit_code",
+            "employer__name",
         )
         .order_by("pk")
     )
@@ -122,7 +133,13 @@ def _compute(round: AnnualRound) -> _Computed:
     def stream():
         for app in applications.iterator(chunk_size=2000):
             app.round = round  # one round object, not 150,000 copies of it
-            computed.before[app.pk] = (app.state, app.total_points, app.rank, app.admitted, app.score_explanation)
+            computed.before[app.pk] = (
+                app.state,
+                app.total_points,
+                app.rank,
+                app.admitted,
+                app.score_explanation,
+            )
             yield app
 
     errors: list[str] = []
@@ -143,18 +160,29 @@ def _compute(round: AnnualRound) -> _Computed:
         more = f"等 {len(errors)} 份" if len(errors) > NAMED_AT_MOST else ""
         raise DomainError(f"以下申请的核定信息无效，不能排名{more}：{shown}")
 
-    assemble_rows(computed, standings=rank_standings(eligible, quota=round.quota), explanations=explanations)
+    assemble_rows(
+        computed, standings=rank_standings(eligible, quota=round.quota), explanations=explanations
+    )
     stuck = []
     for app_id, result in ineligible:
         if computed.before[app_id][0] != AppState.FINAL:
             stuck.append(f"申请 #{app_id}")
             continue
         # 细则第十四条: an applicant who fails a condition is never ranked.
-        computed.ineligible_reasons[app_id] = "；".join(ELIGIBILITY_LABELS[r] for r in result.reasons)
-        computed.rows[app_id] = (AppState.INELIGIBLE, result.total, None, None, _explanation(result))
+        computed.ineligible_reasons[app_id] = "；".join(
+            ELIGIBILITY_LABELS[r] for r in result.reasons
+        )
+        computed.rows[app_id] = (
+            AppState.INELIGIBLE,
+            result.total,
+            None,
+            None,
+            _explanation(result),
+        )
     if stuck:
         raise InvalidTransition(
-            "以下已排名的申请按核定信息已不符合资格条件，请先核查：" + "、".join(stuck[:NAMED_AT_MOST])
+            "以下已排名的申请按核定信息已不符合资格条件，请先核查："
+            + "、".join(stuck[:NAMED_AT_MOST])
         )
     return computed
 
@@ -203,9 +231,18 @@ def _changes(computed: _Computed, *, run_id: int) -> list[_Change]:
 
 _WRITE_TABLE = "ranking_write"
 _WRITE_COLUMNS = (
-    ("id", "bigint"), ("b_state", "varchar(50)"), ("b_total", "numeric(7,2)"), ("b_rank", "integer"),
-    ("b_admitted", "boolean"), ("state", "varchar(50)"), ("total", "numeric(7,2)"), ("rank", "integer"),
-    ("admitted", "boolean"), ("explanation", "jsonb"), ("action", "varchar(60)"), ("reason", "text"),
+    ("id", "bigint"),
+    ("b_state", "varchar(50)"),
+    ("b_total", "numeric(7,2)"),
+    ("b_rank", "integer"),
+    ("b_admitted", "boolean"),
+    ("state", "varchar(50)"),
+    ("total", "numeric(7,2)"),
+    ("rank", "integer"),
+    ("admitted", "boolean"),
+    ("explanation", "jsonb"),
+    ("action", "varchar(60)"),
+    ("reason", "text"),
 )
 
 
@@ -234,10 +271,22 @@ def _write_postgres(
         with cursor.copy(f"COPY {_WRITE_TABLE} ({names}) FROM STDIN") as copy:
             write_row = copy.write_row
             for app_id, before, after, explanation_changed, action, reason in changes:
-                write_row((
-                    app_id, before[0], before[1], before[2], before[3], after[0], after[1], after[2],
-                    after[3], dumps(after[4]) if explanation_changed else None, action, reason,
-                ))
+                write_row(
+                    (
+                        app_id,
+                        before[0],
+                        before[1],
+                        before[2],
+                        before[3],
+                        after[0],
+                        after[1],
+                        after[2],
+                        after[3],
+                        dumps(after[4]) if explanation_changed else None,
+                        action,
+                        reason,
+                    )
+                )
         if len(changes) > 1000:
             # A fresh temp table has no statistics: without them the planner may pick a nested loop.
             cursor.execute(f"ANALYZE {_WRITE_TABLE}")
@@ -267,8 +316,11 @@ def _write_postgres(
             SELECT (SELECT count(*) FROM changed), (SELECT count(*) FROM audited)
             """,  # noqa: S608 - table names from the models, values as parameters
             {
-                "now": now, "round": round.pk, "actor": getattr(actor, "pk", None),
-                "label": actor_label(actor, label), "type": Application._meta.label_lower,
+                "now": now,
+                "round": round.pk,
+                "actor": getattr(actor, "pk", None),
+                "label": actor_label(actor, label),
+                "type": Application._meta.label_lower,
                 "year": round.year,
             },
         )
@@ -289,20 +341,37 @@ def _write_generic(
     object_type = Application._meta.label_lower
     for app_id, before, after, explanation_changed, action, reason in changes:
         state, total, rank, admitted, explanation = after
-        objs.append(Application(
-            pk=app_id, state=state, total_points=total, rank=rank, admitted=admitted,
-            score_explanation=explanation if explanation_changed else before[4], updated_at=now,
-        ))
+        objs.append(
+            Application(
+                pk=app_id,
+                state=state,
+                total_points=total,
+                rank=rank,
+                admitted=admitted,
+                score_explanation=explanation if explanation_changed else before[4],
+                updated_at=now,
+            )
+        )
         if action is not None:
-            events.append(AuditEvent(
-                at=now, actor=actor, actor_label=who, action=action, object_type=object_type,
-                object_id=str(app_id), round_year=round.year, from_state=before[0], to_state=state,
-                reason=reason,
-                before=dict(zip(RESULT_FIELDS, before[:4], strict=True)),
-                after=dict(zip(RESULT_FIELDS, after[:4], strict=True)),
-            ))
+            events.append(
+                AuditEvent(
+                    at=now,
+                    actor=actor,
+                    actor_label=who,
+                    action=action,
+                    object_type=object_type,
+                    object_id=str(app_id),
+                    round_year=round.year,
+                    from_state=before[0],
+                    to_state=state,
+                    reason=reason,
+                    before=dict(zip(RESULT_FIELDS, before[:4], strict=True)),
+                    after=dict(zip(RESULT_FIELDS, after[:4], strict=True)),
+                )
+            )
     Application.objects.bulk_update(
-        objs, ["state", "total_points", "rank", "admitted", "score_explanation", "updated_at"],
+        objs,
+        ["state", "total_points", "rank", "admitted", "score_explanation", "updated_at"],
         batch_size=WRITE_CHUNK // 5,
     )
     AuditEvent.objects.bulk_create(events, batch_size=WRITE_CHUNK)
@@ -345,7 +414,8 @@ def round_rank(
         # 细则第八条/第三条: appeals are decided in the recheck phase, before any ranking.
         more = f"等 {len(appeals)} 项" if len(appeals) > NAMED_AT_MOST else ""
         raise InvalidTransition(
-            f"还有 {len(appeals)} 项申诉尚未作出结论，不能排名{more}：" + "；".join(appeals[:NAMED_AT_MOST])
+            f"还有 {len(appeals)} 项申诉尚未作出结论，不能排名{more}："
+            + "；".join(appeals[:NAMED_AT_MOST])
         )
     _check_transitions()
 
@@ -353,22 +423,36 @@ def round_rank(
     if job_run is not None:
         JobRun.objects.filter(pk=job_run.pk).update(total=len(computed.rows))
 
-    return ranking_commit(round=round, computed=computed, actor=actor, label=label, now=now, job_run=job_run)
+    return ranking_commit(
+        round=round, computed=computed, actor=actor, label=label, now=now, job_run=job_run
+    )
 
 
 def ranking_commit(
-    *, round: AnnualRound, computed: _Computed, actor: Any, label: str, now: dt.datetime,
+    *,
+    round: AnnualRound,
+    computed: _Computed,
+    actor: Any,
+    label: str,
+    now: dt.datetime,
     job_run: JobRun | None = None,
 ) -> RankingRun:
     """Write a computed ranking: every application, its audit row and the run, one transaction."""
     standings = computed.standings
     assert standings is not None
     run = RankingRun(
-        round=round, status=RankingStatus.SUCCEEDED, is_current=True, quota=round.quota,
-        cutoff=standings.cutoff, eligible_count=standings.eligible_count,
-        admitted_count=standings.admitted_count, ties_at_cutoff=standings.ties_at_cutoff,
-        ineligible_count=len(computed.ineligible_reasons), started_at=now,
-        actor=actor, actor_label=actor_label(actor, label),
+        round=round,
+        status=RankingStatus.SUCCEEDED,
+        is_current=True,
+        quota=round.quota,
+        cutoff=standings.cutoff,
+        eligible_count=standings.eligible_count,
+        admitted_count=standings.admitted_count,
+        ties_at_cutoff=standings.ties_at_cutoff,
+        ineligible_count=len(computed.ineligible_reasons),
+        started_at=now,
+        actor=actor,
+        actor_label=actor_label(actor, label),
     )
     with transaction.atomic():
         # One ranking at a time per round: a second run waits here, then ranks the same facts.
@@ -386,11 +470,20 @@ def ranking_commit(
         )
         _record_run(run)
         audit_record(
-            actor=actor, label=label, action="round.rank", obj=run, now=now, round_year=round.year,
+            actor=actor,
+            label=label,
+            action="round.rank",
+            obj=run,
+            now=now,
+            round_year=round.year,
             after={
-                "quota": run.quota, "cutoff": run.cutoff, "admitted_count": run.admitted_count,
-                "ties_at_cutoff": run.ties_at_cutoff, "eligible_count": run.eligible_count,
-                "ineligible_count": run.ineligible_count, "changed_count": run.changed_count,
+                "quota": run.quota,
+                "cutoff": run.cutoff,
+                "admitted_count": run.admitted_count,
+                "ties_at_cutoff": run.ties_at_cutoff,
+                "eligible_count": run.eligible_count,
+                "ineligible_count": run.ineligible_count,
+                "changed_count": run.changed_count,
             },
             reason=run.message,
         )
@@ -400,14 +493,24 @@ def ranking_commit(
 
 
 def ranking_run_record_failure(
-    *, round: AnnualRound, error: str, actor: Any = None, label: str = "system",
+    *,
+    round: AnnualRound,
+    error: str,
+    actor: Any = None,
+    label: str = "system",
     now: dt.datetime | None = None,
 ) -> RankingRun:
     """Keep a trace of a refused or failed run (its own transaction; never the current one)."""
     now = now_or(now)
     return RankingRun.objects.create(
-        round=round, status=RankingStatus.FAILED, is_current=False, quota=round.quota,
-        started_at=now, finished_at=now, message=error[:5000], actor=actor,
+        round=round,
+        status=RankingStatus.FAILED,
+        is_current=False,
+        quota=round.quota,
+        started_at=now,
+        finished_at=now,
+        message=error[:5000],
+        actor=actor,
         actor_label=actor_label(actor, label),
     )
 

@@ -38,10 +38,17 @@ def simulator(request: HttpRequest) -> HttpResponse:
                 comparison = education_comparison(facts)
     else:
         entry = SimulatorInput(initial=example_initial(year))
-    return render(request, "ranking/simulator.html", {
-        "entry": entry, "result": result, "comparison": comparison, "default_year": year,
-        "comparison_several": comparison is not None and len(comparison.rows) > 2,
-    })
+    return render(
+        request,
+        "ranking/simulator.html",
+        {
+            "entry": entry,
+            "result": result,
+            "comparison": comparison,
+            "default_year": year,
+            "comparison_several": comparison is not None and len(comparison.rows) > 2,
+        },
+    )
 
 
 def _result(scored: ScoreResult, facts: dict[str, Any]) -> dict[str, Any]:
@@ -52,15 +59,27 @@ def _result(scored: ScoreResult, facts: dict[str, Any]) -> dict[str, Any]:
     indicators = []
     for code, item in explanation["indicators"].items():
         value = points[code]
-        indicators.append({
-            "code": code, "label": item["label"], "short_label": SHORT_LABELS.get(code, item["label"]), "points": item["points"], "rule": item["rule"],
-            "source": item["source"], "negative": value < 0, "zero": value == 0,
-            # Bar length relative to the largest indicator, for the small chart.
-            "bar_pct": f"{abs(value) / scale * 100:.1f}",
-        })
+        indicators.append(
+            {
+                "code": code,
+                "label": item["label"],
+                "short_label": SHORT_LABELS.get(code, item["label"]),
+                "points": item["points"],
+                "rule": item["rule"],
+                "source": item["source"],
+                "negative": value < 0,
+                "zero": value == 0,
+                # Bar length relative to the largest indicator, for the small chart.
+                "bar_pct": f"{abs(value) / scale * 100:.1f}",
+            }
+        )
     return {
-        "total": contract["total"], "eligible": contract["eligible"],
-        "failures": explanation["eligibility"], "indicators": indicators,
-        "sum_text": explanation["total"], "policy": POLICIES[scored.policy_id],
-        "year": scored.year, "id_number": facts["person"]["id_number"],
+        "total": contract["total"],
+        "eligible": contract["eligible"],
+        "failures": explanation["eligibility"],
+        "indicators": indicators,
+        "sum_text": explanation["total"],
+        "policy": POLICIES[scored.policy_id],
+        "year": scored.year,
+        "id_number": facts["person"]["id_number"],
     }

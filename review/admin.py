@@ -27,7 +27,10 @@ def _record_admin(kind: str) -> type[ImportExportModelAdmin]:
             department = roles.department_of(request.user)
             if department is None or department.code not in record_kind.departments:
                 department = Department.objects.filter(code=record_kind.departments[0]).first()
-            return {**super().get_import_resource_kwargs(request, **kwargs), "department": department}
+            return {
+                **super().get_import_resource_kwargs(request, **kwargs),
+                "department": department,
+            }
 
         def get_export_resource_kwargs(self, request, **kwargs):
             return self.get_import_resource_kwargs(request, **kwargs)
@@ -36,7 +39,9 @@ def _record_admin(kind: str) -> type[ImportExportModelAdmin]:
             # Object-level: a department's staff see only their own kinds of record.
             queryset = super().get_queryset(request)
             department = roles.department_of(request.user)
-            if roles.is_administrator(request.user) or (department and department.code in record_kind.departments):
+            if roles.is_administrator(request.user) or (
+                department and department.code in record_kind.departments
+            ):
                 return queryset
             return queryset.none()
 
@@ -52,8 +57,21 @@ for _kind in RECORD_KINDS:
 class ImportBatchAdmin(admin.ModelAdmin):
     list_display = ("created_at", "department", "kind", "file_name", "total_rows", "status")
     list_filter = ("status", "department", "kind")
-    readonly_fields = ("department", "kind", "file_name", "file_format", "uploaded_by", "status", "total_rows",
-                       "new_rows", "updated_rows", "errors", "job_run", "created_at", "finished_at")
+    readonly_fields = (
+        "department",
+        "kind",
+        "file_name",
+        "file_format",
+        "uploaded_by",
+        "status",
+        "total_rows",
+        "new_rows",
+        "updated_rows",
+        "errors",
+        "job_run",
+        "created_at",
+        "finished_at",
+    )
     exclude = ("content",)
 
     def has_add_permission(self, request):

@@ -13,4 +13,6 @@ class ReviewConfig(AppConfig):
         from review.signals import application_saved
         from workflow.models import Application
 
-        post_save.connect(application_saved, sender=Application, dispatch_uid="review.application_saved")
+        post_save.connect(
+            application_saved, sender=Application, dispatch_uid="review.application_saved"
+        )

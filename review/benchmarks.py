@@ -60,7 +60,9 @@ def _cleanup() -> None:
             cursor.execute(f"DELETE FROM {AuditEvent._meta.db_table} WHERE round_year = %s", [YEAR])  # noqa: S608
         if round_ids:
             claims = IndicatorClaim.objects.filter(application__round_id__in=round_ids)
-            IndicatorClaim.objects.filter(pk__in=claims.values("pk"))._raw_delete(IndicatorClaim.objects.db)
+            IndicatorClaim.objects.filter(pk__in=claims.values("pk"))._raw_delete(
+                IndicatorClaim.objects.db
+            )
             Application.objects.filter(round_id__in=round_ids)._raw_delete(Application.objects.db)
             JobRun.objects.filter(round_id__in=round_ids)._raw_delete(JobRun.objects.db)
             AnnualRound.objects.filter(pk__in=round_ids)._raw_delete(AnnualRound.objects.db)
@@ -87,11 +89,18 @@ def _people(n: int, *, year: int, seed: int) -> Iterator[list[dict]]:
 
 def _applicants(people: list[dict], offset: int) -> list[Applicant]:
     User = get_user_model()
-    users = [User(username=f"{PREFIX}{offset + i}", password=UNUSABLE_PASSWORD_PREFIX) for i in range(len(people))]
+    users = [
+        User(username=f"{PREFIX}{offset + i}", password=UNUSABLE_PASSWORD_PREFIX)
+        for i in range(len(people))
+    ]
     User.objects.bulk_create(users, batch_size=STEP)
     applicants = [
-        Applicant(user=u, id_number=f["person"]["id_number"], name=f["person"]["name"],
-                  female_job=f["person"]["female_job"])
+        Applicant(
+            user=u,
+            id_number=f["person"]["id_number"],
+            name=f["person"]["name"],
+            female_job=f["person"]["female_job"],
+        )
         for u, f in zip(users, people, strict=True)
     ]
     Applicant.objects.bulk_create(applicants, batch_size=STEP)
@@ -100,8 +109,9 @@ def _applicants(people: list[dict], offset: int) -> list[Applicant]:
 
 def _round() -> AnnualRound:
     windows = {k: v.replace(year=YEAR) for k, v in default_windows(YEAR).items()}
-    return AnnualRound.objects.create(year=YEAR, quota=6000, policy_id="beijing-2020", phase=Phase.AGGREGATION,
-                                      **windows)
+    return AnnualRound.objects.create(
+        year=YEAR, quota=6000, policy_id="beijing-2020", phase=Phase.AGGREGATION, **windows
+    )
 
 
 def bench_import_150k(ctx: BenchContext) -> list[BenchResult]:
@@ -133,20 +143,24 @@ def bench_import_150k(ctx: BenchContext) -> list[BenchResult]:
             RECORD_KINDS["social_insurance"].model.objects.filter(batch=batch).delete()
         n = len(rows) - 1
         rate = n / timings[True]
-        results.append(BenchResult(
-            name=f"import {n:,}-row 社保 CSV batch (bulk path: use_bulk, batch 2000, skip_diff, cached lookups)",
-            figure=f"{timings[True]:.1f} s ({rate:,.0f} rows/s)",
-            goal="≤ 30 s for 150,000 rows (≥ 5,000 rows/s)",
-            met=rate >= 5000,
-            notes="validated whole, one transaction, all-or-nothing",
-        ))
+        results.append(
+            BenchResult(
+                name=f"import {n:,}-row 社保 CSV batch (bulk path: use_bulk, batch 2000, skip_diff, cached lookups)",
+                figure=f"{timings[True]:.1f} s ({rate:,.0f} rows/s)",
+                goal="≤ 30 s for 150,000 rows (≥ 5,000 rows/s)",
+                met=rate >= 5000,
+                notes="validated whole, one transaction, all-or-nothing",
+            )
+        )
         default_rate = n / timings[False]
-        results.append(BenchResult(
-            name="same batch, django-import-export default path",
-            figure=f"{timings[False]:.1f} s ({default_rate:,.0f} rows/s)",
-            goal="(comparison)",
-            notes=f"per-row instance and FK queries, diffs; tuned is {timings[False] / timings[True]:.1f}× faster",
-        ))
+        results.append(
+            BenchResult(
+                name="same batch, django-import-export default path",
+                figure=f"{timings[False]:.1f} s ({default_rate:,.0f} rows/s)",
+                goal="(comparison)",
+                notes=f"per-row instance and FK queries, diffs; tuned is {timings[False] / timings[True]:.1f}× faster",
+            )
+        )
         return results
     finally:
         _cleanup()
@@ -155,8 +169,26 @@ def bench_import_150k(ctx: BenchContext) -> list[BenchResult]:
 def _start_worker(log) -> subprocess.Popen | None:
     if not settings.REDIS_URL:
         return None
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", QUEUE, "-c", "2",
-               "--pool", "prefork", "-l", "WARNING", "-n", f"{QUEUE}@%h", "--without-gossip", "--without-mingle"]
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "-Q",
+        QUEUE,
+        "-c",
+        "2",
+        "--pool",
+        "prefork",
+        "-l",
+        "WARNING",
+        "-n",
+        f"{QUEUE}@%h",
+        "--without-gossip",
+        "--without-mingle",
+    ]
     log("  starting 2 worker processes: " + " ".join(command[2:]))
     return subprocess.Popen(command, cwd=Path(settings.BASE_DIR), env=os.environ.copy())  # noqa: S603
 
@@ -175,25 +207,41 @@ def bench_verify_round(ctx: BenchContext) -> list[BenchResult]:
                 with transaction.atomic():
                     applicants = _applicants(people, offset)
                     offset += len(people)
-                    apps = [Application(round=round, applicant=a, state=AppState.UNDER_REVIEW) for a in applicants]
+                    apps = [
+                        Application(round=round, applicant=a, state=AppState.UNDER_REVIEW)
+                        for a in applicants
+                    ]
                     Application.objects.bulk_create(apps, batch_size=STEP)
                     claims, records = [], []
                     for app, facts in zip(apps, people, strict=True):
                         for code in DECLARED_CODES:
                             keys = CLAIM_FACT_KEYS[code]
                             if code == "job_residence_area":
-                                if not any(h["kind"] in ("own", "spouse_own") for h in facts["housing"]):
+                                if not any(
+                                    h["kind"] in ("own", "spouse_own") for h in facts["housing"]
+                                ):
                                     continue
                             elif not any(facts.get(k) for k in keys):
                                 continue
-                            claims.append(IndicatorClaim(
-                                application=app, indicator=code, department_id=departments[primary_department_of(code)],
-                                declared_facts={k: facts[k] for k in keys},
-                            ))
+                            claims.append(
+                                IndicatorClaim(
+                                    application=app,
+                                    indicator=code,
+                                    department_id=departments[primary_department_of(code)],
+                                    declared_facts={k: facts[k] for k in keys},
+                                )
+                            )
                         for code in ZERO_FILL_CODES:
-                            claims.append(IndicatorClaim(application=app, indicator=code,
-                                                         department_id=departments[primary_department_of(code)]))
-                        records += records_from_facts(facts, applicant_id=app.applicant_id, departments=departments)
+                            claims.append(
+                                IndicatorClaim(
+                                    application=app,
+                                    indicator=code,
+                                    department_id=departments[primary_department_of(code)],
+                                )
+                            )
+                        records += records_from_facts(
+                            facts, applicant_id=app.applicant_id, departments=departments
+                        )
                     IndicatorClaim.objects.bulk_create(claims, batch_size=STEP)
                     claims_total += len(claims)
                     by_model: dict[type, list] = {}
@@ -201,12 +249,16 @@ def bench_verify_round(ctx: BenchContext) -> list[BenchResult]:
                         by_model.setdefault(type(record), []).append(record)
                     for model, items in by_model.items():
                         model.objects.bulk_create(items, batch_size=STEP)
-        ctx.log(f"  {offset:,} applications, {claims_total:,} claims with records created in {setup[0]:.1f} s")
+        ctx.log(
+            f"  {offset:,} applications, {claims_total:,} claims with records created in {setup[0]:.1f} s"
+        )
         worker = _start_worker(ctx.log)
         if worker is not None:
             from config.celery import ping
 
-            ping.apply_async(queue=QUEUE).get(timeout=120)  # the workers are up before the clock starts
+            ping.apply_async(queue=QUEUE).get(
+                timeout=120
+            )  # the workers are up before the clock starts
         from review.services.verification import verification_start
 
         with stopwatch() as took:
@@ -219,18 +271,28 @@ def bench_verify_round(ctx: BenchContext) -> list[BenchResult]:
                 if worker is not None and worker.poll() is not None:
                     raise RuntimeError("the benchmark worker exited")
                 time.sleep(0.5)
-        decided = IndicatorClaim.objects.filter(application__round=round).exclude(state="pending").count()
-        manual = IndicatorClaim.objects.filter(application__round=round, needs_manual_review=True).count()
+        decided = (
+            IndicatorClaim.objects.filter(application__round=round).exclude(state="pending").count()
+        )
+        manual = IndicatorClaim.objects.filter(
+            application__round=round, needs_manual_review=True
+        ).count()
         audits = AuditEvent.objects.filter(round_year=YEAR).count()
         rate = claims_total / took[0]
-        mode = "2 worker processes (Redis)" if worker is not None else "in-process, eager (no REDIS_URL)"
-        return [BenchResult(
-            name=f"verify {claims_total:,} claims of {offset:,} applications, {mode}",
-            figure=f"{took[0]:.1f} s ({rate:,.0f} claims/s; 1.2 M ≈ {1_200_000 / rate:.0f} s)",
-            goal="≤ 5 min for 1.2 M claims",
-            met=1_200_000 / rate <= 300,
-            notes=f"{decided:,} decided, {manual:,} to the manual queue, {audits:,} audit rows; chunks of 1,000 applications",
-        )]
+        mode = (
+            "2 worker processes (Redis)"
+            if worker is not None
+            else "in-process, eager (no REDIS_URL)"
+        )
+        return [
+            BenchResult(
+                name=f"verify {claims_total:,} claims of {offset:,} applications, {mode}",
+                figure=f"{took[0]:.1f} s ({rate:,.0f} claims/s; 1.2 M ≈ {1_200_000 / rate:.0f} s)",
+                goal="≤ 5 min for 1.2 M claims",
+                met=1_200_000 / rate <= 300,
+                notes=f"{decided:,} decided, {manual:,} to the manual queue, {audits:,} audit rows; chunks of 1,000 applications",
+            )
+        ]
     finally:
         if worker is not None:
             worker.terminate()

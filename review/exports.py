@@ -10,8 +10,31 @@ from django.utils import timezone
 
 from workflow.models import IndicatorClaim
 
-PENDING_HEADERS = ["指标编号", "年度", "公民身份号码", "姓名", "指标", "状态", "需人工审核", "申报信息", "差异说明", "更新时间"]
-DECISION_HEADERS = ["指标编号", "年度", "公民身份号码", "姓名", "指标", "审核结论", "分值", "核定信息", "审核意见", "审核人", "审核时间"]
+PENDING_HEADERS = [
+    "指标编号",
+    "年度",
+    "公民身份号码",
+    "姓名",
+    "指标",
+    "状态",
+    "需人工审核",
+    "申报信息",
+    "差异说明",
+    "更新时间",
+]
+DECISION_HEADERS = [
+    "指标编号",
+    "年度",
+    "公民身份号码",
+    "姓名",
+    "指标",
+    "审核结论",
+    "分值",
+    "核定信息",
+    "审核意见",
+    "审核人",
+    "审核时间",
+]
 
 
 def _json(value) -> str:
@@ -26,11 +49,20 @@ def pending_dataset(claims: Iterable[IndicatorClaim]) -> tablib.Dataset:
     data = tablib.Dataset(headers=PENDING_HEADERS)
     for c in claims:
         app = c.application
-        data.append([
-            c.pk, app.round.year, app.applicant.id_number, app.applicant.name, c.get_indicator_display(),
-            c.state_label, "是" if c.needs_manual_review else "否", _json(c.declared_facts),
-            (c.mismatch or {}).get("message", ""), _time(c.updated_at),
-        ])
+        data.append(
+            [
+                c.pk,
+                app.round.year,
+                app.applicant.id_number,
+                app.applicant.name,
+                c.get_indicator_display(),
+                c.state_label,
+                "是" if c.needs_manual_review else "否",
+                _json(c.declared_facts),
+                (c.mismatch or {}).get("message", ""),
+                _time(c.updated_at),
+            ]
+        )
     return data
 
 
@@ -38,16 +70,28 @@ def decisions_dataset(claims: Iterable[IndicatorClaim]) -> tablib.Dataset:
     data = tablib.Dataset(headers=DECISION_HEADERS)
     for c in claims:
         app = c.application
-        data.append([
-            c.pk, app.round.year, app.applicant.id_number, app.applicant.name, c.get_indicator_display(),
-            c.state_label, "" if c.points is None else f"{c.points:.2f}", _json(c.verified_facts),
-            c.decision_reason, c.decided_by.get_username() if c.decided_by else "数据交换", _time(c.decided_at),
-        ])
+        data.append(
+            [
+                c.pk,
+                app.round.year,
+                app.applicant.id_number,
+                app.applicant.name,
+                c.get_indicator_display(),
+                c.state_label,
+                "" if c.points is None else f"{c.points:.2f}",
+                _json(c.verified_facts),
+                c.decision_reason,
+                c.decided_by.get_username() if c.decided_by else "数据交换",
+                _time(c.decided_at),
+            ]
+        )
     return data
 
 
 def render(dataset: tablib.Dataset, fmt: str) -> tuple[bytes, str]:
     if fmt == "xlsx":
-        return dataset.export("xlsx"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return dataset.export(
+            "xlsx"
+        ), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     # BOM: Excel opens UTF-8 CSV correctly only with it.
     return ("\ufeff" + dataset.export("csv")).encode("utf-8"), "text/csv; charset=utf-8"

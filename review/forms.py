@@ -17,21 +17,37 @@ class QueueFilterForm(forms.Form):
     queue = forms.ChoiceField(
         label="队列",
         required=False,
-        choices=[("manual", "待人工审核"), ("recheck", "复查"), ("appeal", "申诉"), ("all", "全部")],
+        choices=[
+            ("manual", "待人工审核"),
+            ("recheck", "复查"),
+            ("appeal", "申诉"),
+            ("all", "全部"),
+        ],
     )
-    state = forms.ChoiceField(label="状态", required=False, choices=[("", "全部状态"), *ClaimState.choices])
-    indicator = forms.ChoiceField(label="指标", required=False, choices=[("", "全部指标"), *INDICATOR_CHOICES])
-    older_than_days = forms.IntegerField(label="等待超过（天）", required=False, min_value=0, max_value=365)
+    state = forms.ChoiceField(
+        label="状态", required=False, choices=[("", "全部状态"), *ClaimState.choices]
+    )
+    indicator = forms.ChoiceField(
+        label="指标", required=False, choices=[("", "全部指标"), *INDICATOR_CHOICES]
+    )
+    older_than_days = forms.IntegerField(
+        label="等待超过（天）", required=False, min_value=0, max_value=365
+    )
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(label="审核结论", choices=list(DECISIONS.items()), widget=forms.RadioSelect)
+    decision = forms.ChoiceField(
+        label="审核结论", choices=list(DECISIONS.items()), widget=forms.RadioSelect
+    )
     reason = forms.CharField(
-        label="审核意见", widget=forms.Textarea(attrs={"rows": 3}),
+        label="审核意见",
+        widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "请填写审核意见（必填）。"},
     )
     verified_facts = forms.CharField(
-        label="核定信息（调整时填写，JSON）", required=False, widget=forms.Textarea(attrs={"rows": 6})
+        label="核定信息（调整时填写，JSON）",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
     )
 
     def clean_verified_facts(self):
@@ -41,7 +57,9 @@ class DecisionForm(forms.Form):
         try:
             value = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise forms.ValidationError(f"核定信息不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列") from None
+            raise forms.ValidationError(
+                f"核定信息不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列"
+            ) from None
         if not isinstance(value, dict):
             raise forms.ValidationError("核定信息应为一个 JSON 对象。")
         return value
@@ -59,7 +77,8 @@ class BulkDecisionForm(forms.Form):
         label="批量审核结论", choices=[(k, v) for k, v in DECISIONS.items() if k != "adjust"]
     )
     reason = forms.CharField(
-        label="审核意见", widget=forms.Textarea(attrs={"rows": 2}),
+        label="审核意见",
+        widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": "请填写审核意见（必填）。"},
     )
 

@@ -62,7 +62,9 @@ def _month_text(index: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
-def month_set(periods: list[Mapping[str, Any]], *, year: int, tag: tuple[str, ...] = ()) -> set[tuple]:
+def month_set(
+    periods: list[Mapping[str, Any]], *, year: int, tag: tuple[str, ...] = ()
+) -> set[tuple]:
     """{(month index, *tag values)} for the periods, up to the cut-off Y-1-12 (facts-format-1)."""
     cutoff = year * 12 - 1  # Y-1-12
     out: set[tuple] = set()
@@ -109,11 +111,15 @@ def zero_fill_outcome(indicator: str, records: PersonRecords) -> Outcome:
     if indicator == "employment":
         if not records.social_insurance:
             return _no_record({"social_insurance": []}, None)
-        return Outcome(VERIFY, {"social_insurance": records.social_insurance}, "按人社局社会保险缴纳记录核定")
+        return Outcome(
+            VERIFY, {"social_insurance": records.social_insurance}, "按人社局社会保险缴纳记录核定"
+        )
     if indicator == "eligibility":
         facts = {
             "residence_permit": (
-                {"issued_on": min(records.residence_permits).isoformat()} if records.residence_permits else None
+                {"issued_on": min(records.residence_permits).isoformat()}
+                if records.residence_permits
+                else None
             ),
             "criminal_record": bool(records.criminal_records),
         }
@@ -132,7 +138,9 @@ def zero_fill_outcome(indicator: str, records: PersonRecords) -> Outcome:
         return Outcome(VERIFY, facts, "按税务局纳税及处罚记录核定")
     if indicator == "law_record":
         return Outcome(
-            VERIFY, {"detentions": sorted(d.isoformat() for d in records.detentions)}, "按公安局行政拘留记录核定"
+            VERIFY,
+            {"detentions": sorted(d.isoformat() for d in records.detentions)},
+            "按公安局行政拘留记录核定",
         )
     if indicator == "age":
         return Outcome(VERIFY, {}, "按公民身份号码核定出生日期")
@@ -147,6 +155,7 @@ def _housing_outcome(declared: Mapping[str, Any], records: PersonRecords, year: 
     department = {"housing": records.housing}
     if not records.housing:
         return _no_record(department, declared_periods)
+
     def norm(periods: list[Mapping[str, Any]]) -> list[tuple]:
         return sorted((p["from"], p.get("to"), p.get("kind"), p.get("district")) for p in periods)
 
@@ -169,7 +178,10 @@ def _housing_outcome(declared: Mapping[str, Any], records: PersonRecords, year: 
     if not only_department:
         # 细则第十五条（二）: the registered months stand; the extra declared months are not borne out.
         return Outcome(
-            ADJUST, department, f"申报的 {len({m[0] for m in only_declared})} 个月无登记记录，按登记记录核定", diff
+            ADJUST,
+            department,
+            f"申报的 {len({m[0] for m in only_declared})} 个月无登记记录，按登记记录核定",
+            diff,
         )
     return Outcome(MANUAL, None, "部门登记记录与申报不一致，需人工核查", diff)
 
@@ -189,9 +201,14 @@ def _education_outcome(declared: Mapping[str, Any], records: PersonRecords) -> O
         record = by_key.get(_education_key(item))
         if record is None:
             missing.append(item)
-        elif (bool(record["diploma"]), bool(record["degree"])) == (bool(item.get("diploma")), bool(item.get("degree"))):
+        elif (bool(record["diploma"]), bool(record["degree"])) == (
+            bool(item.get("diploma")),
+            bool(item.get("degree")),
+        ):
             confirmed.append(record)
-        elif (not record["diploma"] or item.get("diploma")) and (not record["degree"] or item.get("degree")):
+        elif (not record["diploma"] or item.get("diploma")) and (
+            not record["degree"] or item.get("degree")
+        ):
             # The record shows the same education with less (e.g. 学历 without 学位).
             weaker.append(record)
         else:
@@ -206,7 +223,9 @@ def _education_outcome(declared: Mapping[str, Any], records: PersonRecords) -> O
     if not missing and not weaker:
         return Outcome(VERIFY, {"education": confirmed}, "与教委学历学位记录一致")
     if not missing:
-        return Outcome(ADJUST, {"education": confirmed + weaker}, "按教委记录核定学历、学位取得情况", diff)
+        return Outcome(
+            ADJUST, {"education": confirmed + weaker}, "按教委记录核定学历、学位取得情况", diff
+        )
     return Outcome(MANUAL, None, "申报的学历（学位）在教委记录中未找到，需人工核查", diff)
 
 
@@ -224,18 +243,24 @@ def _items_outcome(
     records_by_norm = {norm(r): r for r in record_items}
     unmatched = [i for i in declared_items if norm(i) not in records_by_norm]
     if not unmatched:
-        return Outcome(VERIFY, {key: [records_by_norm[norm(i)] for i in declared_items]}, f"与{label}记录一致")
+        return Outcome(
+            VERIFY, {key: [records_by_norm[norm(i)] for i in declared_items]}, f"与{label}记录一致"
+        )
     diff = {
         "reason": "mismatch",
         "declared": declared_items,
         "department": record_items,
         "only_declared": unmatched,
-        "only_department": [r for n, r in records_by_norm.items() if n not in {norm(i) for i in declared_items}],
+        "only_department": [
+            r for n, r in records_by_norm.items() if n not in {norm(i) for i in declared_items}
+        ],
     }
     return Outcome(MANUAL, None, f"申报内容在{label}记录中未找到，需人工核查", diff)
 
 
-def declared_outcome(indicator: str, declared: Mapping[str, Any], records: PersonRecords, *, year: int) -> Outcome:
+def declared_outcome(
+    indicator: str, declared: Mapping[str, Any], records: PersonRecords, *, year: int
+) -> Outcome:
     declared = declared or {}
     if indicator in ("job_residence_area", "age"):
         # Derived from housing and social insurance (or the identity number): nothing to compare.
@@ -247,19 +272,34 @@ def declared_outcome(indicator: str, declared: Mapping[str, Any], records: Perso
     if indicator == "innovation":
         if declared.get("equity") is not None:
             return Outcome(
-                MANUAL, None, "股权投资类创新创业指标需人工核查",
-                {"reason": "needs_review", "declared": declared, "department": {"awards": records.awards}},
+                MANUAL,
+                None,
+                "股权投资类创新创业指标需人工核查",
+                {
+                    "reason": "needs_review",
+                    "declared": declared,
+                    "department": {"awards": records.awards},
+                },
             )
         outcome = _items_outcome(
-            key="awards", declared_items=list(declared.get("awards") or []), record_items=records.awards,
+            key="awards",
+            declared_items=list(declared.get("awards") or []),
+            record_items=records.awards,
             label="科委、宣传部、人社局奖项",
         )
         if outcome.facts is not None:
-            outcome = Outcome(outcome.decision, {**outcome.facts, "equity": None}, outcome.reason, outcome.mismatch)
+            outcome = Outcome(
+                outcome.decision,
+                {**outcome.facts, "equity": None},
+                outcome.reason,
+                outcome.mismatch,
+            )
         return outcome
     if indicator == "honors":
         return _items_outcome(
-            key="honors", declared_items=list(declared.get("honors") or []), record_items=records.honors,
+            key="honors",
+            declared_items=list(declared.get("honors") or []),
+            record_items=records.honors,
             label="总工会、宣传部、民政局表彰",
         )
     raise ValueError(f"unknown declared indicator: {indicator}")

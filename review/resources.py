@@ -91,7 +91,9 @@ class DateWidget(ChineseWidget):
                 raise ValueError
             return dt.date(int(match[1]), int(match[2]), int(match[3]))
         except ValueError:
-            raise ValueError(f"日期“{_text(value)}”格式错误或不存在，应为 YYYY-MM-DD，例如 2016-03-01") from None
+            raise ValueError(
+                f"日期“{_text(value)}”格式错误或不存在，应为 YYYY-MM-DD，例如 2016-03-01"
+            ) from None
 
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
         return "" if value is None else value.isoformat()
@@ -255,7 +257,9 @@ COLUMNS: dict[str, list[Column]] = {
     ],
     "honor": [
         Column("荣誉代码", "code", lambda: SetWidget(HONOR_CODES, "荣誉代码"), key=True),
-        Column("表彰年度", "year", lambda: IntWidget(low=1950, high=2100, required=False), key=True),
+        Column(
+            "表彰年度", "year", lambda: IntWidget(low=1950, high=2100, required=False), key=True
+        ),
     ],
 }
 
@@ -311,7 +315,9 @@ class RecordResource(resources.ModelResource):
         self._applicants: dict[str, int] = {}
         self.duplicate_of: dict[int, int] = {}  # dataset row number → the first file line
         self.fields = {
-            KEY_COLUMN: fields.Field(attribute="record_key", column_name=KEY_COLUMN, widget=ChineseWidget()),
+            KEY_COLUMN: fields.Field(
+                attribute="record_key", column_name=KEY_COLUMN, widget=ChineseWidget()
+            ),
             "applicant": fields.Field(
                 attribute="applicant_id", column_name=ID_COLUMN, widget=ApplicantWidget(self)
             ),
@@ -321,7 +327,9 @@ class RecordResource(resources.ModelResource):
                 attribute=column.attribute, column_name=column.header, widget=column.widget()
             )
         self.column_of = {name: field.column_name for name, field in self.fields.items()}
-        self.column_of.update({field.attribute: field.column_name for field in self.fields.values()})
+        self.column_of.update(
+            {field.attribute: field.column_name for field in self.fields.values()}
+        )
         self.column_of[KEY_COLUMN] = "整行"
 
     def get_import_id_fields(self) -> list[str]:
@@ -364,8 +372,9 @@ class RecordResource(resources.ModelResource):
             numbers = list({_text(n).upper() for n in dataset[ID_COLUMN]})
             for start in range(0, len(numbers), LOOKUP_CHUNK):
                 self._applicants.update(
-                    Applicant.objects.filter(id_number__in=numbers[start : start + LOOKUP_CHUNK])
-                    .values_list("id_number", "pk")
+                    Applicant.objects.filter(
+                        id_number__in=numbers[start : start + LOOKUP_CHUNK]
+                    ).values_list("id_number", "pk")
                 )
 
     def before_import_row(self, row: Any, row_number: int | None = None, **kwargs: Any) -> None:
@@ -398,7 +407,11 @@ def record_resource(kind: str, *, tuned: bool = True) -> type[RecordResource]:
         )
     meta = type("Meta", (), meta_attrs)
     name = f"{model.__name__}{'' if tuned else 'Default'}Resource"
-    return type(name, (RecordResource,), {"Meta": meta, "kind": kind, "tuned": tuned, "__module__": __name__})
+    return type(
+        name,
+        (RecordResource,),
+        {"Meta": meta, "kind": kind, "tuned": tuned, "__module__": __name__},
+    )
 
 
 RESOURCES: dict[str, type[RecordResource]] = {kind: record_resource(kind) for kind in RECORD_KINDS}

@@ -41,7 +41,9 @@ def reviewer_department(*, user: Any, requested: str | None = None) -> Departmen
 
 def claims_visible_to(*, user: Any) -> QuerySet[IndicatorClaim]:
     """Object-level rule: a reviewer sees only the claims assigned to their department."""
-    claims = IndicatorClaim.objects.select_related("application__applicant", "application__round", "department")
+    claims = IndicatorClaim.objects.select_related(
+        "application__applicant", "application__round", "department"
+    )
     if roles.is_administrator(user):
         return claims
     department = roles.department_of(user)
@@ -77,7 +79,11 @@ class QueueFilters:
 
 
 def work_queue(
-    *, department: Department, round: AnnualRound | None, filters: QueueFilters, now: dt.datetime | None = None
+    *,
+    department: Department,
+    round: AnnualRound | None,
+    filters: QueueFilters,
+    now: dt.datetime | None = None,
 ) -> QuerySet[IndicatorClaim]:
     """The department's open work, oldest first."""
     now = now or timezone.now()
@@ -152,12 +158,17 @@ def claim_history(*, claim: IndicatorClaim) -> list[AuditEvent]:
 
 
 def pending_claims_for_export(*, department: Department) -> QuerySet[IndicatorClaim]:
-    return IndicatorClaim.objects.filter(department=department, state__in=OPEN_STATES).select_related(
-        "application__applicant", "application__round"
-    ).order_by("pk")
+    return (
+        IndicatorClaim.objects.filter(department=department, state__in=OPEN_STATES)
+        .select_related("application__applicant", "application__round")
+        .order_by("pk")
+    )
 
 
 def decisions_for_export(*, department: Department) -> QuerySet[IndicatorClaim]:
-    return IndicatorClaim.objects.filter(department=department).exclude(state__in=OPEN_STATES).select_related(
-        "application__applicant", "application__round", "decided_by"
-    ).order_by("pk")
+    return (
+        IndicatorClaim.objects.filter(department=department)
+        .exclude(state__in=OPEN_STATES)
+        .select_related("application__applicant", "application__round", "decided_by")
+        .order_by("pk")
+    )

@@ -39,7 +39,9 @@ def _date(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
 
 
-def records_from_facts(facts: Mapping[str, Any], *, applicant_id: int, departments: Mapping[str, int]) -> list:
+def records_from_facts(
+    facts: Mapping[str, Any], *, applicant_id: int, departments: Mapping[str, int]
+) -> list:
     """Unsaved record instances that bear out `facts` exactly (`departments`: code → id)."""
     number = facts["person"]["id_number"]
     out: list[Any] = []
@@ -48,45 +50,111 @@ def records_from_facts(facts: Mapping[str, Any], *, applicant_id: int, departmen
         return "|".join(str(p) for p in parts)
 
     for p in facts.get("social_insurance") or []:
-        out.append(SocialInsurancePeriod(
-            applicant_id=applicant_id, from_month=_month(p["from"]), to_month=_month(p["to"]),
-            district=p["district"], back_paid=p["back_paid"],
-            record_key=key("social_insurance", number, p["from"], p["to"], p["district"], p["back_paid"]),
-        ))
+        out.append(
+            SocialInsurancePeriod(
+                applicant_id=applicant_id,
+                from_month=_month(p["from"]),
+                to_month=_month(p["to"]),
+                district=p["district"],
+                back_paid=p["back_paid"],
+                record_key=key(
+                    "social_insurance", number, p["from"], p["to"], p["district"], p["back_paid"]
+                ),
+            )
+        )
     if facts.get("residence_permit"):
-        out.append(ResidencePermit(applicant_id=applicant_id, issued_on=_date(facts["residence_permit"]["issued_on"]),
-                                   record_key=key("residence_permit", number)))
+        out.append(
+            ResidencePermit(
+                applicant_id=applicant_id,
+                issued_on=_date(facts["residence_permit"]["issued_on"]),
+                record_key=key("residence_permit", number),
+            )
+        )
     if facts.get("criminal_record"):
-        out.append(CriminalRecord(applicant_id=applicant_id, recorded_on=dt.date(facts["year"] - 3, 1, 1),
-                                  record_key=key("criminal_record", number)))
+        out.append(
+            CriminalRecord(
+                applicant_id=applicant_id,
+                recorded_on=dt.date(facts["year"] - 3, 1, 1),
+                record_key=key("criminal_record", number),
+            )
+        )
     for on in facts.get("detentions") or []:
-        out.append(Detention(applicant_id=applicant_id, detained_on=_date(on), record_key=key("detention", number, on)))
+        out.append(
+            Detention(
+                applicant_id=applicant_id,
+                detained_on=_date(on),
+                record_key=key("detention", number, on),
+            )
+        )
     for h in facts.get("housing") or []:
         model = PropertyRegistration if h["kind"] in ("own", "spouse_own") else RentalFiling
-        out.append(model(
-            applicant_id=applicant_id, from_month=_month(h["from"]), to_month=_month(h["to"]), kind=h["kind"],
-            district=h["district"], record_key=key(model.__name__, number, h["from"], h["to"], h["kind"], h["district"]),
-        ))
+        out.append(
+            model(
+                applicant_id=applicant_id,
+                from_month=_month(h["from"]),
+                to_month=_month(h["to"]),
+                kind=h["kind"],
+                district=h["district"],
+                record_key=key(
+                    model.__name__, number, h["from"], h["to"], h["kind"], h["district"]
+                ),
+            )
+        )
     for e in facts.get("education") or []:
-        out.append(Degree(applicant_id=applicant_id, level=e["level"], diploma=e["diploma"], degree=e["degree"],
-                          graduated_on=_date(e["graduated_on"]),
-                          record_key=key("degree", number, e["level"], e["graduated_on"])))
+        out.append(
+            Degree(
+                applicant_id=applicant_id,
+                level=e["level"],
+                diploma=e["diploma"],
+                degree=e["degree"],
+                graduated_on=_date(e["graduated_on"]),
+                record_key=key("degree", number, e["level"], e["graduated_on"]),
+            )
+        )
     tax = facts.get("tax") or {}
     for year, amount in (tax.get("income_tax") or {}).items():
-        out.append(IncomeTax(applicant_id=applicant_id, year=int(year), amount=amount,
-                             record_key=key("income_tax", number, year)))
+        out.append(
+            IncomeTax(
+                applicant_id=applicant_id,
+                year=int(year),
+                amount=amount,
+                record_key=key("income_tax", number, year),
+            )
+        )
     for on in tax.get("violations") or []:
-        out.append(TaxPenalty(applicant_id=applicant_id, penalized_on=_date(on), record_key=key("tax_penalty", number, on)))
+        out.append(
+            TaxPenalty(
+                applicant_id=applicant_id,
+                penalized_on=_date(on),
+                record_key=key("tax_penalty", number, on),
+            )
+        )
     for a in facts.get("awards") or []:
-        out.append(AwardRecord(
-            applicant_id=applicant_id, department_id=departments["science"], code=a["code"], grade=a.get("grade") or "",
-            rank=a.get("rank"), role=a.get("role") or "", year=a["year"],
-            record_key=key("award", number, a["code"], a.get("grade"), a["year"], a.get("rank")),
-        ))
+        out.append(
+            AwardRecord(
+                applicant_id=applicant_id,
+                department_id=departments["science"],
+                code=a["code"],
+                grade=a.get("grade") or "",
+                rank=a.get("rank"),
+                role=a.get("role") or "",
+                year=a["year"],
+                record_key=key(
+                    "award", number, a["code"], a.get("grade"), a["year"], a.get("rank")
+                ),
+            )
+        )
     for h in facts.get("honors") or []:
         code, year = (h, None) if isinstance(h, str) else (h["code"], h.get("year"))
-        out.append(HonorRecord(applicant_id=applicant_id, department_id=departments["trade_union"], code=code,
-                               year=year, record_key=key("honor", number, code, year)))
+        out.append(
+            HonorRecord(
+                applicant_id=applicant_id,
+                department_id=departments["trade_union"],
+                code=code,
+                year=year,
+                record_key=key("honor", number, code, year),
+            )
+        )
     # Identical periods (the same months twice) are one record: they add no month.
     unique: dict[str, Any] = {}
     for record in out:
@@ -103,8 +171,15 @@ def social_insurance_rows(people: Iterable[Mapping[str, Any]]) -> list[list[str]
             if (p["from"], p["to"], p["district"], p["back_paid"]) in seen:
                 continue
             seen.add((p["from"], p["to"], p["district"], p["back_paid"]))
-            rows.append([facts["person"]["id_number"], p["from"], p["to"] or "", p["district"],
-                         "是" if p["back_paid"] else "否"])
+            rows.append(
+                [
+                    facts["person"]["id_number"],
+                    p["from"],
+                    p["to"] or "",
+                    p["district"],
+                    "是" if p["back_paid"] else "否",
+                ]
+            )
     return rows
 
 

@@ -22,7 +22,9 @@ RETRY = {
 
 
 @shared_task(name="review.tasks.verify_chunk", **RETRY)
-def verify_chunk(*, job_run_id: int, round_id: int, chunk_index: int, application_ids: list[int]) -> dict:
+def verify_chunk(
+    *, job_run_id: int, round_id: int, chunk_index: int, application_ids: list[int]
+) -> dict:
     from review.services.verification import verification_run_chunk
 
     stats = verification_run_chunk(
@@ -39,7 +41,9 @@ def verify_applications(*, round_id: int, application_ids: list[int] | None = No
     """Verify as claims or records arrive (declaration phase): a new run for these applications."""
     from review.services.verification import verification_for_applications
 
-    return verification_for_applications(round=AnnualRound.objects.get(pk=round_id), application_ids=application_ids)
+    return verification_for_applications(
+        round=AnnualRound.objects.get(pk=round_id), application_ids=application_ids
+    )
 
 
 @shared_task(name="review.tasks.load_batch", **RETRY)

@@ -26,7 +26,9 @@ from workflow.selectors import round_current
 
 
 def _department_or_403(request) -> Department:
-    department = selectors.reviewer_department(user=request.user, requested=request.GET.get("department"))
+    department = selectors.reviewer_department(
+        user=request.user, requested=request.GET.get("department")
+    )
     if department is None:
         raise PermissionDenied("只有审核部门的工作人员才能访问。")
     return department
@@ -62,17 +64,23 @@ def queue(request, kind: str | None = None):
     round = round_current()
     claims = selectors.work_queue(department=department, round=round, filters=filters)
     page = Paginator(claims, 50).get_page(request.GET.get("page"))
-    return render(request, "review/queue.html", {
-        "department": department,
-        "departments": Department.objects.all() if roles.is_administrator(request.user) else None,
-        "form": form,
-        "filters": filters,
-        "page": page,
-        "counts": selectors.queue_counts(department=department, round=round),
-        "deadline": selectors.queue_deadline(round=round, queue=filters.queue),
-        "bulk_form": BulkDecisionForm(),
-        "round": round,
-    })
+    return render(
+        request,
+        "review/queue.html",
+        {
+            "department": department,
+            "departments": Department.objects.all()
+            if roles.is_administrator(request.user)
+            else None,
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "counts": selectors.queue_counts(department=department, round=round),
+            "deadline": selectors.queue_deadline(round=round, queue=filters.queue),
+            "bulk_form": BulkDecisionForm(),
+            "round": round,
+        },
+    )
 
 
 @login_required
@@ -83,18 +91,26 @@ def claim_detail(request, pk: int):
 
 def _render_claim(request, claim: IndicatorClaim, form: DecisionForm, status: int = 200):
     try:
-        explanation = application_score(claim.application, basis=BASIS_EFFECTIVE).as_contract(explain=True)
+        explanation = application_score(claim.application, basis=BASIS_EFFECTIVE).as_contract(
+            explain=True
+        )
     except Exception:  # invalid facts: the page still shows everything else
         explanation = None
-    return render(request, "review/claim.html", {
-        "claim": claim,
-        "form": form,
-        "history": selectors.claim_history(claim=claim),
-        "evidence": list(claim.application.evidence.filter(indicator=claim.indicator)),
-        "explanation": explanation,
-        "indicator_explanation": (explanation or {}).get("explanation", {}).get(claim.indicator)
-        if isinstance((explanation or {}).get("explanation"), dict) else None,
-    }, status=status)
+    return render(
+        request,
+        "review/claim.html",
+        {
+            "claim": claim,
+            "form": form,
+            "history": selectors.claim_history(claim=claim),
+            "evidence": list(claim.application.evidence.filter(indicator=claim.indicator)),
+            "explanation": explanation,
+            "indicator_explanation": (explanation or {}).get("explanation", {}).get(claim.indicator)
+            if isinstance((explanation or {}).get("explanation"), dict)
+            else None,
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -106,13 +122,18 @@ def claim_decide_view(request, pk: int):
         return _render_claim(request, claim, form, status=400)
     try:
         claim_decide(
-            claim=claim, actor=request.user, decision=form.cleaned_data["decision"],
-            reason=form.cleaned_data["reason"], verified_facts=form.cleaned_data["verified_facts"],
+            claim=claim,
+            actor=request.user,
+            decision=form.cleaned_data["decision"],
+            reason=form.cleaned_data["reason"],
+            verified_facts=form.cleaned_data["verified_facts"],
         )
     except DomainError as exc:
         form.add_error(None, str(exc))
         return _render_claim(request, claim, form, status=400)
-    messages.success(request, f"已{dict(form.fields['decision'].choices)[form.cleaned_data['decision']]}。")
+    messages.success(
+        request, f"已{dict(form.fields['decision'].choices)[form.cleaned_data['decision']]}。"
+    )
     return redirect("review:queue")
 
 
@@ -129,18 +150,33 @@ def bulk_decide(request):
     if not form.is_valid() or not claims:
         if not claims:
             form.add_error(None, "请至少选择一项指标。")
-        return render(request, "review/bulk_confirm.html",
-                      {"form": form, "claims": claims, "department": department}, status=400)
+        return render(
+            request,
+            "review/bulk_confirm.html",
+            {"form": form, "claims": claims, "department": department},
+            status=400,
+        )
     if request.POST.get("confirm") != "1":
-        return render(request, "review/bulk_confirm.html",
-                      {"form": form, "claims": claims, "department": department, "confirming": True})
+        return render(
+            request,
+            "review/bulk_confirm.html",
+            {"form": form, "claims": claims, "department": department, "confirming": True},
+        )
     try:
-        done = claims_bulk_decide(claim_ids=ids, actor=request.user, decision=form.cleaned_data["decision"],
-                                  reason=form.cleaned_data["reason"])
+        done = claims_bulk_decide(
+            claim_ids=ids,
+            actor=request.user,
+            decision=form.cleaned_data["decision"],
+            reason=form.cleaned_data["reason"],
+        )
     except DomainError as exc:
         form.add_error(None, str(exc))
-        return render(request, "review/bulk_confirm.html",
-                      {"form": form, "claims": claims, "department": department}, status=400)
+        return render(
+            request,
+            "review/bulk_confirm.html",
+            {"form": form, "claims": claims, "department": department},
+            status=400,
+        )
     messages.success(request, f"已批量审核 {len(done)} 项。")
     return redirect("review:queue")
 
@@ -151,15 +187,21 @@ def export(request, what: str, fmt: str):
     if fmt not in ("csv", "xlsx"):
         raise Http404
     if what == "pending":
-        dataset = exports.pending_dataset(selectors.pending_claims_for_export(department=department).iterator(2000))
+        dataset = exports.pending_dataset(
+            selectors.pending_claims_for_export(department=department).iterator(2000)
+        )
     elif what == "decisions":
-        dataset = exports.decisions_dataset(selectors.decisions_for_export(department=department).iterator(2000))
+        dataset = exports.decisions_dataset(
+            selectors.decisions_for_export(department=department).iterator(2000)
+        )
     else:
         raise Http404
     body, content_type = exports.render(dataset, fmt)
     response = HttpResponse(body, content_type=content_type)
     stamp = timezone.localtime().strftime("%Y%m%d%H%M")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{department.code}-{what}-{stamp}.{fmt}"
+    response["Content-Disposition"] = (
+        f"attachment; filename*=UTF-8''{department.code}-{what}-{stamp}.{fmt}"
+    )
     return response
 
 
@@ -171,23 +213,40 @@ def imports(request):
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["file"]
-            batch = batch_submit(department=department, file_name=upload.name, content=upload.read(),
-                                 uploaded_by=request.user)
+            batch = batch_submit(
+                department=department,
+                file_name=upload.name,
+                content=upload.read(),
+                uploaded_by=request.user,
+            )
             return redirect(reverse("review:batch", args=[batch.pk]))
     batches = ImportBatch.objects.filter(department=department).defer("content")[:30]
     kinds = [(k, headers_of(k.code)) for k in kinds_of_department(department.code)]
-    return render(request, "review/imports.html",
-                  {"department": department, "form": form, "batches": batches, "kinds": kinds})
+    return render(
+        request,
+        "review/imports.html",
+        {"department": department, "form": form, "batches": batches, "kinds": kinds},
+    )
 
 
 @login_required
 def batch_detail(request, pk: int):
-    batch = get_object_or_404(ImportBatch.objects.defer("content").select_related("department"), pk=pk)
+    batch = get_object_or_404(
+        ImportBatch.objects.defer("content").select_related("department"), pk=pk
+    )
     if not selectors.can_see_department(user=request.user, department=batch.department):
         raise PermissionDenied("该批次不属于本部门。")
     done, total = batch_progress(batch=batch)
-    return render(request, "review/batch.html", {"batch": batch, "done": done, "total": total,
-                                                 "percent": int(done * 100 / total) if total else 0})
+    return render(
+        request,
+        "review/batch.html",
+        {
+            "batch": batch,
+            "done": done,
+            "total": total,
+            "percent": int(done * 100 / total) if total else 0,
+        },
+    )
 
 
 @login_required
@@ -202,8 +261,31 @@ def records(request, kind: str):
     if number:
         items = items.filter(applicant__id_number=number)
     page = Paginator(items, 50).get_page(request.GET.get("page"))
-    fields = [f for f in model._meta.concrete_fields if f.name not in ("id", "record_key", "batch", "applicant")]
-    rows = [(item, [getattr(item, f"get_{f.name}_display", lambda f=f, item=item: getattr(item, f.attname))()
-                    for f in fields]) for item in page]
-    return render(request, "review/records.html",
-                  {"kind": RECORD_KINDS[kind], "fields": fields, "rows": rows, "page": page, "id_number": number})
+    fields = [
+        f
+        for f in model._meta.concrete_fields
+        if f.name not in ("id", "record_key", "batch", "applicant")
+    ]
+    rows = [
+        (
+            item,
+            [
+                getattr(
+                    item, f"get_{f.name}_display", lambda f=f, item=item: getattr(item, f.attname)
+                )()
+                for f in fields
+            ],
+        )
+        for item in page
+    ]
+    return render(
+        request,
+        "review/records.html",
+        {
+            "kind": RECORD_KINDS[kind],
+            "fields": fields,
+            "rows": rows,
+            "page": page,
+            "id_number": number,
+        },
+    )

@@ -21,9 +21,11 @@ def _missing_requirement(item: pytest.Item) -> str | None:
     if item.get_closest_marker("postgres") and not os.environ.get("DATABASE_URL", "").startswith(
         ("postgres://", "postgresql://", "pgsql://", "postgis://")
     ):
-        return "needs PostgreSQL: DATABASE_URL is not a postgres:// URL (eval \"$(bash .ci/services)\")"
+        return (
+            'needs PostgreSQL: DATABASE_URL is not a postgres:// URL (eval "$(bash .ci/services)")'
+        )
     if item.get_closest_marker("worker") and not os.environ.get("REDIS_URL"):
-        return "needs a Celery worker and Redis: REDIS_URL is unset (eval \"$(bash .ci/services)\")"
+        return 'needs a Celery worker and Redis: REDIS_URL is unset (eval "$(bash .ci/services)")'
     if item.get_closest_marker("browser") and not CHROMIUM.exists():
         return f"needs headless Chromium at {CHROMIUM}"
     return None
@@ -111,7 +113,9 @@ def other_applicant(db):
 @pytest.fixture
 def unit_admin(db, employer):
     """单位经办人 of `employer`: returns the user."""
-    return factories.MembershipFactory(user=factories.UserFactory(username="unit_admin"), employer=employer).user
+    return factories.MembershipFactory(
+        user=factories.UserFactory(username="unit_admin"), employer=employer
+    ).user
 
 
 @pytest.fixture
@@ -128,7 +132,8 @@ def reviewer_of(db):
 
     def make(code: str):
         return factories.ReviewerFactory(
-            user=factories.UserFactory(username=f"reviewer_{code}"), department=factories.department(code)
+            user=factories.UserFactory(username=f"reviewer_{code}"),
+            department=factories.department(code),
         ).user
 
     return make

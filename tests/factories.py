@@ -82,7 +82,9 @@ class ApplicantFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     id_number = factory.Sequence(
-        lambda n: make_id_number("110105", dt.date(1980, 1, 1) + dt.timedelta(days=n % 3000), n % 500, "M")
+        lambda n: make_id_number(
+            "110105", dt.date(1980, 1, 1) + dt.timedelta(days=n % 3000), n % 500, "M"
+        )
     )
     name = factory.Sequence(lambda n: f"申请人{n}")
     phone = "13800000000"
@@ -124,5 +126,9 @@ class ClaimFactory(factory.django.DjangoModelFactory):
     indicator = "education"
     department = factory.LazyAttribute(lambda o: department(primary_department_of(o.indicator)))
     declared_facts = factory.LazyFunction(
-        lambda: {"education": [{"level": "bachelor", "diploma": True, "degree": True, "graduated_on": "2009-06-30"}]}
+        lambda: {
+            "education": [
+                {"level": "bachelor", "diploma": True, "degree": True, "graduated_on": "2009-06-30"}
+            ]
+        }
     )

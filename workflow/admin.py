@@ -43,7 +43,9 @@ admin.site.index_title = "积分落户管理"
 class Button:
     name: str
     label: str
-    run: Callable[[Any, Any, Any], Any]  # (obj, user, reason) or, with a form, (obj, user, cleaned_data)
+    run: Callable[
+        [Any, Any, Any], Any
+    ]  # (obj, user, reason) or, with a form, (obj, user, cleaned_data)
     needs_reason: bool = False
     # FSM transition method whose source states decide whether the button shows
     fsm_method: str | None = None
@@ -374,7 +376,9 @@ class ApplicationAdmin(TransitionAdmin):
         return False
 
 
-def _decide(claim: IndicatorClaim, actor: Any, decision: str, reason: str, verified_facts: Any) -> Any:
+def _decide(
+    claim: IndicatorClaim, actor: Any, decision: str, reason: str, verified_facts: Any
+) -> Any:
     # The same decision service as the reviewers' back office: besides the workflow transition
     # and its audit row it scores the claim's points from the new facts (checking them against
     # facts-format-1) and re-scores the application after an appeal (细则第八条), so a decision
@@ -382,7 +386,11 @@ def _decide(claim: IndicatorClaim, actor: Any, decision: str, reason: str, verif
     from review.services.decisions import claim_decide
 
     return claim_decide(
-        claim=claim, actor=actor, decision=decision, reason=reason, verified_facts=verified_facts or None
+        claim=claim,
+        actor=actor,
+        decision=decision,
+        reason=reason,
+        verified_facts=verified_facts or None,
     )
 
 
@@ -427,7 +435,11 @@ class IndicatorClaimAdmin(TransitionAdmin):
             "decide_recheck",
             "作出复查结论…",
             lambda o, u, d: _decide(
-                o, u, "adjust" if d["outcome"] == "adjust" else "verify", d["reason"], d["verified_facts"]
+                o,
+                u,
+                "adjust" if d["outcome"] == "adjust" else "verify",
+                d["reason"],
+                d["verified_facts"],
             ),
             fsm_method="decide_recheck",
             form=RecheckDecisionForm,
@@ -438,7 +450,9 @@ class IndicatorClaimAdmin(TransitionAdmin):
             lambda o, u, d: _decide(
                 o,
                 u,
-                "reject" if d["outcome"] == "rejected" else ("adjust" if d["verified_facts"] else "verify"),
+                "reject"
+                if d["outcome"] == "rejected"
+                else ("adjust" if d["verified_facts"] else "verify"),
                 d["reason"],
                 d["verified_facts"],
             ),

@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-FACTS_HELP = "JSON 对象，格式见 facts-format-1（只填写该指标涉及的字段，如 {\"education\": [...]}）。"
+FACTS_HELP = 'JSON 对象，格式见 facts-format-1（只填写该指标涉及的字段，如 {"education": [...]}）。'
 
 
 class FactsField(forms.JSONField):
@@ -20,7 +20,9 @@ class FactsField(forms.JSONField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("label", "核定信息（JSON）")
         kwargs.setdefault("help_text", FACTS_HELP)
-        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 12, "cols": 80, "class": "vLargeTextField"}))
+        kwargs.setdefault(
+            "widget", forms.Textarea(attrs={"rows": 12, "cols": 80, "class": "vLargeTextField"})
+        )
         super().__init__(**kwargs)
 
     def prepare_value(self, value: Any) -> Any:
@@ -52,7 +54,9 @@ class ClaimAdjustForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["verified_facts"].error_messages["required"] = "请填写核定信息（调整审核结果时必填）。"
+        self.fields["verified_facts"].error_messages["required"] = (
+            "请填写核定信息（调整审核结果时必填）。"
+        )
 
 
 class _OutcomeWithFactsForm(forms.Form):

@@ -125,7 +125,11 @@ def job_run_claim(
             pk=job_run.pk, status=JobStatus.RUNNING, started_at__lt=now - _stale_after()
         )
     claimed = claimable.update(
-        status=JobStatus.RUNNING, started_at=now, finished_at=None, error="", attempts=F("attempts") + 1
+        status=JobStatus.RUNNING,
+        started_at=now,
+        finished_at=None,
+        error="",
+        attempts=F("attempts") + 1,
     )
     job_run.refresh_from_db()
     return bool(claimed)

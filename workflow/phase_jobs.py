@@ -66,7 +66,9 @@ PHASE_EXIT_JOBS: dict[str, list[str]] = {
 }
 
 
-def register_phase_job(phase: str, dotted_path: str, *, on: str = "enter", before: str | None = None) -> None:
+def register_phase_job(
+    phase: str, dotted_path: str, *, on: str = "enter", before: str | None = None
+) -> None:
     """Add a job (idempotent); `before` puts it ahead of an already registered path."""
     registry = PHASE_ENTER_JOBS if on == "enter" else PHASE_EXIT_JOBS
     jobs = registry.setdefault(phase, [])

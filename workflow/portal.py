@@ -253,7 +253,12 @@ def ranking_summary(*, application: Application) -> dict[str, Any] | None:
     run = RankingRun.objects.filter(round=application.round, is_current=True).first()
     if run is None:
         return None
-    return {"cutoff": run.cutoff, "admitted_count": run.admitted_count, "quota": run.quota, "run": run}
+    return {
+        "cutoff": run.cutoff,
+        "admitted_count": run.admitted_count,
+        "quota": run.quota,
+        "run": run,
+    }
 
 
 def _department_names() -> dict[str, str]:

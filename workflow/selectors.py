@@ -24,7 +24,10 @@ def round_get(*, year: int) -> AnnualRound | None:
 
 def round_state_counts(*, round: AnnualRound) -> dict[str, int]:
     rows = (
-        Application.objects.filter(round=round).values("state").annotate(n=Count("id")).order_by("state")
+        Application.objects.filter(round=round)
+        .values("state")
+        .annotate(n=Count("id"))
+        .order_by("state")
     )
     return {row["state"]: row["n"] for row in rows}
 
@@ -35,7 +38,7 @@ def application_for(*, round: AnnualRound, user: Any) -> Application | None:
 
 def audit_trail(*, obj: Any) -> list[AuditEvent]:
     return list(
-        AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).order_by("at", "id")
+        AuditEvent.objects.filter(
+            object_type=obj._meta.label_lower, object_id=str(obj.pk)
+        ).order_by("at", "id")
     )
-
-

@@ -30,24 +30,62 @@ from ranking.policy.tables import (
 SYNTHETIC_ID_AREA = "110105"
 SYNTHETIC_NAME = "模拟申请人"
 
-_DISTRICT_ORDER = ("东城区", "西城区", "朝阳区", "海淀区", "丰台区", "石景山区", "门头沟区", "房山区",
-                   "通州区", "顺义区", "昌平区", "大兴区", "怀柔区", "平谷区", "密云区", "延庆区",
-                   "北京经济技术开发区")
+_DISTRICT_ORDER = (
+    "东城区",
+    "西城区",
+    "朝阳区",
+    "海淀区",
+    "丰台区",
+    "石景山区",
+    "门头沟区",
+    "房山区",
+    "通州区",
+    "顺义区",
+    "昌平区",
+    "大兴区",
+    "怀柔区",
+    "平谷区",
+    "密云区",
+    "延庆区",
+    "北京经济技术开发区",
+)
 assert set(_DISTRICT_ORDER) == CENTRAL_DISTRICTS | OUTER_DISTRICTS
 BLANK = ("", "请选择")
 HOUSING_DISTRICTS = [BLANK, *((d, d) for d in _DISTRICT_ORDER)]
-INSURANCE_DISTRICTS = [BLANK, (CITY_LEVEL, "市本级（视同城六区）"), *((d, d) for d in _DISTRICT_ORDER)]
-HOUSING_KINDS = [BLANK, ("own", "自有住所"), ("spouse_own", "配偶自有住所"), ("rental", "租赁（已备案）"),
-                 ("dorm", "单位宿舍")]
-EDUCATION_LEVELS = [BLANK, ("junior_college", "大学专科（含高职）"), ("bachelor", "大学本科"),
-                    ("master", "硕士研究生"), ("doctor", "博士研究生")]
+INSURANCE_DISTRICTS = [
+    BLANK,
+    (CITY_LEVEL, "市本级（视同城六区）"),
+    *((d, d) for d in _DISTRICT_ORDER),
+]
+HOUSING_KINDS = [
+    BLANK,
+    ("own", "自有住所"),
+    ("spouse_own", "配偶自有住所"),
+    ("rental", "租赁（已备案）"),
+    ("dorm", "单位宿舍"),
+]
+EDUCATION_LEVELS = [
+    BLANK,
+    ("junior_college", "大学专科（含高职）"),
+    ("bachelor", "大学本科"),
+    ("master", "硕士研究生"),
+    ("doctor", "博士研究生"),
+]
 EDUCATION_LEVEL_LABELS = dict(EDUCATION_LEVELS[1:])
 # One choice per row of 细则附件3: "code" or "code:grade".
-AWARD_CHOICES = [BLANK, *((row.code if row.grade is None else f"{row.code}:{row.grade}", row.label)
-                          for row in AWARD_TABLE)]
+AWARD_CHOICES = [
+    BLANK,
+    *(
+        (row.code if row.grade is None else f"{row.code}:{row.grade}", row.label)
+        for row in AWARD_TABLE
+    ),
+]
 HONOR_CHOICES = [(code, label) for code, (label, _source) in HONORS.items()]
-POLICY_CHOICES = [("", "按申报年度默认"), ("beijing-2020", "2020年修订版（beijing-2020）"),
-                  ("beijing-2018", "试行版（beijing-2018）")]
+POLICY_CHOICES = [
+    ("", "按申报年度默认"),
+    ("beijing-2020", "2020年修订版（beijing-2020）"),
+    ("beijing-2018", "试行版（beijing-2018）"),
+]
 
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 
@@ -55,7 +93,9 @@ _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 class MonthField(forms.CharField):
     """A month as YYYY-MM (``<input type=month>``; a plain text box where unsupported)."""
 
-    widget = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM", "pattern": r"\d{4}-\d{2}"})
+    widget = forms.TextInput(
+        attrs={"type": "month", "placeholder": "YYYY-MM", "pattern": r"\d{4}-\d{2}"}
+    )
 
     def clean(self, value: Any) -> str | None:
         value = super().clean(value)
@@ -69,7 +109,10 @@ class MonthField(forms.CharField):
 
 def _date_field(label: str, *, required: bool = True, help_text: str = "") -> forms.DateField:
     return forms.DateField(
-        label=label, required=required, help_text=help_text, input_formats=["%Y-%m-%d"],
+        label=label,
+        required=required,
+        help_text=help_text,
+        input_formats=["%Y-%m-%d"],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "请按 YYYY-MM-DD 格式填写日期"},
     )
@@ -77,8 +120,14 @@ def _date_field(label: str, *, required: bool = True, help_text: str = "") -> fo
 
 def _money_field(label: str) -> forms.DecimalField:
     return forms.DecimalField(
-        label=label, required=False, min_value=Decimal("0"), max_digits=14, decimal_places=2,
-        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal", "placeholder": "0"}),
+        label=label,
+        required=False,
+        min_value=Decimal("0"),
+        max_digits=14,
+        decimal_places=2,
+        widget=forms.NumberInput(
+            attrs={"step": "0.01", "inputmode": "decimal", "placeholder": "0"}
+        ),
     )
 
 
@@ -88,15 +137,21 @@ class ApplicantForm(forms.Form):
     birth_date = _date_field("出生日期")
     gender = forms.ChoiceField(label="性别", choices=[BLANK, ("M", "男"), ("F", "女")])
     female_job = forms.ChoiceField(
-        label="女性身份", required=False, choices=[("", "（男性不填）"), ("worker", "工人"), ("cadre", "干部")],
+        label="女性身份",
+        required=False,
+        choices=[("", "（男性不填）"), ("worker", "工人"), ("cadre", "干部")],
         help_text="女工人退休年龄 50 周岁，女干部 55 周岁",
     )
-    residence_permit_issued_on = _date_field("北京市居住证签发日期", required=False, help_text="未取得请留空")
+    residence_permit_issued_on = _date_field(
+        "北京市居住证签发日期", required=False, help_text="未取得请留空"
+    )
     criminal_record = forms.BooleanField(label="有刑事犯罪记录", required=False)
     tax_y3 = _money_field("申报前第三年个人所得税（元）")
     tax_y2 = _money_field("申报前第二年个人所得税（元）")
     tax_y1 = _money_field("申报前一年个人所得税（元）")
-    equity_qualified_firm = forms.BooleanField(label="所在企业为符合条件的创新创业企业", required=False)
+    equity_qualified_firm = forms.BooleanField(
+        label="所在企业为符合条件的创新创业企业", required=False
+    )
     equity_investor_funding_3y_wan = _money_field("近3年获经备案的投资机构投资（万元）")
     equity_financing_3y_wan = _money_field("近3年累计股权类现金融资（万元）")
     equity_holding_pct = _money_field("本人持股比例（%）")
@@ -157,8 +212,13 @@ class EducationRowForm(forms.Form):
 
 class AwardRowForm(forms.Form):
     award = forms.ChoiceField(label="奖项", choices=AWARD_CHOICES)
-    rank = forms.IntegerField(label="完成人位次/名次", required=False, min_value=1, max_value=999,
-                              help_text="按位次计分的奖项必填")
+    rank = forms.IntegerField(
+        label="完成人位次/名次",
+        required=False,
+        min_value=1,
+        max_value=999,
+        help_text="按位次计分的奖项必填",
+    )
     year = forms.IntegerField(label="获奖年份", min_value=1950, max_value=2100)
 
 
@@ -170,8 +230,13 @@ class RowFormSet(BaseFormSet):
     """Rows the applicant adds and removes. Every row is an "extra" row: an untouched row is
     ignored, a row with DELETE ticked is dropped, whatever the page was first shown with."""
 
-    def __init__(self, *args: Any, initial: list[dict[str, Any]] | None = None, blank_rows: int = 2,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        initial: list[dict[str, Any]] | None = None,
+        blank_rows: int = 2,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, initial=initial, **kwargs)
         self.extra = len(initial or []) + blank_rows
 
@@ -181,8 +246,7 @@ class RowFormSet(BaseFormSet):
     def kept_forms(self) -> list[forms.Form]:
         """The rows that count, in page order: changed and not deleted (after is_valid)."""
         return [
-            form for form in self.forms
-            if form.has_changed() and not self._should_delete_form(form)
+            form for form in self.forms if form.has_changed() and not self._should_delete_form(form)
         ]
 
 
@@ -192,25 +256,57 @@ def _formset(form: type[forms.Form]) -> type[BaseFormSet]:
 
 # (facts key, form prefix, formset class, section title, field map facts key -> form field)
 SECTIONS: tuple[tuple[str, str, type[BaseFormSet], str, dict[str, str]], ...] = (
-    ("social_insurance", "si", _formset(InsuranceRowForm), "社会保险缴纳记录",
-     {"from": "start", "to": "end", "district": "district", "back_paid": "back_paid"}),
-    ("housing", "housing", _formset(HousingRowForm), "住所记录",
-     {"from": "start", "to": "end", "kind": "kind", "district": "district"}),
-    ("education", "edu", _formset(EducationRowForm), "教育背景",
-     {"level": "level", "diploma": "diploma", "degree": "degree", "graduated_on": "graduated_on"}),
-    ("awards", "award", _formset(AwardRowForm), "创新创业奖项",
-     {"code": "award", "grade": "award", "rank": "rank", "role": "award", "year": "year"}),
+    (
+        "social_insurance",
+        "si",
+        _formset(InsuranceRowForm),
+        "社会保险缴纳记录",
+        {"from": "start", "to": "end", "district": "district", "back_paid": "back_paid"},
+    ),
+    (
+        "housing",
+        "housing",
+        _formset(HousingRowForm),
+        "住所记录",
+        {"from": "start", "to": "end", "kind": "kind", "district": "district"},
+    ),
+    (
+        "education",
+        "edu",
+        _formset(EducationRowForm),
+        "教育背景",
+        {
+            "level": "level",
+            "diploma": "diploma",
+            "degree": "degree",
+            "graduated_on": "graduated_on",
+        },
+    ),
+    (
+        "awards",
+        "award",
+        _formset(AwardRowForm),
+        "创新创业奖项",
+        {"code": "award", "grade": "award", "rank": "rank", "role": "award", "year": "year"},
+    ),
     ("tax.violations", "violation", _formset(PenaltyRowForm), "涉税违法记录", {"date": "date"}),
     ("detentions", "detention", _formset(PenaltyRowForm), "行政拘留记录", {"date": "date"}),
 )
 _MAIN_FIELDS = {
-    "year": "year", "policy": "policy", "person.birth_date": "birth_date", "person.gender": "gender",
-    "person.female_job": "female_job", "person.id_number": "birth_date", "person.name": "birth_date",
-    "residence_permit.issued_on": "residence_permit_issued_on", "criminal_record": "criminal_record",
+    "year": "year",
+    "policy": "policy",
+    "person.birth_date": "birth_date",
+    "person.gender": "gender",
+    "person.female_job": "female_job",
+    "person.id_number": "birth_date",
+    "person.name": "birth_date",
+    "residence_permit.issued_on": "residence_permit_issued_on",
+    "criminal_record": "criminal_record",
     "equity.qualified_firm": "equity_qualified_firm",
     "equity.investor_funding_3y_wan": "equity_investor_funding_3y_wan",
     "equity.equity_financing_3y_wan": "equity_financing_3y_wan",
-    "equity.holding_pct": "equity_holding_pct", "equity.full_year": "equity_full_year",
+    "equity.holding_pct": "equity_holding_pct",
+    "equity.full_year": "equity_full_year",
 }
 _ROW_PATH = re.compile(r"^(?P<key>[a-z_.]+)\[(?P<index>\d+)\](?:\.(?P<field>\w+))?$")
 
@@ -218,12 +314,26 @@ _ROW_PATH = re.compile(r"^(?P<key>[a-z_.]+)\[(?P<index>\d+)\](?:\.(?P<field>\w+)
 def example_initial(year: int) -> dict[str, Any]:
     """The contract's example applicant (facts-format-1.md): 78.09 points in 2020."""
     return {
-        "main": {"year": year, "policy": "", "birth_date": dt.date(1985, 7, 12), "gender": "M",
-                 "residence_permit_issued_on": dt.date(2016, 3, 1), "tax_y3": Decimal("0"),
-                 "tax_y2": Decimal("1200.00"), "tax_y1": Decimal("3000.00")},
+        "main": {
+            "year": year,
+            "policy": "",
+            "birth_date": dt.date(1985, 7, 12),
+            "gender": "M",
+            "residence_permit_issued_on": dt.date(2016, 3, 1),
+            "tax_y3": Decimal("0"),
+            "tax_y2": Decimal("1200.00"),
+            "tax_y1": Decimal("3000.00"),
+        },
         "si": [{"start": "2009-07", "end": "", "district": "朝阳区", "back_paid": False}],
         "housing": [{"start": "2015-05", "end": "", "kind": "own", "district": "通州区"}],
-        "edu": [{"level": "bachelor", "diploma": True, "degree": True, "graduated_on": dt.date(2009, 6, 30)}],
+        "edu": [
+            {
+                "level": "bachelor",
+                "diploma": True,
+                "degree": True,
+                "graduated_on": dt.date(2009, 6, 30),
+            }
+        ],
     }
 
 
@@ -236,8 +346,15 @@ class SimulatorInput:
         self.sections = []
         for facts_key, prefix, formset_class, title, field_map in SECTIONS:
             formset = formset_class(data, prefix=prefix, initial=initial.get(prefix) or [])
-            self.sections.append({"key": facts_key, "prefix": prefix, "formset": formset,
-                                  "title": title, "field_map": field_map})
+            self.sections.append(
+                {
+                    "key": facts_key,
+                    "prefix": prefix,
+                    "formset": formset,
+                    "title": title,
+                    "field_map": field_map,
+                }
+            )
         self._by_key = {section["key"]: section for section in self.sections}
         self._by_prefix = {section["prefix"]: section for section in self.sections}
         self.errors_summary: list[str] = []
@@ -278,21 +395,35 @@ class SimulatorInput:
             },
             "residence_permit": (
                 {"issued_on": main["residence_permit_issued_on"].isoformat()}
-                if main.get("residence_permit_issued_on") else None
+                if main.get("residence_permit_issued_on")
+                else None
             ),
             "criminal_record": bool(main.get("criminal_record")),
             "social_insurance": [
-                {"from": row["start"], "to": row["end"], "district": row["district"],
-                 "back_paid": bool(row.get("back_paid"))}
+                {
+                    "from": row["start"],
+                    "to": row["end"],
+                    "district": row["district"],
+                    "back_paid": bool(row.get("back_paid")),
+                }
                 for row in self._rows("social_insurance")
             ],
             "housing": [
-                {"from": row["start"], "to": row["end"], "kind": row["kind"], "district": row["district"]}
+                {
+                    "from": row["start"],
+                    "to": row["end"],
+                    "kind": row["kind"],
+                    "district": row["district"],
+                }
                 for row in self._rows("housing")
             ],
             "education": [
-                {"level": row["level"], "diploma": bool(row.get("diploma")), "degree": bool(row.get("degree")),
-                 "graduated_on": row["graduated_on"].isoformat()}
+                {
+                    "level": row["level"],
+                    "diploma": bool(row.get("diploma")),
+                    "degree": bool(row.get("degree")),
+                    "graduated_on": row["graduated_on"].isoformat(),
+                }
                 for row in self._rows("education")
             ],
             "awards": [self._award(row) for row in self._rows("awards")],
@@ -317,12 +448,21 @@ class SimulatorInput:
     @staticmethod
     def _award(row: dict[str, Any]) -> dict[str, Any]:
         code, _, grade = row["award"].partition(":")
-        return {"code": code, "grade": grade or None, "rank": row.get("rank"), "role": None,
-                "year": row["year"]}
+        return {
+            "code": code,
+            "grade": grade or None,
+            "rank": row.get("rank"),
+            "role": None,
+            "year": row["year"],
+        }
 
     @staticmethod
     def _equity(main: dict[str, Any]) -> dict[str, Any] | None:
-        amounts = ("equity_investor_funding_3y_wan", "equity_financing_3y_wan", "equity_holding_pct")
+        amounts = (
+            "equity_investor_funding_3y_wan",
+            "equity_financing_3y_wan",
+            "equity_holding_pct",
+        )
         if not main.get("equity_qualified_firm") and not any(main.get(name) for name in amounts):
             return None
         return {
@@ -344,7 +484,9 @@ class SimulatorInput:
         if path.startswith("tax.income_tax."):
             tax_year = path.rsplit(".", 1)[-1]
             year = self.main.cleaned_data.get("year")
-            by_year = {str(y): name for name, y in self.main.tax_years(year).items()} if year else {}
+            by_year = (
+                {str(y): name for name, y in self.main.tax_years(year).items()} if year else {}
+            )
             self._main_error(by_year.get(tax_year), message)
             return
         if path.startswith("honors"):
@@ -356,10 +498,14 @@ class SimulatorInput:
             rows = section["formset"].kept_forms()
             index = int(match.group("index"))
             if index < len(rows):
-                field = section["field_map"].get(match.group("field") or "", next(iter(section["field_map"].values())))
+                field = section["field_map"].get(
+                    match.group("field") or "", next(iter(section["field_map"].values()))
+                )
                 row = rows[index]
                 row.add_error(field, message)
-                self.errors_summary.append(f"{section['title']}第 {index + 1} 行 · {row.fields[field].label}：{message}")
+                self.errors_summary.append(
+                    f"{section['title']}第 {index + 1} 行 · {row.fields[field].label}：{message}"
+                )
                 return
         self._main_error(None, f"{path}：{message}")
 
@@ -384,5 +530,6 @@ class SimulatorInput:
                 for field, errors in form.errors.items():
                     label = form.fields[field].label if field in form.fields else "本行"
                     self.errors_summary.extend(
-                        f"{section['title']}第 {row_number} 行 · {label}：{error}" for error in errors
+                        f"{section['title']}第 {row_number} 行 · {label}：{error}"
+                        for error in errors
                     )

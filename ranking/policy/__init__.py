@@ -1,7 +1,7 @@
 """The points policy as code (pure Python: no Django import, no clock).
 
-    from ranking.policy import score_facts
-    score_facts(facts_dict) -> {"eligible", "reasons", "indicators", "total"}
+from ranking.policy import score_facts
+score_facts(facts_dict) -> {"eligible", "reasons", "indicators", "total"}
 """
 
 from ranking.policy.engine import score, score_facts, score_many

@@ -16,8 +16,12 @@ from typing import Any
 from ranking.policy.engine import score
 from ranking.policy.facts import parse_facts
 
-LEVEL_LABELS = {"junior_college": "大学专科（含高职）", "bachelor": "大学本科", "master": "硕士研究生",
-                "doctor": "博士研究生"}
+LEVEL_LABELS = {
+    "junior_college": "大学专科（含高职）",
+    "bachelor": "大学本科",
+    "master": "硕士研究生",
+    "doctor": "博士研究生",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +46,11 @@ class EducationComparison:
 
 
 def education_item_label(item: Mapping[str, Any]) -> str:
-    obtained = "学历和学位" if item["diploma"] and item["degree"] else ("学历" if item["diploma"] else "学位")
+    obtained = (
+        "学历和学位"
+        if item["diploma"] and item["degree"]
+        else ("学历" if item["diploma"] else "学位")
+    )
     return f"{LEVEL_LABELS[item['level']]}{obtained}（{item['graduated_on']} 毕业）"
 
 
@@ -62,23 +70,46 @@ def education_comparison(facts: Mapping[str, Any]) -> EducationComparison | None
     options = []
     for number, item in enumerate(items, start=1):
         education, deduction, total = scored_with([item])
-        options.append(ComparisonRow(f"只申报第 {number} 项：{education_item_label(item)}", number,
-                                     education, deduction, total, total - none_total))
+        options.append(
+            ComparisonRow(
+                f"只申报第 {number} 项：{education_item_label(item)}",
+                number,
+                education,
+                deduction,
+                total,
+                total - none_total,
+            )
+        )
     best = max(options, key=lambda row: (row.total, -row.number))
     declare = best.total > none_total
     if declare:
-        advice = (f"建议申报第 {best.number} 项（{education_item_label(items[best.number - 1])}）："
-                  f"总积分 {best.total:.2f}，比不申报教育背景多 {best.diff:.2f} 分。")
+        advice = (
+            f"建议申报第 {best.number} 项（{education_item_label(items[best.number - 1])}）："
+            f"总积分 {best.total:.2f}，比不申报教育背景多 {best.diff:.2f} 分。"
+        )
     elif best.total == none_total:
-        advice = (f"申报教育背景不会提高总积分：扣除就学期间的就业、居住积分后与不申报持平"
-                  f"（均为 {none_total:.2f} 分），申报与否结果相同。")
+        advice = (
+            f"申报教育背景不会提高总积分：扣除就学期间的就业、居住积分后与不申报持平"
+            f"（均为 {none_total:.2f} 分），申报与否结果相同。"
+        )
     else:
-        advice = (f"建议不申报教育背景：扣除就学期间的就业、居住积分后，申报任何一项都比不申报少"
-                  f"（不申报总积分 {none_total:.2f} 分）。")
-    none_row = ComparisonRow("不申报教育背景", 0, none_education, none_deduction, none_total,
-                             Decimal("0.00"), best=not declare)
+        advice = (
+            f"建议不申报教育背景：扣除就学期间的就业、居住积分后，申报任何一项都比不申报少"
+            f"（不申报总积分 {none_total:.2f} 分）。"
+        )
+    none_row = ComparisonRow(
+        "不申报教育背景",
+        0,
+        none_education,
+        none_deduction,
+        none_total,
+        Decimal("0.00"),
+        best=not declare,
+    )
     rows = [none_row] + [
-        ComparisonRow(r.label, r.number, r.education, r.deduction, r.total, r.diff, best=declare and r is best)
+        ComparisonRow(
+            r.label, r.number, r.education, r.deduction, r.total, r.diff, best=declare and r is best
+        )
         for r in options
     ]
     return EducationComparison(tuple(rows), advice)

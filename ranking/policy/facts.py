@@ -101,10 +101,25 @@ class Facts:
     detentions: tuple[dt.date, ...]
 
 
-_TOP_KEYS = frozenset({
-    "format", "year", "policy", "person", "employer", "residence_permit", "criminal_record",
-    "social_insurance", "housing", "education", "awards", "equity", "tax", "honors", "detentions",
-})
+_TOP_KEYS = frozenset(
+    {
+        "format",
+        "year",
+        "policy",
+        "person",
+        "employer",
+        "residence_permit",
+        "criminal_record",
+        "social_insurance",
+        "housing",
+        "education",
+        "awards",
+        "equity",
+        "tax",
+        "honors",
+        "detentions",
+    }
+)
 _PERSON_KEYS = frozenset({"id_number", "name", "gender", "birth_date", "female_job"})
 _EMPLOYER_KEYS = frozenset({"credit_code", "name"})
 _PERMIT_KEYS = frozenset({"issued_on"})
@@ -112,10 +127,15 @@ _INSURANCE_KEYS = frozenset({"from", "to", "district", "back_paid"})
 _HOUSING_KEYS = frozenset({"from", "to", "kind", "district"})
 _EDUCATION_KEYS = frozenset({"level", "diploma", "degree", "graduated_on"})
 _AWARD_KEYS = frozenset({"code", "grade", "rank", "role", "year"})
-_EQUITY_KEYS = frozenset({
-    "qualified_firm", "investor_funding_3y_wan", "equity_financing_3y_wan", "holding_pct",
-    "full_year",
-})
+_EQUITY_KEYS = frozenset(
+    {
+        "qualified_firm",
+        "investor_funding_3y_wan",
+        "equity_financing_3y_wan",
+        "holding_pct",
+        "full_year",
+    }
+)
 _TAX_KEYS = frozenset({"income_tax", "violations"})
 _HONOR_KEYS = frozenset({"code", "year"})
 _PENALTY_KEYS = frozenset({"date"})
@@ -276,7 +296,9 @@ def _insurance_period(raw: Any) -> InsurancePeriod:
     item = _object(raw, "", _INSURANCE_KEYS)
     start, end = _period_bounds(item)
     district = _district(item.get("district"), "district", allow_city_level=True)
-    return InsurancePeriod(start, end, district, _bool(item.get("back_paid"), "back_paid", default=False))
+    return InsurancePeriod(
+        start, end, district, _bool(item.get("back_paid"), "back_paid", default=False)
+    )
 
 
 def _housing_period(raw: Any) -> HousingPeriod:
@@ -317,7 +339,9 @@ def _award(raw: Any) -> Award:
     role = item.get("role")
     if role is not None and not isinstance(role, str):
         raise FactsError("role", "应为字符串")
-    return Award(str(code), None if grade is None else str(grade), rank, role, _int(item.get("year"), "year"))
+    return Award(
+        str(code), None if grade is None else str(grade), rank, role, _int(item.get("year"), "year")
+    )
 
 
 def _honor(raw: Any) -> Honor:
@@ -393,7 +417,9 @@ def parse_facts(raw: Any) -> Facts:
         employer = _object(data["employer"], "employer", _EMPLOYER_KEYS)
         if employer.get("credit_code") is not None:
             try:
-                credit_code = validate_credit_code(_str(employer["credit_code"], "employer.credit_code"))
+                credit_code = validate_credit_code(
+                    _str(employer["credit_code"], "employer.credit_code")
+                )
             except ValueError as exc:
                 raise FactsError("employer.credit_code", str(exc)) from exc
         if employer.get("name") is not None:
@@ -419,7 +445,9 @@ def parse_facts(raw: Any) -> Facts:
         employer_name=employer_name,
         residence_permit_issued_on=permit_issued_on,
         criminal_record=_bool(data.get("criminal_record"), "criminal_record", default=False),
-        social_insurance=_items(data.get("social_insurance"), "social_insurance", _insurance_period),
+        social_insurance=_items(
+            data.get("social_insurance"), "social_insurance", _insurance_period
+        ),
         housing=_items(data.get("housing"), "housing", _housing_period),
         education=_items(data.get("education"), "education", _education_item),
         awards=_items(data.get("awards"), "awards", _award),

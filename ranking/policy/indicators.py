@@ -35,11 +35,16 @@ def _span(months: Months) -> str:
 def employment(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
     months = count(tl.employment)
     points = round_half_up(months * p.employment_points_per_month)
-    return IndicatorResult("employment", points, p.articles["employment"], lambda: (
-        f"社保正常缴纳 {months} 个月（{month_label(p.employment_from)} 起，不含补缴）× "
-        f"{p.employment_points_per_month} = {fmt(points)}",
-        {"months": months, "span": _span(tl.employment)},
-    ))
+    return IndicatorResult(
+        "employment",
+        points,
+        p.articles["employment"],
+        lambda: (
+            f"社保正常缴纳 {months} 个月（{month_label(p.employment_from)} 起，不含补缴）× "
+            f"{p.employment_points_per_month} = {fmt(points)}",
+            {"months": months, "span": _span(tl.employment)},
+        ),
+    )
 
 
 def _housing_counts(tl: Timeline) -> tuple[int, int]:
@@ -73,7 +78,9 @@ def housing(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
         if count(tl.own) + count(tl.rental) > own + rental:
             rule += f"；居住月数不超过就业月数 {count(tl.employment)}，优先计自有住所"
         return f"{rule}；合计 {fmt(points)}", {
-            "own_months": own, "rental_months": rental, "own_span": _span(tl.own),
+            "own_months": own,
+            "rental_months": rental,
+            "own_span": _span(tl.own),
             "rental_span": _span(tl.rental),
         }
 
@@ -85,7 +92,11 @@ def education_row_for(item: EducationItem, p: PolicyParams) -> EducationRow | No
     degree (学位) is met when the item has it, so 本科 with both earns the 15-point row."""
     best: EducationRow | None = None
     for row in p.education_table:
-        if row.level != item.level or (row.diploma and not item.diploma) or (row.degree and not item.degree):
+        if (
+            row.level != item.level
+            or (row.diploma and not item.diploma)
+            or (row.degree and not item.degree)
+        ):
             continue
         if best is None or row.points > best.points:
             best = row
@@ -111,23 +122,44 @@ def scored_education(facts: Facts, p: PolicyParams) -> tuple[EducationItem, Educ
 def education(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
     chosen = scored_education(facts, p)
     if chosen is None:
-        return IndicatorResult("education", ZERO, p.articles["education"], lambda: (
-            "无可积分的学历（学位）：未申报、无对应积分表行或毕业晚于截止日期", {},
-        ))
+        return IndicatorResult(
+            "education",
+            ZERO,
+            p.articles["education"],
+            lambda: (
+                "无可积分的学历（学位）：未申报、无对应积分表行或毕业晚于截止日期",
+                {},
+            ),
+        )
     item, row = chosen
-    return IndicatorResult("education", round_half_up(row.points), p.articles["education"], lambda: (
-        f"{row.label}（{item.graduated_on:%Y-%m-%d} 毕业）= {fmt(row.points)}（{row.source}）",
-        {"level": item.level, "diploma": item.diploma, "degree": item.degree,
-         "graduated_on": item.graduated_on.isoformat()},
-    ))
+    return IndicatorResult(
+        "education",
+        round_half_up(row.points),
+        p.articles["education"],
+        lambda: (
+            f"{row.label}（{item.graduated_on:%Y-%m-%d} 毕业）= {fmt(row.points)}（{row.source}）",
+            {
+                "level": item.level,
+                "diploma": item.diploma,
+                "degree": item.degree,
+                "graduated_on": item.graduated_on.isoformat(),
+            },
+        ),
+    )
 
 
 def education_deduction(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
     chosen = scored_education(facts, p)
     if chosen is None:
-        return IndicatorResult("education_deduction", ZERO, p.articles["education_deduction"], lambda: (
-            "未计教育背景积分，不扣除", {},
-        ))
+        return IndicatorResult(
+            "education_deduction",
+            ZERO,
+            p.articles["education_deduction"],
+            lambda: (
+                "未计教育背景积分，不扣除",
+                {},
+            ),
+        )
     item, row = chosen
     graduation = month_of_date(item.graduated_on)
     first = graduation - row.deduction_years * 12 + 1
@@ -142,15 +174,24 @@ def education_deduction(facts: Facts, tl: Timeline, p: PolicyParams) -> Indicato
     own_points, rental_points = _housing_points(own_months, rental_months, p)
     deducted = round_half_up(employment_points) + own_points + rental_points
     points = round_half_up(-deducted)
-    return IndicatorResult("education_deduction", points, p.articles["education_deduction"], lambda: (
-        f"毕业前 {row.deduction_years} 年（{month_label(first)}至{month_label(graduation)}）内："
-        f"社保 {employment_months} 个月 × {p.employment_points_per_month} = {fmt(employment_points)}，"
-        f"自有住所 {own_months} 个月 ÷ {p.own_housing_months_per_point} = {fmt(own_points)}，"
-        f"租赁/宿舍 {rental_months} 个月 ÷ {p.rental_housing_months_per_point} = {fmt(rental_points)}；"
-        f"扣除 {fmt(deducted)}",
-        {"window": f"{month_label(first)}/{month_label(graduation)}", "employment_months": employment_months,
-         "own_months": own_months, "rental_months": rental_months},
-    ))
+    return IndicatorResult(
+        "education_deduction",
+        points,
+        p.articles["education_deduction"],
+        lambda: (
+            f"毕业前 {row.deduction_years} 年（{month_label(first)}至{month_label(graduation)}）内："
+            f"社保 {employment_months} 个月 × {p.employment_points_per_month} = {fmt(employment_points)}，"
+            f"自有住所 {own_months} 个月 ÷ {p.own_housing_months_per_point} = {fmt(own_points)}，"
+            f"租赁/宿舍 {rental_months} 个月 ÷ {p.rental_housing_months_per_point} = {fmt(rental_points)}；"
+            f"扣除 {fmt(deducted)}",
+            {
+                "window": f"{month_label(first)}/{month_label(graduation)}",
+                "employment_months": employment_months,
+                "own_months": own_months,
+                "rental_months": rental_months,
+            },
+        ),
+    )
 
 
 def job_residence_area(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
@@ -158,22 +199,33 @@ def job_residence_area(facts: Facts, tl: Timeline, p: PolicyParams) -> Indicator
     # 细则第十五条（四）: the applicant must live there in December of Y-1.
     months = tl.own_outside & span(p.job_residence_from, tl.cutoff)
     if not contains(months, tl.cutoff):
-        return IndicatorResult("job_residence_area", ZERO, article, lambda: (
-            f"{month_label(tl.cutoff)} 未在城六区以外自有住所居住，不计分", {"months": count(months)},
-        ))
+        return IndicatorResult(
+            "job_residence_area",
+            ZERO,
+            article,
+            lambda: (
+                f"{month_label(tl.cutoff)} 未在城六区以外自有住所居住，不计分",
+                {"months": count(months)},
+            ),
+        )
     live_and_work = count(months & tl.normal_outside)
     live_only = count(months) - live_and_work
     raw = (live_and_work // 12) * p.job_residence_points_live_and_work + (
         live_only // 12
     ) * p.job_residence_points_live_only
     points = round_half_up(min(raw, p.job_residence_cap))
-    return IndicatorResult("job_residence_area", points, article, lambda: (
-        f"{month_label(p.job_residence_from)} 起城六区外自有住所居住且城六区外就业 {live_and_work} 个月"
-        f"（满 {live_and_work // 12} 年 × {p.job_residence_points_live_and_work}），仅居住 {live_only} 个月"
-        f"（满 {live_only // 12} 年 × {p.job_residence_points_live_only}）= {fmt(raw)}，"
-        f"最高 {fmt(p.job_residence_cap)}",
-        {"live_and_work_months": live_and_work, "live_only_months": live_only},
-    ))
+    return IndicatorResult(
+        "job_residence_area",
+        points,
+        article,
+        lambda: (
+            f"{month_label(p.job_residence_from)} 起城六区外自有住所居住且城六区外就业 {live_and_work} 个月"
+            f"（满 {live_and_work // 12} 年 × {p.job_residence_points_live_and_work}），仅居住 {live_only} 个月"
+            f"（满 {live_only // 12} 年 × {p.job_residence_points_live_only}）= {fmt(raw)}，"
+            f"最高 {fmt(p.job_residence_cap)}",
+            {"live_and_work_months": live_and_work, "live_only_months": live_only},
+        ),
+    )
 
 
 def award_points(award: Award, facts: Facts, p: PolicyParams) -> tuple[Decimal, str]:
@@ -224,7 +276,9 @@ def innovation(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
     if facts.equity is not None:
         items.append(equity_points(facts, p))
     if not items:
-        return IndicatorResult("innovation", ZERO, p.articles["innovation"], lambda: ("未申报创新创业项目", {}))
+        return IndicatorResult(
+            "innovation", ZERO, p.articles["innovation"], lambda: ("未申报创新创业项目", {})
+        )
     best = max(range(len(items)), key=lambda index: items[index][0])
     points = round_half_up(min(items[best][0], p.innovation_cap))
 
@@ -256,7 +310,9 @@ def tax(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
     penalty = violations * p.tax_violation_points
 
     def describe() -> tuple[str, dict[str, object]]:
-        paid_text = "、".join(f"{year}年 {amount} 元" for year, amount in zip(years, paid, strict=True))
+        paid_text = "、".join(
+            f"{year}年 {amount} 元" for year, amount in zip(years, paid, strict=True)
+        )
         if not continuous:
             rule = f"近3年未连续纳税（{paid_text}），不加分"
         elif p.tax_per_year:
@@ -264,7 +320,10 @@ def tax(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
         else:
             rule = f"近3年连续纳税（{paid_text}），{'每年均' if high == 3 else '并非每年均'} ≥ 10 万元：{fmt(bonus)}"
         rule += f"；{window.start}-{window.stop - 1}年涉税违法 {violations} 条 × {p.tax_violation_points} = {fmt(penalty)}"
-        return rule, {"income_tax": {str(y): str(a) for y, a in zip(years, paid, strict=True)}, "violations": violations}
+        return rule, {
+            "income_tax": {str(y): str(a) for y, a in zip(years, paid, strict=True)},
+            "violations": violations,
+        }
 
     return IndicatorResult("tax", round_half_up(bonus + penalty), p.articles["tax"], describe)
 
@@ -299,24 +358,43 @@ def honors(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
     if not counted:
         return IndicatorResult("honors", ZERO, p.articles["honors"], lambda: ("无荣誉表彰", {}))
     label, source = HONORS[counted[0].code]
-    return IndicatorResult("honors", round_half_up(p.honor_points), p.articles["honors"], lambda: (
-        f"{label} = {fmt(p.honor_points)}（{source}；多项不累加）", {"honors": [h.code for h in counted]},
-    ))
+    return IndicatorResult(
+        "honors",
+        round_half_up(p.honor_points),
+        p.articles["honors"],
+        lambda: (
+            f"{label} = {fmt(p.honor_points)}（{source}；多项不累加）",
+            {"honors": [h.code for h in counted]},
+        ),
+    )
 
 
 def law_record(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
     window = _penalty_years(facts, p)
     count = sum(1 for day in facts.detentions if day.year in window)
     points = round_half_up(count * p.detention_points)
-    return IndicatorResult("law_record", points, p.articles["law_record"], lambda: (
-        f"{window.start}-{window.stop - 1}年行政拘留 {count} 次 × {p.detention_points} = {fmt(points)}",
-        {"detentions": count},
-    ))
+    return IndicatorResult(
+        "law_record",
+        points,
+        p.articles["law_record"],
+        lambda: (
+            f"{window.start}-{window.stop - 1}年行政拘留 {count} 次 × {p.detention_points} = {fmt(points)}",
+            {"detentions": count},
+        ),
+    )
 
 
 INDICATOR_FUNCTIONS = (
-    employment, housing, education, education_deduction, job_residence_area, innovation, tax, age,
-    honors, law_record,
+    employment,
+    housing,
+    education,
+    education_deduction,
+    job_residence_area,
+    innovation,
+    tax,
+    age,
+    honors,
+    law_record,
 )
 
 __all__ = ["INDICATOR_FUNCTIONS", "month_of"]

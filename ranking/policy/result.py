@@ -11,8 +11,16 @@ CENT = Decimal("0.01")
 
 # The ten columns of the official publicity list since 2020, in the contract's order.
 INDICATOR_CODES: tuple[str, ...] = (
-    "employment", "housing", "education", "education_deduction", "job_residence_area",
-    "innovation", "tax", "age", "honors", "law_record",
+    "employment",
+    "housing",
+    "education",
+    "education_deduction",
+    "job_residence_area",
+    "innovation",
+    "tax",
+    "age",
+    "honors",
+    "law_record",
 )
 INDICATOR_LABELS: dict[str, str] = {
     "employment": "合法稳定就业",
@@ -27,7 +35,10 @@ INDICATOR_LABELS: dict[str, str] = {
     "law_record": "守法记录",
 }
 ELIGIBILITY_REASONS: tuple[str, ...] = (
-    "no_residence_permit", "over_retirement_age", "social_insurance_under_7_years", "criminal_record",
+    "no_residence_permit",
+    "over_retirement_age",
+    "social_insurance_under_7_years",
+    "criminal_record",
 )
 ELIGIBILITY_LABELS: dict[str, str] = {
     "no_residence_permit": "未在申报前一年度12月31日前取得北京市居住证",
@@ -115,7 +126,9 @@ class ScoreResult:
             "eligible": self.eligible,
             "reasons": self.reasons,
             # Indicator points are already rounded to cents (sums of rounded parts at most).
-            "indicators": {indicator.code: f"{indicator.points:.2f}" for indicator in self.indicators},
+            "indicators": {
+                indicator.code: f"{indicator.points:.2f}" for indicator in self.indicators
+            },
             "total": f"{self.total:.2f}",
         }
         if explain:
@@ -126,7 +139,12 @@ class ScoreResult:
         return {
             "policy": self.policy_id,
             "eligibility": [
-                {"reason": f.reason, "label": ELIGIBILITY_LABELS[f.reason], "why": f.why, "source": f.source}
+                {
+                    "reason": f.reason,
+                    "label": ELIGIBILITY_LABELS[f.reason],
+                    "why": f.why,
+                    "source": f.source,
+                }
                 for f in self.failures
             ],
             "indicators": {indicator.code: indicator.as_dict() for indicator in self.indicators},

@@ -26,7 +26,11 @@ class ImportBatch(models.Model):
     # The file itself, so a worker on another machine can read it (batches are a few MB).
     content = models.BinaryField("文件内容", editable=False)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="上传人",
     )
     status = models.CharField(

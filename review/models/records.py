@@ -28,7 +28,11 @@ class DepartmentRecord(models.Model):
     # reloaded row updates its record instead of adding a second one.
     record_key = models.CharField("记录键", max_length=200, unique=True)
     batch = models.ForeignKey(
-        "review.ImportBatch", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        "review.ImportBatch",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="导入批次",
     )
     loaded_at = models.DateTimeField("导入时间", null=True, blank=True)

@@ -48,13 +48,17 @@ BULK_MAX = 500
 def _points_with(claim: IndicatorClaim, *, state: str, verified_facts: Any) -> Decimal | None:
     application = claim.application
     rows = [
-        (c.indicator, state, c.declared_facts, verified_facts) if c.pk == claim.pk
+        (c.indicator, state, c.declared_facts, verified_facts)
+        if c.pk == claim.pk
         else (c.indicator, c.state, c.declared_facts, c.verified_facts)
         for c in application.claims.all()
     ]
     facts = assemble_facts(
-        year=application.round.year, policy_id=application.round.policy_id,
-        person=person_facts(application.applicant), employer=employer_facts(application.employer), claims=rows,
+        year=application.round.year,
+        policy_id=application.round.policy_id,
+        person=person_facts(application.applicant),
+        employer=employer_facts(application.employer),
+        claims=rows,
     )
     try:
         return score(parse_facts(facts)).points().get(claim.indicator)
@@ -79,20 +83,31 @@ def _require_department(claim: IndicatorClaim, actor: Any) -> None:
         raise NotPermitted(f"只有{claim.department.name}的审核人员才能审核该指标。")
 
 
-def application_rescore(*, application: Application, actor: Any, now: dt.datetime, reason: str) -> Application:
+def application_rescore(
+    *, application: Application, actor: Any, now: dt.datetime, reason: str
+) -> Application:
     """Store the application's total and explanation from its verified facts, with an audit row."""
-    before = {"total_points": None if application.total_points is None else str(application.total_points)}
+    before = {
+        "total_points": None if application.total_points is None else str(application.total_points)
+    }
     try:
         result = application_score(application, basis=BASIS_VERIFIED)
     except FactsError as exc:
         raise DomainError(f"申请的核定信息无效，无法计算积分（{exc}）") from exc
     contract = result.as_contract(explain=True)
-    Application.objects.filter(pk=application.pk).update(total_points=result.total, score_explanation=contract)
+    Application.objects.filter(pk=application.pk).update(
+        total_points=result.total, score_explanation=contract
+    )
     application.total_points, application.score_explanation = result.total, contract
     audit_record(
-        actor=actor, action="application.rescore", obj=application, now=now,
-        round_year=application.round.year, reason=reason,
-        before=before, after={"total_points": str(result.total)},
+        actor=actor,
+        action="application.rescore",
+        obj=application,
+        now=now,
+        round_year=application.round.year,
+        reason=reason,
+        before=before,
+        after={"total_points": str(result.total)},
     )
     return application
 
@@ -122,9 +137,16 @@ def claim_decide(
     if decision == "adjust" and verified_facts is None:
         raise DomainError("调整审核结果时须填写核定信息。")
     with transaction.atomic():
-        claim = IndicatorClaim.objects.select_for_update(of=("self",)).select_related(
-            "application__round", "application__applicant", "application__employer", "department"
-        ).get(pk=claim.pk)
+        claim = (
+            IndicatorClaim.objects.select_for_update(of=("self",))
+            .select_related(
+                "application__round",
+                "application__applicant",
+                "application__employer",
+                "department",
+            )
+            .get(pk=claim.pk)
+        )
         common = {"actor": actor, "reason": reason, "now": now}
         if claim.state == ClaimState.PENDING:
             if decision == "verify":
@@ -134,8 +156,12 @@ def claim_decide(
             elif decision == "reject":
                 claim = claim_reject(claim=claim, **common)
             else:
-                points = _points_with(claim, state=ClaimState.ADJUSTED, verified_facts=verified_facts)
-                claim = claim_adjust(claim=claim, verified_facts=verified_facts, points=points, **common)
+                points = _points_with(
+                    claim, state=ClaimState.ADJUSTED, verified_facts=verified_facts
+                )
+                claim = claim_adjust(
+                    claim=claim, verified_facts=verified_facts, points=points, **common
+                )
         elif claim.state == ClaimState.RECHECK_REQUESTED:
             if decision == "reject":
                 raise InvalidTransition("复查只能维持或调整原审核结果。")
@@ -152,11 +178,21 @@ def claim_decide(
                 facts = claim.verified_facts or {}
             else:
                 facts = claim.declared_facts
-            points = _points_with(claim, state=ClaimState.APPEAL_UPHELD, verified_facts=facts) if upheld else None
-            claim = claim_decide_appeal(
-                claim=claim, upheld=upheld, verified_facts=facts if upheld else None, points=points, **common
+            points = (
+                _points_with(claim, state=ClaimState.APPEAL_UPHELD, verified_facts=facts)
+                if upheld
+                else None
             )
-            application_rescore(application=claim.application, actor=actor, now=now, reason=f"申诉结论：{reason}")
+            claim = claim_decide_appeal(
+                claim=claim,
+                upheld=upheld,
+                verified_facts=facts if upheld else None,
+                points=points,
+                **common,
+            )
+            application_rescore(
+                application=claim.application, actor=actor, now=now, reason=f"申诉结论：{reason}"
+            )
         else:
             raise InvalidTransition(f"当前状态（{claim.state_label}）不能{DECISIONS[decision]}。")
         IndicatorClaim.objects.filter(pk=claim.pk).update(needs_manual_review=False)
@@ -165,7 +201,12 @@ def claim_decide(
 
 
 def claims_bulk_decide(
-    *, claim_ids: Iterable[int], actor: Any, decision: str, reason: str, now: dt.datetime | None = None
+    *,
+    claim_ids: Iterable[int],
+    actor: Any,
+    decision: str,
+    reason: str,
+    now: dt.datetime | None = None,
 ) -> list[IndicatorClaim]:
     """The same decision on many claims (after the reviewer confirmed): all or none."""
     ids = list(dict.fromkeys(int(pk) for pk in claim_ids))
@@ -180,4 +221,7 @@ def claims_bulk_decide(
         raise DomainError("所选指标不存在或已被删除，请刷新后重试。")
     now = now_or(now)
     with transaction.atomic():
-        return [claim_decide(claim=c, actor=actor, decision=decision, reason=reason, now=now) for c in claims]
+        return [
+            claim_decide(claim=c, actor=actor, decision=decision, reason=reason, now=now)
+            for c in claims
+        ]

@@ -77,13 +77,22 @@ def header_errors(*, headers: list[str], kind: str) -> list[dict[str, Any]]:
     errors += [{"row": 1, "column": h, "message": "不应有该列"} for h in unexpected]
     if errors:
         errors.append(
-            {"row": 1, "column": "表头", "message": f"{RECORD_KINDS[kind].label}的表头应为：{'，'.join(expected)}"}
+            {
+                "row": 1,
+                "column": "表头",
+                "message": f"{RECORD_KINDS[kind].label}的表头应为：{'，'.join(expected)}",
+            }
         )
     return errors
 
 
 def batch_create(
-    *, department: Department, file_name: str, content: bytes, uploaded_by: Any = None, kind: str = ""
+    *,
+    department: Department,
+    file_name: str,
+    content: bytes,
+    uploaded_by: Any = None,
+    kind: str = "",
 ) -> ImportBatch:
     return ImportBatch.objects.create(
         department=department,
@@ -96,20 +105,31 @@ def batch_create(
 
 
 def batch_submit(
-    *, department: Department, file_name: str, content: bytes, uploaded_by: Any = None, kind: str = "",
+    *,
+    department: Department,
+    file_name: str,
+    content: bytes,
+    uploaded_by: Any = None,
+    kind: str = "",
     inline: bool | None = None,
 ) -> ImportBatch:
     """Store the file and load it: inline when small, else queued for a worker (on commit)."""
     from review.tasks import load_batch
 
     batch = batch_create(
-        department=department, file_name=file_name, content=content, uploaded_by=uploaded_by, kind=kind
+        department=department,
+        file_name=file_name,
+        content=content,
+        uploaded_by=uploaded_by,
+        kind=kind,
     )
     if inline is None:
         inline = len(content) <= INLINE_MAX_BYTES
     if inline:
         return batch_load(batch=batch)
-    job_run = JobRun.objects.create(key=f"import:{batch.pk}", kind="review.import", status=JobStatus.PENDING)
+    job_run = JobRun.objects.create(
+        key=f"import:{batch.pk}", kind="review.import", status=JobStatus.PENDING
+    )
     ImportBatch.objects.filter(pk=batch.pk).update(job_run=job_run)
     batch.job_run = job_run
     transaction.on_commit(lambda: load_batch.delay(batch_id=batch.pk))
@@ -133,16 +153,22 @@ def _row_errors(result: Any, resource: Any) -> list[dict[str, Any]]:
         for attribute, messages in invalid.error_dict.items():
             column = resource.column_of.get(attribute, attribute)
             for message in messages:
-                errors.append({"row": invalid.number + 1, "column": column, "message": str(message)})
+                errors.append(
+                    {"row": invalid.number + 1, "column": column, "message": str(message)}
+                )
     for number, row_errors in result.row_errors():
         for error in row_errors:
-            errors.append({"row": number + 1, "column": "整行", "message": f"无法导入：{error.error}"})
+            errors.append(
+                {"row": number + 1, "column": "整行", "message": f"无法导入：{error.error}"}
+            )
     for error in result.base_errors:
         errors.append({"row": None, "column": "", "message": f"导入失败：{error.error}"})
     return errors
 
 
-def _finish(batch: ImportBatch, *, status: str, errors: list[dict[str, Any]], **counts: int) -> ImportBatch:
+def _finish(
+    batch: ImportBatch, *, status: str, errors: list[dict[str, Any]], **counts: int
+) -> ImportBatch:
     errors.sort(key=lambda e: (e["row"] is None, e["row"] or 0))
     batch.status = status
     batch.errors = errors
@@ -168,7 +194,11 @@ def batch_load(*, batch: ImportBatch, tuned: bool = True) -> ImportBatch:
     try:
         dataset = read_dataset(bytes(batch.content), batch.file_format)
     except BatchFileError as exc:
-        return _finish(batch, status=BatchStatus.REJECTED, errors=[{"row": None, "column": "", "message": str(exc)}])
+        return _finish(
+            batch,
+            status=BatchStatus.REJECTED,
+            errors=[{"row": None, "column": "", "message": str(exc)}],
+        )
     kinds = [k.code for k in kinds_of_department(batch.department.code)]
     kind = batch.kind or kind_for_headers(dataset.headers, kinds)
     if kind is None or kind not in kinds:
@@ -176,7 +206,9 @@ def batch_load(*, batch: ImportBatch, tuned: bool = True) -> ImportBatch:
         for candidate in kinds:
             errors += header_errors(headers=list(dataset.headers), kind=candidate)
         if not errors:
-            errors = [{"row": 1, "column": "表头", "message": f"{batch.department.name}没有这种记录"}]
+            errors = [
+                {"row": 1, "column": "表头", "message": f"{batch.department.name}没有这种记录"}
+            ]
         return _finish(batch, status=BatchStatus.REJECTED, errors=errors)
     batch.kind = kind
     errors = header_errors(headers=list(dataset.headers), kind=kind)
@@ -184,9 +216,14 @@ def batch_load(*, batch: ImportBatch, tuned: bool = True) -> ImportBatch:
         return _finish(batch, status=BatchStatus.REJECTED, errors=errors)
     total = len(dataset)
     if not total:
-        return _finish(batch, status=BatchStatus.REJECTED,
-                       errors=[{"row": None, "column": "", "message": "文件中没有数据行"}])
-    ImportBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.RUNNING, total_rows=total, kind=kind)
+        return _finish(
+            batch,
+            status=BatchStatus.REJECTED,
+            errors=[{"row": None, "column": "", "message": "文件中没有数据行"}],
+        )
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=BatchStatus.RUNNING, total_rows=total, kind=kind
+    )
     batch.status, batch.total_rows = BatchStatus.RUNNING, total
     if batch.job_run_id:
         JobRun.objects.filter(pk=batch.job_run_id).update(
@@ -205,7 +242,10 @@ def batch_load(*, batch: ImportBatch, tuned: bool = True) -> ImportBatch:
     resource.after_import_row = after_import_row  # type: ignore[method-assign]
     with transaction.atomic():
         result = resource.import_data(
-            dataset, use_transactions=True, rollback_on_validation_errors=True, raise_errors=False,
+            dataset,
+            use_transactions=True,
+            rollback_on_validation_errors=True,
+            raise_errors=False,
         )
         errors = _row_errors(result, resource)
         if errors:
@@ -214,7 +254,10 @@ def batch_load(*, batch: ImportBatch, tuned: bool = True) -> ImportBatch:
             new = result.totals.get("new", 0)
             updated = result.totals.get("update", 0)
             audit_record(
-                actor=batch.uploaded_by, action="records.import", obj=batch, now=timezone.now(),
+                actor=batch.uploaded_by,
+                action="records.import",
+                obj=batch,
+                now=timezone.now(),
                 reason=f"{RECORD_KINDS[kind].label}：新增 {new} 条，更新 {updated} 条",
                 after={"kind": kind, "rows": total, "new": new, "updated": updated},
             )
@@ -222,8 +265,14 @@ def batch_load(*, batch: ImportBatch, tuned: bool = True) -> ImportBatch:
     cache.delete(key)
     if errors:
         return _finish(batch, status=BatchStatus.REJECTED, errors=errors, total_rows=total)
-    return _finish(batch, status=BatchStatus.LOADED, errors=[], total_rows=total,
-                   new_rows=result.totals.get("new", 0), updated_rows=result.totals.get("update", 0))
+    return _finish(
+        batch,
+        status=BatchStatus.LOADED,
+        errors=[],
+        total_rows=total,
+        new_rows=result.totals.get("new", 0),
+        updated_rows=result.totals.get("update", 0),
+    )
 
 
 def _enqueue_verification(*, applicant_ids: Any) -> None:
@@ -239,7 +288,9 @@ def _enqueue_verification(*, applicant_ids: Any) -> None:
             continue
         app_ids = list(
             Application.objects.filter(
-                round=round, applicant_id__in=ids, state__in=[AppState.SUBMITTED, AppState.UNDER_REVIEW]
+                round=round,
+                applicant_id__in=ids,
+                state__in=[AppState.SUBMITTED, AppState.UNDER_REVIEW],
             ).values_list("pk", flat=True)
         )
         if app_ids:

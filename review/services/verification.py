@@ -66,8 +66,15 @@ VERIFY_PHASES = [Phase.DECLARATION, Phase.AGGREGATION]
 VERIFIABLE_APP_STATES = [AppState.SUBMITTED, AppState.UNDER_REVIEW]
 CHUNK_SIZE = 1000  # applications (about 9 claims each)
 CLAIM_FIELDS = [
-    "state", "verified_facts", "points", "decision_reason", "decided_by", "decided_at",
-    "needs_manual_review", "mismatch", "updated_at",
+    "state",
+    "verified_facts",
+    "points",
+    "decision_reason",
+    "decided_by",
+    "decided_at",
+    "needs_manual_review",
+    "mismatch",
+    "updated_at",
 ]
 _METHOD = {matching.VERIFY: "verify", matching.ADJUST: "adjust"}
 _METHOD_OF = {ClaimState.VERIFIED: "verify", ClaimState.ADJUSTED: "adjust"}
@@ -81,15 +88,25 @@ def records_for(applicant_ids: Iterable[int]) -> dict[int, matching.PersonRecord
     """Every record of these people, as plain values: one query per kind of record."""
     ids = list(applicant_ids)
     out: dict[int, matching.PersonRecords] = defaultdict(matching.PersonRecords)
-    for a, f, t, d, b in SocialInsurancePeriod.objects.filter(applicant_id__in=ids).order_by(
-        "from_month", "id"
-    ).values_list("applicant_id", "from_month", "to_month", "district", "back_paid"):
-        out[a].social_insurance.append({"from": _month(f), "to": _month(t), "district": d, "back_paid": b})
-    for a, issued in ResidencePermit.objects.filter(applicant_id__in=ids).values_list("applicant_id", "issued_on"):
+    for a, f, t, d, b in (
+        SocialInsurancePeriod.objects.filter(applicant_id__in=ids)
+        .order_by("from_month", "id")
+        .values_list("applicant_id", "from_month", "to_month", "district", "back_paid")
+    ):
+        out[a].social_insurance.append(
+            {"from": _month(f), "to": _month(t), "district": d, "back_paid": b}
+        )
+    for a, issued in ResidencePermit.objects.filter(applicant_id__in=ids).values_list(
+        "applicant_id", "issued_on"
+    ):
         out[a].residence_permits.append(issued)
-    for a, on in CriminalRecord.objects.filter(applicant_id__in=ids).values_list("applicant_id", "recorded_on"):
+    for a, on in CriminalRecord.objects.filter(applicant_id__in=ids).values_list(
+        "applicant_id", "recorded_on"
+    ):
         out[a].criminal_records.append(on)
-    for a, on in Detention.objects.filter(applicant_id__in=ids).values_list("applicant_id", "detained_on"):
+    for a, on in Detention.objects.filter(applicant_id__in=ids).values_list(
+        "applicant_id", "detained_on"
+    ):
         out[a].detentions.append(on)
     housing: list[tuple] = list(
         PropertyRegistration.objects.filter(applicant_id__in=ids).values_list(
@@ -101,9 +118,11 @@ def records_for(applicant_ids: Iterable[int]) -> dict[int, matching.PersonRecord
     )
     for a, f, t, kind, d in sorted(housing, key=lambda r: (r[0], r[1])):
         out[a].housing.append({"from": _month(f), "to": _month(t), "kind": kind, "district": d})
-    for a, level, diploma, degree, on in Degree.objects.filter(applicant_id__in=ids).order_by(
-        "graduated_on"
-    ).values_list("applicant_id", "level", "diploma", "degree", "graduated_on"):
+    for a, level, diploma, degree, on in (
+        Degree.objects.filter(applicant_id__in=ids)
+        .order_by("graduated_on")
+        .values_list("applicant_id", "level", "diploma", "degree", "graduated_on")
+    ):
         out[a].education.append(
             {"level": level, "diploma": diploma, "degree": degree, "graduated_on": on.isoformat()}
         )
@@ -111,26 +130,38 @@ def records_for(applicant_ids: Iterable[int]) -> dict[int, matching.PersonRecord
         "applicant_id", "year", "amount"
     ):
         out[a].income_tax[str(year)] = f"{amount:.2f}"
-    for a, on in TaxPenalty.objects.filter(applicant_id__in=ids).values_list("applicant_id", "penalized_on"):
+    for a, on in TaxPenalty.objects.filter(applicant_id__in=ids).values_list(
+        "applicant_id", "penalized_on"
+    ):
         out[a].tax_penalties.append(on)
-    for a, code, grade, rank, role, year in AwardRecord.objects.filter(applicant_id__in=ids).order_by(
-        "year", "id"
-    ).values_list("applicant_id", "code", "grade", "rank", "role", "year"):
-        out[a].awards.append({"code": code, "grade": grade or None, "rank": rank, "role": role or None, "year": year})
-    for a, code, year in HonorRecord.objects.filter(applicant_id__in=ids).order_by("year", "id").values_list(
-        "applicant_id", "code", "year"
+    for a, code, grade, rank, role, year in (
+        AwardRecord.objects.filter(applicant_id__in=ids)
+        .order_by("year", "id")
+        .values_list("applicant_id", "code", "grade", "rank", "role", "year")
+    ):
+        out[a].awards.append(
+            {"code": code, "grade": grade or None, "rank": rank, "role": role or None, "year": year}
+        )
+    for a, code, year in (
+        HonorRecord.objects.filter(applicant_id__in=ids)
+        .order_by("year", "id")
+        .values_list("applicant_id", "code", "year")
     ):
         out[a].honors.append({"code": code, "year": year})
     return out
 
 
-def claim_outcome(claim: IndicatorClaim, records: matching.PersonRecords, *, year: int) -> matching.Outcome:
+def claim_outcome(
+    claim: IndicatorClaim, records: matching.PersonRecords, *, year: int
+) -> matching.Outcome:
     if INDICATORS[claim.indicator].zero_fill:
         return matching.zero_fill_outcome(claim.indicator, records)
     return matching.declared_outcome(claim.indicator, claim.declared_facts, records, year=year)
 
 
-def indicator_points(application: Application, claims: list[IndicatorClaim]) -> dict[str, Decimal] | None:
+def indicator_points(
+    application: Application, claims: list[IndicatorClaim]
+) -> dict[str, Decimal] | None:
     """Per-indicator points of the application as its claims now stand (None: facts invalid)."""
     round = application.round
     facts = assemble_facts(
@@ -156,8 +187,16 @@ class ChunkStats:
     skipped: bool = False
 
 
-def _audit(claim: IndicatorClaim, *, action: str, now: dt.datetime, year: int, from_state: str,
-           reason: str, before: dict[str, Any]) -> AuditEvent:
+def _audit(
+    claim: IndicatorClaim,
+    *,
+    action: str,
+    now: dt.datetime,
+    year: int,
+    from_state: str,
+    reason: str,
+    before: dict[str, Any],
+) -> AuditEvent:
     return AuditEvent(
         at=now,
         actor=None,
@@ -194,7 +233,9 @@ def verification_decide(
         return stats
     claims_by_app: dict[int, list[IndicatorClaim]] = defaultdict(list)
     # Row locks: a reviewer deciding one of these claims waits for the chunk (no-op on SQLite).
-    for claim in IndicatorClaim.objects.select_for_update().filter(application_id__in=list(applications)):
+    for claim in IndicatorClaim.objects.select_for_update().filter(
+        application_id__in=list(applications)
+    ):
         claims_by_app[claim.application_id].append(claim)
     records = records_for(app.applicant_id for app in applications.values())
     meta = {m: getattr(IndicatorClaim, m)._django_fsm for m in _METHOD.values()}
@@ -219,8 +260,17 @@ def verification_decide(
                 claim.mismatch = mismatch
                 claim.updated_at = now
                 changed.append(claim)
-                audits.append(_audit(claim, action="claim.flag_manual_review", now=now, year=round.year,
-                                     from_state=claim.state, reason=outcome.reason, before=before))
+                audits.append(
+                    _audit(
+                        claim,
+                        action="claim.flag_manual_review",
+                        now=now,
+                        year=round.year,
+                        from_state=claim.state,
+                        reason=outcome.reason,
+                        before=before,
+                    )
+                )
                 stats.manual += 1
                 continue
             method = _METHOD[outcome.decision]
@@ -246,8 +296,17 @@ def verification_decide(
             for claim, from_state, before, reason in decided_now:
                 claim.points = points.get(claim.indicator)
                 changed.append(claim)
-                audits.append(_audit(claim, action=f"claim.{_METHOD_OF[claim.state]}", now=now,
-                                     year=round.year, from_state=from_state, reason=reason, before=before))
+                audits.append(
+                    _audit(
+                        claim,
+                        action=f"claim.{_METHOD_OF[claim.state]}",
+                        now=now,
+                        year=round.year,
+                        from_state=from_state,
+                        reason=reason,
+                        before=before,
+                    )
+                )
         stats.applications += 1
     if changed:
         claims_write(changed)
@@ -256,13 +315,30 @@ def verification_decide(
 
 
 _PG_COLUMNS = (
-    ("id", "int"), ("state", "text"), ("verified_facts", "jsonb"), ("points", "numeric"),
-    ("decision_reason", "text"), ("decided_by_id", "int"), ("decided_at", "timestamptz"),
-    ("needs_manual_review", "bool"), ("mismatch", "jsonb"), ("updated_at", "timestamptz"),
+    ("id", "int"),
+    ("state", "text"),
+    ("verified_facts", "jsonb"),
+    ("points", "numeric"),
+    ("decision_reason", "text"),
+    ("decided_by_id", "int"),
+    ("decided_at", "timestamptz"),
+    ("needs_manual_review", "bool"),
+    ("mismatch", "jsonb"),
+    ("updated_at", "timestamptz"),
 )
 _AUDIT_COLUMNS = (
-    "at", "actor_id", "actor_label", "action", "object_type", "object_id", "round_year",
-    "from_state", "to_state", "reason", "before", "after",
+    "at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "object_type",
+    "object_id",
+    "round_year",
+    "from_state",
+    "to_state",
+    "reason",
+    "before",
+    "after",
 )
 
 
@@ -285,13 +361,25 @@ def claims_write(claims: list[IndicatorClaim]) -> None:
     columns = ", ".join(f"{name} {cast}" for name, cast in _PG_COLUMNS)
     assignments = ", ".join(f"{name} = v.{name}" for name in names[1:])
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS review_claim_write ({columns}) ON COMMIT DELETE ROWS")
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS review_claim_write ({columns}) ON COMMIT DELETE ROWS"
+        )
         with cursor.cursor.copy(f"COPY review_claim_write ({', '.join(names)}) FROM STDIN") as copy:
             for c in claims:
-                copy.write_row((
-                    c.pk, c.state, _json_or_null(c.verified_facts), c.points, c.decision_reason,
-                    c.decided_by_id, c.decided_at, c.needs_manual_review, _json_or_null(c.mismatch), c.updated_at,
-                ))
+                copy.write_row(
+                    (
+                        c.pk,
+                        c.state,
+                        _json_or_null(c.verified_facts),
+                        c.points,
+                        c.decision_reason,
+                        c.decided_by_id,
+                        c.decided_at,
+                        c.needs_manual_review,
+                        _json_or_null(c.mismatch),
+                        c.updated_at,
+                    )
+                )
         cursor.execute(
             f"UPDATE {table} AS c SET {assignments} FROM review_claim_write AS v WHERE c.id = v.id"  # noqa: S608
         )
@@ -308,10 +396,22 @@ def audits_write(events: list[AuditEvent]) -> None:
         copy_sql = f"COPY {AuditEvent._meta.db_table} ({', '.join(_AUDIT_COLUMNS)}) FROM STDIN"
         with cursor.cursor.copy(copy_sql) as copy:
             for e in events:
-                copy.write_row((
-                    e.at, e.actor_id, e.actor_label, e.action, e.object_type, e.object_id, e.round_year,
-                    e.from_state, e.to_state, e.reason, _json_or_null(e.before), _json_or_null(e.after),
-                ))
+                copy.write_row(
+                    (
+                        e.at,
+                        e.actor_id,
+                        e.actor_label,
+                        e.action,
+                        e.object_type,
+                        e.object_id,
+                        e.round_year,
+                        e.from_state,
+                        e.to_state,
+                        e.reason,
+                        _json_or_null(e.before),
+                        _json_or_null(e.after),
+                    )
+                )
 
 
 # --- orchestration: chunks, progress, idempotency ------------------------------------------
@@ -319,11 +419,16 @@ def audits_write(events: list[AuditEvent]) -> None:
 
 def pending_applications(*, round: AnnualRound):
     pending = IndicatorClaim.objects.filter(application=OuterRef("pk"), state=ClaimState.PENDING)
-    return Application.objects.filter(round=round, state__in=VERIFIABLE_APP_STATES).filter(Exists(pending))
+    return Application.objects.filter(round=round, state__in=VERIFIABLE_APP_STATES).filter(
+        Exists(pending)
+    )
 
 
 def verification_plan(
-    *, round: AnnualRound, application_ids: Iterable[int] | None = None, chunk_size: int = CHUNK_SIZE
+    *,
+    round: AnnualRound,
+    application_ids: Iterable[int] | None = None,
+    chunk_size: int = CHUNK_SIZE,
 ) -> list[list[int]]:
     """The chunks: lists of application ids with pending claims, in id order."""
     queryset = pending_applications(round=round)
@@ -345,7 +450,9 @@ def verification_start(
     from review.tasks import verify_chunk
 
     key = key or f"verify:{round.year}:{timezone.now():%Y%m%d%H%M%S}:{uuid.uuid4().hex[:8]}"
-    job_run, created = JobRun.objects.get_or_create(key=key, defaults={"kind": "review.verify", "round": round})
+    job_run, created = JobRun.objects.get_or_create(
+        key=key, defaults={"kind": "review.verify", "round": round}
+    )
     if not created and job_run.total:
         return job_run  # already planned: its chunks are queued or done
     chunks = verification_plan(round=round, application_ids=application_ids, chunk_size=chunk_size)
@@ -360,8 +467,12 @@ def verification_start(
     for index, chunk in enumerate(chunks):
         transaction.on_commit(
             lambda index=index, chunk=chunk: verify_chunk.apply_async(
-                kwargs={"job_run_id": job_run.pk, "round_id": round.pk, "chunk_index": index,
-                        "application_ids": chunk},
+                kwargs={
+                    "job_run_id": job_run.pk,
+                    "round_id": round.pk,
+                    "chunk_index": index,
+                    "application_ids": chunk,
+                },
                 queue=queue,
             )
         )
@@ -379,18 +490,26 @@ def verification_run_chunk(
         stats = verification_decide(round=round, application_ids=application_ids)
         now = timezone.now()
         JobRun.objects.create(
-            key=marker, kind="review.verify.chunk", round=round, status=JobStatus.SUCCEEDED,
-            total=len(application_ids), done=len(application_ids), started_at=now, finished_at=now,
+            key=marker,
+            kind="review.verify.chunk",
+            round=round,
+            status=JobStatus.SUCCEEDED,
+            total=len(application_ids),
+            done=len(application_ids),
+            started_at=now,
+            finished_at=now,
             message=f"通过 {stats.verified}，调整 {stats.adjusted}，转人工 {stats.manual}",
         )
         JobRun.objects.filter(pk=job_run.pk).update(done=F("done") + len(application_ids))
-        JobRun.objects.filter(pk=job_run.pk, done__gte=F("total")).exclude(status=JobStatus.SUCCEEDED).update(
-            status=JobStatus.SUCCEEDED, finished_at=now
-        )
+        JobRun.objects.filter(pk=job_run.pk, done__gte=F("total")).exclude(
+            status=JobStatus.SUCCEEDED
+        ).update(status=JobStatus.SUCCEEDED, finished_at=now)
     return stats
 
 
-def verification_for_applications(*, round: AnnualRound, application_ids: list[int] | None) -> int | None:
+def verification_for_applications(
+    *, round: AnnualRound, application_ids: list[int] | None
+) -> int | None:
     """As claims or records arrive: a few applications at once inline (no JobRun), many as a run.
 
     Returns the JobRun id when the work was planned as a run.

@@ -42,12 +42,16 @@ def _chromium():
     if not CHROMIUM.exists():
         pytest.skip(f"needs headless Chromium at {CHROMIUM}")
     if not ZH_CN_PACK.exists() and os.environ.get("CI") == "true":
-        pytest.fail(f"needs Debian's chromium-l10n ({ZH_CN_PACK}): the screenshots would show English widgets")
+        pytest.fail(
+            f"needs Debian's chromium-l10n ({ZH_CN_PACK}): the screenshots would show English widgets"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, env={**os.environ, "LANGUAGE": "zh_CN:zh"}
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,
+            env={**os.environ, "LANGUAGE": "zh_CN:zh"},
         )
         yield browser
         browser.close()

@@ -16,19 +16,32 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def expected_total() -> str:
     """The contract's example applicant plus an earlier 2008-01..2009-06 insurance period."""
     birth = dt.date(1985, 7, 12)
-    return score_facts({
-        "format": 1, "year": 2020,
-        "person": {"id_number": make_id_number("110105", birth, 1, "M"), "name": "模拟申请人",
-                   "gender": "M", "birth_date": birth.isoformat(), "female_job": None},
-        "residence_permit": {"issued_on": "2016-03-01"},
-        "social_insurance": [
-            {"from": "2009-07", "to": None, "district": "朝阳区", "back_paid": False},
-            {"from": "2008-01", "to": "2009-06", "district": "海淀区", "back_paid": False},
-        ],
-        "housing": [{"from": "2015-05", "to": None, "kind": "own", "district": "通州区"}],
-        "education": [{"level": "bachelor", "diploma": True, "degree": True, "graduated_on": "2009-06-30"}],
-        "tax": {"income_tax": {"2017": "0", "2018": "1200.00", "2019": "3000.00"}, "violations": []},
-    })["total"]
+    return score_facts(
+        {
+            "format": 1,
+            "year": 2020,
+            "person": {
+                "id_number": make_id_number("110105", birth, 1, "M"),
+                "name": "模拟申请人",
+                "gender": "M",
+                "birth_date": birth.isoformat(),
+                "female_job": None,
+            },
+            "residence_permit": {"issued_on": "2016-03-01"},
+            "social_insurance": [
+                {"from": "2009-07", "to": None, "district": "朝阳区", "back_paid": False},
+                {"from": "2008-01", "to": "2009-06", "district": "海淀区", "back_paid": False},
+            ],
+            "housing": [{"from": "2015-05", "to": None, "kind": "own", "district": "通州区"}],
+            "education": [
+                {"level": "bachelor", "diploma": True, "degree": True, "graduated_on": "2009-06-30"}
+            ],
+            "tax": {
+                "income_tax": {"2017": "0", "2018": "1200.00", "2019": "3000.00"},
+                "violations": [],
+            },
+        }
+    )["total"]
 
 
 def test_add_fill_remove_rows_and_see_the_total(live_server, browser_page, screenshot_dir) -> None:
@@ -58,7 +71,10 @@ def test_add_fill_remove_rows_and_see_the_total(live_server, browser_page, scree
     total.wait_for()
     assert total.inner_text() == expected_total()
     assert page.get_by_test_id("comparison").is_visible()
-    assert "建议" in page.get_by_test_id("advice").inner_text() or "相同" in page.get_by_test_id("advice").inner_text()
+    assert (
+        "建议" in page.get_by_test_id("advice").inner_text()
+        or "相同" in page.get_by_test_id("advice").inner_text()
+    )
     page.screenshot(path=str(screenshot_dir / "simulator.png"), full_page=True)
 
     # A phone: the page must not scroll sideways (tables scroll inside their own box).

@@ -73,12 +73,21 @@ def test_job_claimed_by_a_killed_worker_is_taken_over_promptly_and_done_once(sta
     assert AuditEvent.objects.filter(action="round.advance", object_id=str(round.pk)).count() == 1
     unsubmitted.refresh_from_db()
     assert unsubmitted.state == AppState.WITHDRAWN
-    assert AuditEvent.objects.filter(object_id=str(unsubmitted.pk), action="application.withdraw").count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            object_id=str(unsubmitted.pk), action="application.withdraw"
+        ).count()
+        == 1
+    )
     for application in submitted:
         application.refresh_from_db()
         assert application.state != AppState.SUBMITTED  # the later jobs ran too
         assert (
-            AuditEvent.objects.filter(action="application.begin_review", object_id=str(application.pk)).count()
+            AuditEvent.objects.filter(
+                action="application.begin_review", object_id=str(application.pk)
+            ).count()
             == 1
         )
-    assert not JobRun.objects.filter(round=round, status=JobStatus.RUNNING, kind__startswith="phase_").exists()
+    assert not JobRun.objects.filter(
+        round=round, status=JobStatus.RUNNING, kind__startswith="phase_"
+    ).exists()

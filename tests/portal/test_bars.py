@@ -62,14 +62,18 @@ def test_unit_page_refuses_with_the_services_message(login, round2020, employer,
     bar(employer, reason="协助提供虚假劳动合同", recorded_at=at(2019, 11, 2, 10))
     client = login(unit_admin)
     page = client.get("/unit/").content.decode()
-    assert "原因：2019年度积分落户申报中弄虚作假：协助提供虚假劳动合同（2019年11月02日认定）" in page
+    assert (
+        "原因：2019年度积分落户申报中弄虚作假：协助提供虚假劳动合同（2019年11月02日认定）" in page
+    )
     response = client.post(f"/unit/applications/{application.pk}/confirm/", follow=True)
     assert "协助提供虚假劳动合同，2019年11月02日认定" in response.content.decode()
     application.refresh_from_db()
     assert application.state == AppState.AWAITING_EMPLOYER
 
 
-def test_bar_reason_shown_is_the_recorded_one_not_an_audit_guess(login, applicant, round2020, clock):
+def test_bar_reason_shown_is_the_recorded_one_not_an_audit_guess(
+    login, applicant, round2020, clock
+):
     bar(applicant, reason="伪造学位证书", recorded_at=at(2019, 11, 2, 10))
     # A later audit row whose action mentions "bar" must not be taken for the reason.
     services.audit_record(

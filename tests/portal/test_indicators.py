@@ -348,7 +348,9 @@ def test_submitted_application_is_edited_directly_and_stays_submitted(
     claim = IndicatorClaim.objects.get(application=filling, indicator="education")
     assert claim.state == ClaimState.VERIFIED
     assert claim.verified_facts["education"][0]["level"] == "master"
-    reverified = AuditEvent.objects.filter(action="claim.verify", object_id=str(claim.pk)).latest("id")
+    reverified = AuditEvent.objects.filter(action="claim.verify", object_id=str(claim.pk)).latest(
+        "id"
+    )
     assert (reverified.actor_label, reverified.from_state) == ("数据交换", "pending")
     assert "审核通过" in client.get("/apply/").content.decode()
 
@@ -373,7 +375,9 @@ def test_submitted_application_edits_stop_one_second_after_20_00(
     assert filling.state == AppState.SUBMITTED
     page = client.get("/apply/indicators/education/").content.decode()
     assert "申报阶段已结束，不能再修改" in page
-    assert 'href="/apply/indicators/education/">修改</a>' not in client.get("/apply/").content.decode()
+    assert (
+        'href="/apply/indicators/education/">修改</a>' not in client.get("/apply/").content.decode()
+    )
 
 
 def test_there_is_no_way_to_unsubmit_an_application(login, filling, clock):

@@ -15,9 +15,13 @@ pytestmark = pytest.mark.django_db
 
 def test_applicant_sees_rank_cutoff_and_whether_admitted(client, administrator):
     round = factories.RoundFactory(year=2020, quota=1)
-    report = facts_import(round=round, lines=lines(
-        facts(1, insurance_from="2009-07", name="甲"), facts(2, insurance_from="2012-01", name="乙"),
-    ))
+    report = facts_import(
+        round=round,
+        lines=lines(
+            facts(1, insurance_from="2009-07", name="甲"),
+            facts(2, insurance_from="2012-01", name="乙"),
+        ),
+    )
     assert not report.errors
     run = services.round_rank(round=round, actor=administrator)
     second = round.applications.get(applicant__name="乙")

@@ -17,10 +17,19 @@ PUBLISH_AT = dt.datetime(2020, 10, 15, 9, tzinfo=dt.UTC)
 def ranked_round(db):
     """2020, quota 3: 甲 71.75, 乙 71.46, 丙 丁 戊 63.00 (tied at the cutoff), 己 below, 庚 ineligible."""
     round = factories.RoundFactory(year=2020, quota=3)
-    people = [("甲", "2009-07"), ("乙", "2009-08"), ("丙", "2012-01"), ("丁", "2012-01"),
-              ("戊", "2012-01"), ("己", "2012-06"), ("庚", "2014-01")]
-    items = [facts(i, insurance_from=start, name=name, employer=EMPLOYER_B if name == "乙" else None)
-             for i, (name, start) in enumerate(people, 1)]
+    people = [
+        ("甲", "2009-07"),
+        ("乙", "2009-08"),
+        ("丙", "2012-01"),
+        ("丁", "2012-01"),
+        ("戊", "2012-01"),
+        ("己", "2012-06"),
+        ("庚", "2014-01"),
+    ]
+    items = [
+        facts(i, insurance_from=start, name=name, employer=EMPLOYER_B if name == "乙" else None)
+        for i, (name, start) in enumerate(people, 1)
+    ]
     assert not facts_import(round=round, lines=lines(*items)).errors
     round_rank(round=round)
     return round
@@ -43,5 +52,7 @@ def published(ranked_round):
     Application.objects.filter(round=ranked_round, state=AppState.RANKED, admitted=True).update(
         state=AppState.PUBLICIZED
     )
-    Application.objects.filter(round=ranked_round, state=AppState.RANKED).update(state=AppState.NOT_ADMITTED)
+    Application.objects.filter(round=ranked_round, state=AppState.RANKED).update(
+        state=AppState.NOT_ADMITTED
+    )
     return publication

@@ -38,15 +38,22 @@ def admin_user(administrator):
 def clerk(db):
     """Staff with view rights on objections, not an administrator (积分落户管理员)."""
     user = factories.UserFactory(username="clerk", is_staff=True)
-    user.user_permissions.add(*Permission.objects.filter(codename__in=["view_objection", "view_publicityentry"]))
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_objection", "view_publicityentry"])
+    )
     return user
 
 
 @pytest.fixture
 def objection(published):
     return services.objection_submit(
-        publication=published, number="202000003", reporter_name="赵举报", reporter_id_number=REPORTER_ID,
-        reporter_contact="13900001111", facts="社保补缴冒充正常缴纳。", now=PUBLISH_AT + dt.timedelta(days=1),
+        publication=published,
+        number="202000003",
+        reporter_name="赵举报",
+        reporter_id_number=REPORTER_ID,
+        reporter_contact="13900001111",
+        facts="社保补缴冒充正常缴纳。",
+        now=PUBLISH_AT + dt.timedelta(days=1),
     )
 
 
@@ -69,7 +76,9 @@ def test_reporter_identity_is_shown_to_administrators_only(client, admin_user, c
     assert "202000003" not in client.get(listing, {"q": REPORTER_ID}).content.decode()
 
 
-def test_upholding_an_objection_in_the_admin_cancels_through_the_service(client, admin_user, clerk, objection):
+def test_upholding_an_objection_in_the_admin_cancels_through_the_service(
+    client, admin_user, clerk, objection
+):
     url = reverse("admin:publicity_objection_transition", args=[objection.pk, "uphold"])
     client.force_login(clerk)  # may look, may not decide
     client.post(url, {"outcome": "查证属实"})
@@ -77,59 +86,93 @@ def test_upholding_an_objection_in_the_admin_cancels_through_the_service(client,
     assert objection.state == ObjectionState.RECEIVED
 
     client.force_login(admin_user)
-    assert "查证属实（取消其落户资格" in client.get(
-        reverse("admin:publicity_objection_change", args=[objection.pk])
-    ).content.decode()
-    assert "核查情况" in client.post(url, {"outcome": " "}).content.decode()  # the outcome is required
+    assert (
+        "查证属实（取消其落户资格"
+        in client.get(
+            reverse("admin:publicity_objection_change", args=[objection.pk])
+        ).content.decode()
+    )
+    assert (
+        "核查情况" in client.post(url, {"outcome": " "}).content.decode()
+    )  # the outcome is required
     response = client.post(url, {"outcome": "社保记录核实为补缴"})
     assert response.status_code == 302
     objection.refresh_from_db()
     assert (objection.state, objection.decided_by) == (ObjectionState.UPHELD, admin_user)
     assert objection.entry.application.state == AppState.CANCELLED
-    assert AuditEvent.objects.filter(actor=admin_user, object_id=str(objection.entry.application_id),
-                                     to_state=AppState.CANCELLED).exists()
+    assert AuditEvent.objects.filter(
+        actor=admin_user, object_id=str(objection.entry.application_id), to_state=AppState.CANCELLED
+    ).exists()
     # decided: no more buttons, and a second decision is refused by the service
-    assert "查无实据…" not in client.get(
-        reverse("admin:publicity_objection_change", args=[objection.pk])
-    ).content.decode()
+    assert (
+        "查无实据…"
+        not in client.get(
+            reverse("admin:publicity_objection_change", args=[objection.pk])
+        ).content.decode()
+    )
 
 
 def test_records_are_read_only_in_the_admin(client, admin_user, published):
     client.force_login(admin_user)
     entry = PublicityEntry.objects.filter(publication=published).first()
     run = RankingRun.objects.get(is_current=True)
-    for model, obj in (("ranking_rankingrun", run), ("publicity_publication", published),
-                       ("publicity_publicityentry", entry)):
+    for model, obj in (
+        ("ranking_rankingrun", run),
+        ("publicity_publication", published),
+        ("publicity_publicityentry", entry),
+    ):
         app_label, name = model.split("_", 1)
         assert client.get(reverse(f"admin:{app_label}_{name}_changelist")).status_code == 200
         page = client.get(reverse(f"admin:{app_label}_{name}_change", args=[obj.pk]))
         assert page.status_code == 200
         assert 'name="_save"' not in page.content.decode()
         assert client.get(reverse(f"admin:{app_label}_{name}_add")).status_code == 403
-        assert client.post(reverse(f"admin:{app_label}_{name}_delete", args=[obj.pk]), {"post": "yes"}).status_code == 403
+        assert (
+            client.post(
+                reverse(f"admin:{app_label}_{name}_delete", args=[obj.pk]), {"post": "yes"}
+            ).status_code
+            == 403
+        )
     assert RankingRun.objects.filter(pk=run.pk).exists()
     assert Publication.objects.filter(pk=published.pk).exists()
 
 
-def test_settlement_and_credit_records_through_the_admin(client, admin_user, published, time_machine):
+def test_settlement_and_credit_records_through_the_admin(
+    client, admin_user, published, time_machine
+):
     time_machine.move_to(dt.datetime(2020, 11, 2, 9, tzinfo=dt.UTC))
     set_phase(published.round, Phase.CLOSED)
     services.publicity_qualify_round(round=published.round)
     jia = Application.objects.get(round=published.round, applicant__name="甲")
-    settlement = services.settlement_update(application=jia, actor=admin_user, materials={"application_form": True})
+    settlement = services.settlement_update(
+        application=jia, actor=admin_user, materials={"application_form": True}
+    )
     client.force_login(admin_user)
     complete = reverse("admin:publicity_settlement_transition", args=[settlement.pk, "complete"])
     client.post(complete)
     jia.refresh_from_db()
     assert jia.state == AppState.QUALIFIED  # materials missing: the service refused
     materials = reverse("admin:publicity_settlement_transition", args=[settlement.pk, "materials"])
-    assert client.post(materials, {
-        "application_form": "on", "transfer_registration": "on", "archive_statement": "on", "notes": "材料齐全",
-    }).status_code == 302
+    assert (
+        client.post(
+            materials,
+            {
+                "application_form": "on",
+                "transfer_registration": "on",
+                "archive_statement": "on",
+                "notes": "材料齐全",
+            },
+        ).status_code
+        == 302
+    )
     client.post(complete)
     jia.refresh_from_db()
     settlement = Settlement.objects.get(pk=settlement.pk)
-    assert (jia.state, settlement.notes, settlement.completed_by) == (AppState.SETTLED, "材料齐全", admin_user)
+    assert (jia.state, settlement.notes, settlement.completed_by) == (
+        AppState.SETTLED,
+        "材料齐全",
+        admin_user,
+    )
     assert AuditEvent.objects.filter(action="settlement.update", actor=admin_user).count() == 2
 
     yi = Application.objects.get(round=published.round, applicant__name="乙")

@@ -24,30 +24,62 @@ from workflow.services import application_name_employer, application_start, roun
 pytestmark = pytest.mark.django_db
 DURING = PUBLISH_AT + dt.timedelta(days=3)
 EXPECTED_HEADER = [
-    "number", "rank", "name", "birth_month", "employer", "employment", "housing", "education",
-    "education_deduction", "job_residence_area", "innovation", "tax", "age", "honors", "law_record", "total",
+    "number",
+    "rank",
+    "name",
+    "birth_month",
+    "employer",
+    "employment",
+    "housing",
+    "education",
+    "education_deduction",
+    "job_residence_area",
+    "innovation",
+    "tax",
+    "age",
+    "honors",
+    "law_record",
+    "total",
 ]
 
 
 def test_publication_freezes_the_list_in_rank_order_for_exactly_seven_days(published):
     assert published.closes_at - published.opens_at == dt.timedelta(days=7)
-    rows = list(published.entries.order_by("position").values_list("number", "name", "rank", "total"))
+    rows = list(
+        published.entries.order_by("position").values_list("number", "name", "rank", "total")
+    )
     assert [r[:3] for r in rows] == [
-        ("202000001", "甲", 1), ("202000002", "乙", 2), ("202000003", "丙", 3),
-        ("202000004", "丁", 3), ("202000005", "戊", 3),
+        ("202000001", "甲", 1),
+        ("202000002", "乙", 2),
+        ("202000003", "丙", 3),
+        ("202000004", "丁", 3),
+        ("202000005", "戊", 3),
     ]
     assert (published.quota, str(published.cutoff), published.admitted_count) == (3, "63.00", 5)
-    assert sum(b["count"] for b in published.histogram) == 6  # all ranked applicants, not just the list
+    assert (
+        sum(b["count"] for b in published.histogram) == 6
+    )  # all ranked applicants, not just the list
 
 
 def test_public_page_without_login_shows_list_figures_and_no_identity(published, client):
     response = client.get(reverse("publicity:list", args=[2020]))
     page = response.content.decode()
     assert response.status_code == 200
-    for text in ("202000001", "甲", "1985-07", "北京海淀创新研究院", "63.00", "年度落户规模", "<svg", "分数线 63.00",
-                 "扣除取得学历（学位）期间累计的居住及就业分数"):
+    for text in (
+        "202000001",
+        "甲",
+        "1985-07",
+        "北京海淀创新研究院",
+        "63.00",
+        "年度落户规模",
+        "<svg",
+        "分数线 63.00",
+        "扣除取得学历（学位）期间累计的居住及就业分数",
+    ):
         assert text in page
-    for application in Application.objects.filter(round=published.round).select_related("applicant"):
+    for application in Application.objects.filter(round=published.round).select_related(
+        "applicant"
+    ):
         assert application.applicant.id_number not in page
         assert application.applicant.id_number[:14] not in page
     assert "13800000000" not in page
@@ -83,7 +115,9 @@ def test_csv_download_has_the_exact_header_and_a_bom(published, client):
     assert len(rows) == 6
 
 
-def test_export_before_publication_is_a_draft_in_xlsx_but_keeps_the_csv_columns(ranked_round, tmp_path):
+def test_export_before_publication_is_a_draft_in_xlsx_but_keeps_the_csv_columns(
+    ranked_round, tmp_path
+):
     out = tmp_path / "draft.xlsx"
     call_command("export_publicity", "--year", "2020", "--format", "xlsx", "--out", str(out))
     sheet = load_workbook(out).active
@@ -124,8 +158,13 @@ REPORTER_ID = "110105198001010016"
 
 
 def report(publication, number="202000003", now=DURING, **overrides):
-    data = dict(number=number, reporter_name="赵举报", reporter_id_number=REPORTER_ID,
-                reporter_contact="13900001111", facts="该申请人的社保缴纳记录存在补缴冒充正常缴纳的情况。")
+    data = dict(
+        number=number,
+        reporter_name="赵举报",
+        reporter_id_number=REPORTER_ID,
+        reporter_contact="13900001111",
+        facts="该申请人的社保缴纳记录存在补缴冒充正常缴纳的情况。",
+    )
     data.update(overrides)
     return services.objection_submit(publication=publication, now=now, **data)
 
@@ -142,8 +181,13 @@ def test_objection_needs_a_valid_identity_number_and_the_window(published):
 
 def test_upheld_objection_cancels_admission_without_backfill(published, administrator):
     objection = report(published)
-    services.objection_decide(objection=objection, upheld=True, outcome="查实：补缴冒充正常缴纳。", actor=administrator)
-    states = {a.applicant.name: a.state for a in Application.objects.filter(round=published.round).select_related("applicant")}
+    services.objection_decide(
+        objection=objection, upheld=True, outcome="查实：补缴冒充正常缴纳。", actor=administrator
+    )
+    states = {
+        a.applicant.name: a.state
+        for a in Application.objects.filter(round=published.round).select_related("applicant")
+    }
     assert states["丙"] == AppState.CANCELLED
     assert states["己"] == AppState.NOT_ADMITTED  # nobody moves up
     assert AuditEvent.objects.filter(action="application.cancel", to_state="cancelled").count() == 1
@@ -169,15 +213,23 @@ def test_reporter_identity_only_for_administrators(published, client, administra
 def test_objection_decision_refused_for_non_administrators(published, applicant):
     objection = report(published)
     with pytest.raises(NotPermitted):
-        services.objection_decide(objection=objection, upheld=True, outcome="x", actor=applicant.user)
+        services.objection_decide(
+            objection=objection, upheld=True, outcome="x", actor=applicant.user
+        )
 
 
 def test_public_objection_form_posts_without_login(published, client, time_machine):
     time_machine.move_to(DURING)
-    response = client.post(reverse("publicity:objection", args=[2020]), {
-        "number": "202000002", "reporter_name": "钱某", "reporter_id_number": REPORTER_ID,
-        "reporter_contact": "北京市朝阳区某街道", "facts": "该申请人提交的房产信息与实际情况不符。",
-    })
+    response = client.post(
+        reverse("publicity:objection", args=[2020]),
+        {
+            "number": "202000002",
+            "reporter_name": "钱某",
+            "reporter_id_number": REPORTER_ID,
+            "reporter_contact": "北京市朝阳区某街道",
+            "facts": "该申请人提交的房产信息与实际情况不符。",
+        },
+    )
     assert response.status_code == 302
     assert published.objections.get().entry.name == "乙"
 
@@ -194,7 +246,9 @@ def test_qualification_after_the_window_holds_back_undecided_objections(publishe
     jia = Application.objects.get(round=published.round, applicant__name="甲")
     assert jia.state == AppState.QUALIFIED
     assert jia.qualified_until == dt.date(2022, 10, 22)  # two years from the end of the publicity
-    services.objection_decide(objection=objection, upheld=False, outcome="查无实据。", actor=administrator)
+    services.objection_decide(
+        objection=objection, upheld=False, outcome="查无实据。", actor=administrator
+    )
     ding.refresh_from_db()
     assert ding.state == AppState.QUALIFIED
 
@@ -221,12 +275,24 @@ def test_settlement_needs_every_material_then_settles(published, administrator, 
     set_phase(published.round, Phase.CLOSED)
     services.publicity_qualify_round(round=published.round)
     jia = Application.objects.get(round=published.round, applicant__name="甲")
-    services.settlement_update(application=jia, actor=administrator,
-                               materials={"application_form": True, "has_minor_children": True})
-    with pytest.raises(DomainError, match="调动人员情况登记表.*随迁未成年子女材料.*存档证明或无档案声明"):
+    services.settlement_update(
+        application=jia,
+        actor=administrator,
+        materials={"application_form": True, "has_minor_children": True},
+    )
+    with pytest.raises(
+        DomainError, match="调动人员情况登记表.*随迁未成年子女材料.*存档证明或无档案声明"
+    ):
         services.settlement_complete(application=jia, actor=administrator)
-    services.settlement_update(application=jia, actor=administrator, materials={
-        "transfer_registration": True, "minor_children_papers": True, "archive_statement": True})
+    services.settlement_update(
+        application=jia,
+        actor=administrator,
+        materials={
+            "transfer_registration": True,
+            "minor_children_papers": True,
+            "archive_statement": True,
+        },
+    )
     services.settlement_complete(application=jia, actor=administrator)
     jia.refresh_from_db()
     assert jia.state == AppState.SETTLED
@@ -249,7 +315,9 @@ def test_fraud_cancels_and_bars_applicant_and_employer_for_the_year_and_five_mor
 ):
     set_phase(published.round, Phase.CLOSED)
     services.publicity_qualify_round(round=published.round)
-    yi = Application.objects.select_related("applicant", "employer").get(round=published.round, applicant__name="乙")
+    yi = Application.objects.select_related("applicant", "employer").get(
+        round=published.round, applicant__name="乙"
+    )
     records = services.fraud_record(application=yi, reason="伪造学位证书", actor=administrator)
     yi.refresh_from_db()
     assert yi.state == AppState.CANCELLED
@@ -271,7 +339,9 @@ def test_a_barred_party_is_refused_at_its_next_application_with_the_reason_and_d
 ):
     set_phase(published.round, Phase.CLOSED)
     services.publicity_qualify_round(round=published.round)
-    yi = Application.objects.select_related("applicant", "employer").get(round=published.round, applicant__name="乙")
+    yi = Application.objects.select_related("applicant", "employer").get(
+        round=published.round, applicant__name="乙"
+    )
     time_machine.move_to(dt.datetime(2023, 11, 2, 10, tzinfo=dt.UTC))
     services.fraud_record(application=yi, reason="伪造学位证书", actor=administrator)
     next_round = factories.RoundFactory(year=2024, quota=100)
@@ -291,7 +361,9 @@ def test_a_barred_party_is_refused_at_its_next_application_with_the_reason_and_d
     with pytest.raises(DomainError) as refused:
         application_name_employer(application=own, employer=yi.employer, actor=applicant.user)
     message = refused.value.message
-    assert message.startswith(f"“{yi.employer.name}”因{published.round.year}年度积分落户申报中弄虚作假（伪造学位证书")
+    assert message.startswith(
+        f"“{yi.employer.name}”因{published.round.year}年度积分落户申报中弄虚作假（伪造学位证书"
+    )
     assert message.endswith("2025年12月31日 前不得为申请人申报积分落户。")
     own.refresh_from_db()
     assert own.employer_id is None

@@ -39,8 +39,13 @@ def base_facts() -> dict[str, Any]:
         "format": 1,
         "year": 2020,
         "policy": "beijing-2020",
-        "person": {"id_number": VALID_ID, "name": "王小明", "gender": "M",
-                   "birth_date": "1985-07-12", "female_job": None},
+        "person": {
+            "id_number": VALID_ID,
+            "name": "王小明",
+            "gender": "M",
+            "birth_date": "1985-07-12",
+            "female_job": None,
+        },
         "employer": {"credit_code": VALID_CREDIT_CODE, "name": "北京示例科技有限公司"},
         "residence_permit": {"issued_on": "2016-03-01"},
         "criminal_record": False,
@@ -52,14 +57,23 @@ def base_facts() -> dict[str, Any]:
             {"from": "2012-01", "to": "2015-04", "kind": "rental", "district": "朝阳区"},
             {"from": "2015-05", "to": None, "kind": "own", "district": "通州区"},
         ],
-        "education": [{"level": "bachelor", "diploma": True, "degree": True,
-                       "graduated_on": "2009-06-30"}],
-        "awards": [{"code": "beijing_journalism", "grade": "first", "rank": 1, "role": None,
-                    "year": 2018}],
-        "equity": {"qualified_firm": True, "investor_funding_3y_wan": "600",
-                   "equity_financing_3y_wan": "2500", "holding_pct": "12", "full_year": True},
-        "tax": {"income_tax": {"2017": "0", "2018": "1200.00", "2019": "3000.00"},
-                "violations": ["2016-01-05"]},
+        "education": [
+            {"level": "bachelor", "diploma": True, "degree": True, "graduated_on": "2009-06-30"}
+        ],
+        "awards": [
+            {"code": "beijing_journalism", "grade": "first", "rank": 1, "role": None, "year": 2018}
+        ],
+        "equity": {
+            "qualified_firm": True,
+            "investor_funding_3y_wan": "600",
+            "equity_financing_3y_wan": "2500",
+            "holding_pct": "12",
+            "full_year": True,
+        },
+        "tax": {
+            "income_tax": {"2017": "0", "2018": "1200.00", "2019": "3000.00"},
+            "violations": ["2016-01-05"],
+        },
         "honors": [],
         "detentions": ["2017-04-01"],
     }
@@ -194,8 +208,16 @@ def test_credit_code_with_a_bad_check_character():
 
 
 def woman(female_job: Any) -> dict[str, Any]:
-    return changed("person", {"id_number": WOMAN_ID, "name": "李小红", "gender": "F",
-                              "birth_date": "1988-03-08", "female_job": female_job})
+    return changed(
+        "person",
+        {
+            "id_number": WOMAN_ID,
+            "name": "李小红",
+            "gender": "F",
+            "birth_date": "1988-03-08",
+            "female_job": female_job,
+        },
+    )
 
 
 @pytest.mark.parametrize("female_job", ["worker", "cadre"])

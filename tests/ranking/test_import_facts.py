@@ -30,7 +30,9 @@ def write(tmp_path, *text):
     return path
 
 
-def test_import_creates_final_applications_with_verified_facts_scored_as_the_engine_does(round_2020, tmp_path):
+def test_import_creates_final_applications_with_verified_facts_scored_as_the_engine_does(
+    round_2020, tmp_path
+):
     items = [facts(1, insurance_from="2009-07"), facts(2, insurance_from="2011-03")]
     call_command("import_facts", "--year", "2020", str(write(tmp_path, *lines(*items))))
     assert Application.objects.filter(round=round_2020, state=AppState.FINAL).count() == 2
@@ -48,7 +50,9 @@ def test_one_bad_line_imports_nothing_and_names_line_and_field(round_2020, tmp_p
     bad_district = facts(2)
     bad_district["social_insurance"][0]["district"] = "火星区"
     duplicate = facts(1)
-    path = write(tmp_path, *lines(good, bad_district), "{not json", *lines(duplicate, facts(3, year=2021)))
+    path = write(
+        tmp_path, *lines(good, bad_district), "{not json", *lines(duplicate, facts(3, year=2021))
+    )
     with pytest.raises(CommandError, match="4 行有误"):
         call_command("import_facts", "--year", "2020", str(path))
     err = capsys.readouterr().err
@@ -75,7 +79,9 @@ def test_refused_while_the_declaration_is_open(round_2020, tmp_path, time_machin
         call_command("import_facts", "--year", "2020", str(write(tmp_path, *lines(facts(1)))))
 
 
-def test_import_rank_export_reproduces_the_engine_totals_in_the_list_layout(round_2020, tmp_path, capsys):
+def test_import_rank_export_reproduces_the_engine_totals_in_the_list_layout(
+    round_2020, tmp_path, capsys
+):
     # The administrator's check path on a past round: import → rank → export (a draft).
     items = [facts(i, insurance_from=f"20{9 + i % 4:02d}-0{1 + i % 9}") for i in range(1, 9)]
     call_command("import_facts", "--year", "2020", str(write(tmp_path, *lines(*items))))
@@ -83,8 +89,10 @@ def test_import_rank_export_reproduces_the_engine_totals_in_the_list_layout(roun
     out = tmp_path / "list.csv"
     call_command("export_publicity", "--year", "2020", "--format", "csv", "--out", str(out))
     rows = list(csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
-    expected = sorted((score_facts(i) for i in items if score_facts(i)["eligible"]),
-                      key=lambda r: -float(r["total"]))
+    expected = sorted(
+        (score_facts(i) for i in items if score_facts(i)["eligible"]),
+        key=lambda r: -float(r["total"]),
+    )
     cutoff = expected[1]["total"]
     listed = [r for r in expected if float(r["total"]) >= float(cutoff)]
     assert [r["total"] for r in rows] == [r["total"] for r in listed]

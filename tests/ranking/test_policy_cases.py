@@ -75,7 +75,9 @@ def collect_cases() -> list[Any]:
                 facts = deep_merge(file_base, case.get("facts") or {})
                 params.append(
                     pytest.param(
-                        folder.name, facts, case["expect"],
+                        folder.name,
+                        facts,
+                        case["expect"],
                         id=f"{folder.name}/{path.stem}::{case['name']}",
                     )
                 )
@@ -114,7 +116,9 @@ def test_policy_case(policy: str, facts: dict[str, Any], expect: dict[str, Any])
             actual[key] = result[key]
     for code, points in (expect.get("indicators") or {}).items():
         assert code in INDICATOR_CODES, f"unknown indicator code {code!r}"
-        assert isinstance(points, str), f"quote points as strings with 2 decimals: {code}: {points!r}"
+        assert isinstance(points, str), (
+            f"quote points as strings with 2 decimals: {code}: {points!r}"
+        )
         expected[code] = points
         actual[code] = result["indicators"][code]
     if "total" in expect:

@@ -21,35 +21,69 @@ from ranking.policy import INDICATOR_CODES, score_facts
 from ranking.policy.identity import make_id_number
 
 CENTRAL = ["东城区", "西城区", "朝阳区", "海淀区", "丰台区", "石景山区"]
-OUTER = ["门头沟区", "房山区", "通州区", "顺义区", "昌平区", "大兴区", "怀柔区", "平谷区",
-         "密云区", "延庆区", "北京经济技术开发区"]
+OUTER = [
+    "门头沟区",
+    "房山区",
+    "通州区",
+    "顺义区",
+    "昌平区",
+    "大兴区",
+    "怀柔区",
+    "平谷区",
+    "密云区",
+    "延庆区",
+    "北京经济技术开发区",
+]
 CITY_LEVEL = "市本级"
 FIRST_MONTH = 1996 * 12  # a little before 1998-07, so the start of the count is exercised
 TWO_DECIMALS = re.compile(r"^-?\d+\.\d{2}$")
 
 # (code, grade) pairs of facts-format-1 "Award codes"; rank is drawn separately.
 AWARDS = [
-    ("national_natural_science", "first"), ("national_natural_science", "second"),
-    ("national_technological_invention", "first"), ("national_technological_invention", "second"),
-    ("national_sci_tech_progress", "special"), ("national_sci_tech_progress", "first"),
+    ("national_natural_science", "first"),
+    ("national_natural_science", "second"),
+    ("national_technological_invention", "first"),
+    ("national_technological_invention", "second"),
+    ("national_sci_tech_progress", "special"),
+    ("national_sci_tech_progress", "first"),
     ("national_sci_tech_progress", "second"),
-    *[("beijing_sci_tech", grade) for grade in (
-        "zgc_outstanding", "zgc_young", "major_innovation", "special", "first", "second", "third")],
-    ("five_ones_project", None), ("changjiang_taofen", None), ("beijing_literature_art", None),
+    *[
+        ("beijing_sci_tech", grade)
+        for grade in (
+            "zgc_outstanding",
+            "zgc_young",
+            "major_innovation",
+            "special",
+            "first",
+            "second",
+            "third",
+        )
+    ],
+    ("five_ones_project", None),
+    ("changjiang_taofen", None),
+    ("beijing_literature_art", None),
     ("capital_civilization", None),
     *[("china_journalism", grade) for grade in ("special", "first", "second", "third")],
     *[("beijing_social_science", grade) for grade in ("special", "first", "second")],
     *[("beijing_journalism", grade) for grade in ("first", "second", "third")],
     *[("china_innovation_contest", grade) for grade in ("first", "second", "third")],
     *[("beijing_innovation_contest", grade) for grade in ("first", "second", "third")],
-    ("world_skills", None), ("national_skill_contest", None), ("beijing_skill_contest", None),
+    ("world_skills", None),
+    ("national_skill_contest", None),
+    ("beijing_skill_contest", None),
     *[("beijing_cultural_creativity", grade) for grade in ("first", "second", "third", "single")],
     *[("china_chuangyi", grade) for grade in ("first", "second", "third")],
     *[("chuangye_beijing", grade) for grade in ("first", "second", "third")],
 ]
-HONORS = ["national_model_worker", "beijing_model_worker", "model_worker_equivalent",
-          "national_moral_model", "capital_moral_model", "national_heroic_model",
-          "capital_heroic_citizen"]
+HONORS = [
+    "national_model_worker",
+    "beijing_model_worker",
+    "model_worker_equivalent",
+    "national_moral_model",
+    "capital_moral_model",
+    "national_heroic_model",
+    "capital_heroic_citizen",
+]
 MONEY = ["0", "1", "34999.99", "35000", "99999.99", "100000", "250000.50"]
 
 
@@ -107,13 +141,22 @@ def facts_strategy(draw: st.DrawFn) -> dict[str, Any]:
             award["grade"] = grade
         award["rank"] = draw(st.integers(1, 60))
         awards.append(award)
-    equity = draw(st.one_of(st.none(), st.fixed_dictionaries({
-        "qualified_firm": st.booleans(),
-        "investor_funding_3y_wan": st.sampled_from(["0", "499.99", "500", "3000"]),
-        "equity_financing_3y_wan": st.sampled_from(["0", "500", "1999.99", "2000", "4000", "9000"]),
-        "holding_pct": st.sampled_from(["5", "9.99", "10", "35"]),
-        "full_year": st.booleans(),
-    })))
+    equity = draw(
+        st.one_of(
+            st.none(),
+            st.fixed_dictionaries(
+                {
+                    "qualified_firm": st.booleans(),
+                    "investor_funding_3y_wan": st.sampled_from(["0", "499.99", "500", "3000"]),
+                    "equity_financing_3y_wan": st.sampled_from(
+                        ["0", "500", "1999.99", "2000", "4000", "9000"]
+                    ),
+                    "holding_pct": st.sampled_from(["5", "9.99", "10", "35"]),
+                    "full_year": st.booleans(),
+                }
+            ),
+        )
+    )
     income_tax = {
         str(tax_year): draw(st.sampled_from(MONEY))
         for tax_year in range(year - 4, year + 1)
@@ -125,17 +168,27 @@ def facts_strategy(draw: st.DrawFn) -> dict[str, Any]:
         **({} if policy is None else {"policy": policy}),
         "person": person,
         "employer": None,
-        "residence_permit": draw(st.one_of(
-            st.none(), st.fixed_dictionaries({"issued_on": dates(2010, year)}))),
+        "residence_permit": draw(
+            st.one_of(st.none(), st.fixed_dictionaries({"issued_on": dates(2010, year)}))
+        ),
         "criminal_record": draw(st.booleans().map(lambda b: b and draw(st.booleans()))),
         "social_insurance": draw(periods(year, [*CENTRAL, *OUTER, CITY_LEVEL], None)),
         "housing": draw(periods(year, [*CENTRAL, *OUTER], ["own", "spouse_own", "rental", "dorm"])),
-        "education": draw(st.lists(st.fixed_dictionaries({
-            "level": st.sampled_from(["junior_college", "bachelor", "master", "doctor"]),
-            "diploma": st.booleans(),
-            "degree": st.booleans(),
-            "graduated_on": dates(1996, year),
-        }), max_size=2)),
+        "education": draw(
+            st.lists(
+                st.fixed_dictionaries(
+                    {
+                        "level": st.sampled_from(
+                            ["junior_college", "bachelor", "master", "doctor"]
+                        ),
+                        "diploma": st.booleans(),
+                        "degree": st.booleans(),
+                        "graduated_on": dates(1996, year),
+                    }
+                ),
+                max_size=2,
+            )
+        ),
         "awards": awards,
         "equity": equity,
         "tax": {
@@ -199,8 +252,11 @@ def _covered(facts: dict[str, Any]) -> set[int]:
     months: set[int] = set()
     for period in facts["social_insurance"]:
         start = int(period["from"][:4]) * 12 + int(period["from"][5:]) - 1
-        end = cutoff if period["to"] is None else (
-            int(period["to"][:4]) * 12 + int(period["to"][5:]) - 1)
+        end = (
+            cutoff
+            if period["to"] is None
+            else (int(period["to"][:4]) * 12 + int(period["to"][5:]) - 1)
+        )
         months.update(range(start, end + 1))
     return months
 
@@ -223,8 +279,13 @@ def test_one_more_month_of_insurance_never_lowers_the_total(facts, data):
     district = data.draw(st.sampled_from([*CENTRAL, CITY_LEVEL]))
     more = copy.deepcopy(facts)
     more["social_insurance"].append(
-        {"from": month_label(month), "to": month_label(month), "district": district,
-         "back_paid": False})
+        {
+            "from": month_label(month),
+            "to": month_label(month),
+            "district": district,
+            "back_paid": False,
+        }
+    )
     before, after = score_facts(facts), score_facts(more)
     assert _without_deduction(after) >= _without_deduction(before)
     assert points(after, "employment") == points(before, "employment") + Decimal("0.25")
@@ -241,8 +302,13 @@ def test_extending_the_last_period_by_a_month_never_lowers_the_total(facts, data
     length = data.draw(st.integers(1, 36))
     district = data.draw(st.sampled_from([*CENTRAL, CITY_LEVEL]))
     facts["social_insurance"].append(
-        {"from": month_label(month - length), "to": month_label(month - 1), "district": district,
-         "back_paid": False})
+        {
+            "from": month_label(month - length),
+            "to": month_label(month - 1),
+            "district": district,
+            "back_paid": False,
+        }
+    )
     more = copy.deepcopy(facts)
     more["social_insurance"][-1]["to"] = month_label(month)
     before, after = score_facts(facts), score_facts(more)
@@ -256,17 +322,26 @@ def test_known_exception_a_month_paid_outside_can_lower_the_job_residence_points
     # 2019-12 in 通州 instead of nothing leaves 11 + 1 months, neither a whole year: 0 points,
     # and the total falls although one more month of normal insurance was paid.
     facts = {
-        "format": 1, "year": 2020, "policy": "beijing-2020",
-        "person": {"id_number": "110105198507120036", "name": "王小明", "gender": "M",
-                   "birth_date": "1985-07-12", "female_job": None},
+        "format": 1,
+        "year": 2020,
+        "policy": "beijing-2020",
+        "person": {
+            "id_number": "110105198507120036",
+            "name": "王小明",
+            "gender": "M",
+            "birth_date": "1985-07-12",
+            "female_job": None,
+        },
         "residence_permit": {"issued_on": "2016-03-01"},
         "social_insurance": [
-            {"from": "2010-01", "to": "2019-11", "district": "朝阳区", "back_paid": False}],
+            {"from": "2010-01", "to": "2019-11", "district": "朝阳区", "back_paid": False}
+        ],
         "housing": [{"from": "2019-01", "to": None, "kind": "own", "district": "通州区"}],
     }
     more = copy.deepcopy(facts)
     more["social_insurance"].append(
-        {"from": "2019-12", "to": "2019-12", "district": "通州区", "back_paid": False})
+        {"from": "2019-12", "to": "2019-12", "district": "通州区", "back_paid": False}
+    )
     before, after = score_facts(facts), score_facts(more)
     # 119 months: 29.75 + (own 12/12 = 1.00 + rental 108 capped to 119 - 12 = 107/24 = 4.46)
     # + 2 + 20 = 57.21

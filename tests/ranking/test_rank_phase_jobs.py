@@ -33,7 +33,12 @@ def test_round_advance_ranks_publishes_and_qualifies(round_in_recheck):
     assert RankingRun.objects.get(is_current=True).admitted_count == 2
     assert Publication.objects.get(round=round_in_recheck).admitted_count == 2
     states = sorted(Application.objects.values_list("state", flat=True))
-    assert states == [AppState.NOT_ADMITTED, AppState.NOT_ADMITTED, AppState.QUALIFIED, AppState.QUALIFIED]
+    assert states == [
+        AppState.NOT_ADMITTED,
+        AppState.NOT_ADMITTED,
+        AppState.QUALIFIED,
+        AppState.QUALIFIED,
+    ]
 
 
 def test_an_undecided_appeal_keeps_the_round_in_recheck(round_in_recheck):

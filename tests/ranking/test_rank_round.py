@@ -21,8 +21,13 @@ pytestmark = pytest.mark.django_db
 
 # name -> insurance start: totals 71.75, 71.46, 63.00 ×3, 60.87, and one ineligible (under 7 years)
 PEOPLE = [
-    ("甲", "2009-07"), ("乙", "2009-08"), ("丙", "2012-01"), ("丁", "2012-01"), ("戊", "2012-01"),
-    ("己", "2012-06"), ("庚", "2014-01"),
+    ("甲", "2009-07"),
+    ("乙", "2009-08"),
+    ("丙", "2012-01"),
+    ("丁", "2012-01"),
+    ("戊", "2012-01"),
+    ("己", "2012-06"),
+    ("庚", "2014-01"),
 ]
 
 
@@ -54,14 +59,24 @@ def test_ties_at_the_cutoff_are_all_admitted_and_ineligible_never_ranked(round_2
         "己": (r, Decimal(total_of(facts(6, insurance_from="2012-06"))), 6, False),
         "庚": (AppState.INELIGIBLE, Decimal("56.00"), None, None),
     }
-    assert (run.cutoff, run.quota, run.admitted_count, run.ties_at_cutoff) == (Decimal("63.00"), 3, 5, 3)
+    assert (run.cutoff, run.quota, run.admitted_count, run.ties_at_cutoff) == (
+        Decimal("63.00"),
+        3,
+        5,
+        3,
+    )
     assert (run.eligible_count, run.ineligible_count, run.is_current) == (6, 1, True)
     assert run.actor == administrator
     # every move is audited, with who and what changed
     moves = AuditEvent.objects.filter(action="application.rank_applied")
     assert moves.count() == 6
     assert moves.filter(actor=administrator, from_state="final", to_state="ranked").count() == 6
-    assert AuditEvent.objects.filter(action="application.mark_ineligible", to_state="ineligible").count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            action="application.mark_ineligible", to_state="ineligible"
+        ).count()
+        == 1
+    )
     explanation = round_2020.applications.get(applicant__name="甲").score_explanation
     assert explanation["indicators"]["employment"] == "31.50"
     assert explanation["total"] == "71.75"
@@ -114,7 +129,9 @@ def test_widening_the_quota_before_publication_reranks_in_one_call(round_2020, a
 
 def test_quota_change_refused_after_publication(round_2020, administrator):
     services.round_rank(round=round_2020, actor=administrator)
-    round_2020.applications.filter(state=AppState.RANKED, admitted=True).update(state=AppState.PUBLICIZED)
+    round_2020.applications.filter(state=AppState.RANKED, admitted=True).update(
+        state=AppState.PUBLICIZED
+    )
     with pytest.raises(WindowClosed, match="已公示"):
         round_set_quota(round=round_2020, quota=10, actor=administrator)
     with pytest.raises(WindowClosed, match="不能重新排名"):
@@ -177,22 +194,34 @@ def test_rerun_touches_no_unchanged_application_and_a_wider_quota_only_the_flipp
     assert [a.applicant.name for a in touched] == ["己"]
     event = AuditEvent.objects.get(action="application.rerank")
     assert (event.before["admitted"], event.after["admitted"], event.after["total_points"]) == (
-        False, True, str(standings(round_2020)["己"][1])
+        False,
+        True,
+        str(standings(round_2020)["己"][1]),
     )
     assert run.changed_count == 1
 
 
 @pytest.mark.postgres
-def test_an_application_changed_during_the_run_rolls_the_whole_ranking_back(round_2020, administrator):
+def test_an_application_changed_during_the_run_rolls_the_whole_ranking_back(
+    round_2020, administrator
+):
     services.round_rank(round=round_2020, actor=administrator)
     before = standings(round_2020)
     computed = services._compute(round_2020)  # the run reads the round, then someone moves 甲
-    computed.rows = {pk: (*row[:3], not row[3], row[4]) for pk, row in computed.rows.items() if row[2]}
+    computed.rows = {
+        pk: (*row[:3], not row[3], row[4]) for pk, row in computed.rows.items() if row[2]
+    }
     round_2020.applications.filter(applicant__name="甲").update(admitted=False)
     with pytest.raises(InvalidTransition, match="被其他操作修改"):
         services.ranking_commit(
-            round=round_2020, computed=computed, actor=administrator, label="x", now=dt.datetime.now(dt.UTC)
+            round=round_2020,
+            computed=computed,
+            actor=administrator,
+            label="x",
+            now=dt.datetime.now(dt.UTC),
         )
     after = standings(round_2020)
     assert after["甲"][3] is False  # the other change stays, nothing of the run was written
-    assert {k: v for k, v in after.items() if k != "甲"} == {k: v for k, v in before.items() if k != "甲"}
+    assert {k: v for k, v in after.items() if k != "甲"} == {
+        k: v for k, v in before.items() if k != "甲"
+    }

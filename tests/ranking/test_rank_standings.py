@@ -16,12 +16,23 @@ def D(value: str) -> Decimal:  # noqa: N802
 
 
 def test_ties_at_the_cutoff_are_all_admitted_and_exceed_the_quota():
-    entries = [(1, D("99.00")), (2, D("97.50")), (3, D("95.96")), (4, D("95.96")), (5, D("95.96")),
-               (6, D("95.95"))]
+    entries = [
+        (1, D("99.00")),
+        (2, D("97.50")),
+        (3, D("95.96")),
+        (4, D("95.96")),
+        (5, D("95.96")),
+        (6, D("95.95")),
+    ]
     result = rank_standings(entries, quota=3)
     assert result.cutoff == D("95.96")
     assert [(r.application_id, r.rank, r.admitted) for r in result.rows] == [
-        (1, 1, True), (2, 2, True), (3, 3, True), (4, 3, True), (5, 3, True), (6, 6, False)
+        (1, 1, True),
+        (2, 2, True),
+        (3, 3, True),
+        (4, 3, True),
+        (5, 3, True),
+        (6, 6, False),
     ]
     assert result.admitted_count == 5
     assert result.ties_at_cutoff == 3
@@ -68,8 +79,9 @@ def test_bad_quota_refused():
 
 
 totals = st.decimals(min_value=-60, max_value=200, places=2, allow_nan=False, allow_infinity=False)
-entries_strategy = st.lists(st.tuples(st.integers(1, 10**6), totals), max_size=60,
-                            unique_by=lambda e: e[0])
+entries_strategy = st.lists(
+    st.tuples(st.integers(1, 10**6), totals), max_size=60, unique_by=lambda e: e[0]
+)
 
 
 @settings(max_examples=200, deadline=None)

@@ -17,15 +17,21 @@ EXAMPLE: dict[str, Any] = {
     "format": 1,
     "year": 2020,
     "policy": "beijing-2020",
-    "person": {"id_number": "110105198507120036", "name": "王小明", "gender": "M",
-               "birth_date": "1985-07-12", "female_job": None},
+    "person": {
+        "id_number": "110105198507120036",
+        "name": "王小明",
+        "gender": "M",
+        "birth_date": "1985-07-12",
+        "female_job": None,
+    },
     "employer": {"credit_code": "91110105MA01ABCD13", "name": "北京示例科技有限公司"},
     "residence_permit": {"issued_on": "2016-03-01"},
     "criminal_record": False,
     "social_insurance": [{"from": "2009-07", "to": None, "district": "朝阳区", "back_paid": False}],
     "housing": [{"from": "2015-05", "to": None, "kind": "own", "district": "通州区"}],
-    "education": [{"level": "bachelor", "diploma": True, "degree": True,
-                   "graduated_on": "2009-06-30"}],
+    "education": [
+        {"level": "bachelor", "diploma": True, "degree": True, "graduated_on": "2009-06-30"}
+    ],
     "awards": [],
     "equity": None,
     "tax": {"income_tax": {"2017": "0", "2018": "1200.00", "2019": "3000.00"}, "violations": []},
@@ -35,10 +41,18 @@ EXAMPLE: dict[str, Any] = {
 EXAMPLE_OUTPUT = {
     "eligible": True,
     "reasons": [],
-    "indicators": {"employment": "31.50", "housing": "7.59", "education": "15.00",
-                   "education_deduction": "0.00", "job_residence_area": "4.00",
-                   "innovation": "0.00", "tax": "0.00", "age": "20.00", "honors": "0.00",
-                   "law_record": "0.00"},
+    "indicators": {
+        "employment": "31.50",
+        "housing": "7.59",
+        "education": "15.00",
+        "education_deduction": "0.00",
+        "job_residence_area": "4.00",
+        "innovation": "0.00",
+        "tax": "0.00",
+        "age": "20.00",
+        "honors": "0.00",
+        "law_record": "0.00",
+    },
     "total": "78.09",
 }
 # Same applicant without the housing: 126 months of implicit rental = 5.25, no 职住 points.

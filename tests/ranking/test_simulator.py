@@ -20,8 +20,15 @@ URL = reverse("ranking:simulator")
 PREFIXES = ("si", "housing", "edu", "award", "violation", "detention")
 
 EXAMPLE_MAIN = {
-    "year": "2020", "policy": "", "birth_date": "1985-07-12", "gender": "M", "female_job": "",
-    "residence_permit_issued_on": "2016-03-01", "tax_y3": "0", "tax_y2": "1200.00", "tax_y1": "3000.00",
+    "year": "2020",
+    "policy": "",
+    "birth_date": "1985-07-12",
+    "gender": "M",
+    "female_job": "",
+    "residence_permit_issued_on": "2016-03-01",
+    "tax_y3": "0",
+    "tax_y2": "1200.00",
+    "tax_y1": "3000.00",
 }
 EXAMPLE_SI = {"start": "2009-07", "end": "", "district": "朝阳区"}
 EXAMPLE_HOUSING = {"start": "2015-05", "end": "", "kind": "own", "district": "通州区"}
@@ -62,24 +69,34 @@ def field_block(html: str, name: str) -> str:
     """The markup of one field's container (label, input, its errors)."""
     start = html.index(f'data-field="{name}"')
     end = html.find("data-field=", start + 20)
-    return html[start:end if end != -1 else None]
+    return html[start : end if end != -1 else None]
 
 
-def facts_for(*, birth: dt.date, si: list[dict], housing: list[dict], education: list[dict],
-              year: int = 2020) -> dict[str, Any]:
+def facts_for(
+    *, birth: dt.date, si: list[dict], housing: list[dict], education: list[dict], year: int = 2020
+) -> dict[str, Any]:
     return {
-        "format": 1, "year": year,
-        "person": {"id_number": make_id_number("110105", birth, 1, "M"), "name": "测试",
-                   "gender": "M", "birth_date": birth.isoformat(), "female_job": None},
-        "residence_permit": {"issued_on": "2016-03-01"}, "criminal_record": False,
-        "social_insurance": si, "housing": housing, "education": education,
+        "format": 1,
+        "year": year,
+        "person": {
+            "id_number": make_id_number("110105", birth, 1, "M"),
+            "name": "测试",
+            "gender": "M",
+            "birth_date": birth.isoformat(),
+            "female_job": None,
+        },
+        "residence_permit": {"issued_on": "2016-03-01"},
+        "criminal_record": False,
+        "social_insurance": si,
+        "housing": housing,
+        "education": education,
         "tax": {"income_tax": {"2017": "0", "2018": "0", "2019": "0"}, "violations": []},
     }
 
 
 def comparison_totals(html: str) -> list[str]:
-    table = html[html.index('data-testid="comparison"'):]
-    table = table[:table.index("</table>")]
+    table = html[html.index('data-testid="comparison"') :]
+    table = table[: table.index("</table>")]
     return re.findall(r"<td class=\"num\" data-total>([^<]+)</td>", table)
 
 
@@ -105,8 +122,12 @@ def test_contract_example_scores_78_09_with_each_indicator_explained(client: Cli
     assert "符合申报条件" in html
     assert "社保正常缴纳 126 个月" in html  # the rule text, with the facts it used
     assert "细则第十五条（一）" in html  # and the article
-    assert re.search(r'data-indicator="housing"><td>合法稳定住所</td><td class="num">7.59</td>', html)
-    assert re.search(r'data-indicator="job_residence_area"><td>职住区域</td><td class="num">4.00</td>', html)
+    assert re.search(
+        r'data-indicator="housing"><td>合法稳定住所</td><td class="num">7.59</td>', html
+    )
+    assert re.search(
+        r'data-indicator="job_residence_area"><td>职住区域</td><td class="num">4.00</td>', html
+    )
     assert 'class="sim-chart"' in html
 
 
@@ -187,7 +208,12 @@ def test_comparison_advises_not_declaring_when_the_deduction_outweighs_it(client
     # three years of work (9.00) and own housing (3.00).
     si = [{"from": "2008-01", "to": None, "district": "通州区", "back_paid": False}]
     housing = [{"from": "2008-01", "to": None, "kind": "own", "district": "通州区"}]
-    college = {"level": "junior_college", "diploma": True, "degree": False, "graduated_on": "2015-06-30"}
+    college = {
+        "level": "junior_college",
+        "diploma": True,
+        "degree": False,
+        "graduated_on": "2015-06-30",
+    }
     birth = dt.date(1985, 7, 12)
     data = post_data(
         {**EXAMPLE_MAIN, "tax_y2": "0", "tax_y1": "0"},
@@ -197,7 +223,9 @@ def test_comparison_advises_not_declaring_when_the_deduction_outweighs_it(client
     )
     html = client.post(URL, data).content.decode()
     without = score_facts(facts_for(birth=birth, si=si, housing=housing, education=[]))["total"]
-    with_item = score_facts(facts_for(birth=birth, si=si, housing=housing, education=[college]))["total"]
+    with_item = score_facts(facts_for(birth=birth, si=si, housing=housing, education=[college]))[
+        "total"
+    ]
     assert comparison_totals(html) == [without, with_item]
     assert float(with_item) < float(without)
     assert "建议不申报教育背景" in html
@@ -207,7 +235,9 @@ def test_comparison_advises_not_declaring_when_the_deduction_outweighs_it(client
 def test_award_row_scores_innovation(client: Client) -> None:
     award = {"award": "beijing_sci_tech:first", "rank": "3", "year": "2018"}
     html = client.post(URL, example_post(award=[award])).content.decode()
-    assert re.search(r'data-indicator="innovation"><td>创新创业</td><td class="num">6.00</td>', html)
+    assert re.search(
+        r'data-indicator="innovation"><td>创新创业</td><td class="num">6.00</td>', html
+    )
     assert shown_total(html) == "84.09"
 
 
@@ -216,5 +246,9 @@ def test_post_needs_csrf_token_and_writes_nothing() -> None:
     assert Client(enforce_csrf_checks=True).post(URL, example_post()).status_code == 403
     with CaptureQueriesContext(connection) as queries:
         assert Client().post(URL, example_post()).status_code == 200
-    writes = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+    writes = [
+        q["sql"]
+        for q in queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+    ]
     assert writes == []

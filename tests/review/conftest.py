@@ -39,7 +39,11 @@ def people():
 
 
 def build_application(
-    facts: dict, *, round: AnnualRound, state: str = "submitted", declared: dict | None = None,
+    facts: dict,
+    *,
+    round: AnnualRound,
+    state: str = "submitted",
+    declared: dict | None = None,
     with_records: bool = True,
 ) -> Application:
     """An applicant whose claims declare `declared` (default: the true facts) and whose
@@ -47,7 +51,10 @@ def build_application(
     person = facts["person"]
     user = factories.UserFactory(username=f"u{person['id_number']}")
     applicant = Applicant.objects.create(
-        user=user, id_number=person["id_number"], name=person["name"], female_job=person["female_job"]
+        user=user,
+        id_number=person["id_number"],
+        name=person["name"],
+        female_job=person["female_job"],
     )
     application = factories.ApplicationFactory(round=round, applicant=applicant)
     set_state(application, state)
@@ -59,14 +66,26 @@ def build_application(
         part = {k: copy.deepcopy(declared[k]) for k in keys if k in declared}
         if keys and not any(declared.get(k) for k in keys):
             continue  # nothing to declare for this indicator
-        claims.append(IndicatorClaim(application=application, indicator=code,
-                                     department=departments[primary_department_of(code)], declared_facts=part))
+        claims.append(
+            IndicatorClaim(
+                application=application,
+                indicator=code,
+                department=departments[primary_department_of(code)],
+                declared_facts=part,
+            )
+        )
     for code in ZERO_FILL_CODES:
-        claims.append(IndicatorClaim(application=application, indicator=code,
-                                     department=departments[primary_department_of(code)]))
+        claims.append(
+            IndicatorClaim(
+                application=application,
+                indicator=code,
+                department=departments[primary_department_of(code)],
+            )
+        )
     IndicatorClaim.objects.bulk_create(claims)
     if with_records:
-        for record in records_from_facts(facts, applicant_id=applicant.pk,
-                                         departments={c: d.pk for c, d in departments.items()}):
+        for record in records_from_facts(
+            facts, applicant_id=applicant.pk, departments={c: d.pk for c, d in departments.items()}
+        ):
             record.save()
     return application

@@ -34,8 +34,9 @@ def world(frozen, declaration_round, people, applicant, unit_admin, reviewer_of,
     app = build_application(people[0], round=declaration_round, with_records=False)
     verification_decide(round=declaration_round, application_ids=[app.pk])
     claims = {c.indicator: c for c in app.claims.all()}
-    batch = ImportBatch.objects.create(department=factories.department("hrss"), file_name="a.csv",
-                                       file_format="csv", content=b"")
+    batch = ImportBatch.objects.create(
+        department=factories.department("hrss"), file_name="a.csv", file_format="csv", content=b""
+    )
     return {
         "app": app,
         "claims": claims,
@@ -66,7 +67,13 @@ ALLOWED = {
     "anonymous": set(),
     "applicant": set(),
     "unit_admin": set(),
-    "reviewer_hrss": {"claim_hrss", "records_social_insurance", "batch_hrss", "export_pending", "queue"},
+    "reviewer_hrss": {
+        "claim_hrss",
+        "records_social_insurance",
+        "batch_hrss",
+        "export_pending",
+        "queue",
+    },
     "reviewer_education": {"claim_education", "export_pending", "queue"},
     "reviewer_police": {"claim_police", "records_residence_permit", "export_pending", "queue"},
     "administrator": set(OBJECTS),
@@ -82,13 +89,18 @@ def test_permission_matrix_every_role_against_every_object_kind(world, client, p
     for name, url in OBJECTS.items():
         response = client.get(url(world))
         outcome[name] = response.status_code
-    expected = {name: 200 if name in ALLOWED[persona] else (302 if user is None else 403) for name in OBJECTS}
+    expected = {
+        name: 200 if name in ALLOWED[persona] else (302 if user is None else 403)
+        for name in OBJECTS
+    }
     assert outcome == expected
 
 
 def test_a_reviewer_cannot_export_another_departments_claims(world, client):
     client.force_login(world["users"]["reviewer_hrss"])
-    body = client.get(reverse("review:export", args=["pending", "csv"]) + "?department=education").content.decode()
+    body = client.get(
+        reverse("review:export", args=["pending", "csv"]) + "?department=education"
+    ).content.decode()
     assert "合法稳定就业" in body
     assert "教育背景" not in body
 
@@ -105,12 +117,35 @@ def test_queue_filters_counts_and_oldest(world, client):
     manual = work_queue(department=hrss, round=world["app"].round, filters=QueueFilters())
     assert [c.indicator for c in manual] == ["employment"]
     education = factories.department("education")
-    assert work_queue(department=education, round=None, filters=QueueFilters(indicator="housing")).count() == 0
-    assert work_queue(department=education, round=None, filters=QueueFilters(indicator="education")).count() == 1
-    assert work_queue(department=education, round=None, filters=QueueFilters(queue="recheck")).count() == 0
-    assert work_queue(department=education, round=None, filters=QueueFilters(older_than_days=3)).count() == 0
+    assert (
+        work_queue(
+            department=education, round=None, filters=QueueFilters(indicator="housing")
+        ).count()
+        == 0
+    )
+    assert (
+        work_queue(
+            department=education, round=None, filters=QueueFilters(indicator="education")
+        ).count()
+        == 1
+    )
+    assert (
+        work_queue(department=education, round=None, filters=QueueFilters(queue="recheck")).count()
+        == 0
+    )
+    assert (
+        work_queue(
+            department=education, round=None, filters=QueueFilters(older_than_days=3)
+        ).count()
+        == 0
+    )
     with time_machine.travel(IN_DECLARATION + dt.timedelta(days=5), tick=False):
-        assert work_queue(department=education, round=None, filters=QueueFilters(older_than_days=3)).count() == 1
+        assert (
+            work_queue(
+                department=education, round=None, filters=QueueFilters(older_than_days=3)
+            ).count()
+            == 1
+        )
     client.force_login(world["users"]["reviewer_education"])
     page = client.get(reverse("review:queue")).content.decode()
     assert 'data-count="manual">1<' in page
@@ -142,7 +177,9 @@ def test_a_decision_needs_a_reason_and_is_audited_with_points(world, client):
 def test_another_departments_reviewer_cannot_decide(world, client):
     claim = world["claims"]["education"]
     client.force_login(world["users"]["reviewer_hrss"])
-    response = client.post(reverse("review:decide", args=[claim.pk]), {"decision": "reject", "reason": "x"})
+    response = client.post(
+        reverse("review:decide", args=[claim.pk]), {"decision": "reject", "reason": "x"}
+    )
     assert response.status_code == 403
     claim.refresh_from_db()
     assert claim.state == ClaimState.PENDING
@@ -151,7 +188,9 @@ def test_another_departments_reviewer_cannot_decide(world, client):
 def test_adjust_needs_department_facts(world, client):
     claim = world["claims"]["education"]
     client.force_login(world["users"]["reviewer_education"])
-    response = client.post(reverse("review:decide", args=[claim.pk]), {"decision": "adjust", "reason": "学位未取得"})
+    response = client.post(
+        reverse("review:decide", args=[claim.pk]), {"decision": "adjust", "reason": "学位未取得"}
+    )
     assert response.status_code == 400
     assert "须填写核定信息" in response.content.decode()
 
@@ -163,17 +202,26 @@ def test_bulk_decision_asks_for_confirmation_first(world, client):
     response = client.post(reverse("review:bulk"), data)
     assert response.status_code == 200
     assert "确认批量审核" in response.content.decode()
-    assert all(c.state == "pending" for c in IndicatorClaim.objects.filter(pk__in=data["claim_ids"]))
+    assert all(
+        c.state == "pending" for c in IndicatorClaim.objects.filter(pk__in=data["claim_ids"])
+    )
     response = client.post(reverse("review:bulk"), {**data, "confirm": "1"})
     assert response.status_code == 302
     decided = IndicatorClaim.objects.filter(pk__in=data["claim_ids"])
     assert {c.state for c in decided} == {"rejected"}
-    assert AuditEvent.objects.filter(action="claim.reject", object_id__in=[str(c.pk) for c in claims]).count() == len(claims)
+    assert AuditEvent.objects.filter(
+        action="claim.reject", object_id__in=[str(c.pk) for c in claims]
+    ).count() == len(claims)
 
 
 def test_bulk_refuses_claims_of_another_department(world, client):
     client.force_login(world["users"]["reviewer_police"])
-    data = {"claim_ids": [world["claims"]["education"].pk], "decision": "reject", "reason": "x", "confirm": "1"}
+    data = {
+        "claim_ids": [world["claims"]["education"].pk],
+        "decision": "reject",
+        "reason": "x",
+        "confirm": "1",
+    }
     assert client.post(reverse("review:bulk"), data).status_code == 403
 
 
@@ -190,11 +238,18 @@ def test_deciding_an_appeal_rescores_and_undecided_appeals_are_listed(world, cli
     assert [c.pk for c in appeals_undecided(round)] == [claim.pk]
     with time_machine.travel(IN_RECHECK, tick=False):
         client.force_login(world["users"]["reviewer_education"])
-        assert reverse("review:claim", args=[claim.pk]) in client.get(reverse("review:appeals")).content.decode()
-        response = client.post(reverse("review:decide", args=[claim.pk]), {
-            "decision": "adjust", "reason": "学位证书核实",
-            "verified_facts": json.dumps({"education": claim.declared_facts["education"]}),
-        })
+        assert (
+            reverse("review:claim", args=[claim.pk])
+            in client.get(reverse("review:appeals")).content.decode()
+        )
+        response = client.post(
+            reverse("review:decide", args=[claim.pk]),
+            {
+                "decision": "adjust",
+                "reason": "学位证书核实",
+                "verified_facts": json.dumps({"education": claim.declared_facts["education"]}),
+            },
+        )
     assert response.status_code == 302, response.content.decode()[:2000]
     claim.refresh_from_db()
     app.refresh_from_db()

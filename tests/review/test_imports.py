@@ -23,7 +23,9 @@ def registered(declaration_round, people):
 
 def submit(rows, *, dept="hrss", fmt="csv"):
     content = xlsx_bytes(rows) if fmt == "xlsx" else csv_bytes(rows)
-    return batch_submit(department=factories.department(dept), file_name=f"batch.{fmt}", content=content)
+    return batch_submit(
+        department=factories.department(dept), file_name=f"batch.{fmt}", content=content
+    )
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
@@ -43,7 +45,9 @@ def test_a_batch_with_bad_rows_loads_nothing_and_reports_every_bad_row(registere
     rows[2][1] = "2015-13"  # bad month
     rows[3][0] = "110101199001011234"  # bad check digit
     rows.append(list(rows[1]))  # duplicate of line 2
-    rows.append(["11010519491231002X", "2010-01", "", "朝阳区", "否"])  # valid number, nobody registered
+    rows.append(
+        ["11010519491231002X", "2010-01", "", "朝阳区", "否"]
+    )  # valid number, nobody registered
     rows[4][3] = "北京市"  # unknown district
     batch = submit(rows)
     assert batch.status == BatchStatus.REJECTED
@@ -71,15 +75,20 @@ def test_a_wrong_header_loads_nothing_and_names_the_columns(registered, people):
 
 
 def test_bad_dates_in_an_xlsx_police_batch(registered, people):
-    rows = [["公民身份号码", "签发日期"], [people[0]["person"]["id_number"], "2016-02-30"],
-            [people[1]["person"]["id_number"], "2016-03-01"]]
+    rows = [
+        ["公民身份号码", "签发日期"],
+        [people[0]["person"]["id_number"], "2016-02-30"],
+        [people[1]["person"]["id_number"], "2016-03-01"],
+    ]
     batch = submit(rows, dept="police", fmt="xlsx")
     assert batch.status == BatchStatus.REJECTED
     assert [(e["row"], e["column"]) for e in batch.errors] == [(2, "签发日期")]
     assert ResidencePermit.objects.count() == 0
 
 
-def test_records_arriving_verify_the_affected_applications(registered, people, django_capture_on_commit_callbacks):
+def test_records_arriving_verify_the_affected_applications(
+    registered, people, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         batch = submit(social_insurance_rows(people[:3]))
     assert batch.status == BatchStatus.LOADED
@@ -128,12 +137,18 @@ def test_export_command_writes_the_departments_pending_claims(registered, tmp_pa
     assert "合法稳定就业" not in text
 
 
-def test_a_large_batch_runs_as_a_job_with_progress(registered, people, django_capture_on_commit_callbacks):
+def test_a_large_batch_runs_as_a_job_with_progress(
+    registered, people, django_capture_on_commit_callbacks
+):
     from review.services.imports import batch_progress
 
     with django_capture_on_commit_callbacks(execute=True):
-        batch = batch_submit(department=factories.department("hrss"), file_name="big.csv",
-                             content=csv_bytes(social_insurance_rows(people[:3])), inline=False)
+        batch = batch_submit(
+            department=factories.department("hrss"),
+            file_name="big.csv",
+            content=csv_bytes(social_insurance_rows(people[:3])),
+            inline=False,
+        )
         assert batch.status == BatchStatus.PENDING
     batch.refresh_from_db()
     assert batch.status == BatchStatus.LOADED

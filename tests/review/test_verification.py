@@ -25,7 +25,9 @@ def claims_of(application):
 
 
 def audits_for(claim):
-    return list(AuditEvent.objects.filter(object_type="workflow.indicatorclaim", object_id=str(claim.pk)))
+    return list(
+        AuditEvent.objects.filter(object_type="workflow.indicatorclaim", object_id=str(claim.pk))
+    )
 
 
 def test_matching_records_verify_every_claim_with_the_departments_facts(declaration_round, people):
@@ -38,19 +40,25 @@ def test_matching_records_verify_every_claim_with_the_departments_facts(declarat
     assert stats.verified == len(claims)
     assert claims["employment"].verified_facts == {"social_insurance": facts["social_insurance"]}
     assert claims["eligibility"].verified_facts["residence_permit"] == facts["residence_permit"]
-    assert {y: Decimal(v) for y, v in claims["tax"].verified_facts["tax"]["income_tax"].items()} == {
-        y: Decimal(v) for y, v in facts["tax"]["income_tax"].items()
-    }
+    assert {
+        y: Decimal(v) for y, v in claims["tax"].verified_facts["tax"]["income_tax"].items()
+    } == {y: Decimal(v) for y, v in facts["tax"]["income_tax"].items()}
     # points come from the policy engine: 0.25 per month of employment, never None once decided
     assert claims["employment"].points > 0
     assert claims["age"].points is not None
     for claim in claims.values():
         (event,) = audits_for(claim)
-        assert (event.from_state, event.to_state, event.actor_label) == ("pending", "verified", "数据交换")
+        assert (event.from_state, event.to_state, event.actor_label) == (
+            "pending",
+            "verified",
+            "数据交换",
+        )
         assert event.after["state"] == "verified"
 
 
-def test_fewer_housing_months_on_record_adjust_the_claim_to_the_department_figures(declaration_round, people):
+def test_fewer_housing_months_on_record_adjust_the_claim_to_the_department_figures(
+    declaration_round, people
+):
     facts = people[1]
     declared = copy.deepcopy(facts)
     first = declared["housing"][0]
@@ -60,18 +68,22 @@ def test_fewer_housing_months_on_record_adjust_the_claim_to_the_department_figur
     verification_decide(round=declaration_round, application_ids=[app.pk])
     housing = claims_of(app)["housing"]
     assert housing.state == ClaimState.ADJUSTED
-    assert housing.verified_facts == {"housing": [
-        {k: h[k] for k in ("from", "to", "kind", "district")} for h in facts["housing"]
-    ]}
+    assert housing.verified_facts == {
+        "housing": [{k: h[k] for k in ("from", "to", "kind", "district")} for h in facts["housing"]]
+    }
     assert housing.mismatch["only_declared"]
     assert not housing.mismatch["only_department"]
     assert "24 个月" in housing.decision_reason
 
 
-def test_a_declared_degree_the_records_do_not_show_goes_to_the_manual_queue(declaration_round, people):
+def test_a_declared_degree_the_records_do_not_show_goes_to_the_manual_queue(
+    declaration_round, people
+):
     facts = people[2]
     declared = copy.deepcopy(facts)
-    declared["education"] = [{"level": "doctor", "diploma": True, "degree": True, "graduated_on": "2015-06-30"}]
+    declared["education"] = [
+        {"level": "doctor", "diploma": True, "degree": True, "graduated_on": "2015-06-30"}
+    ]
     app = build_application(facts, round=declaration_round, declared=declared)
     verification_decide(round=declaration_round, application_ids=[app.pk])
     education = claims_of(app)["education"]
@@ -108,11 +120,16 @@ def test_weaker_degree_on_record_adjusts_education(declaration_round, people):
 
 
 def test_rerunning_changes_nothing_and_writes_no_audit_row(declaration_round, people):
-    apps = [build_application(f, round=declaration_round, with_records=i % 2 == 0) for i, f in enumerate(people[:4])]
+    apps = [
+        build_application(f, round=declaration_round, with_records=i % 2 == 0)
+        for i, f in enumerate(people[:4])
+    ]
     ids = [a.pk for a in apps]
     verification_decide(round=declaration_round, application_ids=ids)
     before_claims = list(
-        __import__("workflow.models", fromlist=["IndicatorClaim"]).IndicatorClaim.objects.order_by("pk").values()
+        __import__("workflow.models", fromlist=["IndicatorClaim"])
+        .IndicatorClaim.objects.order_by("pk")
+        .values()
     )
     audit_count = AuditEvent.objects.count()
     stats = verification_decide(round=declaration_round, application_ids=ids)
@@ -132,14 +149,19 @@ def test_records_arriving_later_settle_a_claim_from_the_manual_queue(declaration
     assert claims_of(app)["employment"].needs_manual_review
     from review.synthetic import records_from_facts
 
-    for r in records_from_facts(facts, applicant_id=app.applicant_id, departments={"science": 0, "trade_union": 0}):
+    for r in records_from_facts(
+        facts, applicant_id=app.applicant_id, departments={"science": 0, "trade_union": 0}
+    ):
         if isinstance(r, SocialInsurancePeriod):
             r.save()
     verification_decide(round=declaration_round, application_ids=[app.pk])
     employment = claims_of(app)["employment"]
     assert employment.state == ClaimState.VERIFIED
     assert not employment.needs_manual_review
-    assert [e.action for e in reversed(audits_for(employment))] == ["claim.flag_manual_review", "claim.verify"]
+    assert [e.action for e in reversed(audits_for(employment))] == [
+        "claim.flag_manual_review",
+        "claim.verify",
+    ]
 
 
 def test_nothing_is_decided_outside_the_review_phases(declaration_round, people):
@@ -151,7 +173,9 @@ def test_nothing_is_decided_outside_the_review_phases(declaration_round, people)
     assert set(app.claims.values_list("state", flat=True)) == {"pending"}
 
 
-def test_chunked_run_reports_progress_and_a_redelivered_chunk_is_skipped(declaration_round, people, django_capture_on_commit_callbacks):
+def test_chunked_run_reports_progress_and_a_redelivered_chunk_is_skipped(
+    declaration_round, people, django_capture_on_commit_callbacks
+):
     apps = [build_application(f, round=declaration_round) for f in people[:5]]
     with django_capture_on_commit_callbacks(execute=True):
         job_run = verification_start(round=declaration_round, chunk_size=2)
@@ -160,15 +184,21 @@ def test_chunked_run_reports_progress_and_a_redelivered_chunk_is_skipped(declara
     assert JobRun.objects.filter(key__startswith=f"{job_run.key}:chunk:").count() == 3
     audit_count = AuditEvent.objects.count()
     # the worker died after the commit, before the ack: the broker delivers the chunk again
-    stats = verification_run_chunk(job_run=job_run, round=declaration_round, chunk_index=0,
-                                   application_ids=[apps[0].pk, apps[1].pk])
+    stats = verification_run_chunk(
+        job_run=job_run,
+        round=declaration_round,
+        chunk_index=0,
+        application_ids=[apps[0].pk, apps[1].pk],
+    )
     assert stats.skipped
     assert AuditEvent.objects.count() == audit_count
     job_run.refresh_from_db()
     assert job_run.done == 5
 
 
-def test_a_chunk_that_fails_midway_leaves_no_claim_changed_without_its_audit_row(declaration_round, people, monkeypatch):
+def test_a_chunk_that_fails_midway_leaves_no_claim_changed_without_its_audit_row(
+    declaration_round, people, monkeypatch
+):
     app = build_application(people[0], round=declaration_round)
 
     def boom(*args, **kwargs):
@@ -182,8 +212,9 @@ def test_a_chunk_that_fails_midway_leaves_no_claim_changed_without_its_audit_row
     assert not AuditEvent.objects.filter(object_type="workflow.indicatorclaim").exists()
 
 
-def test_entering_aggregation_verifies_every_submitted_application(declaration_round, people,
-                                                                    django_capture_on_commit_callbacks):
+def test_entering_aggregation_verifies_every_submitted_application(
+    declaration_round, people, django_capture_on_commit_callbacks
+):
     import datetime as dt
 
     import time_machine
@@ -192,8 +223,10 @@ def test_entering_aggregation_verifies_every_submitted_application(declaration_r
     from workflow.services import round_advance
 
     apps = [build_application(f, round=declaration_round) for f in people[:3]]
-    with time_machine.travel(dt.datetime(2020, 8, 16, 0, 0, 1, tzinfo=BEIJING), tick=False), \
-            django_capture_on_commit_callbacks(execute=True):
+    with (
+        time_machine.travel(dt.datetime(2020, 8, 16, 0, 0, 1, tzinfo=BEIJING), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         round_advance(round=declaration_round, to="aggregation")
     for app in apps:
         app.refresh_from_db()
@@ -203,7 +236,9 @@ def test_entering_aggregation_verifies_every_submitted_application(declaration_r
     assert (run.done, run.total, run.status) == (3, 3, JobStatus.SUCCEEDED)
 
 
-def test_submitting_during_declaration_verifies_at_once(declaration_round, people, django_capture_on_commit_callbacks):
+def test_submitting_during_declaration_verifies_at_once(
+    declaration_round, people, django_capture_on_commit_callbacks
+):
     import datetime as dt
 
     from workflow.models import BEIJING
@@ -211,7 +246,10 @@ def test_submitting_during_declaration_verifies_at_once(declaration_round, peopl
 
     app = build_application(people[0], round=declaration_round, state="filling")
     with django_capture_on_commit_callbacks(execute=True):
-        application_submit(application=app, actor=app.applicant.user,
-                           now=dt.datetime(2020, 8, 1, 10, tzinfo=BEIJING))
+        application_submit(
+            application=app,
+            actor=app.applicant.user,
+            now=dt.datetime(2020, 8, 1, 10, tzinfo=BEIJING),
+        )
     employment = app.claims.get(indicator="employment")
     assert employment.state == ClaimState.VERIFIED

@@ -72,13 +72,24 @@ def test_audit_log_has_no_delete_in_admin(client, administrator):
 
     services.round_create(year=2021, quota=1, actor=administrator)
     event = AuditEvent.objects.get()
-    assert client.get(reverse("admin:workflow_auditevent_delete", args=[event.pk])).status_code == 403
+    assert (
+        client.get(reverse("admin:workflow_auditevent_delete", args=[event.pk])).status_code == 403
+    )
     assert client.get(reverse("admin:workflow_auditevent_changelist")).status_code == 200
 
 
 @pytest.mark.parametrize(
     "model",
-    ["annualround", "application", "indicatorclaim", "employer", "applicant", "department", "jobrun", "auditevent"],
+    [
+        "annualround",
+        "application",
+        "indicatorclaim",
+        "employer",
+        "applicant",
+        "department",
+        "jobrun",
+        "auditevent",
+    ],
 )
 def test_admin_changelists_render(client, administrator, model):
     administrator.is_superuser = True

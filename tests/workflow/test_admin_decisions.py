@@ -15,7 +15,11 @@ from workflow.models import AppState, AuditEvent, ClaimState, Phase
 
 pytestmark = pytest.mark.django_db
 
-MASTER = {"education": [{"level": "master", "diploma": True, "degree": True, "graduated_on": "2012-06-30"}]}
+MASTER = {
+    "education": [
+        {"level": "master", "diploma": True, "degree": True, "graduated_on": "2012-06-30"}
+    ]
+}
 DECLARATION_DAY = at(2020, 8, 1, 10)
 RESULT_QUERY_DAY = at(2020, 9, 6, 10)
 
@@ -39,18 +43,24 @@ def staff_client(client, administrator):
 def _claim(*, phase: str, app_state: str, claim_state: str, **extra):
     round = factories.RoundFactory(year=2020, phase=phase)
     application = factories.ApplicationFactory(round=round, state=app_state)
-    return factories.ClaimFactory(application=application, indicator="education", state=claim_state, **extra)
+    return factories.ClaimFactory(
+        application=application, indicator="education", state=claim_state, **extra
+    )
 
 
 @pytest.fixture
 def pending_claim():
-    return _claim(phase=Phase.DECLARATION, app_state=AppState.SUBMITTED, claim_state=ClaimState.PENDING)
+    return _claim(
+        phase=Phase.DECLARATION, app_state=AppState.SUBMITTED, claim_state=ClaimState.PENDING
+    )
 
 
 # --- adjust -------------------------------------------------------------------------------
 
 
-def test_adjust_page_shows_the_facts_to_edit_and_the_change_page_links_to_it(staff_client, pending_claim):
+def test_adjust_page_shows_the_facts_to_edit_and_the_change_page_links_to_it(
+    staff_client, pending_claim
+):
     with time_machine.travel(DECLARATION_DAY, tick=False):
         change = staff_client.get(_change_url(pending_claim))
         page = staff_client.get(_url(pending_claim, "adjust"))
@@ -76,7 +86,11 @@ def test_adjust_with_facts_and_reason_scores_and_audits(staff_client, administra
     assert pending_claim.verified_facts == MASTER
     assert pending_claim.points == Decimal("26.00")  # 细则第十七条: 硕士研究生（学位）26 分
     event = AuditEvent.objects.get(action="claim.adjust")
-    assert (event.actor, event.reason, event.to_state) == (administrator, "学信网核实为硕士", ClaimState.ADJUSTED)
+    assert (event.actor, event.reason, event.to_state) == (
+        administrator,
+        "学信网核实为硕士",
+        ClaimState.ADJUSTED,
+    )
 
 
 @pytest.mark.parametrize(
@@ -89,7 +103,9 @@ def test_adjust_with_facts_and_reason_scores_and_audits(staff_client, administra
         ({"verified_facts": '{"education": [{"level": "wizard"}]}', "reason": "x"}, "核定信息无效"),
     ],
 )
-def test_adjust_refuses_bad_input_naming_the_field_and_keeps_it(staff_client, pending_claim, data, message):
+def test_adjust_refuses_bad_input_naming_the_field_and_keeps_it(
+    staff_client, pending_claim, data, message
+):
     with time_machine.travel(DECLARATION_DAY, tick=False):
         response = staff_client.post(_url(pending_claim, "adjust"), data)
     assert response.status_code == 200
@@ -99,7 +115,9 @@ def test_adjust_refuses_bad_input_naming_the_field_and_keeps_it(staff_client, pe
     assert not AuditEvent.objects.filter(action="claim.adjust").exists()
 
 
-def test_adjust_after_the_review_window_is_refused_with_the_service_message(staff_client, pending_claim):
+def test_adjust_after_the_review_window_is_refused_with_the_service_message(
+    staff_client, pending_claim
+):
     with time_machine.travel(at(2020, 9, 6, 10), tick=False):  # result query: decisions are over
         response = staff_client.post(
             _url(pending_claim, "adjust"), {"verified_facts": json.dumps(MASTER), "reason": "迟到"}
@@ -118,7 +136,9 @@ def test_reviewer_of_another_department_is_refused_on_the_form(client, reviewer_
     reviewer.user_permissions.add(Permission.objects.get(codename="view_indicatorclaim"))
     client.force_login(reviewer)
     with time_machine.travel(DECLARATION_DAY, tick=False):
-        response = client.post(_url(pending_claim, "adjust"), {"verified_facts": json.dumps(MASTER), "reason": "x"})
+        response = client.post(
+            _url(pending_claim, "adjust"), {"verified_facts": json.dumps(MASTER), "reason": "x"}
+        )
     assert response.status_code == 200
     assert "教委的审核人员" in response.content.decode()
     pending_claim.refresh_from_db()
@@ -141,8 +161,11 @@ def test_non_staff_never_see_the_form(client, request, persona, pending_claim):
 @pytest.fixture
 def recheck_claim():
     return _claim(
-        phase=Phase.DECLARATION, app_state=AppState.SUBMITTED, claim_state=ClaimState.RECHECK_REQUESTED,
-        verified_facts=MASTER | {"education": []}, points=Decimal("0"),
+        phase=Phase.DECLARATION,
+        app_state=AppState.SUBMITTED,
+        claim_state=ClaimState.RECHECK_REQUESTED,
+        verified_facts=MASTER | {"education": []},
+        points=Decimal("0"),
     )
 
 
@@ -150,7 +173,11 @@ def test_recheck_adjusted_replaces_facts_and_points(staff_client, recheck_claim)
     with time_machine.travel(DECLARATION_DAY, tick=False):
         response = staff_client.post(
             _url(recheck_claim, "decide_recheck"),
-            {"outcome": "adjust", "verified_facts": json.dumps(MASTER), "reason": "补交学位证后核实"},
+            {
+                "outcome": "adjust",
+                "verified_facts": json.dumps(MASTER),
+                "reason": "补交学位证后核实",
+            },
         )
     assert response.status_code == 302
     recheck_claim.refresh_from_db()
@@ -161,17 +188,25 @@ def test_recheck_adjusted_replaces_facts_and_points(staff_client, recheck_claim)
 
 def test_recheck_kept_keeps_the_result(staff_client, recheck_claim):
     with time_machine.travel(DECLARATION_DAY, tick=False):
-        staff_client.post(_url(recheck_claim, "decide_recheck"), {"outcome": "keep", "reason": "材料不足"})
+        staff_client.post(
+            _url(recheck_claim, "decide_recheck"), {"outcome": "keep", "reason": "材料不足"}
+        )
     recheck_claim.refresh_from_db()
     assert recheck_claim.state == ClaimState.RECHECKED
-    assert (recheck_claim.verified_facts, recheck_claim.points) == ({"education": []}, Decimal("0.00"))
+    assert (recheck_claim.verified_facts, recheck_claim.points) == (
+        {"education": []},
+        Decimal("0.00"),
+    )
 
 
 @pytest.mark.parametrize(
     ("data", "message"),
     [
         ({"outcome": "adjust", "verified_facts": "", "reason": "x"}, "须填写新的核定信息"),
-        ({"outcome": "keep", "verified_facts": json.dumps(MASTER), "reason": "x"}, "不能填写新的核定信息"),
+        (
+            {"outcome": "keep", "verified_facts": json.dumps(MASTER), "reason": "x"},
+            "不能填写新的核定信息",
+        ),
         ({"outcome": "", "reason": "x"}, "请选择复查结论"),
         ({"outcome": "keep", "reason": ""}, "请填写复查意见"),
     ],
@@ -190,16 +225,26 @@ def test_recheck_form_refuses_inconsistent_input(staff_client, recheck_claim, da
 @pytest.fixture
 def appealed_claim():
     return _claim(
-        phase=Phase.RESULT_QUERY, app_state=AppState.RESULTS_PUBLISHED, claim_state=ClaimState.APPEALED,
-        verified_facts={"education": []}, points=Decimal("0"), appealed_at=at(2020, 9, 5, 9),
+        phase=Phase.RESULT_QUERY,
+        app_state=AppState.RESULTS_PUBLISHED,
+        claim_state=ClaimState.APPEALED,
+        verified_facts={"education": []},
+        points=Decimal("0"),
+        appealed_at=at(2020, 9, 5, 9),
     )
 
 
-def test_appeal_upheld_with_facts_rescores_the_application(staff_client, administrator, appealed_claim):
+def test_appeal_upheld_with_facts_rescores_the_application(
+    staff_client, administrator, appealed_claim
+):
     with time_machine.travel(RESULT_QUERY_DAY, tick=False):
         response = staff_client.post(
             _url(appealed_claim, "decide_appeal"),
-            {"outcome": "upheld", "verified_facts": json.dumps(MASTER), "reason": "复核后认定硕士学位"},
+            {
+                "outcome": "upheld",
+                "verified_facts": json.dumps(MASTER),
+                "reason": "复核后认定硕士学位",
+            },
         )
     assert response.status_code == 302
     appealed_claim.refresh_from_db()
@@ -209,15 +254,22 @@ def test_appeal_upheld_with_facts_rescores_the_application(staff_client, adminis
     application.refresh_from_db()
     assert application.total_points is not None
     assert AuditEvent.objects.get(action="claim.uphold_appeal").actor == administrator
-    assert AuditEvent.objects.filter(action="application.rescore", object_id=str(application.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="application.rescore", object_id=str(application.pk)
+    ).exists()
 
 
 def test_appeal_rejected_keeps_the_result(staff_client, appealed_claim):
     with time_machine.travel(RESULT_QUERY_DAY, tick=False):
-        staff_client.post(_url(appealed_claim, "decide_appeal"), {"outcome": "rejected", "reason": "证书不符"})
+        staff_client.post(
+            _url(appealed_claim, "decide_appeal"), {"outcome": "rejected", "reason": "证书不符"}
+        )
     appealed_claim.refresh_from_db()
     assert appealed_claim.state == ClaimState.APPEAL_REJECTED
-    assert (appealed_claim.verified_facts, appealed_claim.points) == ({"education": []}, Decimal("0.00"))
+    assert (appealed_claim.verified_facts, appealed_claim.points) == (
+        {"education": []},
+        Decimal("0.00"),
+    )
     assert AuditEvent.objects.get(action="claim.reject_appeal").reason == "证书不符"
 
 

@@ -23,7 +23,9 @@ def _frozen():
 
 def test_full_declaration_by_applicant_and_unit(round2020, applicant, employer, unit_admin):
     application = services.application_start(round=round2020, actor=applicant.user)
-    services.application_name_employer(application=application, employer=employer, actor=applicant.user)
+    services.application_name_employer(
+        application=application, employer=employer, actor=applicant.user
+    )
     assert application.state == AppState.AWAITING_EMPLOYER
     services.employer_confirm_affiliation(application=application, actor=unit_admin)
     assert application.state == AppState.FILLING
@@ -42,7 +44,9 @@ def test_full_declaration_by_applicant_and_unit(round2020, applicant, employer, 
     assert set(claims.values()) == {ClaimState.PENDING}
     assert application.claims.get(indicator="tax").department.code == "tax"
 
-    trail = AuditEvent.objects.filter(object_type="workflow.application", object_id=str(application.pk))
+    trail = AuditEvent.objects.filter(
+        object_type="workflow.application", object_id=str(application.pk)
+    )
     assert [(e.from_state, e.to_state, e.actor_label) for e in trail.order_by("id")] == [
         ("", "draft", "applicant"),
         ("draft", "awaiting_employer", "applicant"),
@@ -96,10 +100,14 @@ def test_unit_rejects_with_reason_and_applicant_names_another(
     )
     with pytest.raises(DomainError, match="原因"):
         services.employer_reject_affiliation(application=application, actor=unit_admin, reason=" ")
-    services.employer_reject_affiliation(application=application, actor=unit_admin, reason="非本单位职工")
+    services.employer_reject_affiliation(
+        application=application, actor=unit_admin, reason="非本单位职工"
+    )
     assert application.state == AppState.REJECTED_BY_EMPLOYER
     assert application.employer_rejection_reason == "非本单位职工"
-    services.application_name_employer(application=application, employer=other_employer, actor=applicant.user)
+    services.application_name_employer(
+        application=application, employer=other_employer, actor=applicant.user
+    )
     assert application.state == AppState.AWAITING_EMPLOYER
     assert application.employer == other_employer
 
@@ -109,7 +117,9 @@ def test_employer_not_tax_registered_is_refused(round2020, applicant):
     employer = factories.EmployerFactory(tax_registered=False)
     application = services.application_start(round=round2020, actor=applicant.user)
     with pytest.raises(DomainError, match="未进行税务登记"):
-        services.application_name_employer(application=application, employer=employer, actor=applicant.user)
+        services.application_name_employer(
+            application=application, employer=employer, actor=applicant.user
+        )
 
 
 def test_submit_from_wrong_state_is_refused_in_chinese(round2020, applicant):
@@ -140,6 +150,8 @@ def test_state_field_is_protected(filling):
 
 
 def test_applicant_cannot_run_system_steps(round2020, applicant):
-    application = factories.ApplicationFactory(round=round2020, applicant=applicant, state=AppState.SUBMITTED)
+    application = factories.ApplicationFactory(
+        round=round2020, applicant=applicant, state=AppState.SUBMITTED
+    )
     with pytest.raises(NotPermitted, match="只有管理员或系统"):
         services.application_begin_review(application=application, actor=applicant.user)

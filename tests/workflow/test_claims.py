@@ -38,23 +38,34 @@ def test_reviewer_of_the_department_verifies(submitted_claim, reviewer_of):
 
 @pytest.mark.parametrize("code", ["hrss", "tax", "police"])
 def test_reviewer_of_another_department_is_refused(submitted_claim, reviewer_of, code):
-    with time_machine.travel(at(2020, 8, 1, 9), tick=False), pytest.raises(NotPermitted, match="教育背景"):
+    with (
+        time_machine.travel(at(2020, 8, 1, 9), tick=False),
+        pytest.raises(NotPermitted, match="教育背景"),
+    ):
         services.claim_verify(claim=submitted_claim, actor=reviewer_of(code))
 
 
 def test_supporting_department_may_decide_housing(round2020, applicant, reviewer_of):
-    application = factories.ApplicationFactory(round=round2020, applicant=applicant, state=AppState.SUBMITTED)
+    application = factories.ApplicationFactory(
+        round=round2020, applicant=applicant, state=AppState.SUBMITTED
+    )
     claim = factories.ClaimFactory(application=application, indicator="housing", declared_facts={})
     assert claim.department.code == "housing_construction"
     with time_machine.travel(at(2020, 8, 1, 9), tick=False):
         services.claim_adjust(
-            claim=claim, actor=reviewer_of("planning"), verified_facts={"housing": []}, reason="无产权登记"
+            claim=claim,
+            actor=reviewer_of("planning"),
+            verified_facts={"housing": []},
+            reason="无产权登记",
         )
     assert claim.state == ClaimState.ADJUSTED
 
 
 def test_reject_needs_a_reason(submitted_claim, reviewer_of):
-    with time_machine.travel(at(2020, 8, 1, 9), tick=False), pytest.raises(DomainError, match="理由"):
+    with (
+        time_machine.travel(at(2020, 8, 1, 9), tick=False),
+        pytest.raises(DomainError, match="理由"),
+    ):
         services.claim_reject(claim=submitted_claim, actor=reviewer_of("education"), reason="")
 
 
@@ -71,9 +82,14 @@ def test_recheck_in_declaration_then_decided(submitted_claim, applicant, reviewe
     reviewer = reviewer_of("education")
     with time_machine.travel(at(2020, 8, 1, 9), tick=False):
         services.claim_reject(claim=submitted_claim, actor=reviewer, reason="学信网无记录")
-        services.claim_request_recheck(claim=submitted_claim, actor=applicant.user, reason="已上传学位证")
+        services.claim_request_recheck(
+            claim=submitted_claim, actor=applicant.user, reason="已上传学位证"
+        )
         services.claim_decide_recheck(
-            claim=submitted_claim, actor=reviewer, reason="核实无误", points=Decimal("15"),
+            claim=submitted_claim,
+            actor=reviewer,
+            reason="核实无误",
+            points=Decimal("15"),
             verified_facts=submitted_claim.declared_facts,
         )
     assert submitted_claim.state == ClaimState.RECHECKED
@@ -82,16 +98,22 @@ def test_recheck_in_declaration_then_decided(submitted_claim, applicant, reviewe
 
 def test_recheck_refused_after_declaration_deadline(submitted_claim, applicant, reviewer_of):
     with time_machine.travel(at(2020, 8, 1, 9), tick=False):
-        services.claim_reject(claim=submitted_claim, actor=reviewer_of("education"), reason="无记录")
+        services.claim_reject(
+            claim=submitted_claim, actor=reviewer_of("education"), reason="无记录"
+        )
     with time_machine.travel(at(2020, 8, 15, 20, 0, 1), tick=False), pytest.raises(WindowClosed):
         services.claim_request_recheck(claim=submitted_claim, actor=applicant.user, reason="请复查")
 
 
 def test_other_applicant_cannot_request_recheck(submitted_claim, other_applicant, reviewer_of):
     with time_machine.travel(at(2020, 8, 1, 9), tick=False):
-        services.claim_reject(claim=submitted_claim, actor=reviewer_of("education"), reason="无记录")
+        services.claim_reject(
+            claim=submitted_claim, actor=reviewer_of("education"), reason="无记录"
+        )
         with pytest.raises(NotPermitted):
-            services.claim_request_recheck(claim=submitted_claim, actor=other_applicant.user, reason="x")
+            services.claim_request_recheck(
+                claim=submitted_claim, actor=other_applicant.user, reason="x"
+            )
 
 
 @pytest.fixture
@@ -100,7 +122,9 @@ def published_claim(applicant, employer):
     application = factories.ApplicationFactory(
         round=round2020, applicant=applicant, employer=employer, state=AppState.RESULTS_PUBLISHED
     )
-    return factories.ClaimFactory(application=application, state=ClaimState.REJECTED, points=Decimal("0"))
+    return factories.ClaimFactory(
+        application=application, state=ClaimState.REJECTED, points=Decimal("0")
+    )
 
 
 def test_appeal_only_once_per_claim(published_claim, applicant, reviewer_of):
@@ -124,8 +148,12 @@ def test_upheld_appeal_replaces_points_in_recheck_phase(published_claim, applica
     round2020.refresh_from_db()
     with time_machine.travel(at(2020, 9, 20, 10), tick=False):
         services.claim_decide_appeal(
-            claim=published_claim, actor=reviewer_of("education"), upheld=True, reason="核实无误",
-            points=Decimal("15"), verified_facts={"education": []},
+            claim=published_claim,
+            actor=reviewer_of("education"),
+            upheld=True,
+            reason="核实无误",
+            points=Decimal("15"),
+            verified_facts={"education": []},
         )
     assert published_claim.state == ClaimState.APPEAL_UPHELD
     assert published_claim.points == Decimal("15")
@@ -139,20 +167,31 @@ def test_appeal_refused_in_declaration(submitted_claim, applicant, reviewer_of):
 
 
 def test_zero_fill_indicator_cannot_be_declared(filling, applicant):
-    with time_machine.travel(at(2020, 8, 1, 9), tick=False), pytest.raises(DomainError, match="零填报"):
-        services.claim_declare(application=filling, indicator="employment", declared_facts={}, actor=applicant.user)
+    with (
+        time_machine.travel(at(2020, 8, 1, 9), tick=False),
+        pytest.raises(DomainError, match="零填报"),
+    ):
+        services.claim_declare(
+            application=filling, indicator="employment", declared_facts={}, actor=applicant.user
+        )
 
 
 def test_changed_declaration_goes_back_to_the_department(filling, applicant, reviewer_of):
     with time_machine.travel(at(2020, 8, 1, 9), tick=False):
         claim = services.claim_declare(
-            application=filling, indicator="education", declared_facts={"a": 1}, actor=applicant.user
+            application=filling,
+            indicator="education",
+            declared_facts={"a": 1},
+            actor=applicant.user,
         )
         services.application_submit(application=filling, actor=applicant.user)
         services.claim_verify(claim=claim, actor=reviewer_of("education"), points=Decimal("10.5"))
         # 细则第五条: edited after submission, without re-submitting
         claim = services.claim_declare(
-            application=filling, indicator="education", declared_facts={"a": 2}, actor=applicant.user
+            application=filling,
+            indicator="education",
+            declared_facts={"a": 2},
+            actor=applicant.user,
         )
     filling.refresh_from_db()
     assert filling.state == AppState.SUBMITTED
@@ -160,13 +199,21 @@ def test_changed_declaration_goes_back_to_the_department(filling, applicant, rev
     assert claim.points is None
     assert claim.declared_facts == {"a": 2}
     event = AuditEvent.objects.get(action="claim.redeclare")
-    assert (event.actor, event.from_state, event.to_state) == (applicant.user, "verified", "pending")
+    assert (event.actor, event.from_state, event.to_state) == (
+        applicant.user,
+        "verified",
+        "pending",
+    )
     assert (event.before["declared_facts"], event.after["declared_facts"]) == ({"a": 1}, {"a": 2})
 
 
-def test_editing_a_claim_under_recheck_sends_it_back_pending(submitted_claim, applicant, reviewer_of):
+def test_editing_a_claim_under_recheck_sends_it_back_pending(
+    submitted_claim, applicant, reviewer_of
+):
     with time_machine.travel(at(2020, 8, 1, 9), tick=False):
-        services.claim_reject(claim=submitted_claim, actor=reviewer_of("education"), reason="无记录")
+        services.claim_reject(
+            claim=submitted_claim, actor=reviewer_of("education"), reason="无记录"
+        )
         services.claim_request_recheck(claim=submitted_claim, actor=applicant.user, reason="已补录")
         claim = services.claim_declare(
             application=submitted_claim.application,

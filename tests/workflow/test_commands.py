@@ -25,7 +25,10 @@ def test_create_advance_and_status():
     with pytest.raises(CommandError, match="已存在"):
         run("create_round", "--year", "2020", "--quota", "6000")
 
-    with time_machine.travel(at(2020, 7, 1), tick=False), pytest.raises(CommandError, match="--force"):
+    with (
+        time_machine.travel(at(2020, 7, 1), tick=False),
+        pytest.raises(CommandError, match="--force"),
+    ):
         run("advance_round", "--year", "2020")
     with time_machine.travel(at(2020, 9, 5, 8), tick=False):
         output = run("advance_round", "--year", "2020", "--to", "result_query")

@@ -40,7 +40,10 @@ def test_concurrent_submit_and_withdraw_exactly_one_wins(applicant, employer):
     threads = [
         threading.Thread(
             target=act,
-            args=("submit", lambda: services.application_submit(application=copies[0], actor=applicant.user)),
+            args=(
+                "submit",
+                lambda: services.application_submit(application=copies[0], actor=applicant.user),
+            ),
         ),
         threading.Thread(
             target=act,
@@ -65,7 +68,9 @@ def test_concurrent_submit_and_withdraw_exactly_one_wins(applicant, employer):
     assert str(losers[0]) == "该申请已被他人同时修改，请刷新后重试"
 
     application.refresh_from_db()
-    events = AuditEvent.objects.filter(object_type="workflow.application", object_id=str(application.pk))
+    events = AuditEvent.objects.filter(
+        object_type="workflow.application", object_id=str(application.pk)
+    )
     assert events.count() == 1  # the loser's audit row rolled back with it
     if winners == ["submit"]:
         assert application.state == AppState.SUBMITTED

@@ -33,7 +33,9 @@ def test_bad_identity_number_refused_with_field_named(raw, why):
 
 
 def test_valid_identity_number_derives_birth_date_and_gender():
-    applicant = services.applicant_register(user=factories.UserFactory(), id_number=VALID_ID.lower(), name="王小明")
+    applicant = services.applicant_register(
+        user=factories.UserFactory(), id_number=VALID_ID.lower(), name="王小明"
+    )
     assert applicant.birth_date.isoformat() == "1985-07-12"
     assert applicant.gender == "M"
     assert AuditEvent.objects.filter(action="applicant.register").exists()
@@ -72,7 +74,9 @@ def test_bad_credit_code_refused_with_field_named(raw, why):
 
 
 def test_valid_credit_code_registers():
-    employer = services.employer_register(credit_code="91110105ma01abcd13", name="北京示例科技有限公司")
+    employer = services.employer_register(
+        credit_code="91110105ma01abcd13", name="北京示例科技有限公司"
+    )
     assert employer.credit_code == "91110105MA01ABCD13"
 
 

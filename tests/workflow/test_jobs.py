@@ -21,8 +21,13 @@ KEY = "phase:2020:aggregation:enter:workflow.phase_jobs.begin_review"
 def _running(*, started_ago: dt.timedelta = dt.timedelta(seconds=5)) -> JobRun:
     """A run some process marked running (and may have died in)."""
     return JobRun.objects.create(
-        key=KEY, kind="phase_enter", status=JobStatus.RUNNING, attempts=1,
-        started_at=timezone.now() - started_ago, total=5, done=2,
+        key=KEY,
+        kind="phase_enter",
+        status=JobStatus.RUNNING,
+        attempts=1,
+        started_at=timezone.now() - started_ago,
+        total=5,
+        done=2,
     )
 
 
@@ -31,8 +36,12 @@ def _lock_held_by_another_session(key: str) -> Iterator[psycopg.Connection]:
     """A live process running `key`: another database session holding its run lock."""
     db = connection.settings_dict
     other = psycopg.connect(
-        dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"],
-        host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, autocommit=True,
+        dbname=db["NAME"],
+        user=db["USER"],
+        password=db["PASSWORD"],
+        host=db["HOST"] or "127.0.0.1",
+        port=db["PORT"] or 5432,
+        autocommit=True,
     )
     try:
         other.execute("SELECT pg_advisory_lock(%s)", [jobs._lock_id(key)])
@@ -44,8 +53,12 @@ def _lock_held_by_another_session(key: str) -> Iterator[psycopg.Connection]:
 def _lock_is_free(key: str) -> bool:
     db = connection.settings_dict
     with psycopg.connect(
-        dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"],
-        host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, autocommit=True,
+        dbname=db["NAME"],
+        user=db["USER"],
+        password=db["PASSWORD"],
+        host=db["HOST"] or "127.0.0.1",
+        port=db["PORT"] or 5432,
+        autocommit=True,
     ) as other:
         free = other.execute("SELECT pg_try_advisory_lock(%s)", [jobs._lock_id(key)]).fetchone()[0]
         if free:

@@ -62,7 +62,9 @@ def test_quota_can_be_widened_until_the_list_is_published(administrator, applica
     services.round_set_quota(round=round, quota=5, actor=administrator)
     round.refresh_from_db()
     assert round.quota == 5
-    assert AuditEvent.objects.filter(action="round.set_quota", before__quota=3, after__quota=5).exists()
+    assert AuditEvent.objects.filter(
+        action="round.set_quota", before__quota=3, after__quota=5
+    ).exists()
     with pytest.raises(NotPermitted):
         services.round_set_quota(round=round, quota=9, actor=applicant.user)
 
@@ -84,7 +86,10 @@ def _populate(round):
 
 def test_advance_refuses_before_the_window_opens(administrator):
     round = factories.RoundFactory(year=2020, phase=Phase.DECLARATION)
-    with time_machine.travel(at(2020, 8, 15, 23, 59, 59), tick=False), pytest.raises(WindowClosed) as exc:
+    with (
+        time_machine.travel(at(2020, 8, 15, 23, 59, 59), tick=False),
+        pytest.raises(WindowClosed) as exc,
+    ):
         services.round_advance(round=round, actor=administrator)
     assert "2020年08月16日 00:00 开始" in str(exc.value)
     round.refresh_from_db()
@@ -96,7 +101,9 @@ def test_advance_to_result_query_runs_aggregation_jobs_first(administrator):
     apps = _populate(round)
     messages = []
     with time_machine.travel(at(2020, 9, 5, 8), tick=False):
-        services.round_advance(round=round, to=Phase.RESULT_QUERY, actor=administrator, progress=messages.append)
+        services.round_advance(
+            round=round, to=Phase.RESULT_QUERY, actor=administrator, progress=messages.append
+        )
     round.refresh_from_db()
     assert round.phase == Phase.RESULT_QUERY
     states = {a.pk: a.state for a in round.applications.all()}
@@ -115,7 +122,9 @@ def test_advance_to_result_query_runs_aggregation_jobs_first(administrator):
     ]
     # one audit row per application per move
     submitted = apps[AppState.SUBMITTED][0]
-    trail = AuditEvent.objects.filter(object_type="workflow.application", object_id=str(submitted.pk))
+    trail = AuditEvent.objects.filter(
+        object_type="workflow.application", object_id=str(submitted.pk)
+    )
     assert [(e.from_state, e.to_state) for e in trail.order_by("id")] == [
         ("submitted", "under_review"),
         ("under_review", "results_published"),
@@ -172,7 +181,9 @@ def test_job_rerun_after_a_crash_duplicates_nothing(monkeypatch, administrator):
         round.refresh_from_db()
         # the round moved, its entry job failed half-way
         assert round.phase == Phase.AGGREGATION
-        job = JobRun.objects.get(key="phase:2020:aggregation:enter:workflow.phase_jobs.begin_review")
+        job = JobRun.objects.get(
+            key="phase:2020:aggregation:enter:workflow.phase_jobs.begin_review"
+        )
         assert (job.status, job.done, job.total) == (JobStatus.FAILED, 2, 5)
         assert round.applications.filter(state=AppState.UNDER_REVIEW).count() == 2
 
@@ -193,8 +204,9 @@ def test_finalize_waits_for_open_appeals(administrator):
     round = factories.RoundFactory(year=2020, phase=Phase.RECHECK_RANKING)
     application = factories.ApplicationFactory(round=round, state=AppState.RESULTS_PUBLISHED)
     factories.ClaimFactory(application=application, state="appealed")
-    with time_machine.travel(at(2020, 10, 15, 0, 0, 1), tick=False), pytest.raises(
-        PhaseJobFailed, match="尚未作出结论"
+    with (
+        time_machine.travel(at(2020, 10, 15, 0, 0, 1), tick=False),
+        pytest.raises(PhaseJobFailed, match="尚未作出结论"),
     ):
         services.round_advance(round=round, actor=administrator)
     round.refresh_from_db()
@@ -225,7 +237,10 @@ def test_whole_round_to_closed(administrator):
     round = factories.RoundFactory(year=2020, phase=Phase.RECHECK_RANKING, quota=1)
     report = facts_import(
         round=round,
-        lines=lines(facts(1, insurance_from="2009-07", name="甲"), facts(2, insurance_from="2012-01", name="乙")),
+        lines=lines(
+            facts(1, insurance_from="2009-07", name="甲"),
+            facts(2, insurance_from="2012-01", name="乙"),
+        ),
     )
     assert not report.errors
     with time_machine.travel(at(2020, 10, 22, 0, 0, 1), tick=False):
@@ -245,7 +260,10 @@ def test_registry_api():
         phase_jobs.register_phase_job(
             Phase.RECHECK_RANKING, "x.y.before", on="exit", before="x.y.rank"
         )
-        assert phase_jobs.phase_jobs(Phase.RECHECK_RANKING, on="exit")[-2:] == ["x.y.before", "x.y.rank"]
+        assert phase_jobs.phase_jobs(Phase.RECHECK_RANKING, on="exit")[-2:] == [
+            "x.y.before",
+            "x.y.rank",
+        ]
     finally:
         for path in ("x.y.rank", "x.y.before"):
             phase_jobs.PHASE_EXIT_JOBS[Phase.RECHECK_RANKING].remove(path)

@@ -21,7 +21,10 @@ def test_submission_succeeds_one_second_before_deadline(filling, applicant):
 
 
 def test_submission_refused_one_second_after_deadline(filling, applicant):
-    with time_machine.travel(at(2020, 8, 15, 20, 0, 1), tick=False), pytest.raises(WindowClosed) as exc:
+    with (
+        time_machine.travel(at(2020, 8, 15, 20, 0, 1), tick=False),
+        pytest.raises(WindowClosed) as exc,
+    ):
         services.application_submit(application=filling, actor=applicant.user)
     assert str(exc.value) == "申报阶段已于 2020年08月15日 20:00 截止，不能再提交。"
     filling.refresh_from_db()
@@ -30,7 +33,10 @@ def test_submission_refused_one_second_after_deadline(filling, applicant):
 
 def test_start_refused_one_second_before_declaration_opens(applicant):
     round2020 = factories.RoundFactory(year=2020, phase=Phase.DECLARATION)
-    with time_machine.travel(at(2020, 7, 17, 7, 59, 59), tick=False), pytest.raises(WindowClosed) as exc:
+    with (
+        time_machine.travel(at(2020, 7, 17, 7, 59, 59), tick=False),
+        pytest.raises(WindowClosed) as exc,
+    ):
         services.application_start(round=round2020, actor=applicant.user)
     assert "2020年07月17日 08:00 开始" in str(exc.value)
     with time_machine.travel(at(2020, 7, 17, 8, 0, 0), tick=False):
@@ -64,12 +70,18 @@ def test_appeal_succeeds_one_second_before_result_query_closes(published_claim, 
 
 def test_appeal_refused_one_second_after_result_query_closes(published_claim, applicant):
     # 细则第八条: 该阶段结束后，不再受理申请人针对本人积分指标的异议诉求
-    with time_machine.travel(at(2020, 9, 12, 20, 0, 1), tick=False), pytest.raises(WindowClosed) as exc:
+    with (
+        time_machine.travel(at(2020, 9, 12, 20, 0, 1), tick=False),
+        pytest.raises(WindowClosed) as exc,
+    ):
         services.claim_appeal(claim=published_claim, actor=applicant.user, reason="学位未计入")
     assert str(exc.value) == "审核结果查询阶段已于 2020年09月12日 20:00 截止，不能再提出申诉。"
 
 
 def test_appeal_refused_before_result_query_opens(published_claim, applicant):
-    with time_machine.travel(at(2020, 9, 5, 7, 59, 59), tick=False), pytest.raises(WindowClosed) as exc:
+    with (
+        time_machine.travel(at(2020, 9, 5, 7, 59, 59), tick=False),
+        pytest.raises(WindowClosed) as exc,
+    ):
         services.claim_appeal(claim=published_claim, actor=applicant.user, reason="学位未计入")
     assert "2020年09月05日 08:00 开始" in str(exc.value)

@@ -52,7 +52,10 @@ class Application(ConcurrentTransitionMixin, models.Model):
     # No index of its own: the (round, applicant) and (round, state) indexes lead with round.
     # Every index here is rewritten for each of the ~130,000 rows a ranking run updates.
     round = models.ForeignKey(
-        AnnualRound, on_delete=models.PROTECT, related_name="applications", verbose_name="年度",
+        AnnualRound,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name="年度",
         db_index=False,
     )
     applicant = models.ForeignKey(
@@ -71,10 +74,14 @@ class Application(ConcurrentTransitionMixin, models.Model):
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
     employer_rejection_reason = models.TextField("单位不予确认原因", blank=True)
     # Filled by ranking (issue: ranking + publicity).
-    total_points = models.DecimalField("积分", max_digits=7, decimal_places=2, null=True, blank=True)
+    total_points = models.DecimalField(
+        "积分", max_digits=7, decimal_places=2, null=True, blank=True
+    )
     rank = models.PositiveIntegerField("排名", null=True, blank=True)
     admitted = models.BooleanField("进入落户名单", null=True, blank=True)
-    score_explanation = models.JSONField("积分说明", null=True, blank=True, encoder=DjangoJSONEncoder)
+    score_explanation = models.JSONField(
+        "积分说明", null=True, blank=True, encoder=DjangoJSONEncoder
+    )
     # 细则第十条: 落户资格保留 2 年
     qualified_until = models.DateField("落户资格有效期至", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -199,10 +206,10 @@ class IndicatorClaim(ConcurrentTransitionMixin, models.Model):
     )
     state = FSMField("状态", choices=ClaimState.choices, default=ClaimState.PENDING, protected=True)
 
-    declared_facts = models.JSONField("申报信息", default=dict, blank=True, encoder=DjangoJSONEncoder)
-    verified_facts = models.JSONField(
-        "核定信息", null=True, blank=True, encoder=DjangoJSONEncoder
+    declared_facts = models.JSONField(
+        "申报信息", default=dict, blank=True, encoder=DjangoJSONEncoder
     )
+    verified_facts = models.JSONField("核定信息", null=True, blank=True, encoder=DjangoJSONEncoder)
     points = models.DecimalField("分值", max_digits=7, decimal_places=2, null=True, blank=True)
     decision_reason = models.TextField("审核意见", blank=True)
     recheck_reason = models.TextField("复查理由", blank=True)
@@ -256,7 +263,9 @@ class IndicatorClaim(ConcurrentTransitionMixin, models.Model):
 
     # 细则第五条: 申报阶段内修改填报信息 puts a decided claim back into review (a recheck of
     # the old declaration is moot once it changed).
-    @transition(field=state, source=[*DECIDED_STATES, C.RECHECK_REQUESTED, C.RECHECKED], target=C.PENDING)
+    @transition(
+        field=state, source=[*DECIDED_STATES, C.RECHECK_REQUESTED, C.RECHECKED], target=C.PENDING
+    )
     def redeclare(self) -> None:
         pass
 

@@ -71,7 +71,10 @@ class FemaleJob(models.TextChoices):
 
 class Applicant(models.Model):
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applicant", verbose_name="账号"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="applicant",
+        verbose_name="账号",
     )
     id_number = models.CharField(
         "公民身份号码", max_length=18, unique=True, validators=[validate_id_number_field]

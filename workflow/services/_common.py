@@ -34,7 +34,9 @@ def format_moment(moment: dt.datetime) -> str:
     return local.strftime(pattern)
 
 
-def require_window(*, round: AnnualRound, phases: Iterable[str], now: dt.datetime, action: str) -> None:
+def require_window(
+    *, round: AnnualRound, phases: Iterable[str], now: dt.datetime, action: str
+) -> None:
     """Refuse unless the round is in one of `phases` and `now` lies inside that phase's window.
 
     The round's phase is the state machine's word; the window is the clock's. Both must
@@ -52,9 +54,13 @@ def require_window(*, round: AnnualRound, phases: Iterable[str], now: dt.datetim
         return
     opens_at, closes_at = window
     if now < opens_at:
-        raise WindowClosed(f"{round.phase_label}将于 {format_moment(opens_at)} 开始，目前还不能{action}。")
+        raise WindowClosed(
+            f"{round.phase_label}将于 {format_moment(opens_at)} 开始，目前还不能{action}。"
+        )
     if now > closes_at:
-        raise WindowClosed(f"{round.phase_label}已于 {format_moment(closes_at)} 截止，不能再{action}。")
+        raise WindowClosed(
+            f"{round.phase_label}已于 {format_moment(closes_at)} 截止，不能再{action}。"
+        )
 
 
 def require_phase(*, round: AnnualRound, phases: Iterable[str], action: str) -> None:

@@ -48,6 +48,7 @@ AUDITED_FIELDS = (
     "qualified_until",
 )
 
+
 def _transition(
     *,
     application: Application,
@@ -84,14 +85,17 @@ def _transition(
         )
     return application
 
+
 def _require_owner(application: Application, actor: Any, action: str) -> None:
     applicant = roles.applicant_of(actor)
     if applicant is None or applicant.pk != application.applicant_id:
         raise NotPermitted(f"只有申请人本人才能{action}。")
 
+
 def _require_unit_admin(application: Application, actor: Any, action: str) -> None:
     if not roles.is_unit_admin_of(actor, application.employer):
         raise NotPermitted(f"只有申请人所在用人单位的经办人才能{action}。")
+
 
 def _require_system_or_window(
     *, round: AnnualRound, phases: list[str], actor: Any, now: dt.datetime, action: str
@@ -104,6 +108,7 @@ def _require_system_or_window(
     else:
         require_window(round=round, phases=phases, now=now, action=action)
 
+
 def _bar_notice(*, now: dt.datetime, applicant: Any = None, employer: Any = None) -> str:
     # 细则第十一条: the refusal names the reason (the credit record) and the date; the records
     # live in publicity, which depends on workflow, hence the import here.
@@ -114,6 +119,7 @@ def _bar_notice(*, now: dt.datetime, applicant: Any = None, employer: Any = None
 
 
 # --- applicant and employer (申报阶段) ---------------------------------------------------
+
 
 def application_start(
     *, round: AnnualRound, actor: Any, now: dt.datetime | None = None
@@ -147,6 +153,7 @@ def application_start(
         ) from exc
     return application
 
+
 def application_name_employer(
     *, application: Application, employer: Employer, actor: Any, now: dt.datetime | None = None
 ) -> Application:
@@ -171,6 +178,7 @@ def application_name_employer(
         changes={"employer": employer, "employer_rejection_reason": ""},
     )
 
+
 def employer_confirm_affiliation(
     *, application: Application, actor: Any, now: dt.datetime | None = None
 ) -> Application:
@@ -188,6 +196,7 @@ def employer_confirm_affiliation(
     return _transition(
         application=application, method="confirm_affiliation", action=action, actor=actor, now=now
     )
+
 
 def employer_reject_affiliation(
     *, application: Application, actor: Any, reason: str, now: dt.datetime | None = None
@@ -207,6 +216,7 @@ def employer_reject_affiliation(
         reason=reason,
         changes={"employer_rejection_reason": reason.strip()},
     )
+
 
 def application_submit(
     *, application: Application, actor: Any, now: dt.datetime | None = None
@@ -238,6 +248,7 @@ def application_submit(
         )
     return application
 
+
 def application_withdraw(
     *, application: Application, actor: Any, reason: str = "", now: dt.datetime | None = None
 ) -> Application:
@@ -254,12 +265,18 @@ def application_withdraw(
         reason=reason or "申请人撤回",
     )
 
+
 # --- system steps (phase jobs, or an administrator) ------------------------------------
 
 NOT_SUBMITTED_REASON = "申报阶段截止时未提交，视为撤回"
 
+
 def application_close_unsubmitted(
-    *, application: Application, actor: Any = None, now: dt.datetime | None = None, label: str = "system"
+    *,
+    application: Application,
+    actor: Any = None,
+    now: dt.datetime | None = None,
+    label: str = "system",
 ) -> Application:
     """Entering aggregation: an application never submitted is withdrawn (documented choice)."""
     now = now_or(now)
@@ -277,8 +294,13 @@ def application_close_unsubmitted(
         label=label,
     )
 
+
 def application_begin_review(
-    *, application: Application, actor: Any = None, now: dt.datetime | None = None, label: str = "system"
+    *,
+    application: Application,
+    actor: Any = None,
+    now: dt.datetime | None = None,
+    label: str = "system",
 ) -> Application:
     now = now_or(now)
     action = "进入审核汇总"
@@ -286,11 +308,21 @@ def application_begin_review(
         round=application.round, phases=[Phase.AGGREGATION], actor=actor, now=now, action=action
     )
     return _transition(
-        application=application, method="begin_review", action=action, actor=actor, now=now, label=label
+        application=application,
+        method="begin_review",
+        action=action,
+        actor=actor,
+        now=now,
+        label=label,
     )
 
+
 def application_publish_results(
-    *, application: Application, actor: Any = None, now: dt.datetime | None = None, label: str = "system"
+    *,
+    application: Application,
+    actor: Any = None,
+    now: dt.datetime | None = None,
+    label: str = "system",
 ) -> Application:
     now = now_or(now)
     action = "公布审核结果"
@@ -298,13 +330,24 @@ def application_publish_results(
         round=application.round, phases=[Phase.RESULT_QUERY], actor=actor, now=now, action=action
     )
     return _transition(
-        application=application, method="publish_results", action=action, actor=actor, now=now, label=label
+        application=application,
+        method="publish_results",
+        action=action,
+        actor=actor,
+        now=now,
+        label=label,
     )
+
 
 OPEN_CLAIM_STATES = [ClaimState.PENDING, ClaimState.RECHECK_REQUESTED, ClaimState.APPEALED]
 
+
 def application_finalize(
-    *, application: Application, actor: Any = None, now: dt.datetime | None = None, label: str = "system"
+    *,
+    application: Application,
+    actor: Any = None,
+    now: dt.datetime | None = None,
+    label: str = "system",
 ) -> Application:
     """Fix the review results once every appeal is decided (部门复核, 细则第三条 fourth phase)."""
     now = now_or(now)
@@ -318,6 +361,7 @@ def application_finalize(
     return _transition(
         application=application, method="finalize", action=action, actor=actor, now=now, label=label
     )
+
 
 def application_mark_ineligible(
     *,
@@ -348,6 +392,7 @@ def application_mark_ineligible(
         reason=reason,
         label=label,
     )
+
 
 def application_rank(
     *,
@@ -381,8 +426,13 @@ def application_rank(
         },
     )
 
+
 def application_publicize(
-    *, application: Application, actor: Any = None, now: dt.datetime | None = None, label: str = "system"
+    *,
+    application: Application,
+    actor: Any = None,
+    now: dt.datetime | None = None,
+    label: str = "system",
 ) -> Application:
     now = now_or(now)
     action = "列入公示名单"
@@ -392,11 +442,21 @@ def application_publicize(
     if application.admitted is not True:
         raise InvalidTransition("该申请未进入年度落户名单，不能公示。")
     return _transition(
-        application=application, method="publicize", action=action, actor=actor, now=now, label=label
+        application=application,
+        method="publicize",
+        action=action,
+        actor=actor,
+        now=now,
+        label=label,
     )
 
+
 def application_mark_not_admitted(
-    *, application: Application, actor: Any = None, now: dt.datetime | None = None, label: str = "system"
+    *,
+    application: Application,
+    actor: Any = None,
+    now: dt.datetime | None = None,
+    label: str = "system",
 ) -> Application:
     now = now_or(now)
     action = "标记未进入落户名单"
@@ -406,11 +466,21 @@ def application_mark_not_admitted(
     if application.admitted is not False:
         raise InvalidTransition("该申请已进入年度落户名单。")
     return _transition(
-        application=application, method="mark_not_admitted", action=action, actor=actor, now=now, label=label
+        application=application,
+        method="mark_not_admitted",
+        action=action,
+        actor=actor,
+        now=now,
+        label=label,
     )
 
+
 def application_qualify(
-    *, application: Application, actor: Any = None, now: dt.datetime | None = None, label: str = "system"
+    *,
+    application: Application,
+    actor: Any = None,
+    now: dt.datetime | None = None,
+    label: str = "system",
 ) -> Application:
     """公示期满无异议: qualified for two years (细则第十条: 落户资格保留 2年)."""
     now = now_or(now)
@@ -428,6 +498,7 @@ def application_qualify(
         changes={"qualified_until": until},
     )
 
+
 def application_cancel(
     *, application: Application, actor: Any, reason: str, now: dt.datetime | None = None
 ) -> Application:
@@ -443,6 +514,7 @@ def application_cancel(
         application=application, method="cancel", action=action, actor=actor, now=now, reason=reason
     )
 
+
 def application_settle(
     *, application: Application, actor: Any, now: dt.datetime | None = None
 ) -> Application:
@@ -455,16 +527,26 @@ def application_settle(
         raise DomainError(
             f"落户资格已于 {application.qualified_until:%Y年%m月%d日} 到期，不能再办理落户。"
         )
-    return _transition(application=application, method="settle", action=action, actor=actor, now=now)
+    return _transition(
+        application=application, method="settle", action=action, actor=actor, now=now
+    )
+
 
 def application_forfeit(
-    *, application: Application, actor: Any = None, now: dt.datetime | None = None, label: str = "system"
+    *,
+    application: Application,
+    actor: Any = None,
+    now: dt.datetime | None = None,
+    label: str = "system",
 ) -> Application:
     # 细则第十条: 逾期未办理的视为自行放弃
     now = now_or(now)
     action = "标记逾期放弃"
     require_system_or_admin(actor, action=action)
-    if application.qualified_until is None or timezone.localdate(now) <= application.qualified_until:
+    if (
+        application.qualified_until is None
+        or timezone.localdate(now) <= application.qualified_until
+    ):
         raise DomainError("落户资格尚未到期，不能标记为逾期放弃。")
     return _transition(
         application=application,
@@ -475,6 +557,7 @@ def application_forfeit(
         reason="落户资格保留期满未办理",
         label=label,
     )
+
 
 __all__ = [
     "NOT_SUBMITTED_REASON",

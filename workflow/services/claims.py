@@ -93,7 +93,9 @@ def _require_reviewer(claim: IndicatorClaim, actor: Any, action: str) -> None:
         raise NotPermitted(f"只有负责“{claim.get_indicator_display()}”指标的审核部门才能{action}。")
 
 
-def _require_time(claim: IndicatorClaim, *, phases: list[str], actor: Any, now: dt.datetime, action: str) -> None:
+def _require_time(
+    claim: IndicatorClaim, *, phases: list[str], actor: Any, now: dt.datetime, action: str
+) -> None:
     if actor is None:
         require_phase(round=claim.application.round, phases=phases, action=action)
     else:
@@ -131,7 +133,9 @@ def claim_declare(
     if indicator not in INDICATORS:
         raise DomainError(f"未知的积分指标：{indicator}")
     if INDICATORS[indicator].zero_fill:
-        raise DomainError(f"“{INDICATORS[indicator].label}”为零填报指标，由部门数据核定，无需填报。")
+        raise DomainError(
+            f"“{INDICATORS[indicator].label}”为零填报指标，由部门数据核定，无需填报。"
+        )
     if application.state not in EDITABLE_APPLICATION_STATES:
         raise InvalidTransition(f"申请当前状态（{application.state_label}）不能{action}。")
     claim = IndicatorClaim.objects.filter(application=application, indicator=indicator).first()
@@ -205,7 +209,9 @@ def claim_request_recheck(
     now = now_or(now)
     action = "申请复查"
     _require_owner(claim.application, actor, action)
-    require_window(round=claim.application.round, phases=[Phase.DECLARATION], now=now, action=action)
+    require_window(
+        round=claim.application.round, phases=[Phase.DECLARATION], now=now, action=action
+    )
     _require_application_state(claim, [AppState.FILLING, AppState.SUBMITTED], action)
     if not reason.strip():
         raise DomainError("请填写申请复查的理由。")
@@ -227,7 +233,9 @@ def claim_appeal(
     now = now_or(now)
     action = "提出申诉"
     _require_owner(claim.application, actor, action)
-    require_window(round=claim.application.round, phases=[Phase.RESULT_QUERY], now=now, action=action)
+    require_window(
+        round=claim.application.round, phases=[Phase.RESULT_QUERY], now=now, action=action
+    )
     _require_application_state(claim, [AppState.RESULTS_PUBLISHED], action)
     if claim.appealed_at is not None:
         raise InvalidTransition(
@@ -416,7 +424,9 @@ def claim_decide_appeal(
         method="uphold_appeal" if upheld else "reject_appeal",
         action="作出申诉结论",
         actor=actor,
-        verified_facts=(verified_facts if upheld and verified_facts is not None else claim.verified_facts),
+        verified_facts=(
+            verified_facts if upheld and verified_facts is not None else claim.verified_facts
+        ),
         points=(points if upheld and points is not None else claim.points),
         reason=reason,
         now=now,

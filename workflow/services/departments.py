@@ -16,7 +16,11 @@ def departments_ensure() -> dict[str, Department]:
     never renamed here (an administrator may have edited a name).
     """
     departments = {d.code: d for d in Department.objects.all()}
-    missing = [Department(code=code, name=name) for code, name in DEPARTMENTS.items() if code not in departments]
+    missing = [
+        Department(code=code, name=name)
+        for code, name in DEPARTMENTS.items()
+        if code not in departments
+    ]
     if missing:
         Department.objects.bulk_create(missing, ignore_conflicts=True)
         departments = {d.code: d for d in Department.objects.all()}

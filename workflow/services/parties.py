@@ -42,8 +42,13 @@ def employer_register(
     with transaction.atomic():
         employer.save()
         audit_record(
-            actor=actor, action="employer.register", obj=employer, now=now,
-            after=snapshot(employer, ["credit_code", "name", "registered_in_beijing", "tax_registered"]),
+            actor=actor,
+            action="employer.register",
+            obj=employer,
+            now=now,
+            after=snapshot(
+                employer, ["credit_code", "name", "registered_in_beijing", "tax_registered"]
+            ),
         )
     return employer
 
@@ -61,14 +66,20 @@ def applicant_register(
     """Register the user as an applicant. Raises ValidationError keyed by field (``id_number`` …)."""
     now = now_or(now)
     applicant = Applicant(
-        user=user, id_number=_normalise(id_number), name=name.strip(), phone=phone.strip(),
+        user=user,
+        id_number=_normalise(id_number),
+        name=name.strip(),
+        phone=phone.strip(),
         female_job=female_job or None,
     )
     applicant.full_clean()
     with transaction.atomic():
         applicant.save()
         audit_record(
-            actor=actor or user, action="applicant.register", obj=applicant, now=now,
+            actor=actor or user,
+            action="applicant.register",
+            obj=applicant,
+            now=now,
             after=snapshot(applicant, ["id_number", "name", "female_job"]),
         )
     return applicant
@@ -83,8 +94,13 @@ def employer_membership_add(
     with transaction.atomic():
         membership, created = EmployerMembership.objects.get_or_create(user=user, employer=employer)
         if created:
-            audit_record(actor=actor, action="employer.membership_add", obj=membership, now=now,
-                         after={"user": user.pk, "employer": employer.pk})
+            audit_record(
+                actor=actor,
+                action="employer.membership_add",
+                obj=membership,
+                now=now,
+                after={"user": user.pk, "employer": employer.pk},
+            )
     return membership
 
 
@@ -95,9 +111,16 @@ def reviewer_assign(
     if actor is not None and not roles.is_administrator(actor):
         raise NotPermitted("只有管理员才能指定审核人员。")
     with transaction.atomic():
-        profile, _ = ReviewerProfile.objects.update_or_create(user=user, defaults={"department": department})
-        audit_record(actor=actor, action="reviewer.assign", obj=profile, now=now,
-                     after={"user": user.pk, "department": department.code})
+        profile, _ = ReviewerProfile.objects.update_or_create(
+            user=user, defaults={"department": department}
+        )
+        audit_record(
+            actor=actor,
+            action="reviewer.assign",
+            obj=profile,
+            now=now,
+            after={"user": user.pk, "department": department.code},
+        )
     return profile
 
 
@@ -110,7 +133,9 @@ def administrator_grant(*, user: Any, actor: Any = None, now: dt.datetime | None
         user.is_staff = True
         user.save(update_fields=["is_staff"])
         user.groups.add(group)
-        audit_record(actor=actor, action="administrator.grant", obj=user, now=now, after={"user": user.pk})
+        audit_record(
+            actor=actor, action="administrator.grant", obj=user, now=now, after={"user": user.pk}
+        )
 
 
 def credit_code_check(value: str) -> str:

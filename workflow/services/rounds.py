@@ -71,7 +71,12 @@ def round_create(
 
 
 def round_set_quota(
-    *, round: AnnualRound, quota: int, actor: Any, now: dt.datetime | None = None, label: str = "system"
+    *,
+    round: AnnualRound,
+    quota: int,
+    actor: Any,
+    now: dt.datetime | None = None,
+    label: str = "system",
 ) -> AnnualRound:
     """Change the year's quota (the city may widen it): allowed until the list is published
     (`AnnualRound.quota_locked`), then refused. Re-rank with it: `manage.py rank_round --quota`."""
@@ -88,8 +93,14 @@ def round_set_quota(
         if locked.quota != quota:
             AnnualRound.objects.filter(pk=round.pk).update(quota=quota)
             audit_record(
-                actor=actor, label=label, action="round.set_quota", obj=locked, now=now,
-                round_year=round.year, before={"quota": locked.quota}, after={"quota": quota},
+                actor=actor,
+                label=label,
+                action="round.set_quota",
+                obj=locked,
+                now=now,
+                round_year=round.year,
+                before={"quota": locked.quota},
+                after={"quota": quota},
                 reason="公示前调整年度落户规模",
             )
     round.quota = quota

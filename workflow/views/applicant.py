@@ -131,7 +131,8 @@ def _page_context(request, application, code, bound, claim, now) -> dict:
         "indicator": INDICATORS[code],
         "evidence": list(Evidence.objects.filter(application=application, indicator=code)),
         "upload_form": EvidenceUploadForm(),
-        "can_fill": round.is_declaration_open(now) and application.state in EDITABLE_APPLICATION_STATES,
+        "can_fill": round.is_declaration_open(now)
+        and application.state in EDITABLE_APPLICATION_STATES,
         "declaration_open": round.is_declaration_open(now),
         "draft": FormDraft.objects.filter(application=application, indicator=code).first(),
         "department_names": [names.get(d, d) for d in INDICATORS[code].departments],

@@ -37,10 +37,14 @@ class Command(BaseCommand):
         if current_ranking(round) is None:
             raise CommandError(f"{year}年度尚未排名，请先运行 manage.py rank_round --year {year}。")
         rows, draft = list_rows(round)
-        data = csv_bytes(rows) if options["fmt"] == "csv" else xlsx_bytes(rows, year=year, draft=draft)
+        data = (
+            csv_bytes(rows) if options["fmt"] == "csv" else xlsx_bytes(rows, year=year, draft=draft)
+        )
         if options.get("out"):
             Path(options["out"]).write_bytes(data)
-            self.stderr.write(f"{year}年度{'（草稿）' if draft else ''}：{len(rows)} 人 → {options['out']}")
+            self.stderr.write(
+                f"{year}年度{'（草稿）' if draft else ''}：{len(rows)} 人 → {options['out']}"
+            )
         else:
             sys.stdout.buffer.write(data)
             sys.stdout.flush()

@@ -28,7 +28,9 @@ class Command(BaseCommand):
         year = options["year"]
         round = AnnualRound.objects.filter(year=year).first()
         if round is None:
-            raise CommandError(f"--year：{year}年度轮次不存在，请先创建（manage.py create_round）。")
+            raise CommandError(
+                f"--year：{year}年度轮次不存在，请先创建（manage.py create_round）。"
+            )
         started = time.perf_counter()
         try:
             if options["file"] == "-":
@@ -44,7 +46,9 @@ class Command(BaseCommand):
         if report.errors:
             for error in report.errors:
                 self.stderr.write(str(error))
-            raise CommandError(f"{len(report.errors)} 行有误，未导入任何数据（共 {report.lines} 行）。")
+            raise CommandError(
+                f"{len(report.errors)} 行有误，未导入任何数据（共 {report.lines} 行）。"
+            )
         elapsed = time.perf_counter() - started
         self.stdout.write(
             f"{year}年度：导入 {report.applications} 份申请（新建申请人 {report.applicants_created}、"

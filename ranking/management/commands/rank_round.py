@@ -24,7 +24,8 @@ class Command(BaseCommand):
         parser.add_argument("--year", type=int, required=True, help="年度 Y")
         parser.add_argument("--quota", type=int, help="新的年度落户规模（公示前可调整）")
         parser.add_argument(
-            "--as-user", dest="as_user",
+            "--as-user",
+            dest="as_user",
             help="以该管理员账号记录操作（默认记录为 rank_round）",
         )
 
@@ -41,11 +42,14 @@ class Command(BaseCommand):
         started = time.perf_counter()
         try:
             if options.get("quota") is not None:
-                round_set_quota(round=round, quota=options["quota"], actor=actor, label="rank_round")
+                round_set_quota(
+                    round=round, quota=options["quota"], actor=actor, label="rank_round"
+                )
             run = round_rank(round=round, actor=actor, label="rank_round")
         except DomainError as exc:
-            ranking_run_record_failure(round=round, error=exc.message, actor=actor, label="rank_round")
+            ranking_run_record_failure(
+                round=round, error=exc.message, actor=actor, label="rank_round"
+            )
             raise CommandError(exc.message) from exc
         elapsed = time.perf_counter() - started
         self.stdout.write(f"{year}年度：{run.message}（用时 {elapsed:.1f} 秒）")
-

@@ -31,7 +31,10 @@ class Command(BaseCommand):
                     result = score(parse_facts(raw)).as_contract(explain=explain)
                 except json.JSONDecodeError as exc:
                     failed += 1
-                    result = {"line": number, "error": f"JSON 格式错误：{exc.msg}（第 {exc.colno} 列）"}
+                    result = {
+                        "line": number,
+                        "error": f"JSON 格式错误：{exc.msg}（第 {exc.colno} 列）",
+                    }
                 except FactsError as exc:
                     failed += 1
                     result = {"line": number, "error": str(exc)}

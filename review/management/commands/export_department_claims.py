@@ -15,7 +15,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("department", help="部门代码，例如 hrss")
-        parser.add_argument("what", choices=["pending", "decisions"], help="pending=待审核，decisions=审核结果")
+        parser.add_argument(
+            "what", choices=["pending", "decisions"], help="pending=待审核，decisions=审核结果"
+        )
         parser.add_argument("file", help="输出文件（.csv 或 .xlsx）")
 
     def handle(self, *args, department, what, file, **options):
@@ -24,9 +26,13 @@ class Command(BaseCommand):
             raise CommandError(f"未知的部门代码：{department}")
         fmt = "xlsx" if file.lower().endswith(".xlsx") else "csv"
         if what == "pending":
-            dataset = exports.pending_dataset(selectors.pending_claims_for_export(department=dept).iterator(2000))
+            dataset = exports.pending_dataset(
+                selectors.pending_claims_for_export(department=dept).iterator(2000)
+            )
         else:
-            dataset = exports.decisions_dataset(selectors.decisions_for_export(department=dept).iterator(2000))
+            dataset = exports.decisions_dataset(
+                selectors.decisions_for_export(department=dept).iterator(2000)
+            )
         body, _ = exports.render(dataset, fmt)
         Path(file).write_bytes(body)
         self.stdout.write(self.style.SUCCESS(f"已导出 {len(dataset)} 行到 {file}"))

@@ -39,7 +39,11 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"找不到文件：{file}")
         batch = batch_submit(
-            department=dept, file_name=path.name, content=path.read_bytes(), kind=kind, inline=not run_async
+            department=dept,
+            file_name=path.name,
+            content=path.read_bytes(),
+            kind=kind,
+            inline=not run_async,
         )
         if run_async:
             self.stdout.write(f"已提交批次 {batch.pk}，由后台任务处理（任务 {batch.job_run_id}）。")
@@ -54,4 +58,6 @@ class Command(BaseCommand):
         for error in batch.errors:
             row = f"第 {error['row']} 行" if error["row"] else "文件"
             self.stderr.write(f"{row} · {error['column'] or '—'} · {error['message']}")
-        raise CommandError(f"批次 {batch.pk} 未导入任何记录：共 {len(batch.errors)} 处错误，请修改后重新导入。")
+        raise CommandError(
+            f"批次 {batch.pk} 未导入任何记录：共 {len(batch.errors)} 处错误，请修改后重新导入。"
+        )

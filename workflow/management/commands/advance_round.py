@@ -35,6 +35,10 @@ class Command(BaseCommand):
             )
         except DomainError as exc:
             round.refresh_from_db()
-            hint = "如确需提前推进，请加 --force。" if isinstance(exc, WindowClosed) and not force else ""
+            hint = (
+                "如确需提前推进，请加 --force。"
+                if isinstance(exc, WindowClosed) and not force
+                else ""
+            )
             raise CommandError(f"{exc}（当前阶段：{round.phase_label}）{hint}") from exc
         self.stdout.write(self.style.SUCCESS(f"{round}：现处于{round.phase_label}"))

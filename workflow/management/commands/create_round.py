@@ -17,7 +17,9 @@ class Command(BaseCommand):
             round = round_create(year=year, quota=quota, policy_id=policy)
         except DomainError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(self.style.SUCCESS(f"已创建{round}（{round.policy_id}，落户规模 {round.quota}）"))
+        self.stdout.write(
+            self.style.SUCCESS(f"已创建{round}（{round.policy_id}，落户规模 {round.quota}）")
+        )
         for phase, (opens_at, closes_at) in _windows(round):
             self.stdout.write(f"  {phase}：{format_moment(opens_at)} → {format_moment(closes_at)}")
 

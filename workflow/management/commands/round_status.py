@@ -39,6 +39,8 @@ class Command(BaseCommand):
         if runs:
             self.stdout.write("批处理任务：")
             for run in runs:
-                self.stdout.write(f"   {run.key}：{run.get_status_display()} {run.done}/{run.total}")
+                self.stdout.write(
+                    f"   {run.key}：{run.get_status_display()} {run.done}/{run.total}"
+                )
                 if run.error:
                     self.stdout.write(self.style.ERROR(f"      {run.error.splitlines()[0]}"))

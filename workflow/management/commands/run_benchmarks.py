@@ -30,14 +30,18 @@ class Command(BaseCommand):
     help = "运行性能基准并写入 docs/benchmarks.md / run the benchmarks"
 
     def add_arguments(self, parser):
-        parser.add_argument("--only", action="append", default=[], help="只运行名称包含该字符串的基准")
+        parser.add_argument(
+            "--only", action="append", default=[], help="只运行名称包含该字符串的基准"
+        )
         parser.add_argument("--scale", type=float, default=1.0, help="规模系数（<1 为快速试跑）")
         parser.add_argument("--out", default="", help="写入 Markdown 文件（如 docs/benchmarks.md）")
 
     def handle(self, *args, only, scale, out, **options):
         db = f"{connection.vendor} {connection.Database.__name__}"
         broker = "Redis (real worker)" if settings.REDIS_URL else "in-process (eager)"
-        ctx = BenchContext(scale=scale, database=db, broker=broker, log=lambda m: self.stderr.write(m))
+        ctx = BenchContext(
+            scale=scale, database=db, broker=broker, log=lambda m: self.stderr.write(m)
+        )
         sections: list[tuple[str, list[BenchResult]]] = []
         for config in apps.get_app_configs():
             try:
@@ -53,13 +57,20 @@ class Command(BaseCommand):
                 self.stderr.write(f"== {name}")
                 results = bench(ctx)
                 for result in results:
-                    self.stdout.write(f"{name}: {result.name}: {result.figure}  (goal {result.goal or '-'})")
+                    self.stdout.write(
+                        f"{name}: {result.name}: {result.figure}  (goal {result.goal or '-'})"
+                    )
                 sections.append((name, results))
         if out:
             self._write(Path(out), sections, ctx, scale)
 
     def _write(self, path: Path, sections, ctx: BenchContext, scale: float) -> None:
-        git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)  # noqa: S607
+        git = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607 - the developer's own git
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         lines = [
             "# 性能基准 / Benchmarks",
             "",
@@ -81,6 +92,6 @@ class Command(BaseCommand):
         path.parent.mkdir(parents=True, exist_ok=True)
         existing = path.read_text(encoding="utf-8") if path.exists() else ""
         marker = "\n## Notes\n"
-        notes = existing[existing.index(marker):] if marker in existing else ""
+        notes = existing[existing.index(marker) :] if marker in existing else ""
         path.write_text("\n".join(lines) + "\n" + notes, encoding="utf-8")
         self.stderr.write(f"wrote {path}")
