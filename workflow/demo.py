@@ -134,19 +134,38 @@ def demo_people(year: int) -> list[Person]:
     bachelor = {"level": "bachelor", "diploma": True, "degree": True, "graduated_on": "2008-06-30"}
     return [
         Person(
-            "applicant", "王小明", "M", dt.date(1985, 7, 12), "submitted",
+            "applicant",
+            "王小明",
+            "M",
+            dt.date(1985, 7, 12),
+            "submitted",
             "/apply/ 查看申报与审核结果：多项已核实、住所按部门数据调整、学历待人工核查 / "
             "see the results: verified, housing adjusted, education in manual review",
             declared={
                 # Records show the bachelor's degree only: the master's is not on file → manual queue.
-                "education": {"education": [bachelor, {"level": "master", "diploma": True, "degree": True,
-                                                       "graduated_on": "2012-06-30"}]},
+                "education": {
+                    "education": [
+                        bachelor,
+                        {
+                            "level": "master",
+                            "diploma": True,
+                            "degree": True,
+                            "graduated_on": "2012-06-30",
+                        },
+                    ]
+                },
                 # Registered from 2017-05, declared from 2015-05: 24 months fewer → adjusted.
-                "housing": {"housing": [{"from": "2015-05", "to": None, "kind": "own", "district": "通州区"}]},
+                "housing": {
+                    "housing": [
+                        {"from": "2015-05", "to": None, "kind": "own", "district": "通州区"}
+                    ]
+                },
                 "job_residence_area": {},
             },
             records={
-                "social_insurance": [{"from": "2010-07", "to": None, "district": "朝阳区", "back_paid": False}],
+                "social_insurance": [
+                    {"from": "2010-07", "to": None, "district": "朝阳区", "back_paid": False}
+                ],
                 "residence_permit": {"issued_on": "2016-03-01"},
                 "housing": [{"from": "2017-05", "to": None, "kind": "own", "district": "通州区"}],
                 "education": [bachelor],
@@ -154,16 +173,36 @@ def demo_people(year: int) -> list[Person]:
             },
         ),
         Person(
-            "applicant2", "李小红", "F", dt.date(1988, 3, 3), "awaiting_employer",
+            "applicant2",
+            "李小红",
+            "F",
+            dt.date(1988, 3, 3),
+            "awaiting_employer",
             "/apply/ 已选择用人单位，等待单位确认 / waiting for the unit to confirm",
         ),
         Person(
-            "applicant3", "张伟", "M", dt.date(1979, 11, 20), "filling",
+            "applicant3",
+            "张伟",
+            "M",
+            dt.date(1979, 11, 20),
+            "filling",
             "/apply/ 已填报，点“提交”后即时看到部门核查结果 / press 提交 and see the departments' results",
             declared={
-                "education": {"education": [{"level": "master", "diploma": True, "degree": True,
-                                             "graduated_on": "2004-07-01"}]},
-                "housing": {"housing": [{"from": "2012-03", "to": None, "kind": "rental", "district": "海淀区"}]},
+                "education": {
+                    "education": [
+                        {
+                            "level": "master",
+                            "diploma": True,
+                            "degree": True,
+                            "graduated_on": "2004-07-01",
+                        }
+                    ]
+                },
+                "housing": {
+                    "housing": [
+                        {"from": "2012-03", "to": None, "kind": "rental", "district": "海淀区"}
+                    ]
+                },
                 "honors": {"honors": [{"code": "beijing_model_worker", "year": last - 2}]},
             },
             records={
@@ -172,31 +211,71 @@ def demo_people(year: int) -> list[Person]:
                     {"from": "2012-01", "to": None, "district": "朝阳区", "back_paid": False},
                 ],
                 "residence_permit": {"issued_on": "2016-01-15"},
-                "housing": [{"from": "2012-03", "to": None, "kind": "rental", "district": "海淀区"}],
-                "education": [{"level": "master", "diploma": True, "degree": True, "graduated_on": "2004-07-01"}],
+                "housing": [
+                    {"from": "2012-03", "to": None, "kind": "rental", "district": "海淀区"}
+                ],
+                "education": [
+                    {
+                        "level": "master",
+                        "diploma": True,
+                        "degree": True,
+                        "graduated_on": "2004-07-01",
+                    }
+                ],
                 "tax": _tax(last, "21000.00", "23500.00", "26800.00"),
                 "honors": [{"code": "beijing_model_worker", "year": last - 2}],
             },
         ),
         Person(
-            "applicant4", "刘芳", "F", dt.date(1990, 5, 8), "submitted",
+            "applicant4",
+            "刘芳",
+            "F",
+            dt.date(1990, 5, 8),
+            "submitted",
             "/apply/ 已提交：住所、纳税两项待人工核查 / submitted, two claims in manual review",
             declared={
-                "education": {"education": [{"level": "bachelor", "diploma": True, "degree": True,
-                                             "graduated_on": "2012-06-30"}]},
+                "education": {
+                    "education": [
+                        {
+                            "level": "bachelor",
+                            "diploma": True,
+                            "degree": True,
+                            "graduated_on": "2012-06-30",
+                        }
+                    ]
+                },
                 # Registered in 丰台区, declared 海淀区: a different district → manual queue (住建委).
-                "housing": {"housing": [{"from": "2016-01", "to": None, "kind": "rental", "district": "海淀区"}]},
+                "housing": {
+                    "housing": [
+                        {"from": "2016-01", "to": None, "kind": "rental", "district": "海淀区"}
+                    ]
+                },
             },
             records={
-                "social_insurance": [{"from": "2012-07", "to": None, "district": "海淀区", "back_paid": False}],
+                "social_insurance": [
+                    {"from": "2012-07", "to": None, "district": "海淀区", "back_paid": False}
+                ],
                 "residence_permit": {"issued_on": "2016-06-20"},
-                "housing": [{"from": "2016-01", "to": None, "kind": "rental", "district": "丰台区"}],
-                "education": [{"level": "bachelor", "diploma": True, "degree": True, "graduated_on": "2012-06-30"}],
+                "housing": [
+                    {"from": "2016-01", "to": None, "kind": "rental", "district": "丰台区"}
+                ],
+                "education": [
+                    {
+                        "level": "bachelor",
+                        "diploma": True,
+                        "degree": True,
+                        "graduated_on": "2012-06-30",
+                    }
+                ],
                 # No tax record at all: 税务局's manual queue.
             },
         ),
         Person(
-            "applicant5", "陈静", "F", dt.date(1983, 9, 30), "draft",
+            "applicant5",
+            "陈静",
+            "F",
+            dt.date(1983, 9, 30),
+            "draft",
             "/apply/ 刚开始申报：选择用人单位 / just started: name the employer",
         ),
     ]
@@ -245,13 +324,25 @@ def demo_load(
         employer = _employer(now)
         password_hash = _demo_password_hash()
         unit = _accounts(report, employer=employer, password_hash=password_hash, now=now)
-        _applicants(report, round=current, employer=employer, unit=unit, password_hash=password_hash, now=now)
+        _applicants(
+            report,
+            round=current,
+            employer=employer,
+            unit=unit,
+            password_hash=password_hash,
+            now=now,
+        )
     # Verification of the submitted applications ran on that commit (eager tasks).
     report.timings["current"] = time.monotonic() - started
     if past_applicants > 0:
         started = time.monotonic()
         report.past = _past_round(
-            report, year=today.year - 1, count=past_applicants, seed=seed, today=today, now=now,
+            report,
+            year=today.year - 1,
+            count=past_applicants,
+            seed=seed,
+            today=today,
+            now=now,
             progress=progress,
         )
         report.timings["past"] = time.monotonic() - started
@@ -261,14 +352,18 @@ def demo_load(
 def _current_round(*, today: dt.date, now: dt.datetime) -> AnnualRound:
     round = AnnualRound.objects.filter(year=today.year).first()
     if round is None:
-        round = services.round_create(year=today.year, quota=100, windows=demo_windows(today), now=now)
+        round = services.round_create(
+            year=today.year, quota=100, windows=demo_windows(today), now=now
+        )
     if round.phase == Phase.SCHEDULED and round.declaration_opens_at <= now:
         services.round_advance(round=round, to=Phase.DECLARATION, now=now, label=LABEL)
     return round
 
 
 def _employer(now: dt.datetime) -> Employer:
-    return Employer.objects.filter(credit_code=DEMO_CREDIT_CODE).first() or services.employer_register(
+    return Employer.objects.filter(
+        credit_code=DEMO_CREDIT_CODE
+    ).first() or services.employer_register(
         credit_code=DEMO_CREDIT_CODE, name=DEMO_EMPLOYER, now=now
     )
 
@@ -276,7 +371,9 @@ def _employer(now: dt.datetime) -> Employer:
 def _demo_password_hash() -> str:
     """One hash of the demo password for every demo account: hashing is slow on purpose
     (17 accounts × PBKDF2), and a re-run that finds it still valid writes nothing."""
-    stored = get_user_model().objects.filter(username="admin").values_list("password", flat=True).first()
+    stored = (
+        get_user_model().objects.filter(username="admin").values_list("password", flat=True).first()
+    )
     return stored if stored and check_password(PASSWORD, stored) else make_password(PASSWORD)
 
 
@@ -298,21 +395,29 @@ def _accounts(report: DemoReport, *, employer: Employer, password_hash: str, now
     admin = _user("admin", password_hash, is_staff=True, is_superuser=True, first_name="管理员")
     group, _ = Group.objects.get_or_create(name=ADMIN_GROUP)
     group.permissions.set(
-        Permission.objects.filter(content_type__app_label__in=["workflow", "review", "ranking", "publicity"])
+        Permission.objects.filter(
+            content_type__app_label__in=["workflow", "review", "ranking", "publicity"]
+        )
     )
     admin.groups.add(group)
-    report.logins.append(Login(
-        "admin", "管理员 administrator",
-        f"/publicity/manage/{year - 1}/ 公示名单、实名举报的核查；/admin/ 轮次、申请与审计记录 / "
-        "the published list and its objection; the admin site",
-    ))
+    report.logins.append(
+        Login(
+            "admin",
+            "管理员 administrator",
+            f"/publicity/manage/{year - 1}/ 公示名单、实名举报的核查；/admin/ 轮次、申请与审计记录 / "
+            "the published list and its objection; the admin site",
+        )
+    )
 
     unit = _user("unit", password_hash, first_name="单位经办人")
     services.employer_membership_add(user=unit, employer=employer, now=now)
-    report.logins.append(Login(
-        "unit", f"单位经办人 unit（{employer.name}）",
-        "/unit/ 确认李小红的隶属关系 / confirm 李小红 works for the unit",
-    ))
+    report.logins.append(
+        Login(
+            "unit",
+            f"单位经办人 unit（{employer.name}）",
+            "/unit/ 确认李小红的隶属关系 / confirm 李小红 works for the unit",
+        )
+    )
 
     departments = services.departments_ensure()
     queues = {
@@ -327,19 +432,27 @@ def _accounts(report: DemoReport, *, employer: Employer, password_hash: str, now
             services.reviewer_assign(user=user, department=departments[code], now=now)
         look_at = (
             f"/review/ 人工核查队列：{queues[code]} / manual queue with the diff"
-            if code in queues else "/review/ 本部门的核查队列 / the department's queue"
+            if code in queues
+            else "/review/ 本部门的核查队列 / the department's queue"
         )
         report.logins.append(Login(username, f"审核人员 reviewer（{name}）", look_at))
     return unit
 
 
 def _applicants(
-    report: DemoReport, *, round: AnnualRound, employer: Employer, unit: Any, password_hash: str,
+    report: DemoReport,
+    *,
+    round: AnnualRound,
+    employer: Employer,
+    unit: Any,
+    password_hash: str,
     now: dt.datetime,
 ) -> None:
     open_now = round.is_declaration_open(now)
     if not open_now:
-        report.warnings.append(f"{round.year}年度轮次已存在且申报阶段未开放，演示申请未能创建或补全。")
+        report.warnings.append(
+            f"{round.year}年度轮次已存在且申报阶段未开放，演示申请未能创建或补全。"
+        )
     departments = {code: d.pk for code, d in services.departments_ensure().items()}
     for index, person in enumerate(demo_people(round.year)):
         user = _user(person.username, password_hash, first_name=person.name)
@@ -351,14 +464,23 @@ def _applicants(
             female_job="worker" if person.gender == "F" else None,
             now=now,
         )
-        report.logins.append(Login(person.username, f"申请人 applicant（{person.name}）", person.role))
+        report.logins.append(
+            Login(person.username, f"申请人 applicant（{person.name}）", person.role)
+        )
         _records(person, applicant=applicant, year=round.year, departments=departments, now=now)
         if open_now:
-            _application(person, round=round, applicant=applicant, employer=employer, unit=unit, now=now)
+            _application(
+                person, round=round, applicant=applicant, employer=employer, unit=unit, now=now
+            )
 
 
 def _records(
-    person: Person, *, applicant: Applicant, year: int, departments: dict[str, int], now: dt.datetime
+    person: Person,
+    *,
+    applicant: Applicant,
+    year: int,
+    departments: dict[str, int],
+    now: dt.datetime,
 ) -> None:
     """The departments' records of this person (idempotent: keyed by `record_key`)."""
     if not person.records:
@@ -375,7 +497,13 @@ def _records(
 
 
 def _application(
-    person: Person, *, round: AnnualRound, applicant: Applicant, employer: Employer, unit: Any, now: dt.datetime
+    person: Person,
+    *,
+    round: AnnualRound,
+    applicant: Applicant,
+    employer: Employer,
+    unit: Any,
+    now: dt.datetime,
 ) -> None:
     """Take the person's application as far as `person.state`, resuming where it stands."""
     user = applicant.user
@@ -384,7 +512,9 @@ def _application(
         application = services.application_start(round=round, actor=user, now=now)
     goal = STEPS.index(person.state)
     if goal >= 1 and application.state == AppState.DRAFT:
-        services.application_name_employer(application=application, employer=employer, actor=user, now=now)
+        services.application_name_employer(
+            application=application, employer=employer, actor=user, now=now
+        )
     if goal >= 2 and application.state == AppState.AWAITING_EMPLOYER:
         services.employer_confirm_affiliation(application=application, actor=unit, now=now)
     if goal >= 2 and application.state == AppState.FILLING:
@@ -392,7 +522,11 @@ def _application(
         for indicator, facts in person.declared.items():
             if indicator not in declared:
                 services.claim_declare(
-                    application=application, indicator=indicator, declared_facts=facts, actor=user, now=now
+                    application=application,
+                    indicator=indicator,
+                    declared_facts=facts,
+                    actor=user,
+                    now=now,
                 )
     if goal >= 3 and application.state == AppState.FILLING:
         services.application_submit(application=application, actor=user, now=now)
@@ -402,7 +536,13 @@ def _application(
 
 
 def _past_round(
-    report: DemoReport, *, year: int, count: int, seed: int, today: dt.date, now: dt.datetime,
+    report: DemoReport,
+    *,
+    year: int,
+    count: int,
+    seed: int,
+    today: dt.date,
+    now: dt.datetime,
     progress: Progress,
 ) -> AnnualRound:
     from publicity.selectors import publication_of
@@ -412,11 +552,15 @@ def _past_round(
     round = AnnualRound.objects.filter(year=year).first()
     if round is None:
         round = services.round_create(
-            year=year, quota=max(1, round_half_up(count * QUOTA_SHARE)), windows=past_windows(year, today),
+            year=year,
+            quota=max(1, round_half_up(count * QUOTA_SHARE)),
+            windows=past_windows(year, today),
             now=now,
         )
     if not round.applications.exists() and round.phase != Phase.CLOSED:
-        progress(f"生成并导入 {count} 名{year}年度申请人 / importing {count} generated applicants …")
+        progress(
+            f"生成并导入 {count} 名{year}年度申请人 / importing {count} generated applicants …"
+        )
         dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         lines = (dumps(facts) for facts in generate_population(year=year, count=count, seed=seed))
         imported = facts_import(round=round, lines=lines, now=now, label=LABEL)
@@ -425,7 +569,9 @@ def _past_round(
     if PHASE_ORDER.index(round.phase) < PHASE_ORDER.index(Phase.PUBLICITY):
         progress(f"{year}年度：排名并发布公示名单 / ranking and publishing the list …")
         try:
-            services.round_advance(round=round, to=Phase.PUBLICITY, now=now, label=LABEL, progress=progress)
+            services.round_advance(
+                round=round, to=Phase.PUBLICITY, now=now, label=LABEL, progress=progress
+            )
         except DomainError as exc:  # e.g. an administrator's round with other windows
             report.warnings.append(f"{year}年度轮次未能推进到公示阶段：{exc}")
     publication = publication_of(round)

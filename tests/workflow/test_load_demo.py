@@ -54,31 +54,48 @@ def test_accounts_and_both_rounds(load, client):
     assert users.get(username="admin").is_superuser
     assert users.get(username="unit").check_password(demo.PASSWORD)
     assert ReviewerProfile.objects.count() == len(DEPARTMENTS)
-    assert set(users.filter(username__startswith="applicant").values_list("username", flat=True)) == {
-        "applicant", "applicant2", "applicant3", "applicant4", "applicant5",
+    assert set(
+        users.filter(username__startswith="applicant").values_list("username", flat=True)
+    ) == {
+        "applicant",
+        "applicant2",
+        "applicant3",
+        "applicant4",
+        "applicant5",
     }
 
     current = AnnualRound.objects.get(year=2026)
-    assert current.phase == Phase.DECLARATION and current.is_declaration_open(NOW)
-    states = dict(Application.objects.filter(round=current).values_list("applicant__user__username", "state"))
+    assert current.phase == Phase.DECLARATION
+    assert current.is_declaration_open(NOW)
+    states = dict(
+        Application.objects.filter(round=current).values_list("applicant__user__username", "state")
+    )
     assert states == {
-        "applicant": AppState.SUBMITTED, "applicant2": AppState.AWAITING_EMPLOYER, "applicant3": AppState.FILLING,
-        "applicant4": AppState.SUBMITTED, "applicant5": AppState.DRAFT,
+        "applicant": AppState.SUBMITTED,
+        "applicant2": AppState.AWAITING_EMPLOYER,
+        "applicant3": AppState.FILLING,
+        "applicant4": AppState.SUBMITTED,
+        "applicant5": AppState.DRAFT,
     }
 
     past = AnnualRound.objects.get(year=2025)
-    assert past.phase == Phase.PUBLICITY and past.is_publicity_open(NOW)
+    assert past.phase == Phase.PUBLICITY
+    assert past.is_publicity_open(NOW)
     assert past.quota == 10  # 5% of 200
     publication = Publication.objects.get(round=past)
     assert publication.is_open(NOW)
-    assert publication.cutoff is not None and publication.admitted_count >= 10
+    assert publication.cutoff is not None
+    assert publication.admitted_count >= 10
     assert publication.entries.count() == publication.admitted_count
     assert Objection.objects.filter(publication=publication).count() == 1
 
     # What the command tells the visitor, in both languages.
-    assert "http://127.0.0.1:8000/" in output and "luohu-demo-2020" in output
-    assert "申请人 applicant（王小明）" in output and "查看申报与审核结果" in output
-    assert "/publicity/2025/" in output and "/simulator/" in output
+    assert "http://127.0.0.1:8000/" in output
+    assert "luohu-demo-2020" in output
+    assert "申请人 applicant（王小明）" in output
+    assert "查看申报与审核结果" in output
+    assert "/publicity/2025/" in output
+    assert "/simulator/" in output
     assert f"分数线 {publication.cutoff}" in output
 
     page = client.get("/publicity/2025/")
@@ -90,22 +107,29 @@ def test_accounts_and_both_rounds(load, client):
 def test_demo_applicant_has_real_department_results(load, client):
     load()
     claims = claims_of("applicant")
-    assert claims["employment"].state == ClaimState.VERIFIED and claims["employment"].points > 0
-    assert claims["tax"].state == ClaimState.VERIFIED and claims["tax"].points > 0
+    assert claims["employment"].state == ClaimState.VERIFIED
+    assert claims["employment"].points > 0
+    assert claims["tax"].state == ClaimState.VERIFIED
+    assert claims["tax"].points > 0
     # Declared from 2015-05, registered from 2017-05: the department's figures stand.
     housing = claims["housing"]
     assert housing.state == ClaimState.ADJUSTED
     assert housing.verified_facts["housing"][0]["from"] == "2017-05"
     # A master's degree the 教委 has no record of: the manual queue, with the diff.
     education = claims["education"]
-    assert education.state == ClaimState.PENDING and education.needs_manual_review
+    assert education.state == ClaimState.PENDING
+    assert education.needs_manual_review
     assert education.mismatch["only_declared"][0]["level"] == "master"
 
     def queue(code: str) -> list[str]:
         return [
             c.application.applicant.name
-            for c in work_queue(department=Department.objects.get(code=code), round=AnnualRound.objects.get(year=2026),
-                                filters=QueueFilters(), now=NOW)
+            for c in work_queue(
+                department=Department.objects.get(code=code),
+                round=AnnualRound.objects.get(year=2026),
+                filters=QueueFilters(),
+                now=NOW,
+            )
         ]
 
     assert queue("education") == ["王小明"]
@@ -115,7 +139,8 @@ def test_demo_applicant_has_real_department_results(load, client):
     client.force_login(get_user_model().objects.get(username="applicant"))
     with time_machine.travel(NOW, tick=False):
         page = client.get("/apply/").content.decode()
-    assert "审核调整" in page and "审核通过" in page
+    assert "审核调整" in page
+    assert "审核通过" in page
 
 
 def test_filling_applicant_gets_results_on_submission(load, django_capture_on_commit_callbacks):
@@ -133,11 +158,31 @@ def test_filling_applicant_gets_results_on_submission(load, django_capture_on_co
 
 def test_running_twice_changes_nothing(load):
     first = load()
-    counts = [m.objects.count() for m in (AuditEvent, Application, IndicatorClaim, Degree, PropertyRegistration,
-                                           Objection, get_user_model())]
+    counts = [
+        m.objects.count()
+        for m in (
+            AuditEvent,
+            Application,
+            IndicatorClaim,
+            Degree,
+            PropertyRegistration,
+            Objection,
+            get_user_model(),
+        )
+    ]
     passwords = dict(get_user_model().objects.values_list("username", "password"))
     second = load()
-    assert [m.objects.count() for m in (AuditEvent, Application, IndicatorClaim, Degree, PropertyRegistration,
-                                         Objection, get_user_model())] == counts
+    assert [
+        m.objects.count()
+        for m in (
+            AuditEvent,
+            Application,
+            IndicatorClaim,
+            Degree,
+            PropertyRegistration,
+            Objection,
+            get_user_model(),
+        )
+    ] == counts
     assert dict(get_user_model().objects.values_list("username", "password")) == passwords
     assert first.split("秒")[1] == second.split("秒")[1]  # same report but for the time taken
