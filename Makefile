@@ -21,7 +21,7 @@ install: $(VENV)/.installed ## 安装依赖到 .venv / install into .venv
 
 run: install ## 迁移、载入演示轮次并启动 / migrate, load the demo round, serve on HOST:PORT (127.0.0.1:8000)
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo
+	$(PY) manage.py load_demo --address http://$(HOST):$(PORT)/
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install ## 运行全部测试 / run every test (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)

@@ -45,6 +45,11 @@ def current_ranking(round: AnnualRound) -> RankingRun | None:
     return RankingRun.objects.filter(round=round, is_current=True).first()
 
 
+def publications_recent(*, limit: int = 3) -> list[Publication]:
+    """The latest published lists, newest first (the home page links to them)."""
+    return list(Publication.objects.select_related("round").order_by("-round__year")[:limit])
+
+
 def publication_of(round: AnnualRound) -> Publication | None:
     return Publication.objects.filter(round=round).first()
 

@@ -43,8 +43,8 @@ def test_create_advance_and_status():
 
 def test_load_demo_is_idempotent():
     with time_machine.travel(at(2026, 5, 10, 9), tick=False):
-        first = run("load_demo")
-        run("load_demo")
+        first = run("load_demo", "--past-applicants", "200")
+        run("load_demo", "--past-applicants", "200")
     assert "http://127.0.0.1:8000/" in first
     assert "reviewer_police" in first
     round = AnnualRound.objects.get(year=2026)

@@ -186,3 +186,16 @@ def test_running_twice_changes_nothing(load):
     ] == counts
     assert dict(get_user_model().objects.values_list("username", "password")) == passwords
     assert first.split("秒")[1] == second.split("秒")[1]  # same report but for the time taken
+
+
+def test_home_page_links_to_the_published_list_not_the_current_round(load, client):
+    load()
+    published = Publication.objects.get()
+    with time_machine.travel(NOW, tick=False):
+        page = client.get("/").content.decode()
+    assert f'href="/publicity/{published.round.year}/"' in page
+    assert f"分数线 {published.cutoff} 分" in page
+    # this year's round is in declaration: it has no list to link to
+    assert f'href="/publicity/{published.round.year + 1}/"' not in page
+    with time_machine.travel(NOW, tick=False):
+        assert client.get(f"/publicity/{published.round.year}/").status_code == 200

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from publicity.selectors import publications_recent
 from workflow import roles
 
 ROLE_HOMES = {
@@ -19,4 +20,8 @@ def home(request: HttpRequest) -> HttpResponse:
     target = ROLE_HOMES.get(roles.role_of(request.user))
     if target is not None:
         return redirect(target)
-    return render(request, "home.html", {"role": roles.role_of(request.user)})
+    return render(
+        request,
+        "home.html",
+        {"role": roles.role_of(request.user), "publications": publications_recent()},
+    )
