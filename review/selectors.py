@@ -13,6 +13,7 @@ from review.models import RECORD_KINDS
 from workflow import roles
 from workflow.indicators import INDICATORS
 from workflow.models import (
+    UNSUBMITTED_STATES,
     AnnualRound,
     AppState,
     AuditEvent,
@@ -28,6 +29,14 @@ QUEUE_STATES = {
     "appeal": [ClaimState.APPEALED],
 }
 OPEN_STATES = [ClaimState.PENDING, ClaimState.RECHECK_REQUESTED, ClaimState.APPEALED]
+# A claim is a department's work only once its application is submitted (细则第五条: until
+# then the applicant may still change or withdraw it) and while it is not withdrawn.
+NOT_IN_REVIEW_STATES = [*UNSUBMITTED_STATES, AppState.WITHDRAWN]
+
+
+def claims_in_review(claims: QuerySet[IndicatorClaim]) -> QuerySet[IndicatorClaim]:
+    """Only claims of submitted-or-later applications: every queue, count and export."""
+    return claims.exclude(application__state__in=NOT_IN_REVIEW_STATES)
 
 
 def reviewer_department(*, user: Any, requested: str | None = None) -> Department | None:
@@ -87,8 +96,10 @@ def work_queue(
 ) -> QuerySet[IndicatorClaim]:
     """The department's open work, oldest first."""
     now = now or timezone.now()
-    claims = IndicatorClaim.objects.filter(department=department).select_related(
-        "application__applicant", "application__round"
+    claims = claims_in_review(
+        IndicatorClaim.objects.filter(department=department).select_related(
+            "application__applicant", "application__round"
+        )
     )
     if round is not None:
         claims = claims.filter(application__round=round)
@@ -107,7 +118,7 @@ def work_queue(
 
 def queue_counts(*, department: Department, round: AnnualRound | None) -> dict[str, Any]:
     """Counts per queue and the oldest open item (one aggregate query)."""
-    claims = IndicatorClaim.objects.filter(department=department)
+    claims = claims_in_review(IndicatorClaim.objects.filter(department=department))
     if round is not None:
         claims = claims.filter(application__round=round)
     manual = Q(state=ClaimState.PENDING, needs_manual_review=True)
@@ -159,7 +170,9 @@ def claim_history(*, claim: IndicatorClaim) -> list[AuditEvent]:
 
 def pending_claims_for_export(*, department: Department) -> QuerySet[IndicatorClaim]:
     return (
-        IndicatorClaim.objects.filter(department=department, state__in=OPEN_STATES)
+        claims_in_review(
+            IndicatorClaim.objects.filter(department=department, state__in=OPEN_STATES)
+        )
         .select_related("application__applicant", "application__round")
         .order_by("pk")
     )

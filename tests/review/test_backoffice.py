@@ -39,6 +39,7 @@ def world(frozen, declaration_round, people, applicant, unit_admin, reviewer_of,
     )
     return {
         "app": app,
+        "people": people,
         "claims": claims,
         "batch": batch,
         "users": {
@@ -258,3 +259,26 @@ def test_deciding_an_appeal_rescores_and_undecided_appeals_are_listed(world, cli
     assert app.score_explanation["total"] == f"{app.total_points:.2f}"
     assert AuditEvent.objects.filter(action="application.rescore", object_id=str(app.pk)).exists()
     assert appeals_undecided(round) == []
+
+
+@pytest.mark.parametrize("state", ["draft", "awaiting_employer", "filling", "withdrawn"])
+def test_claims_of_an_application_not_submitted_are_not_counted_or_queued(world, client, state):
+    # A second applicant still filling in (or withdrawn): their claims are nobody's work yet.
+    other = build_application(
+        next(p for p in world["people"][1:] if p["education"]),
+        round=world["app"].round,
+        state=state,
+    )
+    IndicatorClaim.objects.filter(application=other).update(needs_manual_review=True)
+    education = factories.department("education")
+    assert list(
+        work_queue(department=education, round=None, filters=QueueFilters(queue="all"))
+    ) == [world["claims"]["education"]]
+    client.force_login(world["users"]["reviewer_education"])
+    page = client.get(reverse("review:queue")).content.decode()
+    assert 'data-count="manual">1<' in page
+    assert 'data-count="pending">1<' in page
+    assert other.applicant.name not in page
+    export = client.get(reverse("review:export", args=["pending", "csv"])).content.decode()
+    assert other.applicant.id_number not in export
+    assert world["app"].applicant.id_number in export
