@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from workflow.exceptions import PhaseJobFailed
-from workflow.jobs import job_run_chunks
+from workflow.jobs import job_run_chunks, job_run_set_total
 from workflow.models import (
     UNSUBMITTED_STATES,
     AnnualRound,
@@ -200,6 +200,13 @@ def finalize_results(*, round_id: int, job_run_id: int) -> None:
 
 def publicize_ranked(*, round_id: int, job_run_id: int) -> None:
     # Ranked and admitted: publicized; ranked and not admitted: not_admitted.
+    # Two passes share one JobRun: its total is every ranked application (what both passes
+    # move together), set here before the first pass would set it to the admitted ones only.
+    # A re-run keeps the first attempt's total and done, like job_run_chunks.
+    job_run = JobRun.objects.get(pk=job_run_id)
+    if job_run.total == 0 and job_run.done == 0:
+        ranked = Application.objects.filter(round_id=round_id, state=AppState.RANKED).count()
+        job_run_set_total(job_run=job_run, total=ranked)
     bulk_transition(
         round_id=round_id,
         job_run_id=job_run_id,
