@@ -156,6 +156,14 @@ def appeals_undecided(round: AnnualRound) -> list[IndicatorClaim]:
     )
 
 
+def claim_department_facts(*, claim: IndicatorClaim) -> Any:
+    """What the department holds for the claim: its verified facts once decided, else the
+    records the data exchange found (the diff's department side); None without any record."""
+    if claim.verified_facts is not None:
+        return claim.verified_facts
+    return (claim.mismatch or {}).get("department")
+
+
 def claim_history(*, claim: IndicatorClaim) -> list[AuditEvent]:
     """The applicant's history: the application's and all its claims' audit rows, in order."""
     application = claim.application

@@ -21,6 +21,7 @@ from review.services.decisions import claim_decide, claims_bulk_decide
 from review.services.imports import batch_progress, batch_submit
 from workflow import roles
 from workflow.exceptions import DomainError
+from workflow.indicators import INDICATORS
 from workflow.models import Department, IndicatorClaim
 from workflow.selectors import round_current
 
@@ -96,6 +97,7 @@ def _render_claim(request, claim: IndicatorClaim, form: DecisionForm, status: in
         )
     except Exception:  # invalid facts: the page still shows everything else
         explanation = None
+    indicators = ((explanation or {}).get("explanation") or {}).get("indicators") or {}
     return render(
         request,
         "review/claim.html",
@@ -105,9 +107,9 @@ def _render_claim(request, claim: IndicatorClaim, form: DecisionForm, status: in
             "history": selectors.claim_history(claim=claim),
             "evidence": list(claim.application.evidence.filter(indicator=claim.indicator)),
             "explanation": explanation,
-            "indicator_explanation": (explanation or {}).get("explanation", {}).get(claim.indicator)
-            if isinstance((explanation or {}).get("explanation"), dict)
-            else None,
+            "indicator_explanation": indicators.get(claim.indicator),
+            "department_facts": selectors.claim_department_facts(claim=claim),
+            "zero_fill": INDICATORS[claim.indicator].zero_fill,
         },
         status=status,
     )
