@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ranking.scoring import BASIS_EFFECTIVE, application_score
+from ranking.scoring import BASIS_EFFECTIVE, CLAIM_FACT_KEYS, application_score
 from review import exports, selectors
 from review.forms import BulkDecisionForm, DecisionForm, QueueFilterForm, UploadForm
 from review.models import RECORD_KINDS, ImportBatch, kinds_of_department
@@ -110,6 +110,8 @@ def _render_claim(request, claim: IndicatorClaim, form: DecisionForm, status: in
             "indicator_explanation": indicators.get(claim.indicator),
             "department_facts": selectors.claim_department_facts(claim=claim),
             "zero_fill": INDICATORS[claim.indicator].zero_fill,
+            # 职住区域 and 年龄 carry no facts of their own: computed from others' records.
+            "derived": not CLAIM_FACT_KEYS[claim.indicator],
         },
         status=status,
     )

@@ -112,6 +112,12 @@ def test_zero_fill_claims_show_the_departments_figures(client, mismatched, revie
     assert "个人所得税（元）" in department
     assert "税务违法处罚记录" in department
 
+    # 职住区域 is computed from housing and social insurance: nothing declared, nothing to diff.
+    page = _page(client, reviewer_of("planning"), mismatched["job_residence_area"])
+    _no_python_data(page)
+    assert "无单独申报内容" in _section(page, "申报信息")
+    assert "<h2>部门核定信息</h2>" not in page
+
 
 def test_awards_equity_and_honors_read_in_chinese():
     # No fixture applicant has these; the presenter is what every section of the page uses.
