@@ -80,7 +80,7 @@ class Command(BaseCommand):
             f"- Date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, commit {git.stdout.strip() or '?'}",
             f"- Machine: {_cpu()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}, {platform.system()} {platform.release()}",
             f"- Database: {ctx.database}; tasks: {ctx.broker}; scale {scale}",
-            f"- Command: `{' '.join(['python', 'manage.py', *sys.argv[2:]])}`",
+            f"- Command: `{' '.join(['python', 'manage.py', *sys.argv[1:]])}`",
             "",
             "| benchmark | measured | goal | met | notes |",
             "|---|---|---|---|---|",
