@@ -36,8 +36,10 @@ def _department_or_403(request) -> Department:
 
 
 def _claim_or_403(request, pk: int) -> IndicatorClaim:
+    # The queues' rule for object access too: a claim of an application not submitted (or
+    # withdrawn) is nobody's work yet, so its page does not exist for a reviewer (404).
     claim = get_object_or_404(
-        IndicatorClaim.objects.select_related(
+        selectors.claims_in_review(IndicatorClaim.objects.all()).select_related(
             "application__applicant", "application__round", "application__employer", "department"
         ),
         pk=pk,
@@ -148,7 +150,11 @@ def bulk_decide(request):
     department = _department_or_403(request)
     form = BulkDecisionForm(request.POST)
     ids = [int(i) for i in request.POST.getlist("claim_ids") if i.isdigit()]
-    claims = list(selectors.claims_visible_to(user=request.user).filter(pk__in=ids))
+    claims = list(
+        selectors.claims_in_review(selectors.claims_visible_to(user=request.user)).filter(
+            pk__in=ids
+        )
+    )
     if len(claims) != len(set(ids)):
         raise PermissionDenied("所选指标中有不属于本部门审核的。")
     if not form.is_valid() or not claims:

@@ -97,6 +97,30 @@ def test_permission_matrix_every_role_against_every_object_kind(world, client, p
     assert outcome == expected
 
 
+@pytest.mark.parametrize(
+    "state", ["draft", "awaiting_employer", "filling", "rejected_by_employer", "withdrawn"]
+)
+@pytest.mark.parametrize("persona", ["reviewer_education", "administrator"])
+def test_permission_matrix_a_claim_not_in_review_is_not_found_by_its_url(
+    world, client, persona, state
+):
+    # The same rule as the queues: an application not submitted (or withdrawn) has no claim
+    # for anyone to open or decide, even with the claim's own department and its URL.
+    claim = world["claims"]["education"]
+    set_state(world["app"], state)
+    client.force_login(world["users"][persona])
+    assert client.get(reverse("review:claim", args=[claim.pk])).status_code == 404
+    response = client.post(
+        reverse("review:decide", args=[claim.pk]), {"decision": "verify", "reason": "核对无误"}
+    )
+    assert response.status_code == 404
+    bulk = {"claim_ids": [claim.pk], "decision": "verify", "reason": "核对无误", "confirm": "1"}
+    assert client.post(reverse("review:bulk"), bulk).status_code == 403
+    claim.refresh_from_db()
+    assert claim.state == ClaimState.PENDING
+    assert not AuditEvent.objects.filter(object_id=str(claim.pk), action="claim.verify").exists()
+
+
 def test_a_reviewer_cannot_export_another_departments_claims(world, client):
     client.force_login(world["users"]["reviewer_hrss"])
     body = client.get(
