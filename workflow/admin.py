@@ -413,13 +413,15 @@ class IndicatorClaimAdmin(TransitionAdmin):
         Button(
             "verify",
             "审核通过",
-            lambda o, u, r: services.claim_verify(claim=o, actor=u, reason=r),
+            # One way to decide a claim: the back office's service (points, audit, checks).
+            lambda o, u, r: _decide(o, u, "verify", r, None),
+            needs_reason=True,
             fsm_method="verify",
         ),
         Button(
             "reject",
             "审核不通过",
-            lambda o, u, r: services.claim_reject(claim=o, actor=u, reason=r),
+            lambda o, u, r: _decide(o, u, "reject", r, None),
             needs_reason=True,
             fsm_method="reject",
         ),
