@@ -237,7 +237,7 @@ def _money(value: Any, field: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise FactsError(field, "应为十进制数字字符串")
     try:
-        amount = Decimal(str(value))
+        amount = Decimal(value if type(value) is str else str(value))
     except InvalidOperation as exc:
         raise FactsError(field, "应为十进制数字字符串") from exc
     if not amount.is_finite() or amount < 0:

@@ -47,15 +47,6 @@ def employment(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
     )
 
 
-def _housing_counts(tl: Timeline) -> tuple[int, int]:
-    """Counted own and rental months: never more in total than the employment months,
-    own months kept first (细则第十五条（二）)."""
-    employment_months = count(tl.employment)
-    own = min(count(tl.own), employment_months)
-    rental = min(count(tl.rental), employment_months - own)
-    return own, rental
-
-
 def _housing_points(own: int, rental: int, p: PolicyParams) -> tuple[Decimal, Decimal]:
     # Each part is rounded on its own, then added: the published 2020 list shows 10.83 + 5.83.
     return (
@@ -65,7 +56,7 @@ def _housing_points(own: int, rental: int, p: PolicyParams) -> tuple[Decimal, De
 
 
 def housing(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
-    own, rental = _housing_counts(tl)
+    own, rental = tl.own_counted, tl.rental_counted
     own_points, rental_points = _housing_points(own, rental, p)
     points = own_points + rental_points
 
@@ -166,7 +157,7 @@ def education_deduction(facts: Facts, tl: Timeline, p: PolicyParams) -> Indicato
     window = span(first, graduation)
     # 2020 Q&A 6: deduct what was actually earned in the window; a shorter record deducts less,
     # and each housing kind never more than its counted months.
-    own_counted, rental_counted = _housing_counts(tl)
+    own_counted, rental_counted = tl.own_counted, tl.rental_counted
     employment_months = count(tl.employment & window)
     own_months = min(count(tl.own & window), own_counted)
     rental_months = min(count(tl.rental & window), rental_counted)
@@ -298,7 +289,7 @@ def tax(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
     years = (facts.year - 3, facts.year - 2, facts.year - 1)
     paid = [facts.income_tax.get(year, ZERO) for year in years]
     continuous = all(amount > 0 for amount in paid)
-    high = sum(1 for amount in paid if amount >= p.tax_high_income_yuan)
+    high = sum([amount >= p.tax_high_income_yuan for amount in paid])
     if not continuous:
         bonus = ZERO
     elif p.tax_per_year:

@@ -64,6 +64,9 @@ class Timeline:
     own: Months  # own or spouse's home, from 1998-07
     own_outside: Months  # own home outside the six districts (any start)
     rental: Months  # rental/dorm months as the housing rule counts them
+    # 细则第十五条（二）: counted months never exceed the employment months, own months first.
+    own_counted: int
+    rental_counted: int
 
     @classmethod
     def build(cls, facts: Facts, params: PolicyParams) -> Timeline:
@@ -96,6 +99,9 @@ class Timeline:
             listed_rental & span(boundary, cutoff)
         )
         rental &= ~own
+        employment_months = employment.bit_count()
+        own_counted = min(own.bit_count(), employment_months)
+        rental_counted = min(rental.bit_count(), employment_months - own_counted)
         return cls(
             cutoff=cutoff,
             paid=normal | back,
@@ -105,4 +111,6 @@ class Timeline:
             own=own,
             own_outside=own_outside,
             rental=rental,
+            own_counted=own_counted,
+            rental_counted=rental_counted,
         )
