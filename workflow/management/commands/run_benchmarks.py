@@ -71,27 +71,46 @@ class Command(BaseCommand):
             text=True,
             check=False,
         )
+        run_line = (
+            f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, commit {git.stdout.strip() or '?'}; "
+            f"{ctx.database}; tasks {ctx.broker}; scale {scale}; "
+            f"`{' '.join(['python', 'manage.py', *sys.argv[1:]])}`"
+        )
+        rows = {}
+        for name, results in sections:
+            for r in results:
+                met = "" if r.met is None else ("yes" if r.met else "**no**")
+                rows.setdefault(name, []).append(
+                    f"| {name}: {r.name} | {r.figure} | {r.goal} | {met} | {r.notes} |"
+                )
+        existing = path.read_text(encoding="utf-8") if path.exists() else ""
+        marker = "\n## Notes\n"
+        notes = existing[existing.index(marker) :] if marker in existing else ""
+        # A partial run (--only) refreshes its own rows and keeps the others with their run line.
+        kept: list[str] = []
+        for line in existing.splitlines():
+            if line.startswith("| ") and not line.startswith("| benchmark "):
+                bench = line[2:].split(":", 1)[0]
+                if bench not in rows:
+                    kept.append(line)
+        runs = [line for line in existing.splitlines() if line.startswith("- Run: ")]
         lines = [
             "# 性能基准 / Benchmarks",
             "",
             "Written by `make bench` (`manage.py run_benchmarks --out docs/benchmarks.md`); "
-            "re-run it to refresh. Speed is measured here, never asserted in tests.",
+            "re-run it to refresh (`--only NAME` refreshes that benchmark's rows). Speed is "
+            "measured here, never asserted in tests.",
             "",
-            f"- Date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, commit {git.stdout.strip() or '?'}",
-            f"- Machine: {_cpu()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}, {platform.system()} {platform.release()}",
-            f"- Database: {ctx.database}; tasks: {ctx.broker}; scale {scale}",
-            f"- Command: `{' '.join(['python', 'manage.py', *sys.argv[1:]])}`",
+            f"- Machine: {_cpu()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
+            f"{platform.system()} {platform.release()}",
+            *(runs if kept else []),
+            f"- Run: {run_line} ({', '.join(rows)})",
             "",
             "| benchmark | measured | goal | met | notes |",
             "|---|---|---|---|---|",
+            *kept,
+            *(row for name in rows for row in rows[name]),
         ]
-        for name, results in sections:
-            for r in results:
-                met = "" if r.met is None else ("yes" if r.met else "**no**")
-                lines.append(f"| {name}: {r.name} | {r.figure} | {r.goal} | {met} | {r.notes} |")
         path.parent.mkdir(parents=True, exist_ok=True)
-        existing = path.read_text(encoding="utf-8") if path.exists() else ""
-        marker = "\n## Notes\n"
-        notes = existing[existing.index(marker) :] if marker in existing else ""
         path.write_text("\n".join(lines) + "\n" + notes, encoding="utf-8")
         self.stderr.write(f"wrote {path}")
