@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django import forms
 
+from ranking.scoring import CLAIM_FACT_KEYS
 from review.services.decisions import DECISIONS
+from workflow.forms.indicators import (
+    PAGES,
+    BoundPage,
+    IndicatorPage,
+    MonthField,
+    RowForm,
+    Section,
+    with_extra_row,
+)
+from workflow.forms.labels import INSURANCE_DISTRICT_CHOICES
 from workflow.indicators import INDICATOR_CHOICES
-from workflow.models import ClaimState
+from workflow.models import ClaimState, IndicatorClaim
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
@@ -35,9 +47,72 @@ class QueueFilterForm(forms.Form):
     )
 
 
+class SocialInsuranceRow(RowForm):
+    # 细则第十五条（一）: 0.25 a normally paid month; back-paid months (补缴) do not count.
+    start = MonthField(label="起始月份")
+    end = MonthField(label="截止月份", required=False, help_text="仍在缴纳请留空（至今）")
+    district = forms.ChoiceField(
+        label="缴纳所在区", choices=[("", "请选择"), *INSURANCE_DISTRICT_CHOICES]
+    )
+    back_paid = forms.BooleanField(label="补缴", required=False)
+    FACT_FIELDS = {"from": "start", "to": "end", "district": "district", "back_paid": "back_paid"}
+
+    def to_fact(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        return {
+            "from": d["start"],
+            "to": d["end"] or None,
+            "district": d["district"],
+            "back_paid": bool(d["back_paid"]),
+        }
+
+    @classmethod
+    def initial_from(cls, item: Any) -> dict[str, Any]:
+        return {
+            "start": item.get("from"),
+            "end": item.get("to") or "",
+            "district": item.get("district"),
+            "back_paid": bool(item.get("back_paid")),
+        }
+
+
+# The structured editor of the department's figures: the portal's own indicator pages (the
+# same rows, labels and engine check the applicant had), plus social insurance periods, which
+# applicants never declare (零填报). Other indicators keep the JSON field ("advanced").
+EDITOR_PAGES: dict[str, IndicatorPage] = {
+    "employment": IndicatorPage(
+        "employment",
+        "合法稳定就业",
+        "",
+        sections=(
+            Section("social_insurance", SocialInsuranceRow, "社会保险缴纳时间段", "添加一段"),
+        ),
+    ),
+    **{code: PAGES[code] for code in ("housing", "education", "innovation", "honors")},
+}
+ADD_ROW = "add_row:"
+
+
+def claim_part(value: Any, indicator: str) -> dict[str, Any] | None:
+    """The department's figures as the claim's part of facts format 1 (the data exchange keeps
+    a bare list of records for a mismatch, a ``{"housing": [...]}`` object otherwise)."""
+    keys = CLAIM_FACT_KEYS.get(indicator, ())
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, list) and len(keys) == 1:
+        return {keys[0]: value}
+    return None
+
+
 class DecisionForm(forms.Form):
+    """The decision, its reason, and for "adjust" the department's figures: rows of the
+    indicator's structured editor (`self.editor`), else a JSON object (advanced)."""
+
     decision = forms.ChoiceField(
-        label="审核结论", choices=list(DECISIONS.items()), widget=forms.RadioSelect
+        label="审核结论",
+        choices=list(DECISIONS.items()),
+        widget=forms.RadioSelect,
+        error_messages={"required": "请选择审核结论。"},
     )
     reason = forms.CharField(
         label="审核意见",
@@ -45,10 +120,34 @@ class DecisionForm(forms.Form):
         error_messages={"required": "请填写审核意见（必填）。"},
     )
     verified_facts = forms.CharField(
-        label="核定信息（调整时填写，JSON）",
+        label="核定信息（高级：facts-format-1 JSON 对象，调整时填写）",
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
+
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        claim: IndicatorClaim,
+        facts: dict[str, Any] | None = None,
+    ) -> None:
+        """`facts`: what to prefill the editor with (the department's figures, else the
+        declaration); ignored when bound."""
+        self.adding_row = bool(data) and data.get("action", "").startswith(ADD_ROW)
+        if self.adding_row:
+            data = with_extra_row(data, data["action"][len(ADD_ROW) :])
+        super().__init__(data)
+        if self.adding_row:
+            self._errors = forms.utils.ErrorDict()  # one more row, nothing decided or checked
+        self.claim = claim
+        page = EDITOR_PAGES.get(claim.indicator)
+        self.editor: BoundPage | None = None
+        if page is not None:
+            del self.fields["verified_facts"]
+            self.editor = page.bind(data=data, facts=facts or {}, declared=True)
+        elif facts is not None:
+            self.initial["verified_facts"] = json.dumps(facts, ensure_ascii=False, indent=2)
 
     def clean_verified_facts(self):
         text = self.cleaned_data["verified_facts"].strip()
@@ -66,9 +165,43 @@ class DecisionForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("decision") == "adjust" and not data.get("verified_facts"):
-            self.add_error("verified_facts", "调整审核结果时须填写核定信息。")
+        if data.get("decision") != "adjust":
+            data["verified_facts"] = None  # only an adjustment carries new figures
+            return data
+        if self.editor is None:
+            if not data.get("verified_facts") and "verified_facts" not in self.errors:
+                self.add_error("verified_facts", "调整审核结果时须填写核定信息。")
+            return data
+        if not any(f"{key}-TOTAL_FORMS" in self.data for key in self.editor.formsets):
+            raise forms.ValidationError("调整审核结果时须填写核定信息。")
+        application = self.claim.application
+        facts = self.editor.check_with_engine(
+            applicant=application.applicant,
+            year=application.round.year,
+            policy_id=application.round.policy_id,
+        )
+        if facts is None:
+            raise forms.ValidationError(self.editor_errors() or ["核定信息有误，请检查。"])
+        data["verified_facts"] = facts
         return data
+
+    def editor_errors(self) -> list[str]:
+        """Each error of the editor with the row and the field it is on, in Chinese."""
+        assert self.editor is not None
+        out = list(self.editor.non_field_errors)
+        for section, formset in self.editor.sections:
+            out.extend(str(e) for e in formset.non_form_errors())
+            for number, row in enumerate(formset.forms, 1):
+                for name, errors in row.errors.items():
+                    label = row.fields[name].label if name in row.fields else ""
+                    where = f"{section.title}第 {number} 项" + (f"「{label}」" if label else "")
+                    out.extend(f"{where}：{e}" for e in errors)
+        for single, form in self.editor.singles:
+            for name, errors in form.errors.items():
+                label = form.fields[name].label if name in form.fields else ""
+                where = single.title + (f"「{label}」" if label else "")
+                out.extend(f"{where}：{e}" for e in errors)
+        return out
 
 
 class BulkDecisionForm(forms.Form):

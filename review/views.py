@@ -14,7 +14,13 @@ from django.views.decorators.http import require_POST
 
 from ranking.scoring import BASIS_EFFECTIVE, CLAIM_FACT_KEYS, application_score
 from review import exports, selectors
-from review.forms import BulkDecisionForm, DecisionForm, QueueFilterForm, UploadForm
+from review.forms import (
+    BulkDecisionForm,
+    DecisionForm,
+    QueueFilterForm,
+    UploadForm,
+    claim_part,
+)
 from review.models import RECORD_KINDS, ImportBatch, kinds_of_department
 from review.resources import headers_of
 from review.services.decisions import claim_decide, claims_bulk_decide
@@ -89,7 +95,16 @@ def queue(request, kind: str | None = None):
 @login_required
 def claim_detail(request, pk: int):
     claim = _claim_or_403(request, pk)
-    return _render_claim(request, claim, DecisionForm())
+    return _render_claim(request, claim, _decision_form(claim))
+
+
+def _decision_form(claim: IndicatorClaim, data=None) -> DecisionForm:
+    # Prefilled with the department's figures (records found, or decided); when the department
+    # holds nothing, with the declaration, the usual starting point of an adjustment.
+    facts = claim_part(selectors.claim_department_facts(claim=claim), claim.indicator)
+    if not facts or not any(facts.values()):
+        facts = claim.declared_facts or facts
+    return DecisionForm(data, claim=claim, facts=facts)
 
 
 def _render_claim(request, claim: IndicatorClaim, form: DecisionForm, status: int = 200):
@@ -123,7 +138,9 @@ def _render_claim(request, claim: IndicatorClaim, form: DecisionForm, status: in
 @require_POST
 def claim_decide_view(request, pk: int):
     claim = _claim_or_403(request, pk)
-    form = DecisionForm(request.POST)
+    form = _decision_form(claim, request.POST)
+    if form.adding_row:
+        return _render_claim(request, claim, form)
     if not form.is_valid():
         return _render_claim(request, claim, form, status=400)
     try:

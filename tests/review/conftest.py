@@ -89,3 +89,15 @@ def build_application(
         ):
             record.save()
     return application
+
+
+def rows(key: str, items: list[dict]) -> dict[str, str]:
+    """POST data of a section's formset, as the browser sends it."""
+    data = {f"{key}-TOTAL_FORMS": str(len(items)), f"{key}-INITIAL_FORMS": "0"}
+    for index, item in enumerate(items):
+        for name, value in item.items():
+            if value is True:
+                data[f"{key}-{index}-{name}"] = "on"
+            elif value not in (False, None):
+                data[f"{key}-{index}-{name}"] = str(value)
+    return data

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pytest
 import time_machine
@@ -13,7 +12,7 @@ from review.models import ImportBatch
 from review.selectors import QueueFilters, appeals_undecided, work_queue
 from review.services.verification import verification_decide
 from tests import factories
-from tests.review.conftest import build_application, set_phase, set_state
+from tests.review.conftest import build_application, rows, set_phase, set_state
 from workflow.models import BEIJING, AuditEvent, ClaimState, IndicatorClaim
 
 pytestmark = pytest.mark.django_db
@@ -272,7 +271,7 @@ def test_deciding_an_appeal_rescores_and_undecided_appeals_are_listed(world, cli
             {
                 "decision": "adjust",
                 "reason": "学位证书核实",
-                "verified_facts": json.dumps({"education": claim.declared_facts["education"]}),
+                **rows("education", claim.declared_facts["education"]),
             },
         )
     assert response.status_code == 302, response.content.decode()[:2000]
