@@ -20,58 +20,26 @@ from ranking.policy import FactsError
 from ranking.policy.identity import make_id_number
 from ranking.policy.tables import (
     AWARD_TABLE,
-    CENTRAL_DISTRICTS,
     CITY_LEVEL,
+    DISTRICT_ORDER,
+    EDUCATION_LEVEL_LABELS,
     HONORS,
-    OUTER_DISTRICTS,
+    HOUSING_KIND_LABELS,
 )
 
 # Synthetic identity numbers use 朝阳区's area code; only the birth date and gender matter.
 SYNTHETIC_ID_AREA = "110105"
 SYNTHETIC_NAME = "模拟申请人"
 
-_DISTRICT_ORDER = (
-    "东城区",
-    "西城区",
-    "朝阳区",
-    "海淀区",
-    "丰台区",
-    "石景山区",
-    "门头沟区",
-    "房山区",
-    "通州区",
-    "顺义区",
-    "昌平区",
-    "大兴区",
-    "怀柔区",
-    "平谷区",
-    "密云区",
-    "延庆区",
-    "北京经济技术开发区",
-)
-assert set(_DISTRICT_ORDER) == CENTRAL_DISTRICTS | OUTER_DISTRICTS
 BLANK = ("", "请选择")
-HOUSING_DISTRICTS = [BLANK, *((d, d) for d in _DISTRICT_ORDER)]
+HOUSING_DISTRICTS = [BLANK, *((d, d) for d in DISTRICT_ORDER)]
 INSURANCE_DISTRICTS = [
     BLANK,
     (CITY_LEVEL, "市本级（视同城六区）"),
-    *((d, d) for d in _DISTRICT_ORDER),
+    *((d, d) for d in DISTRICT_ORDER),
 ]
-HOUSING_KINDS = [
-    BLANK,
-    ("own", "自有住所"),
-    ("spouse_own", "配偶自有住所"),
-    ("rental", "租赁（已备案）"),
-    ("dorm", "单位宿舍"),
-]
-EDUCATION_LEVELS = [
-    BLANK,
-    ("junior_college", "大学专科（含高职）"),
-    ("bachelor", "大学本科"),
-    ("master", "硕士研究生"),
-    ("doctor", "博士研究生"),
-]
-EDUCATION_LEVEL_LABELS = dict(EDUCATION_LEVELS[1:])
+HOUSING_KINDS = [BLANK, *HOUSING_KIND_LABELS.items()]
+EDUCATION_LEVELS = [BLANK, *EDUCATION_LEVEL_LABELS.items()]
 # One choice per row of 细则附件3: "code" or "code:grade".
 AWARD_CHOICES = [
     BLANK,

@@ -15,13 +15,7 @@ from typing import Any
 
 from ranking.policy.engine import score
 from ranking.policy.facts import parse_facts
-
-LEVEL_LABELS = {
-    "junior_college": "大学专科（含高职）",
-    "bachelor": "大学本科",
-    "master": "硕士研究生",
-    "doctor": "博士研究生",
-}
+from ranking.policy.tables import EDUCATION_LEVEL_LABELS
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +45,7 @@ def education_item_label(item: Mapping[str, Any]) -> str:
         if item["diploma"] and item["degree"]
         else ("学历" if item["diploma"] else "学位")
     )
-    return f"{LEVEL_LABELS[item['level']]}{obtained}（{item['graduated_on']} 毕业）"
+    return f"{EDUCATION_LEVEL_LABELS[item['level']]}{obtained}（{item['graduated_on']} 毕业）"
 
 
 def education_comparison(facts: Mapping[str, Any]) -> EducationComparison | None:

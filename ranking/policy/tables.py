@@ -11,25 +11,43 @@ from decimal import Decimal
 
 D = Decimal
 
-CENTRAL_DISTRICTS = frozenset({"东城区", "西城区", "朝阳区", "海淀区", "丰台区", "石景山区"})
-OUTER_DISTRICTS = frozenset(
-    {
-        "门头沟区",
-        "房山区",
-        "通州区",
-        "顺义区",
-        "昌平区",
-        "大兴区",
-        "怀柔区",
-        "平谷区",
-        "密云区",
-        "延庆区",
-        "北京经济技术开发区",
-    }
+# The contract's districts in the official order: the six central districts first.
+CENTRAL_DISTRICT_ORDER = ("东城区", "西城区", "朝阳区", "海淀区", "丰台区", "石景山区")
+OUTER_DISTRICT_ORDER = (
+    "门头沟区",
+    "房山区",
+    "通州区",
+    "顺义区",
+    "昌平区",
+    "大兴区",
+    "怀柔区",
+    "平谷区",
+    "密云区",
+    "延庆区",
+    "北京经济技术开发区",
 )
+DISTRICT_ORDER = CENTRAL_DISTRICT_ORDER + OUTER_DISTRICT_ORDER
+CENTRAL_DISTRICTS = frozenset(CENTRAL_DISTRICT_ORDER)
+OUTER_DISTRICTS = frozenset(OUTER_DISTRICT_ORDER)
 DISTRICTS = CENTRAL_DISTRICTS | OUTER_DISTRICTS
 # 细则第十五条（四）: paying at the city-level agency counts as working inside the six districts.
 CITY_LEVEL = "市本级"
+
+
+# Chinese names of the contract's housing kinds and education levels, for every page that
+# shows or asks for them (the award and honor names are in their tables below).
+HOUSING_KIND_LABELS: dict[str, str] = {
+    "own": "本人自有产权住房",
+    "spouse_own": "配偶自有产权住房",
+    "rental": "租赁住房（已登记备案）",
+    "dorm": "单位宿舍",
+}
+EDUCATION_LEVEL_LABELS: dict[str, str] = {
+    "junior_college": "大学专科（含高职）",
+    "bachelor": "大学本科",
+    "master": "硕士研究生",
+    "doctor": "博士研究生",
+}
 
 
 def is_outside_central(district: str) -> bool:

@@ -2,43 +2,29 @@
 
 from __future__ import annotations
 
-from ranking.policy.tables import AWARD_TABLE, CITY_LEVEL, HONORS
+from ranking.policy.tables import (
+    AWARD_TABLE,
+    CITY_LEVEL,
+    DISTRICT_ORDER,
+    EDUCATION_LEVEL_LABELS,
+    HONORS,
+    HOUSING_KIND_LABELS,
+)
 
-HOUSING_KIND_LABELS: dict[str, str] = {
-    "own": "本人自有产权住房",
-    "spouse_own": "配偶自有产权住房",
-    "rental": "租赁住房（已登记备案）",
-    "dorm": "单位宿舍",
-}
-EDUCATION_LEVEL_LABELS: dict[str, str] = {
-    "junior_college": "大学专科（含高职）",
-    "bachelor": "大学本科",
-    "master": "硕士研究生",
-    "doctor": "博士研究生",
-}
-# The contract's 16 districts plus the development zone; the six central districts first.
-DISTRICT_CHOICES: list[tuple[str, str]] = [
-    (name, name)
-    for name in (
-        "东城区",
-        "西城区",
-        "朝阳区",
-        "海淀区",
-        "丰台区",
-        "石景山区",
-        "门头沟区",
-        "房山区",
-        "通州区",
-        "顺义区",
-        "昌平区",
-        "大兴区",
-        "怀柔区",
-        "平谷区",
-        "密云区",
-        "延庆区",
-        "北京经济技术开发区",
-    )
+# The housing and education labels live with the policy tables; re-exported for the portal.
+__all__ = [
+    "AWARD_LABELS",
+    "DISTRICT_CHOICES",
+    "EDUCATION_LEVEL_LABELS",
+    "HONOR_LABELS",
+    "HOUSING_KIND_LABELS",
+    "INSURANCE_DISTRICT_CHOICES",
+    "award_choices",
+    "award_label",
+    "award_value",
 ]
+
+DISTRICT_CHOICES: list[tuple[str, str]] = [(name, name) for name in DISTRICT_ORDER]
 INSURANCE_DISTRICT_CHOICES = [*DISTRICT_CHOICES, (CITY_LEVEL, "市本级")]
 
 AWARD_LABELS: dict[tuple[str, str | None], str] = {
