@@ -11,7 +11,13 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import Q
 
-from publicity.models import Objection, ObjectionState, Publication, PublicityEntry
+from publicity.models import (
+    CreditRecord,
+    Objection,
+    ObjectionState,
+    Publication,
+    PublicityEntry,
+)
 from ranking.models import RankingRun
 from ranking.policy import INDICATOR_CODES
 from ranking.policy.identity import parse_id_number
@@ -43,6 +49,17 @@ def publicity_number(year: int, position: int) -> str:
 
 def current_ranking(round: AnnualRound) -> RankingRun | None:
     return RankingRun.objects.filter(round=round, is_current=True).first()
+
+
+def credit_record_latest(*, applicant: Any = None, employer: Any = None) -> CreditRecord | None:
+    """The latest fraud record of an applicant or an employer: why and since when it is barred."""
+    owner = {"applicant": applicant} if applicant is not None else {"employer": employer}
+    return (
+        CreditRecord.objects.filter(**owner)
+        .select_related("round")
+        .order_by("-recorded_at", "-id")
+        .first()
+    )
 
 
 def publications_recent(*, limit: int = 3) -> list[Publication]:

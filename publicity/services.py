@@ -23,7 +23,13 @@ from publicity.models import (
     PublicityEntry,
     Settlement,
 )
-from publicity.selectors import build_rows, current_ranking, publication_of, totals_histogram
+from publicity.selectors import (
+    build_rows,
+    credit_record_latest,
+    current_ranking,
+    publication_of,
+    totals_histogram,
+)
 from ranking.models import RankingStatus
 from ranking.policy.identity import parse_id_number
 from workflow import roles
@@ -499,16 +505,7 @@ def bar_notice(*, applicant: Any = None, employer: Any = None, on: dt.date) -> s
     party = applicant if applicant is not None else employer
     if party is None or party.barred_until is None or on > party.barred_until:
         return None
-    record = (
-        (
-            CreditRecord.objects.filter(applicant=applicant)
-            if applicant is not None
-            else CreditRecord.objects.filter(employer=employer)
-        )
-        .select_related("round")
-        .order_by("-recorded_at")
-        .first()
-    )
+    record = credit_record_latest(applicant=applicant, employer=employer)
     why = ""
     if record is not None:
         found = timezone.localtime(record.recorded_at).date()

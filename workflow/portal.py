@@ -223,18 +223,13 @@ def bar_notice(
     The reason is the party's latest credit record (publicity.CreditRecord, written with the
     bar by `fraud_record`): what was found, in which round, on which day (细则第十一条).
     """
-    from publicity.models import CreditRecord  # publicity builds on workflow
+    from publicity.selectors import credit_record_latest  # publicity builds on workflow
 
     now = now_or(now)
     if not party.is_barred(timezone.localdate(now)):
         return None
     owner = {"applicant": party} if isinstance(party, Applicant) else {"employer": party}
-    record = (
-        CreditRecord.objects.filter(**owner)
-        .select_related("round")
-        .order_by("-recorded_at", "-id")
-        .first()
-    )
+    record = credit_record_latest(**owner)
     if record is None:
         reason = BAR_REASON_UNRECORDED
     else:
