@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ranking.policy.months import month_label, parse_month
+
 VERIFY = "verify"
 ADJUST = "adjust"
 MANUAL = "manual"
@@ -53,15 +55,6 @@ class Outcome:
     mismatch: dict[str, Any] | None = None
 
 
-def _month_index(text: str) -> int:
-    year, month = text.split("-")[:2]
-    return int(year) * 12 + int(month) - 1
-
-
-def _month_text(index: int) -> str:
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
 def month_set(
     periods: list[Mapping[str, Any]], *, year: int, tag: tuple[str, ...] = ()
 ) -> set[tuple]:
@@ -69,8 +62,8 @@ def month_set(
     cutoff = year * 12 - 1  # Y-1-12
     out: set[tuple] = set()
     for period in periods:
-        start = _month_index(period["from"])
-        end = cutoff if period.get("to") is None else min(_month_index(period["to"]), cutoff)
+        start = parse_month(period["from"])
+        end = cutoff if period.get("to") is None else min(parse_month(period["to"]), cutoff)
         extra = tuple(period.get(name) for name in tag)
         out.update((month, *extra) for month in range(start, end + 1))
     return out
@@ -89,7 +82,7 @@ def month_ranges(months: set[tuple]) -> list[dict[str, Any]]:
             if value is not None and value == prev + 1:
                 prev = value
                 continue
-            out.append({"from": _month_text(start), "to": _month_text(prev), "tag": list(tag)})
+            out.append({"from": month_label(start), "to": month_label(prev), "tag": list(tag)})
             if value is not None:
                 start = prev = value
     return sorted(out, key=lambda r: (r["from"], r["tag"]))
