@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from ranking.policy import FactsError, ScoreResult, parse_facts, score
+from ranking.policy.identity import parse_id_number
 
 # Which facts-format-1 keys each claim holds (the department that checks them decides them).
 CLAIM_FACT_KEYS: dict[str, tuple[str, ...]] = {
@@ -90,11 +91,13 @@ def assemble_facts(
 
 
 def person_facts(applicant: Any) -> dict[str, Any]:
+    # Parsed once here: Applicant.gender and .birth_date each parse the number again.
+    identity = parse_id_number(applicant.id_number)
     return {
         "id_number": applicant.id_number,
         "name": applicant.name,
-        "gender": applicant.gender,
-        "birth_date": applicant.birth_date.isoformat(),
+        "gender": identity.gender,
+        "birth_date": identity.birth_date.isoformat(),
         "female_job": applicant.female_job or None,
     }
 
