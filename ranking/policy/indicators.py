@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 
 from ranking.policy.facts import Award, EducationItem, Facts
-from ranking.policy.months import month_label, month_of, month_of_date
+from ranking.policy.months import month_label, month_of_date
 from ranking.policy.params import PolicyParams
 from ranking.policy.result import IndicatorResult, fmt, round_half_up
 from ranking.policy.tables import (
@@ -387,5 +387,3 @@ INDICATOR_FUNCTIONS = (
     honors,
     law_record,
 )
-
-__all__ = ["INDICATOR_FUNCTIONS", "month_of"]
