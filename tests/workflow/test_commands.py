@@ -18,6 +18,15 @@ def run(*args) -> str:
     return out.getvalue()
 
 
+def test_create_round_defaults_to_the_years_policy_and_refuses_unknown_ones():
+    # facts-format-1: beijing-2020 from 2020 on, the trial rules (beijing-2018) before.
+    assert "beijing-2018" in run("create_round", "--year", "2019", "--quota", "6000")
+    assert "beijing-2020" in run("create_round", "--year", "2021", "--quota", "6000")
+    assert AnnualRound.objects.get(year=2019).policy_id == "beijing-2018"
+    with pytest.raises(CommandError, match="未知的政策版本"):
+        run("create_round", "--year", "2022", "--quota", "6000", "--policy", "shanghai-2020")
+
+
 def test_create_advance_and_status():
     output = run("create_round", "--year", "2020", "--quota", "6000")
     assert "已创建2020年度积分落户" in output

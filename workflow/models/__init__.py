@@ -28,7 +28,6 @@ from .rounds import (
     ROUND_TRANSITIONS,
     AnnualRound,
     Phase,
-    default_policy_id,
     default_windows,
 )
 
@@ -60,7 +59,6 @@ __all__ = [
     "JobStatus",
     "Phase",
     "ReviewerProfile",
-    "default_policy_id",
     "default_windows",
     "validate_credit_code_field",
     "validate_id_number_field",

@@ -63,11 +63,6 @@ def default_windows(year: int) -> dict[str, dt.datetime]:
     }
 
 
-def default_policy_id(year: int) -> str:
-    # facts-format-1: beijing-2020 from 2020 on, the trial rules before.
-    return "beijing-2020" if year >= 2020 else "beijing-2018"
-
-
 class AnnualRound(ConcurrentTransitionMixin, models.Model):
     year = models.PositiveSmallIntegerField("年度", unique=True)
     policy_id = models.CharField("政策版本", max_length=40, default="beijing-2020")

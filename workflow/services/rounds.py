@@ -9,6 +9,8 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from ranking.policy import POLICIES
+from ranking.policy.facts import default_policy_id
 from workflow import phase_jobs
 from workflow.exceptions import DomainError, NotPermitted, PhaseJobFailed, WindowClosed
 from workflow.jobs import job_run_once
@@ -39,16 +41,20 @@ def round_create(
     *,
     year: int,
     quota: int,
-    policy_id: str = "beijing-2020",
+    policy_id: str | None = None,
     windows: dict[str, dt.datetime] | None = None,
     actor: Any = None,
     now: dt.datetime | None = None,
 ) -> AnnualRound:
-    """Create the year's round (scheduled) with the default 2020-style timetable."""
+    """Create the year's round (scheduled) with the default 2020-style timetable. Without a
+    policy the year's default applies (facts-format-1: beijing-2018 before 2020)."""
     now = now_or(now)
     require_system_or_admin(actor, action="创建年度轮次")
     if quota <= 0:
         raise DomainError("年度落户规模必须大于 0。")
+    policy_id = policy_id or default_policy_id(year)
+    if policy_id not in POLICIES:
+        raise DomainError(f"未知的政策版本：{policy_id}（可选：{'、'.join(POLICIES)}）。")
     fields = default_windows(year) | (windows or {})
     round = AnnualRound(year=year, quota=quota, policy_id=policy_id, **fields)
     if not round.windows_in_order:

@@ -10,7 +10,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--year", type=int, required=True)
         parser.add_argument("--quota", type=int, required=True, help="年度落户规模")
-        parser.add_argument("--policy", default="beijing-2020", help="政策版本 (beijing-2020 …)")
+        parser.add_argument(
+            "--policy",
+            default=None,
+            help="政策版本（默认：2020 年起 beijing-2020，之前 beijing-2018）",
+        )
 
     def handle(self, *args, year, quota, policy, **options):
         try:
