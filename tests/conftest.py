@@ -8,13 +8,11 @@ the reason. Missing in CI (CI=true): the run fails, because CI must run with no 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
 from tests import factories
-
-CHROMIUM = Path("/usr/bin/chromium")
+from tests.environment import CHROMIUM, in_ci
 
 
 def _missing_requirement(item: pytest.Item) -> str | None:
@@ -32,13 +30,12 @@ def _missing_requirement(item: pytest.Item) -> str | None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    in_ci = os.environ.get("CI", "").lower() == "true"
     missing = []
     for item in items:
         reason = _missing_requirement(item)
         if reason is None:
             continue
-        if in_ci:
+        if in_ci():
             missing.append(f"{item.nodeid}: {reason}")
         else:
             item.add_marker(pytest.mark.skip(reason=reason))

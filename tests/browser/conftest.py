@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CHROMIUM
+from tests.environment import CHROMIUM, in_ci, skip_or_fail
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM guard would refuse
 # the live_server fixture's database access otherwise.
@@ -40,8 +40,8 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screensh
 @pytest.fixture(scope="session")
 def _chromium():
     if not CHROMIUM.exists():
-        pytest.skip(f"needs headless Chromium at {CHROMIUM}")
-    if not ZH_CN_PACK.exists() and os.environ.get("CI") == "true":
+        skip_or_fail(f"needs headless Chromium at {CHROMIUM}")
+    if not ZH_CN_PACK.exists() and in_ci():
         pytest.fail(
             f"needs Debian's chromium-l10n ({ZH_CN_PACK}): the screenshots would show English widgets"
         )

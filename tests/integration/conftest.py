@@ -24,6 +24,7 @@ from django.db import connection
 
 from config.celery import app as celery_app
 from config.celery import ping
+from tests.environment import skip_or_fail
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "worker-logs"
@@ -116,9 +117,9 @@ def start_worker(transactional_db, request) -> Iterator:
     `CELERY_VISIBILITY_TIMEOUT="2"`).
     """
     if not settings.REDIS_URL:
-        pytest.skip("needs REDIS_URL (run `make services` and export its lines)")
+        skip_or_fail("needs REDIS_URL (run `make services` and export its lines)")
     if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (DATABASE_URL): the worker is another process")
+        skip_or_fail("needs PostgreSQL (DATABASE_URL): the worker is another process")
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     workers: list[WorkerProcess] = []
