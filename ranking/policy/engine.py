@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from ranking.policy.eligibility import check_eligibility
+from ranking.policy.eligibility import check_eligibility, describe_conditions
 from ranking.policy.facts import Facts, FactsError, parse_facts
 from ranking.policy.indicators import INDICATOR_FUNCTIONS
 from ranking.policy.params import get_policy
@@ -15,7 +15,7 @@ from ranking.policy.timeline import Timeline
 
 def score(facts: Facts) -> ScoreResult:
     """Score validated facts under the policy they name."""
-    params = get_policy(facts.policy_id)
+    params = get_policy(facts.policy_id, facts.year)
     timeline = Timeline.build(facts, params)
     failures = check_eligibility(facts, timeline, params)
     indicators = tuple(function(facts, timeline, params) for function in INDICATOR_FUNCTIONS)
@@ -25,6 +25,7 @@ def score(facts: Facts) -> ScoreResult:
         eligible=not failures,
         failures=failures,
         indicators=indicators,
+        describe_conditions=lambda: describe_conditions(facts, timeline, params, failures),
     )
 
 

@@ -99,6 +99,9 @@ class Facts:
     tax_violations: tuple[dt.date, ...]
     honors: tuple[Honor, ...]
     detentions: tuple[dt.date, ...]
+    # 细则第十五条（四）: 职住区域 is an indicator the applicant declares (and must then settle
+    # in that home); absent means declared, so every earlier file keeps its meaning.
+    job_residence_area_declared: bool = True
 
 
 _TOP_KEYS = frozenset(
@@ -118,6 +121,7 @@ _TOP_KEYS = frozenset(
         "tax",
         "honors",
         "detentions",
+        "job_residence_area_declared",
     }
 )
 _PERSON_KEYS = frozenset({"id_number", "name", "gender", "birth_date", "female_job"})
@@ -456,4 +460,7 @@ def parse_facts(raw: Any) -> Facts:
         tax_violations=violations,
         honors=_items(data.get("honors"), "honors", _honor),
         detentions=_items(data.get("detentions"), "detentions", _penalty_date),
+        job_residence_area_declared=_bool(
+            data.get("job_residence_area_declared"), "job_residence_area_declared", default=True
+        ),
     )

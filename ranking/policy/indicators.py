@@ -7,12 +7,12 @@ returns the rounded points with the rule it applied, in words, and the article.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from ranking.policy.facts import Award, EducationItem, Facts
 from ranking.policy.months import month_label, month_of_date
-from ranking.policy.params import PolicyParams
-from ranking.policy.result import IndicatorResult, fmt, round_half_up
+from ranking.policy.params import CEILING, PolicyParams
+from ranking.policy.result import CENT, IndicatorResult, fmt, round_half_up
 from ranking.policy.tables import (
     EQUITY_MIN_HOLDING_PCT,
     EQUITY_MIN_INVESTOR_FUNDING_WAN,
@@ -47,24 +47,45 @@ def employment(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
     )
 
 
-def _housing_points(own: int, rental: int, p: PolicyParams) -> tuple[Decimal, Decimal]:
-    # Each part is rounded on its own, then added: the published 2020 list shows 10.83 + 5.83.
+def _round(value: Decimal, rounding: str) -> Decimal:
+    if rounding == CEILING:
+        return value.quantize(CENT, rounding=ROUND_CEILING)
+    return round_half_up(value)
+
+
+def housing_parts(own: int, rental: int, p: PolicyParams) -> tuple[Decimal, Decimal]:
+    """The own and the rental part of 合法稳定住所 points for counted months, each rounded on
+    its own (the published 2020 list shows 16.66 = 10.83 + 5.83), the own part rounded up to
+    the cent from the 2021 round on (the 2021 and 2022 lists fit only that)."""
     return (
-        round_half_up(Decimal(own) / p.own_housing_months_per_point),
-        round_half_up(Decimal(rental) / p.rental_housing_months_per_point),
+        _round(Decimal(own) / p.own_housing_months_per_point, p.own_housing_rounding),
+        _round(Decimal(rental) / p.rental_housing_months_per_point, p.rental_housing_rounding),
+    )
+
+
+def _own_rounding_note(p: PolicyParams) -> str:
+    variant = p.variants.get("own_housing_rounding")
+    return f"，{variant}" if variant else ""
+
+
+def _implicit_rental_note(p: PolicyParams) -> str:
+    return (
+        f"{month_label(p.implicit_rental_before - 1)} 及以前无自有住所的月份按同期社保月数计，"
+        f"{month_label(p.implicit_rental_before)} 起以备案租赁为准"
     )
 
 
 def housing(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
     own, rental = tl.own_counted, tl.rental_counted
-    own_points, rental_points = _housing_points(own, rental, p)
+    own_points, rental_points = housing_parts(own, rental, p)
     points = own_points + rental_points
 
     def describe() -> tuple[str, dict[str, object]]:
         rule = (
-            f"自有住所 {own} 个月 ÷ {p.own_housing_months_per_point} = {fmt(own_points)}；"
+            f"自有住所 {own} 个月 ÷ {p.own_housing_months_per_point} = {fmt(own_points)}"
+            f"{_own_rounding_note(p)}；"
             f"租赁/宿舍 {rental} 个月 ÷ {p.rental_housing_months_per_point} = {fmt(rental_points)}"
-            f"（{month_label(p.implicit_rental_before)} 前按同期社保月数计，其后以备案租赁为准）"
+            f"（{_implicit_rental_note(p)}）"
         )
         if count(tl.own) + count(tl.rental) > own + rental:
             rule += f"；居住月数不超过就业月数 {count(tl.employment)}，优先计自有住所"
@@ -155,14 +176,16 @@ def education_deduction(facts: Facts, tl: Timeline, p: PolicyParams) -> Indicato
     graduation = month_of_date(item.graduated_on)
     first = graduation - row.deduction_years * 12 + 1
     window = span(first, graduation)
-    # 2020 Q&A 6: deduct what was actually earned in the window; a shorter record deducts less,
-    # and each housing kind never more than its counted months.
-    own_counted, rental_counted = tl.own_counted, tl.rental_counted
+    # 2020 Q&A 6: deduct what was actually earned in the window; a shorter record deducts less.
+    # Own months never more than the own months counted in 合法稳定住所; rental months are the
+    # window's months that count as rental by the month rules, even where the cap on counted
+    # months (own first) left them out of the housing points: the published 2020 and 2022 lists
+    # show 0.29 = 0.25 + 1/24 in 38 rows that fit no other reading.
     employment_months = count(tl.employment & window)
-    own_months = min(count(tl.own & window), own_counted)
-    rental_months = min(count(tl.rental & window), rental_counted)
+    own_months = min(count(tl.own & window), tl.own_counted)
+    rental_months = count(tl.rental & window)
     employment_points = employment_months * p.employment_points_per_month
-    own_points, rental_points = _housing_points(own_months, rental_months, p)
+    own_points, rental_points = housing_parts(own_months, rental_months, p)
     deducted = round_half_up(employment_points) + own_points + rental_points
     points = round_half_up(-deducted)
     return IndicatorResult(
@@ -172,8 +195,10 @@ def education_deduction(facts: Facts, tl: Timeline, p: PolicyParams) -> Indicato
         lambda: (
             f"毕业前 {row.deduction_years} 年（{month_label(first)}至{month_label(graduation)}）内："
             f"社保 {employment_months} 个月 × {p.employment_points_per_month} = {fmt(employment_points)}，"
-            f"自有住所 {own_months} 个月 ÷ {p.own_housing_months_per_point} = {fmt(own_points)}，"
-            f"租赁/宿舍 {rental_months} 个月 ÷ {p.rental_housing_months_per_point} = {fmt(rental_points)}；"
+            f"自有住所 {own_months} 个月 ÷ {p.own_housing_months_per_point} = {fmt(own_points)}"
+            f"{_own_rounding_note(p)}，"
+            f"租赁/宿舍 {rental_months} 个月 ÷ {p.rental_housing_months_per_point} = {fmt(rental_points)}"
+            f"（按住所月份规则计为租赁的月份，不受居住月数上限影响）；"
             f"扣除 {fmt(deducted)}",
             {
                 "window": f"{month_label(first)}/{month_label(graduation)}",
@@ -187,6 +212,14 @@ def education_deduction(facts: Facts, tl: Timeline, p: PolicyParams) -> Indicato
 
 def job_residence_area(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
     article = p.articles["job_residence_area"]
+    # 细则第十五条（四）: 申报本项指标的申请人须在该自有住所落户 — it counts only when declared.
+    if not facts.job_residence_area_declared:
+        return IndicatorResult(
+            "job_residence_area",
+            ZERO,
+            article,
+            lambda: ("未申报职住区域指标（申报者须在该自有住所落户），不计分", {"declared": False}),
+        )
     # 细则第十五条（四）: the applicant must live there in December of Y-1.
     months = tl.own_outside & span(p.job_residence_from, tl.cutoff)
     if not contains(months, tl.cutoff):

@@ -101,6 +101,10 @@ class EligibilityFailure:
     source: str
 
 
+def _no_conditions() -> list[dict[str, Any]]:
+    return []
+
+
 @dataclass(frozen=True, slots=True)
 class ScoreResult:
     policy_id: str
@@ -108,6 +112,10 @@ class ScoreResult:
     eligible: bool
     failures: tuple[EligibilityFailure, ...]
     indicators: tuple[IndicatorResult, ...]  # in INDICATOR_CODES order
+    # Every eligibility condition in words, met or not; built only when explained.
+    describe_conditions: Callable[[], list[dict[str, Any]]] = field(
+        default=_no_conditions, repr=False, compare=False
+    )
 
     @property
     def reasons(self) -> list[str]:
@@ -145,6 +153,10 @@ class ScoreResult:
                     "source": f.source,
                 }
                 for f in self.failures
+            ],
+            "conditions": [
+                {**condition, "label": ELIGIBILITY_LABELS[str(condition["reason"])]}
+                for condition in self.describe_conditions()
             ],
             "indicators": {indicator.code: indicator.as_dict() for indicator in self.indicators},
             "total": f"{' + '.join(fmt(i.points) for i in self.indicators)} = {fmt(self.total)}",

@@ -493,3 +493,38 @@ HONORS: dict[str, tuple[str, str]] = {
 }
 HONOR_CODES = frozenset(HONORS)
 HONOR_POINTS = D("20")
+
+
+# --- 法定退休年龄（细则第十四条（二）按国家退休政策调整执行） ------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RetirementSchedule:
+    """The statutory retirement age by birth month for one group of people.
+
+    The 2024 gradual schedule (全国人大常委会《关于实施渐进式延迟法定退休年龄的决定》, in force
+    2025-01-01): people born from ``raised_from`` on retire one month later for every
+    ``birth_months_per_step`` birth months, up to ``max_extra_months``; people born before it
+    keep the old age.
+    """
+
+    group: str  # M, cadre, worker
+    label: str
+    base_years: int
+    raised_from: int  # Month (year * 12 + month - 1) of the first birth month raised
+    birth_months_per_step: int
+    max_extra_months: int
+    source: str
+
+
+_RETIREMENT_SOURCE = (
+    "细则第十四条（二）；《关于实施渐进式延迟法定退休年龄的决定》（2025年1月1日起施行）"
+)
+RETIREMENT_SCHEDULES: dict[str, RetirementSchedule] = {
+    row.group: row
+    for row in (
+        RetirementSchedule("M", "男职工", 60, 1965 * 12, 4, 36, _RETIREMENT_SOURCE),
+        RetirementSchedule("cadre", "女干部", 55, 1970 * 12, 4, 36, _RETIREMENT_SOURCE),
+        RetirementSchedule("worker", "女工人", 50, 1975 * 12, 2, 60, _RETIREMENT_SOURCE),
+    )
+}
