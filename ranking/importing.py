@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils.crypto import get_random_string
 
 from ranking.policy import FactsError, parse_facts
-from ranking.scoring import CLAIM_FACT_KEYS
+from ranking.scoring import CLAIM_FACT_KEYS, JOB_RESIDENCE_AREA
 from ranking.services import require_declaration_closed
 from workflow import roles
 from workflow.exceptions import NotPermitted
@@ -261,6 +261,8 @@ def _write(
     who = actor_label(None, "import_facts")  # the command runs as the system
     for (_, raw), application in zip(good, applications, strict=True):
         for code in INDICATOR_CODES:
+            if code == JOB_RESIDENCE_AREA and raw.get("job_residence_area_declared") is False:
+                continue  # not declared: no claim, so it scores 0 (细则第十五条（四）)
             part = {key: raw[key] for key in CLAIM_FACT_KEYS.get(code, ()) if key in raw}
             claims.append(
                 IndicatorClaim(

@@ -27,6 +27,7 @@ CLAIM_FACT_KEYS: dict[str, tuple[str, ...]] = {
     "honors": ("honors",),  # 总工会 / 宣传部 / 民政局
     "law_record": ("detentions",),  # 公安局, 零填报
 }
+JOB_RESIDENCE_AREA = "job_residence_area"
 FACT_KEY_CLAIM: dict[str, str] = {
     key: code for code, keys in CLAIM_FACT_KEYS.items() for key in keys
 }
@@ -82,7 +83,13 @@ def assemble_facts(
     facts: dict[str, Any] = {"format": 1, "year": year, "policy": policy_id, "person": dict(person)}
     if employer:
         facts["employer"] = dict(employer)
+    # 细则第十五条（四）: 职住区域 counts only for an applicant who declared it (and so must
+    # settle in that home): a claim for it that its department has not rejected.
+    facts["job_residence_area_declared"] = False
     for indicator, state, declared, verified in claims:
+        if indicator == JOB_RESIDENCE_AREA:
+            facts["job_residence_area_declared"] = basis == BASIS_DECLARED or state not in _REJECTED
+            continue
         part = claim_facts(state=state, declared=declared, verified=verified, basis=basis)
         for key in CLAIM_FACT_KEYS.get(indicator, ()):
             if key in part:

@@ -108,12 +108,18 @@ class ApplicantForm(forms.Form):
         label="女性身份",
         required=False,
         choices=[("", "（男性不填）"), ("worker", "工人"), ("cadre", "干部")],
-        help_text="女工人退休年龄 50 周岁，女干部 55 周岁",
+        help_text="法定退休年龄按出生月份查渐进式延迟退休年龄表：女工人 50 岁起、女干部 55 岁起",
     )
     residence_permit_issued_on = _date_field(
         "北京市居住证签发日期", required=False, help_text="未取得请留空"
     )
     criminal_record = forms.BooleanField(label="有刑事犯罪记录", required=False)
+    job_residence_area_declared = forms.BooleanField(
+        label="申报职住区域指标",
+        required=False,
+        help_text="申报本项指标的，取得落户资格后须在该城六区以外的自有住所落户；不申报不计分"
+        "（细则第十五条（四））。",
+    )
     tax_y3 = _money_field("申报前第三年个人所得税（元）")
     tax_y2 = _money_field("申报前第二年个人所得税（元）")
     tax_y1 = _money_field("申报前一年个人所得税（元）")
@@ -270,6 +276,7 @@ _MAIN_FIELDS = {
     "person.name": "birth_date",
     "residence_permit.issued_on": "residence_permit_issued_on",
     "criminal_record": "criminal_record",
+    "job_residence_area_declared": "job_residence_area_declared",
     "equity.qualified_firm": "equity_qualified_firm",
     "equity.investor_funding_3y_wan": "equity_investor_funding_3y_wan",
     "equity.equity_financing_3y_wan": "equity_financing_3y_wan",
@@ -288,6 +295,7 @@ def example_initial(year: int) -> dict[str, Any]:
             "birth_date": dt.date(1985, 7, 12),
             "gender": "M",
             "residence_permit_issued_on": dt.date(2016, 3, 1),
+            "job_residence_area_declared": True,
             "tax_y3": Decimal("0"),
             "tax_y2": Decimal("1200.00"),
             "tax_y1": Decimal("3000.00"),
@@ -367,6 +375,7 @@ class SimulatorInput:
                 else None
             ),
             "criminal_record": bool(main.get("criminal_record")),
+            "job_residence_area_declared": bool(main.get("job_residence_area_declared")),
             "social_insurance": [
                 {
                     "from": row["start"],

@@ -100,3 +100,29 @@ def test_import_rank_export_reproduces_the_engine_totals_in_the_list_layout(
         assert {code: row[code] for code in result["indicators"]} == result["indicators"]
     assert rows[0]["number"] == "202000001"
     json.dumps(rows)  # plain strings throughout
+
+
+def test_undeclared_job_residence_area_imports_without_its_claim_and_scores_zero(
+    round_2020, tmp_path
+):
+    outside = {"from": "2015-05", "to": None, "kind": "own", "district": "通州区"}
+    declared = facts(1)
+    declared["housing"] = [outside]
+    undeclared = facts(2)
+    undeclared["housing"] = [outside]
+    undeclared["job_residence_area_declared"] = False
+    call_command(
+        "import_facts", "--year", "2020", str(write(tmp_path, *lines(declared, undeclared)))
+    )
+    for item in (declared, undeclared):
+        app = Application.objects.get(applicant__id_number=item["person"]["id_number"])
+        result = application_score(app, basis="verified").as_contract()
+        assert result == score_facts(item)
+    apps = {
+        a.applicant.id_number: a
+        for a in Application.objects.select_related("applicant").filter(round=round_2020)
+    }
+    undeclared_app = apps[undeclared["person"]["id_number"]]
+    assert not undeclared_app.claims.filter(indicator="job_residence_area").exists()
+    assert score_facts(declared)["indicators"]["job_residence_area"] == "4.00"
+    assert score_facts(undeclared)["indicators"]["job_residence_area"] == "0.00"

@@ -26,6 +26,7 @@ EXAMPLE_MAIN = {
     "gender": "M",
     "female_job": "",
     "residence_permit_issued_on": "2016-03-01",
+    "job_residence_area_declared": True,
     "tax_y3": "0",
     "tax_y2": "1200.00",
     "tax_y1": "3000.00",
@@ -252,3 +253,15 @@ def test_post_needs_csrf_token_and_writes_nothing() -> None:
         if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
     ]
     assert writes == []
+
+
+@pytest.mark.django_db
+def test_job_residence_area_counts_only_when_the_box_is_ticked(client: Client) -> None:
+    with_it = client.post(URL, example_post()).content.decode()
+    unticked = example_post()
+    del unticked["job_residence_area_declared"]
+    without_it = client.post(URL, unticked).content.decode()
+    assert shown_total(with_it) == "78.09"
+    assert shown_total(without_it) == "74.09"
+    assert "未申报职住区域指标" in without_it
+    assert "取得落户资格后须在该城六区以外的自有住所落户" in without_it

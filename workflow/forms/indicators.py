@@ -277,7 +277,8 @@ class DeclareForm(forms.Form):
     """For 职住区域: nothing to type; the department derives it from housing and insurance."""
 
     declare = forms.BooleanField(
-        label="我申报职住区域指标（由规划自然资源委根据已申报的住所和社保缴纳记录核定）",
+        label="我申报职住区域指标，并承诺取得落户资格后在该城六区以外的自有住所落户"
+        "（由规划自然资源委根据已申报的住所和社保缴纳记录核定）",
         error_messages={"required": "请勾选此项以申报职住区域指标。"},
     )
     FACT_FIELDS: dict[str, str] = {}
@@ -342,7 +343,8 @@ PAGES: dict[str, IndicatorPage] = {
         "job_residence_area",
         "职住区域",
         "2018年1月起在城六区以外自有住房居住（及就业）的，每满一年加 2 或 3 分，最高 12 分（细则第十五条（四））。"
-        "本指标无需另行填写，由部门根据住所与社保记录核定。",
+        "本指标须勾选申报，不申报不计分；申报本项指标的申请人，取得落户资格后须在该自有住所落户。"
+        "勾选后无需另行填写，由部门根据住所与社保记录核定。",
         singles=(Single("declare", DeclareForm, "申报"),),
     ),
     "innovation": IndicatorPage(
