@@ -30,8 +30,17 @@ def _birth_months(first: Month, last: Month | None) -> str:
 class RetirementAge:
     years: int
     months: int
-    birth_months: str  # the schedule's row: "1965年9月至12月出生"
+    first_birth_month: Month | None  # the schedule's row; None: every month before the schedule
+    last_birth_month: Month | None  # None: this month and every later one (the cap)
     group: str  # 男职工, 女干部, 女工人
+
+    @property
+    def birth_months(self) -> str:
+        """The schedule's row in words: "1965年9月至12月出生"."""
+        if self.first_birth_month is None:
+            assert self.last_birth_month is not None
+            return f"{_chinese_month(self.last_birth_month)}及以前出生"
+        return _birth_months(self.first_birth_month, self.last_birth_month)
 
     @property
     def label(self) -> str:
@@ -57,14 +66,12 @@ def retirement_age(person: Person, p: PolicyParams) -> RetirementAge:
     born = month_of_date(person.birth_date)
     start, step = schedule.raised_from, schedule.birth_months_per_step
     if born < start:
-        return RetirementAge(
-            schedule.base_years, 0, f"{_chinese_month(start - 1)}及以前出生", schedule.label
-        )
+        return RetirementAge(schedule.base_years, 0, None, start - 1, schedule.label)
     extra = min((born - start) // step + 1, schedule.max_extra_months)
     first = start + (extra - 1) * step
     last = None if extra == schedule.max_extra_months else first + step - 1
     years, months = divmod(schedule.base_years * 12 + extra, 12)
-    return RetirementAge(years, months, _birth_months(first, last), schedule.label)
+    return RetirementAge(years, months, first, last, schedule.label)
 
 
 def check_eligibility(
@@ -83,9 +90,14 @@ def check_eligibility(
                 p.articles["residence_permit"],
             )
         )
-    limit = retirement_age(facts.person, p)
-    retires_on = limit.day_reached(facts.person.birth_date)
-    if retires_on <= reference:
+    # Cheap test first: nobody retires before the base age, and most applicants are decades
+    # from it (scoring a round calls this 130,000 times).
+    near_retirement = (
+        facts.person.birth_date.year + schedule_for(facts.person, p).base_years <= reference.year
+    )
+    limit = retirement_age(facts.person, p) if near_retirement else None
+    retires_on = limit.day_reached(facts.person.birth_date) if limit else None
+    if limit and retires_on and retires_on <= reference:
         failures.append(
             EligibilityFailure(
                 "over_retirement_age",

@@ -7,11 +7,11 @@ returns the rounded points with the rule it applied, in words, and the article.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 
 from ranking.policy.facts import Award, EducationItem, Facts
 from ranking.policy.months import month_label, month_of_date
-from ranking.policy.params import CEILING, PolicyParams
+from ranking.policy.params import PolicyParams
 from ranking.policy.result import CENT, IndicatorResult, fmt, round_half_up
 from ranking.policy.tables import (
     EQUITY_MIN_HOLDING_PCT,
@@ -47,19 +47,17 @@ def employment(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
     )
 
 
-def _round(value: Decimal, rounding: str) -> Decimal:
-    if rounding == CEILING:
-        return value.quantize(CENT, rounding=ROUND_CEILING)
-    return round_half_up(value)
-
-
 def housing_parts(own: int, rental: int, p: PolicyParams) -> tuple[Decimal, Decimal]:
     """The own and the rental part of 合法稳定住所 points for counted months, each rounded on
     its own (the published 2020 list shows 16.66 = 10.83 + 5.83), the own part rounded up to
     the cent from the 2021 round on (the 2021 and 2022 lists fit only that)."""
     return (
-        _round(Decimal(own) / p.own_housing_months_per_point, p.own_housing_rounding),
-        _round(Decimal(rental) / p.rental_housing_months_per_point, p.rental_housing_rounding),
+        (Decimal(own) / p.own_housing_months_per_point).quantize(
+            CENT, rounding=p.own_housing_rounding
+        ),
+        (Decimal(rental) / p.rental_housing_months_per_point).quantize(
+            CENT, rounding=p.rental_housing_rounding
+        ),
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -24,9 +24,10 @@ from ranking.policy.tables import (
 
 D = Decimal
 
-# How a housing part (months ÷ months per point) is rounded to cents.
-HALF_UP = "half_up"
-CEILING = "ceiling"
+# How a housing part (months ÷ months per point) is rounded to cents: the decimal module's
+# rounding modes, so scoring passes them straight to quantize().
+HALF_UP = ROUND_HALF_UP
+CEILING = ROUND_CEILING
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +48,7 @@ class PolicyParams:
     # 细则第十五条（二）
     own_housing_months_per_point: int
     rental_housing_months_per_point: int
-    own_housing_rounding: str  # HALF_UP or CEILING
+    own_housing_rounding: str  # HALF_UP or CEILING (decimal rounding modes)
     rental_housing_rounding: str
     # Months before this count as rental without a filing when social insurance was paid.
     implicit_rental_before: Month
