@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 
 from ranking.scoring import CLAIM_FACT_KEYS
-from review.services.decisions import DECISIONS
+from workflow.decisions import DECISIONS, decisions_for
 from workflow.forms.indicators import (
     PAGES,
     BoundPage,
@@ -141,6 +141,13 @@ class DecisionForm(forms.Form):
         if self.adding_row:
             self._errors = forms.utils.ErrorDict()  # one more row, nothing decided or checked
         self.claim = claim
+        # First review offers 通过/不通过/调整; a recheck or appeal 成立/不成立/调整, each
+        # saying whose figures will stand.
+        self.fields["decision"].choices = list(decisions_for(claim.state).items())
+        if claim.state in ("recheck_requested", "appealed"):
+            self.fields["decision"].label = (
+                "复查结论" if claim.state == "recheck_requested" else "申诉结论（部门复核）"
+            )
         page = EDITOR_PAGES.get(claim.indicator)
         self.editor: BoundPage | None = None
         if page is not None:
@@ -207,7 +214,10 @@ class DecisionForm(forms.Form):
 class BulkDecisionForm(forms.Form):
     claim_ids = forms.CharField(widget=forms.MultipleHiddenInput, required=False)
     decision = forms.ChoiceField(
-        label="批量审核结论", choices=[(k, v) for k, v in DECISIONS.items() if k != "adjust"]
+        label="批量审核结论",
+        choices=[(k, v) for k, v in DECISIONS.items() if k != "adjust"],
+        help_text="待审核的指标可批量“审核通过/不通过”，复查或申诉可批量“成立/不成立”；"
+        "所选指标须都能作出该结论，否则全部不作处理。",
     )
     reason = forms.CharField(
         label="审核意见",

@@ -23,7 +23,7 @@ from review.forms import (
 )
 from review.models import RECORD_KINDS, ImportBatch, kinds_of_department
 from review.resources import headers_of
-from review.services.decisions import claim_decide, claims_bulk_decide
+from review.services.decisions import DECISION_WORDS, claim_decide, claims_bulk_decide
 from review.services.imports import batch_progress, batch_submit
 from workflow import roles
 from workflow.exceptions import DomainError
@@ -154,9 +154,7 @@ def claim_decide_view(request, pk: int):
     except DomainError as exc:
         form.add_error(None, str(exc))
         return _render_claim(request, claim, form, status=400)
-    messages.success(
-        request, f"已{dict(form.fields['decision'].choices)[form.cleaned_data['decision']]}。"
-    )
+    messages.success(request, f"已作出结论：{DECISION_WORDS[form.cleaned_data['decision']]}。")
     return redirect("review:queue")
 
 

@@ -436,28 +436,14 @@ class IndicatorClaimAdmin(TransitionAdmin):
         Button(
             "decide_recheck",
             "作出复查结论…",
-            lambda o, u, d: _decide(
-                o,
-                u,
-                "adjust" if d["outcome"] == "adjust" else "verify",
-                d["reason"],
-                d["verified_facts"],
-            ),
+            lambda o, u, d: _decide(o, u, d["outcome"], d["reason"], d["verified_facts"]),
             fsm_method="decide_recheck",
             form=RecheckDecisionForm,
         ),
         Button(
             "decide_appeal",
             "作出申诉结论…",
-            lambda o, u, d: _decide(
-                o,
-                u,
-                "reject"
-                if d["outcome"] == "rejected"
-                else ("adjust" if d["verified_facts"] else "verify"),
-                d["reason"],
-                d["verified_facts"],
-            ),
+            lambda o, u, d: _decide(o, u, d["outcome"], d["reason"], d["verified_facts"]),
             fsm_method="uphold_appeal",
             form=AppealDecisionForm,
         ),

@@ -9,6 +9,10 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from workflow.decisions import RECONSIDERATION_DECISIONS
+
+RECONSIDERATION_CHOICES = list(RECONSIDERATION_DECISIONS.items())
+
 FACTS_HELP = 'JSON 对象，格式见 facts-format-1（只填写该指标涉及的字段，如 {"education": [...]}）。'
 
 
@@ -64,7 +68,7 @@ class _OutcomeWithFactsForm(forms.Form):
 
     facts_required_for = ""
     facts_required_message = ""
-    facts_forbidden_for = ""
+    facts_forbidden_for: tuple[str, ...] = ()
     facts_forbidden_message = ""
 
     def clean(self) -> dict[str, Any]:
@@ -72,7 +76,7 @@ class _OutcomeWithFactsForm(forms.Form):
         outcome, facts = data.get("outcome"), data.get("verified_facts")
         if outcome == self.facts_required_for and not facts:
             self.add_error("verified_facts", self.facts_required_message)
-        if outcome == self.facts_forbidden_for and facts:
+        if outcome in self.facts_forbidden_for and facts:
             self.add_error("verified_facts", self.facts_forbidden_message)
         return data
 
@@ -81,33 +85,29 @@ class RecheckDecisionForm(_OutcomeWithFactsForm):
     # 细则第五条: 复查 — the department keeps or changes its result.
     outcome = forms.ChoiceField(
         label="复查结论",
-        choices=[("keep", "维持原审核结果"), ("adjust", "调整审核结果（填写新的核定信息）")],
+        choices=RECONSIDERATION_CHOICES,
         widget=forms.RadioSelect,
         error_messages={"required": "请选择复查结论。"},
     )
-    verified_facts = FactsField(required=False, help_text="仅调整审核结果时填写。" + FACTS_HELP)
+    verified_facts = FactsField(required=False, help_text="仅“调整”时填写。" + FACTS_HELP)
     reason = _reason_field("复查意见")
     facts_required_for = "adjust"
-    facts_required_message = "选择“调整审核结果”时须填写新的核定信息。"
-    facts_forbidden_for = "keep"
-    facts_forbidden_message = "维持原审核结果时不能填写新的核定信息。"
+    facts_required_message = "选择“调整”时须填写新的核定信息。"
+    facts_forbidden_for = ("uphold", "dismiss")
+    facts_forbidden_message = "“成立”按申报信息、“不成立”按部门原核定信息，不能另填核定信息。"
 
 
 class AppealDecisionForm(_OutcomeWithFactsForm):
-    # 细则第八条: 申诉 — the department's review (部门复核) upholds or rejects it.
+    # 细则第八条: 申诉 — the department's review (部门复核) decides it.
     outcome = forms.ChoiceField(
         label="申诉结论",
-        choices=[("upheld", "申诉成立"), ("rejected", "申诉不成立（维持原审核结果）")],
+        choices=RECONSIDERATION_CHOICES,
         widget=forms.RadioSelect,
         error_messages={"required": "请选择申诉结论。"},
     )
-    verified_facts = FactsField(
-        required=False,
-        help_text=(
-            "仅申诉成立时使用：留空表示按申请人的申报认定（零填报指标维持部门数据）；"
-            "填写则以此为新的核定信息。" + FACTS_HELP
-        ),
-    )
+    verified_facts = FactsField(required=False, help_text="仅“调整”时填写。" + FACTS_HELP)
     reason = _reason_field("复核意见")
-    facts_forbidden_for = "rejected"
-    facts_forbidden_message = "申诉不成立时维持原审核结果，不能填写新的核定信息。"
+    facts_required_for = "adjust"
+    facts_required_message = "选择“调整”时须填写新的核定信息。"
+    facts_forbidden_for = ("uphold", "dismiss")
+    facts_forbidden_message = "“成立”按申报信息、“不成立”按部门原核定信息，不能另填核定信息。"

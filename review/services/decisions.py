@@ -24,6 +24,7 @@ from ranking.scoring import (
 )
 from review.selectors import can_see_claim
 from workflow import roles
+from workflow.decisions import DECISION_WORDS, DECISIONS, decisions_for
 from workflow.exceptions import DomainError, InvalidTransition, NotPermitted
 from workflow.indicators import INDICATORS
 from workflow.models import Application, ClaimState, IndicatorClaim
@@ -37,11 +38,6 @@ from workflow.services import (
 )
 from workflow.services._common import now_or
 
-DECISIONS = {
-    "verify": "审核通过",
-    "reject": "审核不通过",
-    "adjust": "调整审核结果",
-}
 BULK_MAX = 500
 
 
@@ -112,6 +108,15 @@ def application_rescore(
     return application
 
 
+def _declared_for_upholding(claim: IndicatorClaim) -> dict[str, Any]:
+    if INDICATORS[claim.indicator].zero_fill:
+        raise DomainError(
+            f"“{claim.get_indicator_display()}”为零填报指标，没有申请人申报的信息："
+            "认为部门数据有误时请选择“调整”并填写核定信息。"
+        )
+    return claim.declared_facts
+
+
 def claim_decide(
     *,
     claim: IndicatorClaim,
@@ -123,17 +128,19 @@ def claim_decide(
 ) -> IndicatorClaim:
     """A reviewer's decision on one claim; the reason is mandatory for every decision.
 
-    Pending: verify (the declaration, or the department facts the data exchange found),
-    reject, or adjust (with `verified_facts`). A recheck (复查): verify keeps the result,
-    adjust replaces it. An appeal (申诉): verify/adjust uphold it, reject rejects it; the
-    application is re-scored.
+    Pending (first review): verify (the declaration, or for a zero-fill claim the department
+    records the data exchange found), reject, or adjust (with ``verified_facts``).
+    A recheck (复查) or an appeal (申诉): uphold — the applicant's declared facts stand; dismiss
+    — the department's facts stand; adjust — the reviewer's facts. The claim's points are
+    recomputed from the facts that stand; an appeal also re-scores the application.
     """
     now = now_or(now)
     _require_department(claim, actor)
     if decision not in DECISIONS:
         raise DomainError(f"未知的审核结论：{decision}")
+    word = DECISION_WORDS[decision]
     if not (reason or "").strip():
-        raise DomainError(f"请填写{DECISIONS[decision]}的理由（审核意见为必填项）。")
+        raise DomainError(f"请填写{word}的理由（审核意见为必填项）。")
     if decision == "adjust" and verified_facts is None:
         raise DomainError("调整审核结果时须填写核定信息。")
     with transaction.atomic():
@@ -147,6 +154,10 @@ def claim_decide(
             )
             .get(pk=claim.pk)
         )
+        allowed = decisions_for(claim.state)
+        if decision not in allowed:
+            choices = "、".join(f"“{DECISION_WORDS[code]}”" for code in allowed)
+            raise InvalidTransition(f"当前状态（{claim.state_label}）只能作出{choices}的结论。")
         common = {"actor": actor, "reason": reason, "now": now}
         if claim.state == ClaimState.PENDING:
             if decision == "verify":
@@ -163,38 +174,29 @@ def claim_decide(
                     claim=claim, verified_facts=verified_facts, points=points, **common
                 )
         elif claim.state == ClaimState.RECHECK_REQUESTED:
-            if decision == "reject":
-                raise InvalidTransition("复查只能维持或调整原审核结果。")
-            facts = verified_facts if decision == "adjust" else claim.verified_facts
+            facts = {
+                "uphold": lambda: _declared_for_upholding(claim),
+                "dismiss": lambda: claim.verified_facts,
+                "adjust": lambda: verified_facts,
+            }[decision]()
             points = _points_with(claim, state=ClaimState.RECHECKED, verified_facts=facts)
             claim = claim_decide_recheck(claim=claim, verified_facts=facts, points=points, **common)
-        elif claim.state == ClaimState.APPEALED:
-            upheld = decision != "reject"
-            # Upholding an appeal means the declaration was right (zero-fill: the department
-            # facts stand unless adjusted).
-            if decision == "adjust":
-                facts = verified_facts
-            elif INDICATORS[claim.indicator].zero_fill:
-                facts = claim.verified_facts or {}
-            else:
-                facts = claim.declared_facts
+        else:  # APPEALED
+            upheld = decision != "dismiss"
+            facts = verified_facts if decision == "adjust" else None
+            if decision == "uphold":
+                facts = _declared_for_upholding(claim)
             points = (
                 _points_with(claim, state=ClaimState.APPEAL_UPHELD, verified_facts=facts)
                 if upheld
                 else None
             )
             claim = claim_decide_appeal(
-                claim=claim,
-                upheld=upheld,
-                verified_facts=facts if upheld else None,
-                points=points,
-                **common,
+                claim=claim, upheld=upheld, verified_facts=facts, points=points, **common
             )
             application_rescore(
                 application=claim.application, actor=actor, now=now, reason=f"申诉结论：{reason}"
             )
-        else:
-            raise InvalidTransition(f"当前状态（{claim.state_label}）不能{DECISIONS[decision]}。")
         IndicatorClaim.objects.filter(pk=claim.pk).update(needs_manual_review=False)
         claim.needs_manual_review = False
     return claim

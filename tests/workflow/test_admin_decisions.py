@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from tests import factories
 from tests.workflow.conftest import at
-from workflow.models import AppState, AuditEvent, ClaimState, Phase
+from workflow.models import AnnualRound, AppState, AuditEvent, ClaimState, Phase
 
 pytestmark = pytest.mark.django_db
 
@@ -115,9 +115,12 @@ def test_adjust_refuses_bad_input_naming_the_field_and_keeps_it(
     assert not AuditEvent.objects.filter(action="claim.adjust").exists()
 
 
-def test_adjust_after_the_review_window_is_refused_with_the_service_message(
+def test_adjust_after_the_round_moved_on_is_refused_with_the_service_message(
     staff_client, pending_claim
 ):
+    AnnualRound.objects.filter(pk=pending_claim.application.round_id).update(
+        phase=Phase.RESULT_QUERY
+    )
     with time_machine.travel(at(2020, 9, 6, 10), tick=False):  # result query: decisions are over
         response = staff_client.post(
             _url(pending_claim, "adjust"), {"verified_facts": json.dumps(MASTER), "reason": "迟到"}
@@ -126,6 +129,23 @@ def test_adjust_after_the_review_window_is_refused_with_the_service_message(
     assert "调整审核结果未执行" in response.content.decode()
     pending_claim.refresh_from_db()
     assert pending_claim.state == ClaimState.PENDING
+
+
+def test_adjust_past_the_window_is_allowed_while_the_round_has_not_moved_on(
+    staff_client, pending_claim
+):
+    # Issue "a round never stalls": the round cannot leave 部门审核结果汇总 while claims are
+    # open, so the departments keep deciding until it actually moves on.
+    AnnualRound.objects.filter(pk=pending_claim.application.round_id).update(
+        phase=Phase.AGGREGATION
+    )
+    with time_machine.travel(at(2020, 9, 6, 10), tick=False):  # the aggregation window is over
+        response = staff_client.post(
+            _url(pending_claim, "adjust"), {"verified_facts": json.dumps(MASTER), "reason": "补审"}
+        )
+    assert response.status_code == 302
+    pending_claim.refresh_from_db()
+    assert pending_claim.state == ClaimState.ADJUSTED
 
 
 def test_reviewer_of_another_department_is_refused_on_the_form(client, reviewer_of, pending_claim):
@@ -186,10 +206,10 @@ def test_recheck_adjusted_replaces_facts_and_points(staff_client, recheck_claim)
     assert AuditEvent.objects.get(action="claim.decide_recheck").reason == "补交学位证后核实"
 
 
-def test_recheck_kept_keeps_the_result(staff_client, recheck_claim):
+def test_recheck_dismissed_keeps_the_department_result(staff_client, recheck_claim):
     with time_machine.travel(DECLARATION_DAY, tick=False):
         staff_client.post(
-            _url(recheck_claim, "decide_recheck"), {"outcome": "keep", "reason": "材料不足"}
+            _url(recheck_claim, "decide_recheck"), {"outcome": "dismiss", "reason": "材料不足"}
         )
     recheck_claim.refresh_from_db()
     assert recheck_claim.state == ClaimState.RECHECKED
@@ -204,11 +224,15 @@ def test_recheck_kept_keeps_the_result(staff_client, recheck_claim):
     [
         ({"outcome": "adjust", "verified_facts": "", "reason": "x"}, "须填写新的核定信息"),
         (
-            {"outcome": "keep", "verified_facts": json.dumps(MASTER), "reason": "x"},
-            "不能填写新的核定信息",
+            {"outcome": "dismiss", "verified_facts": json.dumps(MASTER), "reason": "x"},
+            "不能另填核定信息",
+        ),
+        (
+            {"outcome": "uphold", "verified_facts": json.dumps(MASTER), "reason": "x"},
+            "不能另填核定信息",
         ),
         ({"outcome": "", "reason": "x"}, "请选择复查结论"),
-        ({"outcome": "keep", "reason": ""}, "请填写复查意见"),
+        ({"outcome": "dismiss", "reason": ""}, "请填写复查意见"),
     ],
 )
 def test_recheck_form_refuses_inconsistent_input(staff_client, recheck_claim, data, message):
@@ -234,14 +258,14 @@ def appealed_claim():
     )
 
 
-def test_appeal_upheld_with_facts_rescores_the_application(
+def test_appeal_adjusted_with_facts_rescores_the_application(
     staff_client, administrator, appealed_claim
 ):
     with time_machine.travel(RESULT_QUERY_DAY, tick=False):
         response = staff_client.post(
             _url(appealed_claim, "decide_appeal"),
             {
-                "outcome": "upheld",
+                "outcome": "adjust",
                 "verified_facts": json.dumps(MASTER),
                 "reason": "复核后认定硕士学位",
             },
@@ -259,10 +283,10 @@ def test_appeal_upheld_with_facts_rescores_the_application(
     ).exists()
 
 
-def test_appeal_rejected_keeps_the_result(staff_client, appealed_claim):
+def test_appeal_dismissed_keeps_the_department_result(staff_client, appealed_claim):
     with time_machine.travel(RESULT_QUERY_DAY, tick=False):
         staff_client.post(
-            _url(appealed_claim, "decide_appeal"), {"outcome": "rejected", "reason": "证书不符"}
+            _url(appealed_claim, "decide_appeal"), {"outcome": "dismiss", "reason": "证书不符"}
         )
     appealed_claim.refresh_from_db()
     assert appealed_claim.state == ClaimState.APPEAL_REJECTED
@@ -273,12 +297,12 @@ def test_appeal_rejected_keeps_the_result(staff_client, appealed_claim):
     assert AuditEvent.objects.get(action="claim.reject_appeal").reason == "证书不符"
 
 
-def test_appeal_rejected_with_new_facts_is_refused(staff_client, appealed_claim):
+def test_appeal_dismissed_with_new_facts_is_refused(staff_client, appealed_claim):
     with time_machine.travel(RESULT_QUERY_DAY, tick=False):
         response = staff_client.post(
             _url(appealed_claim, "decide_appeal"),
-            {"outcome": "rejected", "verified_facts": json.dumps(MASTER), "reason": "x"},
+            {"outcome": "dismiss", "verified_facts": json.dumps(MASTER), "reason": "x"},
         )
-    assert "申诉不成立时维持原审核结果" in response.content.decode()
+    assert "“不成立”按部门原核定信息" in response.content.decode()
     appealed_claim.refresh_from_db()
     assert appealed_claim.state == ClaimState.APPEALED

@@ -63,6 +63,28 @@ def require_window(
         )
 
 
+def require_phase_open(
+    *, round: AnnualRound, phases: Iterable[str], now: dt.datetime, action: str
+) -> None:
+    """For the departments' work: the phase has begun and has not yet moved on.
+
+    A department decides until the round actually leaves the phase, past the window's end
+    too: the round cannot leave it while their items are open (a round never stalls for
+    want of someone allowed to act), and applicants' deadlines keep their own windows.
+    """
+    phases = list(phases)
+    if round.phase not in phases:
+        allowed = "或".join(Phase(p).label for p in phases)
+        raise WindowClosed(
+            f"{round.year}年度当前处于{round.phase_label}，只有在{allowed}才能{action}。"
+        )
+    window = round.phase_window(round.phase)
+    if window is not None and now < window[0]:
+        raise WindowClosed(
+            f"{round.phase_label}将于 {format_moment(window[0])} 开始，目前还不能{action}。"
+        )
+
+
 def require_phase(*, round: AnnualRound, phases: Iterable[str], action: str) -> None:
     """For system steps: the round's phase alone decides (beat or an administrator moved it)."""
     phases = list(phases)

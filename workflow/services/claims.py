@@ -21,6 +21,7 @@ from ._common import (
     audit_record,
     now_or,
     require_phase,
+    require_phase_open,
     require_transition,
     require_window,
     snapshot,
@@ -99,7 +100,7 @@ def _require_time(
     if actor is None:
         require_phase(round=claim.application.round, phases=phases, action=action)
     else:
-        require_window(round=claim.application.round, phases=phases, now=now, action=action)
+        require_phase_open(round=claim.application.round, phases=phases, now=now, action=action)
 
 
 def _require_application_state(claim: IndicatorClaim, states: list[str], action: str) -> None:
