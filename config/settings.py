@@ -98,6 +98,21 @@ STORAGES = {
 PRIVATE_STORAGE_ROOT = Path(env_str("PRIVATE_STORAGE_ROOT", default=str(BASE_DIR / "private")))
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 
+# --- Imports: what one file may hold (stated on the upload page) --------------------------
+# Department batches (CSV/XLSX). 200,000 rows is above the largest batch a department sends
+# (社保 periods of ~130,000 applicants in one file is ~150,000 rows, ~7 MB as CSV).
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
+IMPORT_MAX_FIELD_CHARS = env_int("IMPORT_MAX_FIELD_CHARS", 1000)
+# An XLSX is a zip: its size says little about what openpyxl must parse. 150,000 rows are
+# ~46 MB of sheet XML; a zip bomb of 800 KB expands to gigabytes.
+IMPORT_MAX_XLSX_EXPANDED_BYTES = env_int("IMPORT_MAX_XLSX_EXPANDED_BYTES", 128 * 1024 * 1024)
+# Facts format 1 as JSON Lines (manage.py score, import_facts): one line is one applicant,
+# ~1–3 KB; a city's round is ~130,000 lines.
+FACTS_MAX_LINE_BYTES = env_int("FACTS_MAX_LINE_BYTES", 100_000)
+FACTS_IMPORT_MAX_LINES = env_int("FACTS_IMPORT_MAX_LINES", 300_000)
+FACTS_IMPORT_MAX_BYTES = env_int("FACTS_IMPORT_MAX_BYTES", 1024 * 1024 * 1024)
+
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="noreply@luohutong.local")
 EMAIL_HOST = env_str("EMAIL_HOST", default="localhost")
