@@ -4,13 +4,16 @@ from pathlib import Path
 
 import dj_database_url
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_int, env_list, env_str, production_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DEBUG", default=True)
-# Development gets a fixed throwaway key; production must set one or fail at start.
+# Development gets a fixed throwaway key; production must set a real one or fail at start
+# (missing, short, or the placeholder copied from deploy/.env.example).
 SECRET_KEY = env_str("SECRET_KEY", default="dev-insecure-key-do-not-use" if DEBUG else None)
+if not DEBUG:
+    production_secret_key(SECRET_KEY)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -40,6 +43,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -119,8 +123,14 @@ EMAIL_HOST = env_str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 
 # --- Celery -----------------------------------------------------------------------------
-REDIS_URL = env_str("REDIS_URL", default="")
 # Without Redis everything runs in-process (development, unit tests); with it a real worker.
+# Production requires it: a ranking run or a 150,000-row batch must never run silently in a
+# web process (and die with it at the request timeout).
+REDIS_URL = env_str(
+    "REDIS_URL",
+    default="" if DEBUG else None,
+    why="DEBUG 关闭时任务必须交给 Celery worker / with DEBUG off tasks go to a Celery worker",
+)
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -155,10 +165,32 @@ CACHES = {
 }
 
 # --- Security (production) ----------------------------------------------------------------
+# Behind nginx, which terminates TLS and always sets X-Forwarded-Proto itself (a client's
+# own header never gets through: deploy/nginx.conf), and gunicorn listens only where nginx
+# can reach it. `manage.py check --deploy --fail-level WARNING` passes with DEBUG off.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+# Sent by config.middleware on every response. No inline script anywhere (behaviour lives in
+# static/js); inline style *attributes* are used (the simulator's bars), so styles allow
+# 'unsafe-inline'. Inline <svg> in the pages is markup, not an image: img-src does not apply.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "img-src 'self' data:",
+        "style-src 'self' 'unsafe-inline'",
+        "script-src 'self'",
+        "object-src 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+        "base-uri 'self'",
+    ]
+)
 
 # django-import-export: department batches are big; import in one transaction, all or nothing.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
