@@ -120,7 +120,7 @@ def _dataset(
                         }
                     )
 
-    check(1, [str(h) for h in header if h is not None])
+    check(1, headers)
     blank_run = 0
     for values in rows:
         if _blank(values):
