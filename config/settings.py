@@ -4,13 +4,16 @@ from pathlib import Path
 
 import dj_database_url
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_int, env_list, env_str, production_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DEBUG", default=True)
-# Development gets a fixed throwaway key; production must set one or fail at start.
+# Development gets a fixed throwaway key; production must set a real one or fail at start
+# (missing, short, or the placeholder copied from deploy/.env.example).
 SECRET_KEY = env_str("SECRET_KEY", default="dev-insecure-key-do-not-use" if DEBUG else None)
+if not DEBUG:
+    production_secret_key(SECRET_KEY)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -40,6 +43,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -98,14 +102,35 @@ STORAGES = {
 PRIVATE_STORAGE_ROOT = Path(env_str("PRIVATE_STORAGE_ROOT", default=str(BASE_DIR / "private")))
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 
+# --- Imports: what one file may hold (stated on the upload page) --------------------------
+# Department batches (CSV/XLSX). 200,000 rows is above the largest batch a department sends
+# (社保 periods of ~130,000 applicants in one file is ~150,000 rows, ~7 MB as CSV).
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
+IMPORT_MAX_FIELD_CHARS = env_int("IMPORT_MAX_FIELD_CHARS", 1000)
+# An XLSX is a zip: its size says little about what openpyxl must parse. 150,000 rows are
+# ~46 MB of sheet XML; a zip bomb of 800 KB expands to gigabytes.
+IMPORT_MAX_XLSX_EXPANDED_BYTES = env_int("IMPORT_MAX_XLSX_EXPANDED_BYTES", 128 * 1024 * 1024)
+# Facts format 1 as JSON Lines (manage.py score, import_facts): one line is one applicant,
+# ~1–3 KB; a city's round is ~130,000 lines.
+FACTS_MAX_LINE_BYTES = env_int("FACTS_MAX_LINE_BYTES", 100_000)
+FACTS_IMPORT_MAX_LINES = env_int("FACTS_IMPORT_MAX_LINES", 300_000)
+FACTS_IMPORT_MAX_BYTES = env_int("FACTS_IMPORT_MAX_BYTES", 1024 * 1024 * 1024)
+
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="noreply@luohutong.local")
 EMAIL_HOST = env_str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 
 # --- Celery -----------------------------------------------------------------------------
-REDIS_URL = env_str("REDIS_URL", default="")
 # Without Redis everything runs in-process (development, unit tests); with it a real worker.
+# Production requires it: a ranking run or a 150,000-row batch must never run silently in a
+# web process (and die with it at the request timeout).
+REDIS_URL = env_str(
+    "REDIS_URL",
+    default="" if DEBUG else None,
+    why="DEBUG 关闭时任务必须交给 Celery worker / with DEBUG off tasks go to a Celery worker",
+)
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -140,10 +165,32 @@ CACHES = {
 }
 
 # --- Security (production) ----------------------------------------------------------------
+# Behind nginx, which terminates TLS and always sets X-Forwarded-Proto itself (a client's
+# own header never gets through: deploy/nginx.conf), and gunicorn listens only where nginx
+# can reach it. `manage.py check --deploy --fail-level WARNING` passes with DEBUG off.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+# Sent by config.middleware on every response. No inline script anywhere (behaviour lives in
+# static/js); inline style *attributes* are used (the simulator's bars), so styles allow
+# 'unsafe-inline'. Inline <svg> in the pages is markup, not an image: img-src does not apply.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "img-src 'self' data:",
+        "style-src 'self' 'unsafe-inline'",
+        "script-src 'self'",
+        "object-src 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+        "base-uri 'self'",
+    ]
+)
 
 # django-import-export: department batches are big; import in one transaction, all or nothing.
 IMPORT_EXPORT_USE_TRANSACTIONS = True

@@ -1,4 +1,7 @@
-"""The list as CSV (UTF-8 with BOM, so Excel opens it) and XLSX, for downloads and the command."""
+"""The list as CSV (UTF-8 with BOM, so Excel opens it) and XLSX, for downloads and the command.
+
+Names and employer names are the applicants' own text: every row goes through
+workflow.exports (csv_row / xlsx_row), so a name that looks like a formula stays text."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from openpyxl import Workbook
 
 from publicity.selectors import ListRow
 from ranking.policy import INDICATOR_CODES, INDICATOR_LABELS
+from workflow.exports import csv_row, xlsx_row
 
 # The contract's columns, exactly (also before publication: a draft keeps them).
 CSV_COLUMNS: tuple[str, ...] = (
@@ -37,15 +41,17 @@ def csv_bytes(rows: list[ListRow]) -> bytes:
     writer.writerow(CSV_COLUMNS)
     for row in rows:
         writer.writerow(
-            [
-                row.number,
-                row.rank,
-                row.name,
-                row.birth_month,
-                row.employer,
-                *row.indicator_values(),
-                f"{row.total:.2f}",
-            ]
+            csv_row(
+                [
+                    row.number,
+                    row.rank,
+                    row.name,
+                    row.birth_month,
+                    row.employer,
+                    *row.indicator_values(),
+                    f"{row.total:.2f}",
+                ]
+            )
         )
     return buffer.getvalue().encode("utf-8-sig")
 
@@ -63,15 +69,18 @@ def xlsx_bytes(rows: list[ListRow], *, year: int, draft: bool) -> bytes:
     sheet.append(list(XLSX_HEADERS))
     for row in rows:
         sheet.append(
-            [
-                row.number,
-                row.rank,
-                row.name,
-                row.birth_month,
-                row.employer,
-                *(float(v) for v in row.indicator_values()),
-                float(row.total),
-            ]
+            xlsx_row(
+                sheet,
+                [
+                    row.number,
+                    row.rank,
+                    row.name,
+                    row.birth_month,
+                    row.employer,
+                    *(float(v) for v in row.indicator_values()),
+                    float(row.total),
+                ],
+            )
         )
     out = io.BytesIO()
     workbook.save(out)

@@ -2,14 +2,56 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import ImportForm
 
+from review.batch_files import BatchFileError, Limits, read_dataset
 from review.models import RECORD_KINDS, ImportBatch
 from review.resources import RESOURCES
-from workflow import roles
+from workflow import exports, roles
 from workflow.models import Department
+
+
+# The admin's import and export go through the same reader and writer as the back office:
+# the same limits on what is read, and no cell written that a spreadsheet would run.
+class BatchCSV(CSV):
+    def is_binary(self) -> bool:
+        return True  # the bytes reach read_dataset, which also knows GB18030
+
+    def get_read_mode(self) -> str:
+        return "rb"
+
+    def create_dataset(self, in_stream: Any, **kwargs: Any) -> Any:
+        data = in_stream.encode("utf-8") if isinstance(in_stream, str) else in_stream
+        return read_dataset(data, "csv")
+
+    def export_data(self, dataset: Any, **kwargs: Any) -> bytes:
+        return exports.csv_bytes(dataset.headers or [], dataset)
+
+
+class BatchXLSX(XLSX):
+    def create_dataset(self, in_stream: Any, **kwargs: Any) -> Any:
+        return read_dataset(in_stream, "xlsx")
+
+    def export_data(self, dataset: Any, **kwargs: Any) -> bytes:
+        return exports.xlsx_bytes(dataset.headers or [], dataset)
+
+
+class LimitedImportForm(ImportForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["import_file"].help_text = Limits.from_settings().described()
+
+    def clean_import_file(self) -> Any:
+        upload = self.cleaned_data["import_file"]
+        if error := Limits.from_settings().size_error(upload.size):
+            raise forms.ValidationError(error)
+        return upload
 
 
 def _record_admin(kind: str) -> type[ImportExportModelAdmin]:
@@ -17,7 +59,8 @@ def _record_admin(kind: str) -> type[ImportExportModelAdmin]:
 
     class RecordAdmin(ImportExportModelAdmin):
         resource_classes = [RESOURCES[kind]]
-        formats = [CSV, XLSX]
+        formats = [BatchCSV, BatchXLSX]
+        import_form_class = LimitedImportForm
         list_display = ("record_key", "loaded_at")
         search_fields = ("applicant__id_number", "record_key")
         raw_id_fields = ("applicant", "batch")
@@ -31,6 +74,14 @@ def _record_admin(kind: str) -> type[ImportExportModelAdmin]:
                 **super().get_import_resource_kwargs(request, **kwargs),
                 "department": department,
             }
+
+        def add_data_read_fail_error_to_form(self, form, e):
+            if isinstance(e, BatchFileError):
+                for error in e.errors[:20]:
+                    where = f"第 {error['row']} 行 · {error['column']}：" if error["row"] else ""
+                    form.add_error("import_file", f"{where}{error['message']}")
+                return
+            super().add_data_read_fail_error_to_form(form, e)
 
         def get_export_resource_kwargs(self, request, **kwargs):
             return self.get_import_resource_kwargs(request, **kwargs)

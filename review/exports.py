@@ -1,15 +1,21 @@
-"""Exports of a department's pending claims and of its decisions (CSV and XLSX)."""
+"""Exports of a department's pending claims and of its decisions (CSV and XLSX).
+
+Names, declared facts and reasons are applicants' and reviewers' text: the files are written
+by workflow.exports, which keeps a formula-like cell text."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from decimal import Decimal
 
 import tablib
 from django.utils import timezone
 
+from workflow import exports
 from workflow.models import IndicatorClaim
 
+CENTS = Decimal("0.01")
 PENDING_HEADERS = [
     "指标编号",
     "年度",
@@ -78,7 +84,8 @@ def decisions_dataset(claims: Iterable[IndicatorClaim]) -> tablib.Dataset:
                 app.applicant.name,
                 c.get_indicator_display(),
                 c.state_label,
-                "" if c.points is None else f"{c.points:.2f}",
+                # A number (Decimal), so the XLSX cell is numeric; CSV writes it as "-7.00".
+                "" if c.points is None else c.points.quantize(CENTS),
                 _json(c.verified_facts),
                 c.decision_reason,
                 c.decided_by.get_username() if c.decided_by else "数据交换",
@@ -90,8 +97,6 @@ def decisions_dataset(claims: Iterable[IndicatorClaim]) -> tablib.Dataset:
 
 def render(dataset: tablib.Dataset, fmt: str) -> tuple[bytes, str]:
     if fmt == "xlsx":
-        return dataset.export(
-            "xlsx"
-        ), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    # BOM: Excel opens UTF-8 CSV correctly only with it.
-    return ("\ufeff" + dataset.export("csv")).encode("utf-8"), "text/csv; charset=utf-8"
+        body = exports.xlsx_bytes(dataset.headers, dataset, sheet_title=dataset.title or "导出")
+        return body, exports.XLSX_CONTENT_TYPE
+    return exports.csv_bytes(dataset.headers, dataset), exports.CSV_CONTENT_TYPE

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 
 from ranking.scoring import CLAIM_FACT_KEYS
+from review.batch_files import Limits
 from workflow.decisions import DECISIONS, decisions_for
 from workflow.forms.indicators import (
     PAGES,
@@ -21,8 +22,6 @@ from workflow.forms.indicators import (
 from workflow.forms.labels import INSURANCE_DISTRICT_CHOICES
 from workflow.indicators import INDICATOR_CHOICES
 from workflow.models import ClaimState, IndicatorClaim
-
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 class QueueFilterForm(forms.Form):
@@ -233,6 +232,6 @@ class UploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith((".csv", ".xlsx")):
             raise forms.ValidationError("只接受 CSV 或 XLSX 文件。")
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("文件超过 50 MB，请分批导入。")
+        if error := Limits.from_settings().size_error(upload.size):
+            raise forms.ValidationError(error)
         return upload

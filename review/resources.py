@@ -44,15 +44,20 @@ def _text(value: Any) -> str:
 
 
 class ChineseWidget(widgets.Widget):
-    def __init__(self, *, required: bool = True, **kwargs: Any):
+    def __init__(self, *, required: bool = True, max_length: int | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.required = required
+        # The column's width (RecordResource sets it from the model field): a longer value
+        # is this cell's error, not a database error for the whole batch.
+        self.max_length = max_length
 
     def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
         if _text(value) == "" and not isinstance(value, dt.date):
             if self.required:
                 raise ValueError("不能为空")
             return None
+        if self.max_length is not None and len(_text(value)) > self.max_length:
+            raise ValueError(f"不能超过 {self.max_length} 个字符（实为 {len(_text(value))} 个）")
         return self.parse(value)
 
     def parse(self, value: Any) -> Any:  # pragma: no cover - overridden
@@ -153,24 +158,37 @@ class IntWidget(ChineseWidget):
 
     def parse(self, value: Any) -> int:
         text = _text(value)
-        try:
-            number = int(float(text)) if re.fullmatch(r"\d+(\.0+)?", text) else int(text)
-        except ValueError:
-            raise ValueError(f"“{text}”不是整数") from None
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        # "2019.0" is how an XLSX number cell reads; never through float (1e400 is inf).
+        match = re.fullmatch(r"([+-]?)(\d+)(?:\.0*)?", text)
+        if not match:
+            raise ValueError(f"“{shown}”不是整数")
+        digits = match[2].lstrip("0") or "0"
+        if len(digits) > 18:  # far outside any range here, and int() of it is costly
+            raise ValueError(f"“{shown}”超出范围（{self.low}–{self.high}）")
+        number = int(match[1] + digits)
         if not self.low <= number <= self.high:
             raise ValueError(f"{number} 超出范围（{self.low}–{self.high}）")
         return number
 
 
 class MoneyWidget(ChineseWidget):
+    # The column is DecimalField(max_digits=14, decimal_places=2).
+    MAX = Decimal("999999999999.99")
+
     def parse(self, value: Any) -> Decimal:
         text = _text(value).replace(",", "")
+        shown = text if len(text) <= 40 else text[:40] + "…"
         try:
             amount = Decimal(text)
         except InvalidOperation:
-            raise ValueError(f"金额“{_text(value)}”格式错误，应为数字，例如 1200.00") from None
+            raise ValueError(f"金额“{shown}”格式错误，应为数字，例如 1200.00") from None
+        if not amount.is_finite():
+            raise ValueError(f"金额“{shown}”格式错误，应为数字，例如 1200.00")
         if amount < 0 or amount.as_tuple().exponent < -2:  # type: ignore[operator]
-            raise ValueError(f"金额“{_text(value)}”应为非负数，最多两位小数")
+            raise ValueError(f"金额“{shown}”应为非负数，最多两位小数")
+        if amount > self.MAX:
+            raise ValueError(f"金额“{shown}”超出范围（最大 {self.MAX:,}）")
         return amount.quantize(Decimal("0.01"))
 
 
@@ -323,8 +341,13 @@ class RecordResource(resources.ModelResource):
             ),
         }
         for column in COLUMNS[self.kind]:
+            widget = column.widget()
+            # Free text is kept as given, so it must fit its column; the other widgets map
+            # what they accept (a Chinese label) to a code that fits.
+            if type(widget) is ChineseWidget:
+                widget.max_length = self._meta.model._meta.get_field(column.attribute).max_length
             self.fields[column.attribute] = fields.Field(
-                attribute=column.attribute, column_name=column.header, widget=column.widget()
+                attribute=column.attribute, column_name=column.header, widget=widget
             )
         self.column_of = {name: field.column_name for name, field in self.fields.items()}
         self.column_of.update(

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from ranking.scoring import BASIS_EFFECTIVE, CLAIM_FACT_KEYS, application_score
 from review import exports, selectors
+from review.batch_files import Limits
 from review.forms import (
     BulkDecisionForm,
     DecisionForm,
@@ -250,7 +251,13 @@ def imports(request):
     return render(
         request,
         "review/imports.html",
-        {"department": department, "form": form, "batches": batches, "kinds": kinds},
+        {
+            "department": department,
+            "form": form,
+            "batches": batches,
+            "kinds": kinds,
+            "limits": Limits.from_settings().described(),
+        },
     )
 
 

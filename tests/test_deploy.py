@@ -1,6 +1,7 @@
 """What an operator runs stays in step with what the code reads."""
 
 import re
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -62,7 +63,45 @@ def test_gunicorn_config_loads():
         capture_output=True,
         text=True,
         timeout=60,
-        env={"PATH": "/usr/bin:/bin", "SECRET_KEY": "check-config", "DEBUG": "false"},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "REDIS_URL": "redis://127.0.0.1:6379/0",  # never connected to by --check-config
+            "DEBUG": "false",
+        },
     )
 
     assert result.returncode == 0, result.stderr
+
+
+def test_nginx_tells_django_the_request_came_over_https():
+    # settings.SECURE_PROXY_SSL_HEADER trusts X-Forwarded-Proto: nginx must set it itself on
+    # every proxied request (overwriting whatever a client sent).
+    conf = re.sub(r"#.*", "", (DEPLOY / "nginx.conf").read_text())
+
+    assert "proxy_set_header X-Forwarded-Proto $scheme;" in conf
+    assert settings.SECURE_PROXY_SSL_HEADER == ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+def test_nginx_admits_the_largest_import_file_on_the_import_urls_only():
+    conf = re.sub(r"#.*", "", (DEPLOY / "nginx.conf").read_text())
+    sizes = {
+        location: int(size)
+        for location, size in re.findall(
+            r"location ([^{]+?) \{\s*client_max_body_size (\d+)m;", conf
+        )
+    }
+
+    assert set(sizes) == {"= /review/imports/", "~ ^/admin/review/[a-z]+/import/$"}
+    for megabytes in sizes.values():
+        assert megabytes * 1024 * 1024 > settings.IMPORT_MAX_BYTES
+        assert megabytes * 1024 * 1024 <= settings.IMPORT_MAX_BYTES + 2 * 1024 * 1024
+
+
+def test_redis_keeps_queued_tasks_across_a_restart_in_both_deployments():
+    compose = (DEPLOY / "docker-compose.yml").read_text()
+    redis_conf = (DEPLOY / "redis.conf").read_text()
+
+    assert '"--appendonly", "yes"' in compose
+    assert re.search(r"^appendonly yes$", redis_conf, re.M)
+    assert re.search(r"^maxmemory-policy noeviction$", redis_conf, re.M)

@@ -10,16 +10,14 @@ job whose progress is in the cache (other connections cannot see an open transac
 
 from __future__ import annotations
 
-import csv
-import io
+import logging
 from typing import Any
 
-import tablib
 from django.core.cache import cache
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
-from import_export.formats.base_formats import XLSX
 
+from review.batch_files import BatchFileError, Limits, read_dataset
 from review.models import RECORD_KINDS, BatchStatus, ImportBatch, kinds_of_department
 from review.resources import RESOURCES, headers_of, kind_for_headers, record_resource
 from workflow.models import Application, AppState, Department, JobRun, JobStatus, Phase
@@ -28,41 +26,7 @@ from workflow.services._common import audit_record
 INLINE_MAX_BYTES = 512 * 1024  # larger files are loaded by a worker
 PROGRESS_EVERY = 5000
 
-
-class BatchFileError(Exception):
-    pass
-
-
-def read_dataset(content: bytes, file_format: str) -> tablib.Dataset:
-    """CSV (UTF-8, with or without BOM, or GB18030 as Excel saves it) or XLSX (read-only)."""
-    if file_format == "xlsx":
-        if not content.startswith(b"PK"):
-            raise BatchFileError("文件不是有效的 XLSX 工作簿")
-        try:
-            dataset = XLSX().create_dataset(content)
-        except Exception as exc:  # openpyxl raises many kinds
-            raise BatchFileError(f"无法读取 XLSX 文件：{exc}") from exc
-    else:
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            try:
-                text = content.decode("gb18030")
-            except UnicodeDecodeError:
-                raise BatchFileError("无法识别文件编码，请以 UTF-8 编码保存 CSV 文件") from None
-        rows = list(csv.reader(io.StringIO(text)))
-        if not rows:
-            raise BatchFileError("文件为空")
-        dataset = tablib.Dataset(headers=[h.strip() for h in rows[0]])
-        width = len(rows[0])
-        for row in rows[1:]:
-            row = (row + [""] * width)[:width] if len(row) != width else row
-            dataset.append(row)
-    dataset.headers = [("" if h is None else str(h).strip()) for h in (dataset.headers or [])]
-    # Trailing blank lines (Excel leaves them) are not rows.
-    while len(dataset) and all(v in (None, "") for v in dataset[-1]):
-        del dataset[-1]
-    return dataset
+logger = logging.getLogger(__name__)
 
 
 def file_format_of(file_name: str) -> str:
@@ -113,16 +77,24 @@ def batch_submit(
     kind: str = "",
     inline: bool | None = None,
 ) -> ImportBatch:
-    """Store the file and load it: inline when small, else queued for a worker (on commit)."""
-    from review.tasks import load_batch
+    """Store the file and load it: inline when small, else queued for a worker (on commit).
 
+    A file over the size limit is not stored: its batch is rejected at once, with the reason.
+    """
+    too_large = Limits.from_settings().size_error(len(content))
     batch = batch_create(
         department=department,
         file_name=file_name,
-        content=content,
+        content=b"" if too_large else content,
         uploaded_by=uploaded_by,
         kind=kind,
     )
+    if too_large:
+        return _finish(
+            batch,
+            status=BatchStatus.REJECTED,
+            errors=[{"row": None, "column": "", "message": too_large}],
+        )
     if inline is None:
         inline = len(content) <= INLINE_MAX_BYTES
     if inline:
@@ -132,8 +104,24 @@ def batch_submit(
     )
     ImportBatch.objects.filter(pk=batch.pk).update(job_run=job_run)
     batch.job_run = job_run
-    transaction.on_commit(lambda: load_batch.delay(batch_id=batch.pk))
+    transaction.on_commit(lambda: _enqueue_load(batch))
     return batch
+
+
+def _enqueue_load(batch: ImportBatch) -> None:
+    from review.tasks import load_batch
+
+    try:
+        load_batch.delay(batch_id=batch.pk)
+    except Exception:
+        # The broker refused the task: say so on the batch rather than leave it pending
+        # with no worker ever to pick it up.
+        logger.exception("import batch %s could not be queued", batch.pk)
+        _finish(
+            batch,
+            status=BatchStatus.FAILED,
+            errors=[{"row": None, "column": "", "message": "无法提交后台任务，请稍后重新上传"}],
+        )
 
 
 def progress_key(batch: ImportBatch) -> str:
@@ -188,17 +176,41 @@ def _finish(
 
 
 def batch_load(*, batch: ImportBatch, tuned: bool = True) -> ImportBatch:
-    """Validate and load the batch, all rows or none; the report is on `batch.errors`."""
+    """Validate and load the batch, all rows or none; the report is on `batch.errors`.
+
+    The batch always ends loaded, rejected (the report says why) or failed: an error nobody
+    foresaw marks it failed with the error in its report instead of leaving it "running".
+    A lost database connection is raised again after that, so the task retries it.
+    """
     if batch.status == BatchStatus.LOADED:
         return batch  # a redelivered task: already loaded
     try:
+        return _load(batch, tuned=tuned)
+    except Exception as exc:
+        logger.exception("import batch %s failed", batch.pk)
+        cache.delete(progress_key(batch))
+        _finish(
+            batch,
+            status=BatchStatus.FAILED,
+            # The detail is in the log; the clerk needs to know nothing was loaded.
+            errors=[
+                {
+                    "row": None,
+                    "column": "",
+                    "message": f"处理出错（{type(exc).__name__}），未导入任何记录，请联系系统管理员",
+                }
+            ],
+        )
+        if isinstance(exc, OperationalError | InterfaceError):
+            raise
+        return batch
+
+
+def _load(batch: ImportBatch, *, tuned: bool) -> ImportBatch:
+    try:
         dataset = read_dataset(bytes(batch.content), batch.file_format)
     except BatchFileError as exc:
-        return _finish(
-            batch,
-            status=BatchStatus.REJECTED,
-            errors=[{"row": None, "column": "", "message": str(exc)}],
-        )
+        return _finish(batch, status=BatchStatus.REJECTED, errors=exc.errors)
     kinds = [k.code for k in kinds_of_department(batch.department.code)]
     kind = batch.kind or kind_for_headers(dataset.headers, kinds)
     if kind is None or kind not in kinds:

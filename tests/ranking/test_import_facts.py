@@ -126,3 +126,55 @@ def test_undeclared_job_residence_area_imports_without_its_claim_and_scores_zero
     assert not undeclared_app.claims.filter(indicator="job_residence_area").exists()
     assert score_facts(declared)["indicators"]["job_residence_area"] == "4.00"
     assert score_facts(undeclared)["indicators"]["job_residence_area"] == "0.00"
+
+
+def test_lines_no_parser_should_choke_on_are_named_and_nothing_is_imported(
+    round_2020, tmp_path, capsys, settings
+):
+    settings.FACTS_MAX_LINE_BYTES = 1_000_000  # the nesting, not the size, is under test
+    deep = "[" * 100_000 + "]" * 100_000
+    huge_number = '{"format": 1, "year": ' + "9" * 5000 + "}"
+    path = write(tmp_path, *lines(facts(1)), deep, huge_number, *lines(facts(2)))
+    with pytest.raises(CommandError, match="2 行有误"):
+        call_command("import_facts", "--year", "2020", str(path))
+    err = capsys.readouterr().err
+    assert "第 2 行：JSON 嵌套层数过深" in err
+    assert "第 3 行：JSON 中的数字位数过多" in err
+    assert Application.objects.count() == 0
+
+
+def test_a_name_longer_than_its_column_is_a_line_error(round_2020, tmp_path, capsys):
+    long_name = facts(2, name="王" * 61)
+    with pytest.raises(CommandError, match="1 行有误"):
+        call_command(
+            "import_facts", "--year", "2020", str(write(tmp_path, *lines(facts(1), long_name)))
+        )
+    assert "第 2 行：person.name: 不能超过 60 个字符" in capsys.readouterr().err
+    assert Application.objects.count() == 0
+
+
+def test_a_file_over_the_line_limit_is_refused(round_2020, tmp_path, capsys, settings):
+    settings.FACTS_IMPORT_MAX_LINES = 2
+    path = write(tmp_path, *lines(facts(1), facts(2), facts(3)))
+    with pytest.raises(CommandError, match="未导入任何数据"):
+        call_command("import_facts", "--year", "2020", str(path))
+    assert "第 3 行：文件超过 2 行的上限" in capsys.readouterr().err
+    assert Application.objects.count() == 0
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(round_2020, tmp_path, settings):
+    settings.FACTS_IMPORT_MAX_BYTES = 1024
+    path = write(tmp_path, *lines(facts(1), facts(2), facts(3)))
+    with pytest.raises(CommandError, match="文件超过 1.0\xa0KB 的上限"):
+        call_command("import_facts", "--year", "2020", str(path))
+
+
+def test_standard_input_over_the_size_limit_is_refused_as_it_is_read(
+    round_2020, settings, monkeypatch
+):
+    settings.FACTS_IMPORT_MAX_BYTES = 1024
+    text = "\n".join(lines(facts(1), facts(2), facts(3))) + "\n"
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(text.encode()), encoding="utf-8"))
+    with pytest.raises(CommandError, match="文件超过"):
+        call_command("import_facts", "--year", "2020", "-")
+    assert Application.objects.count() == 0

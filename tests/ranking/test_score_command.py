@@ -85,6 +85,11 @@ def jsonl(*objects: Any) -> str:
     )
 
 
+def stdin_of(text: str) -> io.TextIOWrapper:
+    # Like the real sys.stdin: text over a binary buffer (the command reads the bytes).
+    return io.TextIOWrapper(io.BytesIO(text.encode("utf-8")), encoding="utf-8")
+
+
 def run_score(tmp_path: Path, text: str, *options: str) -> tuple[list[dict[str, Any]], int]:
     """Runs the command on a file; returns the printed objects and the exit status."""
     path = tmp_path / "facts.jsonl"
@@ -114,7 +119,7 @@ def test_one_output_line_per_input_line_in_order(tmp_path):
 
 
 def test_reads_standard_input_with_a_dash(monkeypatch):
-    monkeypatch.setattr("sys.stdin", io.StringIO(jsonl(EXAMPLE, renter())))
+    monkeypatch.setattr("sys.stdin", stdin_of(jsonl(EXAMPLE, renter())))
     stdout = io.StringIO()
     call_command("score", "-", stdout=stdout)
     printed = [json.loads(line) for line in stdout.getvalue().splitlines() if line.strip()]
@@ -134,7 +139,7 @@ def test_bad_line_is_reported_the_others_scored_and_the_exit_status_is_non_zero(
 
 
 def test_bad_lines_on_standard_input_exit_non_zero(monkeypatch):
-    monkeypatch.setattr("sys.stdin", io.StringIO(jsonl(with_change("year", "2020"), EXAMPLE)))
+    monkeypatch.setattr("sys.stdin", stdin_of(jsonl(with_change("year", "2020"), EXAMPLE)))
     stdout = io.StringIO()
     with pytest.raises(SystemExit) as caught:
         call_command("score", "-", stdout=stdout, stderr=io.StringIO())
@@ -195,3 +200,70 @@ def test_without_explain_there_is_no_explanation(tmp_path):
 def test_a_missing_file_is_a_command_error(tmp_path):
     with pytest.raises(CommandError):
         call_command("score", str(tmp_path / "missing.jsonl"), stdout=io.StringIO())
+
+
+# --- lines no parser should choke on ---------------------------------------------------------
+
+DEEP = "[" * 100_000 + "]" * 100_000
+HUGE_NUMBER = '{"format": 1, "year": ' + "9" * 5000 + "}"
+
+
+def test_a_line_nested_100000_deep_is_its_own_error_and_the_others_are_scored(tmp_path, settings):
+    settings.FACTS_MAX_LINE_BYTES = 1_000_000  # the nesting, not the size, is under test
+    printed, status = run_score(tmp_path, jsonl(EXAMPLE, DEEP, renter()))
+    assert status != 0
+    assert printed[0] == EXAMPLE_OUTPUT
+    assert printed[1] == {"line": 2, "error": "JSON 嵌套层数过深"}
+    assert printed[2]["total"] == RENTER_OUTPUT_TOTAL
+
+
+def test_a_5000_digit_number_is_its_own_error_and_the_others_are_scored(tmp_path):
+    printed, status = run_score(tmp_path, jsonl(EXAMPLE, HUGE_NUMBER, EXAMPLE))
+    assert status != 0
+    assert printed[1]["line"] == 2
+    assert "数字位数过多" in printed[1]["error"]
+    assert printed[0] == printed[2] == EXAMPLE_OUTPUT
+
+
+def test_a_line_over_the_size_limit_is_skipped_whole_and_named(tmp_path, settings):
+    settings.FACTS_MAX_LINE_BYTES = 5_000
+    long_line = json.dumps(with_change("person.name", "王" * 10_000), ensure_ascii=False)
+    printed, status = run_score(tmp_path, jsonl(EXAMPLE, long_line, renter()))
+    assert status != 0
+    assert printed[1] == {"line": 2, "error": "该行超过 5,000 字节的上限"}
+    assert printed[0] == EXAMPLE_OUTPUT
+    assert printed[2]["total"] == RENTER_OUTPUT_TOTAL  # the rest of the long line was skipped
+
+
+def test_a_line_that_is_not_utf8_is_its_own_error(tmp_path):
+    path = tmp_path / "facts.jsonl"
+    good = json.dumps(EXAMPLE, ensure_ascii=False).encode()
+    path.write_bytes(good + b"\n" + "王小明".encode("gb18030") + b"\n" + good + b"\n")
+    stdout = io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command("score", str(path), stdout=stdout, stderr=io.StringIO())
+    printed = [json.loads(line) for line in stdout.getvalue().splitlines()]
+    assert printed[1]["line"] == 2
+    assert "UTF-8" in printed[1]["error"]
+    assert printed[0] == printed[2] == EXAMPLE_OUTPUT
+
+
+def test_lines_scored_before_an_unexpected_failure_are_still_written(tmp_path, monkeypatch):
+    from ranking.management.commands import score as command
+
+    calls = {"n": 0}
+    real_score = command.score
+
+    def failing_on_the_1500th(facts):
+        calls["n"] += 1
+        if calls["n"] == 1500:
+            raise RuntimeError("bug")
+        return real_score(facts)
+
+    monkeypatch.setattr(command, "score", failing_on_the_1500th)
+    path = tmp_path / "facts.jsonl"
+    path.write_text(jsonl(*[EXAMPLE] * 1600), encoding="utf-8")
+    stdout = io.StringIO()
+    with pytest.raises(RuntimeError):
+        call_command("score", str(path), stdout=stdout)
+    assert len(stdout.getvalue().splitlines()) == 1499

@@ -7,9 +7,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.template.defaultfilters import filesizeformat
 
 from ranking.importing import facts_import
+from ranking.jsonlines import InputTooLarge, read_lines
 from workflow.exceptions import DomainError
 from workflow.models import AnnualRound
 
@@ -31,16 +34,23 @@ class Command(BaseCommand):
             raise CommandError(
                 f"--year：{year}年度轮次不存在，请先创建（manage.py create_round）。"
             )
+        max_bytes = settings.FACTS_IMPORT_MAX_BYTES
+        too_large = f"文件超过 {filesizeformat(max_bytes)} 的上限，请分批导入。"
+        limits = {"max_bytes": settings.FACTS_MAX_LINE_BYTES, "max_total": max_bytes}
         started = time.perf_counter()
         try:
             if options["file"] == "-":
-                report = facts_import(round=round, lines=sys.stdin)
+                report = facts_import(round=round, lines=read_lines(sys.stdin.buffer, **limits))
             else:
                 path = Path(options["file"])
-                if not path.exists():
+                if not path.is_file():
                     raise CommandError(f"文件不存在：{path}")
-                with path.open(encoding="utf-8-sig") as handle:
-                    report = facts_import(round=round, lines=handle)
+                if path.stat().st_size > max_bytes:
+                    raise CommandError(too_large)
+                with path.open("rb") as handle:
+                    report = facts_import(round=round, lines=read_lines(handle, **limits))
+        except InputTooLarge:
+            raise CommandError(too_large) from None
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         if report.errors:
