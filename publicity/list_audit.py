@@ -26,7 +26,9 @@ class ListAudit:
     names: dict[str, str]  # number -> name, for the misfit table
 
 
-def _audit(rows: list[AuditRow], *, year: int, policy_id: str | None, quota: int | None):
+def _audit(
+    rows: list[AuditRow], *, year: int, policy_id: str | None, quota: int | None
+) -> AuditReport:
     try:
         return audit_rows(rows, year=year, policy_id=policy_id, quota=quota)
     except AuditError as exc:
@@ -110,7 +112,7 @@ SHORT_LABELS: dict[str, str] = {
 def fit_chart(report: AuditReport) -> dict[str, Any]:
     """Geometry of a horizontal bar chart, one bar per column (fits green, misfits red),
     each label above its bar so it reads on a 390 px phone; no JavaScript."""
-    width, row_height, bar_height = 360, 34, 10
+    width, row_height, bar_height = 360, 38, 11
     bars = []
     for index, column in enumerate(report.columns):
         top = index * row_height
@@ -128,8 +130,8 @@ def fit_chart(report: AuditReport) -> dict[str, Any]:
                 "full_label": column.label,
                 "caption": caption,
                 "checked": column.checked,
-                "text_y": top + 13,
-                "bar_y": top + 18,
+                "text_y": top + 15,
+                "bar_y": top + 21,
                 "fit_w": fit_w,
                 "misfit_x": fit_w,
                 "misfit_w": round(width - fit_w, 1) if column.checked else 0,

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, render
 
 from publicity.forms_audit import ListAuditForm
 from publicity.list_audit import (
+    SHORT_LABELS,
     ListAudit,
     fit_chart,
     list_audit_file,
@@ -57,7 +58,7 @@ def list_audit(request: HttpRequest) -> HttpResponse:
                 {
                     "misfit": misfit,
                     "name": audit.names.get(misfit.number, ""),
-                    "column": COLUMN_LABELS[misfit.column],
+                    "column": SHORT_LABELS.get(misfit.column, COLUMN_LABELS[misfit.column]),
                 }
                 for misfit in misfits[:MISFITS_SHOWN]
             ],

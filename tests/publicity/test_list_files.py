@@ -156,7 +156,7 @@ def test_an_empty_cell_and_a_bad_birth_month_name_their_row_and_column():
         (b"\xd0\xcf\x11\xe0rest-of-an-old-excel-file", "不支持旧版 Excel"),
         (b"PK\x03\x04not-really-a-zip", "无法读取 XLSX 文件"),
         ("姓名,年龄\r\n王,20".encode(), "表头缺少列"),
-        ("a,b\r\n1,2".encode(), "找不到名单的表头"),
+        (b"a,b\r\n1,2", "找不到名单的表头"),
         (_csv([list(CSV_COLUMNS)]), "名单没有数据行"),
     ],
 )
