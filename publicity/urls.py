@@ -1,6 +1,7 @@
 from django.urls import path
 
 from publicity import views
+from publicity.views_audit import list_audit
 
 app_name = "publicity"
 urlpatterns = [
@@ -13,3 +14,6 @@ urlpatterns = [
     path("manage/settlements/<int:application_id>/", views.settlement_detail, name="settlement"),
     path("manage/applications/<int:application_id>/fraud/", views.fraud_create, name="fraud"),
 ]
+
+# 核验公示名单 (public): its own module, so the list pages' views stay theirs.
+urlpatterns += [path("audit/", list_audit, name="audit")]
