@@ -69,7 +69,8 @@ def _transition(
         bound()
         for name, value in (changes or {}).items():
             setattr(application, name, value)
-        application.save()
+        # Only what this transition owns: a concurrent change to another field survives.
+        application.save(update_fields=["state", *(changes or {}), "updated_at"])
         audit_record(
             actor=actor,
             label=label,

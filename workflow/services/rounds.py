@@ -188,7 +188,9 @@ def round_advance(
         progress(f"{round.year}年度：{Phase(from_phase).label} → {Phase(step).label}")
         with atomic_transition(ROUND_CONFLICT):
             getattr(round, ROUND_TRANSITIONS[step])()
-            round.save()
+            # The phase only: the quota (round_set_quota) may change while phase jobs ran,
+            # and a stale whole-row save would silently undo it.
+            round.save(update_fields=["phase", "updated_at"])
             audit_record(
                 actor=actor,
                 label=label,
