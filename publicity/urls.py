@@ -5,6 +5,8 @@ from publicity.views_audit import list_audit
 
 app_name = "publicity"
 urlpatterns = [
+    path("statistics/", views.statistics_page, name="statistics"),
+    path("statistics/statistics.csv", views.statistics_download, name="statistics_download"),
     path("<int:year>/", views.publicity_list, name="list"),
     path("<int:year>/list.<str:fmt>", views.publicity_download, name="download"),
     path("<int:year>/objection/", views.objection_create, name="objection"),
