@@ -19,6 +19,7 @@ from django.core.cache import cache
 from django.db.models import Count, FloatField, Max, Min, Q, Sum
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
+from django.db.models.lookups import GreaterThanOrEqual, LessThan
 
 from publicity.charts import Chart, Series, bar_chart, histogram_chart, line_chart, nice_step
 from publicity.models import Publication
@@ -91,7 +92,7 @@ def _edges(low: Decimal, high: Decimal) -> list[Decimal]:
 
 def _compute(publication: Publication) -> dict[str, Any]:
     """Two aggregate queries over one list; plain strings and numbers, for the cache."""
-    entries = publication.entries.alias(**{f"v_{code}": _points(code) for code in INDICATOR_CODES})
+    entries = publication.entries.all()
     figures: dict[str, Any] = {
         "listed": Count("pk"),
         "ties": Count("pk", filter=Q(total=publication.cutoff)),
@@ -100,9 +101,9 @@ def _compute(publication: Publication) -> dict[str, Any]:
     for code in INDICATOR_CODES:
         # A sum of two-decimal values is exact to the cent (a float's error is far smaller),
         # so the average is rounded once, as a decimal, whatever the database.
-        figures[f"{code}_sum"] = Sum(f"v_{code}")
-        figures[f"{code}_min"] = Min(f"v_{code}")
-        figures[f"{code}_max"] = Max(f"v_{code}")
+        figures[f"{code}_sum"] = Sum(_points(code))
+        figures[f"{code}_min"] = Min(_points(code))
+        figures[f"{code}_max"] = Max(_points(code))
     totals = entries.aggregate(**figures)
 
     counts: dict[str, Any] = {}
@@ -114,8 +115,11 @@ def _compute(publication: Publication) -> dict[str, Any]:
         edges_of[code] = edges = _edges(low, high)
         for index, (start, end) in enumerate(zip(edges, edges[1:], strict=False)):
             # Float edges: the stored values are parsed from the same decimal strings.
-            between = {f"v_{code}__gte": float(start), f"v_{code}__lt": float(end)}
-            counts[f"{code}_{index}"] = Count("pk", filter=Q(**between))
+            between = Q(
+                GreaterThanOrEqual(_points(code), float(start)),
+                LessThan(_points(code), float(end)),
+            )
+            counts[f"{code}_{index}"] = Count("pk", filter=between)
     binned = entries.aggregate(**counts) if counts else {}
 
     indicators = []
@@ -155,21 +159,7 @@ def _cache_key(publication: Publication) -> str:
 
 def statistics_by_year() -> list[YearStats]:
     """One YearStats per published list, oldest year first."""
-    publications = list(
-        Publication.objects.select_related("round")
-        .only(
-            "round",
-            "round__year",
-            "quota",
-            "applicant_count",
-            "admitted_count",
-            "cutoff",
-            "histogram",
-            "list_version",
-            "created_at",
-        )
-        .order_by("round__year")
-    )
+    publications = list(Publication.objects.select_related("round").order_by("round__year"))
     keys = {publication.pk: _cache_key(publication) for publication in publications}
     cached = cache.get_many(list(keys.values()))
     years = []
