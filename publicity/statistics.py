@@ -274,6 +274,7 @@ def statistics_charts(years: list[YearStats], *, selected: YearStats | None) -> 
         "averages": [
             (
                 code,
+                INDICATOR_LABELS[code],
                 bar_chart(
                     labels,
                     [Series("平均分", [y.indicator(code).average for y in years], unit=" 分")],

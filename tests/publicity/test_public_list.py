@@ -224,7 +224,9 @@ def test_the_publish_job_stores_both_downloads(ranked_round):
 def test_the_list_has_a_rank_column_shared_by_ties(published, client):
     html = client.get(LIST).content.decode()
     header = html.split("<thead>")[1].split("</thead>")[0]
-    assert re.search(r"<th>公示编号</th><th class=\"num\">名次</th><th>姓名</th>", header)
+    assert re.search(
+        r"<th>公示编号</th><th class=\"num\">名次</th><th class=\"name\">姓名</th>", header
+    )
     ranks = re.findall(r"<td>(\d{9})</td><td class=\"num\">(\d+)</td>", html)
     assert ranks == [
         ("202000001", "1"),
