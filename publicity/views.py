@@ -105,7 +105,8 @@ def publicity_download(request: HttpRequest, year: int, fmt: str) -> HttpRespons
     return response
 
 
-def _draft_download(round: AnnualRound, fmt: str) -> HttpResponse:
+def _export_download(round: AnnualRound, fmt: str) -> HttpResponse:
+    # The administrators' copy, as `export_publicity` writes it: a draft before publication.
     if fmt not in ("csv", "xlsx"):
         raise Http404("只提供 CSV 和 XLSX 格式。")
     rows, draft = selectors.list_rows(round)
@@ -193,7 +194,7 @@ def manage_round(request: HttpRequest, year: int) -> HttpResponse:
 
 @administrator_required
 def manage_download(request: HttpRequest, year: int, fmt: str) -> HttpResponse:
-    return _draft_download(get_object_or_404(AnnualRound, year=year), fmt)
+    return _export_download(get_object_or_404(AnnualRound, year=year), fmt)
 
 
 @administrator_required
