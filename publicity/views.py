@@ -17,7 +17,7 @@ from publicity import downloads, selectors, services, statistics
 from publicity.charts import histogram_chart
 from publicity.exports import csv_bytes, xlsx_bytes
 from publicity.forms import FraudForm, ObjectionDecisionForm, ObjectionForm, SettlementForm
-from publicity.models import DownloadFormat, Objection, Settlement
+from publicity.models import Objection, Settlement
 from publicity.selectors import MAX_YEAR, MIN_YEAR
 from ranking.policy import INDICATOR_CODES, INDICATOR_LABELS
 from workflow import roles
@@ -86,7 +86,7 @@ def publicity_download(request: HttpRequest, year: int, fmt: str) -> HttpRespons
     """The stored file of the list's current version; a conditional GET that still has it
     gets 304 Not Modified and no body."""
     publication = selectors.publication_published(year=year)
-    if publication is None or fmt not in DownloadFormat.values:
+    if publication is None:
         return _not_published(request, year)
     download = downloads.download_prepare(publication=publication, fmt=fmt)
     etag = f'"{download.sha256}"'

@@ -280,3 +280,7 @@ def test_a_year_without_a_published_list_is_a_plain_page(
 
 def test_the_list_links_to_the_statistics(published, client):
     assert reverse("publicity:statistics") in client.get(LIST).content.decode()
+
+
+def test_only_csv_and_xlsx_are_offered(published, client):
+    assert client.get("/publicity/2020/list.pdf").status_code == 404
