@@ -132,8 +132,15 @@ def nice_step(span: Decimal, count: int) -> Decimal:
     scale = Decimal(1).scaleb(raw.adjusted())  # 10^k with 10^k <= raw < 10^(k+1)
     for step in NICE_STEPS:
         if step * scale >= raw:
-            return (step * scale).normalize()
-    return (10 * scale).normalize()  # pragma: no cover - NICE_STEPS ends at 10
+            return _plain(step * scale)
+    return _plain(10 * scale)  # pragma: no cover - NICE_STEPS ends at 10
+
+
+def _plain(value: Decimal) -> Decimal:
+    # 20, not 2E+1: the steps and the edges built from them are printed.
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
 
 
 def nice_range(low: Decimal, high: Decimal, count: int = 5) -> list[Decimal]:

@@ -21,7 +21,15 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.db.models.lookups import GreaterThanOrEqual, LessThan
 
-from publicity.charts import Chart, Series, bar_chart, histogram_chart, line_chart, nice_step
+from publicity.charts import (
+    Chart,
+    Series,
+    bar_chart,
+    histogram_chart,
+    line_chart,
+    nice_step,
+    number_label,
+)
 from publicity.models import Publication
 from ranking.policy import INDICATOR_CODES, INDICATOR_LABELS
 
@@ -132,7 +140,11 @@ def _compute(publication: Publication) -> dict[str, Any]:
                 "low": _text(_cents(totals[f"{code}_min"])),
                 "high": _text(_cents(totals[f"{code}_max"])),
                 "bins": [
-                    {"from": str(start), "to": str(end), "count": binned[f"{code}_{index}"]}
+                    {
+                        "from": number_label(start),
+                        "to": number_label(end),
+                        "count": binned[f"{code}_{index}"],
+                    }
                     for index, (start, end) in enumerate(zip(edges, edges[1:], strict=False))
                 ],
             }

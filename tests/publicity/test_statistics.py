@@ -121,6 +121,7 @@ def test_distribution_counts_every_listed_person_once_per_indicator(two_years, c
         block = block[block.index("<table") : block.index("</table>")]
         counts = [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', block)]
         assert sum(counts) == first.admitted_count, code
+        assert "E+" not in block  # edges printed as 20, not 2E+1
     # the latest year is the default
     assert "2021年度积分与各项指标分布" in client.get(URL).content.decode()
 
