@@ -11,13 +11,20 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from pathlib import Path
 
 from django.db import IntegrityError, transaction
 
+from publicity import exports
 from publicity.exports import csv_bytes, xlsx_bytes
 from publicity.models import DownloadFormat, Publication, PublicationDownload
 from publicity.selectors import published_rows
 from workflow.services._common import now_or
+
+# A file built by another version of the writers is not served: a change to
+# publicity/exports.py (a column, the escaping of a cell) rebuilds every published list's
+# downloads on their next request instead of serving the old bytes for ever.
+WRITER_REVISION = hashlib.sha256(Path(exports.__file__).read_bytes()).hexdigest()[:16]
 
 CONTENT_TYPES = {
     DownloadFormat.CSV: "text/csv; charset=utf-8",
@@ -29,7 +36,10 @@ def download_stored(*, publication: Publication, fmt: str) -> PublicationDownloa
     """The stored download of the list's current version, without its bytes (for the ETag)."""
     return (
         PublicationDownload.objects.filter(
-            publication=publication, format=fmt, list_version=publication.list_version
+            publication=publication,
+            format=fmt,
+            list_version=publication.list_version,
+            writer=WRITER_REVISION,
         )
         .defer("content")
         .first()
@@ -45,8 +55,8 @@ def download_prepare(
     *, publication: Publication, fmt: str, now: dt.datetime | None = None
 ) -> PublicationDownload:
     """The stored download of the publication's current list version, without its bytes; built
-    and stored first if there is none yet (then the older versions' files of that format are
-    dropped). Idempotent, and safe when two requests build the same version at once."""
+    and stored first if there is none yet (then the other files of that format are dropped:
+    older list versions, older writers). Idempotent, and safe when two requests build the same version at once."""
     if fmt not in DownloadFormat.values:
         raise ValueError(f"unknown download format {fmt!r}")
     # The version is read before the rows: an objection decided meanwhile changes both in one
@@ -66,6 +76,7 @@ def download_prepare(
                 publication=publication,
                 format=fmt,
                 list_version=version,
+                writer=WRITER_REVISION,
                 content=data,
                 sha256=hashlib.sha256(data).hexdigest(),
                 size=len(data),
@@ -73,10 +84,10 @@ def download_prepare(
             )
     except IntegrityError:  # a concurrent request built the same version first
         return PublicationDownload.objects.defer("content").get(
-            publication=publication, format=fmt, list_version=version
+            publication=publication, format=fmt, list_version=version, writer=WRITER_REVISION
         )
-    PublicationDownload.objects.filter(
-        publication=publication, format=fmt, list_version__lt=version
+    PublicationDownload.objects.filter(publication=publication, format=fmt).exclude(
+        list_version=version, writer=WRITER_REVISION
     ).delete()
     return download
 

@@ -103,6 +103,7 @@ class PublicationDownload(models.Model):
     publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="downloads")
     format = models.CharField("格式", max_length=4, choices=DownloadFormat.choices)
     list_version = models.PositiveIntegerField("名单版本")
+    writer = models.CharField("生成程序版本", max_length=16)  # publicity.downloads.WRITER_REVISION
     content = models.BinaryField("文件内容")
     sha256 = models.CharField("SHA-256", max_length=64)
     size = models.PositiveIntegerField("字节数")
@@ -113,7 +114,8 @@ class PublicationDownload(models.Model):
         verbose_name_plural = "公示名单下载文件"
         constraints = [
             models.UniqueConstraint(
-                fields=["publication", "format", "list_version"], name="publication_download_once"
+                fields=["publication", "format", "list_version", "writer"],
+                name="publication_download_once",
             )
         ]
 

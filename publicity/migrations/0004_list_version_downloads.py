@@ -55,6 +55,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("list_version", models.PositiveIntegerField(verbose_name="名单版本")),
+                ("writer", models.CharField(max_length=16, verbose_name="生成程序版本")),
                 ("content", models.BinaryField(verbose_name="文件内容")),
                 ("sha256", models.CharField(max_length=64, verbose_name="SHA-256")),
                 ("size", models.PositiveIntegerField(verbose_name="字节数")),
@@ -73,7 +74,7 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "公示名单下载文件",
                 "constraints": [
                     models.UniqueConstraint(
-                        fields=("publication", "format", "list_version"),
+                        fields=("publication", "format", "list_version", "writer"),
                         name="publication_download_once",
                     )
                 ],

@@ -17,6 +17,7 @@ from django.utils.http import http_date
 from openpyxl import load_workbook
 
 from publicity import services
+from publicity.downloads import WRITER_REVISION
 from publicity.models import PublicationDownload
 from publicity.tasks import publish_round
 from tests.publicity.conftest import PUBLISH_AT, set_phase
@@ -135,6 +136,15 @@ def test_download_is_built_once_then_served_as_stored(published, client, monkeyp
     assert again.status_code == 200
     assert again.content == first.content
     assert again["ETag"] == first["ETag"]
+
+
+def test_a_file_from_another_version_of_the_writers_is_rebuilt(published, client):
+    fresh = client.get(CSV).content
+    # As if built before a change to publicity/exports.py (say, how cells are escaped).
+    PublicationDownload.objects.update(writer="0ld", content=b"stale", sha256="0" * 64)
+    response = client.get(CSV)
+    assert response.content == fresh
+    assert list(PublicationDownload.objects.values_list("writer", flat=True)) == [WRITER_REVISION]
 
 
 @pytest.mark.parametrize("url", [CSV, XLSX])
