@@ -19,12 +19,16 @@ from publicity import exports
 from publicity.exports import csv_bytes, xlsx_bytes
 from publicity.models import DownloadFormat, Publication, PublicationDownload
 from publicity.selectors import published_rows
+from workflow import exports as cell_writer
 from workflow.services._common import now_or
 
-# A file built by another version of the writers is not served: a change to
-# publicity/exports.py (a column, the escaping of a cell) rebuilds every published list's
-# downloads on their next request instead of serving the old bytes for ever.
-WRITER_REVISION = hashlib.sha256(Path(exports.__file__).read_bytes()).hexdigest()[:16]
+# A file built by another version of the writers is not served: a change to the list's
+# writer (publicity/exports.py: a column) or the cell writer it goes through
+# (workflow/exports.py: how a cell is escaped) rebuilds every published list's downloads on
+# their next request instead of serving the old bytes for ever.
+WRITER_REVISION = hashlib.sha256(
+    b"".join(Path(module.__file__).read_bytes() for module in (exports, cell_writer))
+).hexdigest()[:16]
 
 CONTENT_TYPES = {
     DownloadFormat.CSV: "text/csv; charset=utf-8",
