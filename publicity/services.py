@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from publicity.models import (
@@ -89,6 +89,7 @@ def publicity_publish(
             applicant_count=run.eligible_count,
             histogram=totals_histogram(round),
             published_by=actor,
+            list_changed_at=now,
         )
         PublicityEntry.objects.bulk_create(
             (
@@ -232,6 +233,7 @@ def objection_decide(
                 now=now,
                 reason=f"公示期间实名举报查证属实（举报 #{objection.pk}）：{objection.outcome}",
             )
+            _entry_cancel(objection=objection, now=now)
         elif (
             not upheld
             and application.state == AppState.PUBLICIZED
@@ -243,6 +245,18 @@ def objection_decide(
             # Held back at the window's end only for this objection: now 公示期满无异议.
             application_qualify(application=application, actor=actor, now=now)
     return objection
+
+
+def _entry_cancel(*, objection: Objection, now: dt.datetime) -> None:
+    """Mark the listed person cancelled and move the list to a new version, in the caller's
+    transaction: the stored downloads and statistics of the old version stop being served
+    (publicity.downloads), the new ones are built on the next request."""
+    PublicityEntry.objects.filter(pk=objection.entry_id, cancelled_at__isnull=True).update(
+        cancelled_at=now
+    )
+    Publication.objects.filter(pk=objection.publication_id).update(
+        list_version=F("list_version") + 1, list_changed_at=now
+    )
 
 
 # --- qualification, forfeiture ---------------------------------------------------------------
