@@ -20,7 +20,7 @@ from publicity.exports import csv_bytes, xlsx_bytes
 from publicity.models import DownloadFormat, Publication, PublicationDownload
 from publicity.selectors import published_rows
 from workflow import exports as cell_writer
-from workflow.services._common import now_or
+from workflow.services import now_or
 
 # A file built by another version of the writers is not served: a change to the list's
 # writer (publicity/exports.py: a column) or the cell writer it goes through

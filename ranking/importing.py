@@ -36,8 +36,7 @@ from workflow.models import (
     Employer,
     IndicatorClaim,
 )
-from workflow.services import audit_record
-from workflow.services._common import actor_label, now_or
+from workflow.services import actor_label, audit_record, now_or
 
 BATCH = 5000
 

@@ -30,8 +30,14 @@ from workflow.models import (
     IndicatorClaim,
     JobRun,
 )
-from workflow.services import audit_record, format_moment, round_set_quota
-from workflow.services._common import actor_label, now_or, require_system_or_admin
+from workflow.services import (
+    actor_label,
+    audit_record,
+    format_moment,
+    now_or,
+    require_system_or_admin,
+    round_set_quota,
+)
 
 # Applications the ranking takes: results fixed (final), or ranked by an earlier run.
 RANKABLE_STATES = [AppState.FINAL, AppState.RANKED]

@@ -35,8 +35,8 @@ from workflow.services import (
     claim_decide_recheck,
     claim_reject,
     claim_verify,
+    now_or,
 )
-from workflow.services._common import now_or
 
 BULK_MAX = 500
 

@@ -57,7 +57,7 @@ from workflow.models import (
     JobStatus,
     Phase,
 )
-from workflow.services._common import snapshot
+from workflow.services import snapshot
 from workflow.services.claims import AUDITED_FIELDS
 
 ACTOR_LABEL = "数据交换"

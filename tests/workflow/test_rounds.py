@@ -243,7 +243,15 @@ def test_whole_round_to_closed(administrator):
         ),
     )
     assert not report.errors
-    with time_machine.travel(at(2020, 10, 22, 0, 0, 1), tick=False):
+    with time_machine.travel(at(2020, 10, 15, 0, 0, 1), tick=False):
+        services.round_advance(round=round, to=Phase.PUBLICITY, actor=administrator)
+    # Published one second after the scheduled opening: public until one second after too.
+    with (
+        time_machine.travel(at(2020, 10, 22, 0, 0, 1), tick=False),
+        pytest.raises(WindowClosed, match="公示期为 7 天，至 2020年10月22日 00:00:01 结束"),
+    ):
+        services.round_advance(round=round, to=Phase.CLOSED, actor=administrator, force=True)
+    with time_machine.travel(at(2020, 10, 22, 0, 0, 2), tick=False):
         services.round_advance(round=round, to=Phase.CLOSED, actor=administrator)
     admitted = round.applications.get(applicant__name="甲")
     not_admitted = round.applications.get(applicant__name="乙")

@@ -7,18 +7,19 @@ system steps run when the round's phase jobs call them (or an administrator does
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from workflow import roles
-from workflow.exceptions import DomainError, InvalidTransition, NotPermitted
+from workflow.exceptions import DomainError, InvalidTransition, NotPermitted, WindowClosed
 from workflow.indicators import ZERO_FILL_CODES, primary_department_of
 from workflow.models import (
     AnnualRound,
     Application,
+    AppState,
     ClaimState,
     Employer,
     IndicatorClaim,
@@ -28,6 +29,7 @@ from workflow.models import (
 from ._common import (
     atomic_transition,
     audit_record,
+    format_moment,
     now_or,
     require_phase,
     require_system_or_admin,
@@ -272,30 +274,6 @@ def application_withdraw(
 NOT_SUBMITTED_REASON = "申报阶段截止时未提交，视为撤回"
 
 
-def application_close_unsubmitted(
-    *,
-    application: Application,
-    actor: Any = None,
-    now: dt.datetime | None = None,
-    label: str = "system",
-) -> Application:
-    """Entering aggregation: an application never submitted is withdrawn (documented choice)."""
-    now = now_or(now)
-    action = "关闭未提交的申请"
-    _require_system_or_window(
-        round=application.round, phases=[Phase.AGGREGATION], actor=actor, now=now, action=action
-    )
-    return _transition(
-        application=application,
-        method="withdraw",
-        action=action,
-        actor=actor,
-        now=now,
-        reason=NOT_SUBMITTED_REASON,
-        label=label,
-    )
-
-
 def application_begin_review(
     *,
     application: Application,
@@ -395,39 +373,6 @@ def application_mark_ineligible(
     )
 
 
-def application_rank(
-    *,
-    application: Application,
-    total_points: Decimal,
-    rank: int,
-    admitted: bool,
-    score_explanation: Any = None,
-    actor: Any = None,
-    now: dt.datetime | None = None,
-    label: str = "system",
-) -> Application:
-    """Record the ranking result (细则第十条: 按分数由高到低确定年度落户人员)."""
-    now = now_or(now)
-    action = "记录积分排名"
-    _require_system_or_window(
-        round=application.round, phases=[Phase.RECHECK_RANKING], actor=actor, now=now, action=action
-    )
-    return _transition(
-        application=application,
-        method="rank_applied",
-        action=action,
-        actor=actor,
-        now=now,
-        label=label,
-        changes={
-            "total_points": total_points,
-            "rank": rank,
-            "admitted": admitted,
-            "score_explanation": score_explanation,
-        },
-    )
-
-
 def application_publicize(
     *,
     application: Application,
@@ -476,6 +421,18 @@ def application_mark_not_admitted(
     )
 
 
+# Conditions other apps hold a qualification back by (publicity: an objection not decided or
+# upheld), registered from their AppConfig.ready(): the core asks them without importing them,
+# so the admin button, an objection's decision and the phase job all meet the same guard.
+QualificationHold = Callable[[Application], str | None]
+QUALIFICATION_HOLDS: list[QualificationHold] = []
+
+
+def qualification_hold_register(hold: QualificationHold) -> None:
+    if hold not in QUALIFICATION_HOLDS:
+        QUALIFICATION_HOLDS.append(hold)
+
+
 def application_qualify(
     *,
     application: Application,
@@ -488,6 +445,13 @@ def application_qualify(
     action = "确认取得落户资格"
     require_system_or_admin(actor, action=action)
     require_phase(round=application.round, phases=[Phase.CLOSED], action=action)
+    closes_at = application.round.publicity_closes_at
+    if now <= closes_at:
+        raise WindowClosed(f"公示期至 {format_moment(closes_at)} 结束，期满后才能{action}。")
+    for hold in QUALIFICATION_HOLDS:
+        why = hold(application)
+        if why:
+            raise InvalidTransition(f"不能{action}：{why}")
     until = application.round.qualification_expires_on
     return _transition(
         application=application,
@@ -513,6 +477,32 @@ def application_cancel(
         raise DomainError("请填写取消落户资格的原因。")
     return _transition(
         application=application, method="cancel", action=action, actor=actor, now=now, reason=reason
+    )
+
+
+def application_cancel_for_fraud(
+    *, application: Application, actor: Any, reason: str, now: dt.datetime | None = None
+) -> Application:
+    """弄虚作假 found (细则第十七条): at any time, the qualification or the application is
+    cancelled — from publicity on the qualification, before it the application. A ranked list
+    not yet public is re-ranked instead, so nobody on it moves without the list changing."""
+    now = now_or(now)
+    if not roles.is_administrator(actor):
+        raise NotPermitted("只有管理员才能认定弄虚作假。")
+    if not reason.strip():
+        raise DomainError("请填写认定弄虚作假的事实。")
+    if application.state in (AppState.PUBLICIZED, AppState.QUALIFIED):
+        method, action = "cancel", "取消落户资格"
+    elif application.state in (AppState.UNDER_REVIEW, AppState.RESULTS_PUBLISHED, AppState.FINAL):
+        method, action = "mark_ineligible", "取消申报资格"
+    elif application.state == AppState.RANKED:
+        raise InvalidTransition(
+            "该申请已排名但尚未公示：请在公示后取消其资格，或先重新审核后重新排名。"
+        )
+    else:
+        return application  # nothing of this year's to cancel; the bar still applies
+    return _transition(
+        application=application, method=method, action=action, actor=actor, now=now, reason=reason
     )
 
 
@@ -564,7 +554,7 @@ __all__ = [
     "NOT_SUBMITTED_REASON",
     "application_begin_review",
     "application_cancel",
-    "application_close_unsubmitted",
+    "application_cancel_for_fraud",
     "application_finalize",
     "application_forfeit",
     "application_mark_ineligible",
@@ -573,7 +563,7 @@ __all__ = [
     "application_publicize",
     "application_publish_results",
     "application_qualify",
-    "application_rank",
+    "qualification_hold_register",
     "application_settle",
     "application_start",
     "application_submit",
