@@ -295,14 +295,3 @@ def publicize_ranked(*, round_id: int, job_run_id: int) -> None:
         source=AppState.RANKED,
         method="mark_not_admitted",
     )
-
-
-def qualify_publicized(*, round_id: int, job_run_id: int) -> None:
-    """Publicity over without an upheld objection: qualified for 2 years (细则第十条)."""
-    round = AnnualRound.objects.get(pk=round_id)
-    Application.objects.filter(round_id=round_id, state=AppState.PUBLICIZED).update(
-        qualified_until=round.qualification_expires_on
-    )
-    bulk_transition(
-        round_id=round_id, job_run_id=job_run_id, source=AppState.PUBLICIZED, method="qualify"
-    )
