@@ -16,9 +16,9 @@ from django.db import connection, transaction
 
 from ranking.models import RankingRun, RankingStatus
 from ranking.policy import ELIGIBILITY_LABELS, FactsError, ScoreResult
-from ranking.scoring import BASIS_VERIFIED, score_applications
 from ranking.standings import Standings, rank_standings
 from workflow.exceptions import DomainError, InvalidTransition, WindowClosed
+from workflow.facts import BASIS_VERIFIED, score_applications
 from workflow.indicators import indicator_label
 from workflow.models import (
     PUBLISHED_STATES,

@@ -267,8 +267,8 @@ def applicant_overview(
 ) -> dict[str, Any]:
     """Everything the applicant's dashboard shows, in a fixed number of queries."""
     from ranking.policy import FactsError
-    from ranking.scoring import application_score
     from workflow.evidence import evidence_for
+    from workflow.facts import application_score
     from workflow.indicators import INDICATORS
     from workflow.models import APPEALABLE_STATES, DECIDED_STATES, AppState
     from workflow.services.claims import EDITABLE_APPLICATION_STATES
