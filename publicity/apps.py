@@ -6,8 +6,11 @@ class PublicityConfig(AppConfig):
     verbose_name = "公示落户"
 
     def ready(self) -> None:
-        # The core's qualification asks publicity whether an objection holds it back.
+        # The core asks publicity, without importing it (docs/architecture.md): whether an
+        # objection holds a qualification back, and a barred party's credit record.
+        from publicity.selectors import credit_record_latest
         from publicity.services import objection_holds_qualification
-        from workflow.services import qualification_hold_register
+        from workflow.extensions import credit_record_lookup_register, qualification_hold_register
 
         qualification_hold_register(objection_holds_qualification)
+        credit_record_lookup_register(credit_record_latest)

@@ -24,7 +24,6 @@ from publicity.models import (
 )
 from publicity.selectors import (
     build_rows,
-    credit_record_latest,
     current_ranking,
     publication_of,
     totals_histogram,
@@ -509,20 +508,3 @@ def fraud_record(
                 after={"barred_until": obj.barred_until},
             )
     return records
-
-
-def bar_notice(*, applicant: Any = None, employer: Any = None, on: dt.date) -> str | None:
-    """The refusal a barred party sees: the reason and the date (or None if not barred).
-
-    Worded to follow the party's name or "您": "因2020年度积分落户申报中弄虚作假（伪造学位证书，
-    2020年11月02日认定），2025年12月31日 前不得申报积分落户。" (细则第十一条)."""
-    party = applicant if applicant is not None else employer
-    if party is None or party.barred_until is None or on > party.barred_until:
-        return None
-    record = credit_record_latest(applicant=applicant, employer=employer)
-    why = ""
-    if record is not None:
-        found = timezone.localtime(record.recorded_at).date()
-        why = f"因{record.round.year}年度积分落户申报中弄虚作假（{record.reason}，{found:%Y年%m月%d日}认定），"
-    what = "不得申报积分落户" if applicant is not None else "不得为申请人申报积分落户"
-    return f"{why}{party.barred_until:%Y年%m月%d日} 前{what}。"

@@ -60,3 +60,17 @@ def estimate_against_cutoffs(*, estimate: Decimal, limit: int = 3) -> list[Cutof
         CutoffComparison(year=c.year, cutoff=c.cutoff, estimate=estimate)
         for c in cutoffs_published(limit=limit)
     ]
+
+
+def ranking_current(round: object) -> dict[str, object] | None:
+    """The round's current ranking for the portal: cut-off, quota and admitted count (registered
+    with workflow.extensions, so the core shows it without importing ranking)."""
+    run = RankingRun.objects.filter(round=round, is_current=True).first()
+    if run is None:
+        return None
+    return {
+        "cutoff": run.cutoff,
+        "admitted_count": run.admitted_count,
+        "quota": run.quota,
+        "run": run,
+    }

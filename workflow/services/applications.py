@@ -7,14 +7,15 @@ system steps run when the round's phase jobs call them (or an administrator does
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from workflow import roles
+from workflow.bars import bar_refusal
 from workflow.exceptions import DomainError, InvalidTransition, NotPermitted, WindowClosed
+from workflow.extensions import qualification_holds
 from workflow.indicators import ZERO_FILL_CODES, primary_department_of
 from workflow.models import (
     AnnualRound,
@@ -113,12 +114,8 @@ def _require_system_or_window(
 
 
 def _bar_notice(*, now: dt.datetime, applicant: Any = None, employer: Any = None) -> str:
-    # 细则第十一条: the refusal names the reason (the credit record) and the date; the records
-    # live in publicity, which depends on workflow, hence the import here.
-    from publicity.services import bar_notice
-
-    # Only called once `is_barred` holds, which is the same test bar_notice makes.
-    return bar_notice(applicant=applicant, employer=employer, on=timezone.localdate(now)) or ""
+    # Only called once `is_barred` holds, which is the same test bar_refusal makes.
+    return bar_refusal(applicant=applicant, employer=employer, on=timezone.localdate(now)) or ""
 
 
 # --- applicant and employer (申报阶段) ---------------------------------------------------
@@ -421,18 +418,6 @@ def application_mark_not_admitted(
     )
 
 
-# Conditions other apps hold a qualification back by (publicity: an objection not decided or
-# upheld), registered from their AppConfig.ready(): the core asks them without importing them,
-# so the admin button, an objection's decision and the phase job all meet the same guard.
-QualificationHold = Callable[[Application], str | None]
-QUALIFICATION_HOLDS: list[QualificationHold] = []
-
-
-def qualification_hold_register(hold: QualificationHold) -> None:
-    if hold not in QUALIFICATION_HOLDS:
-        QUALIFICATION_HOLDS.append(hold)
-
-
 def application_qualify(
     *,
     application: Application,
@@ -448,10 +433,9 @@ def application_qualify(
     closes_at = application.round.publicity_closes_at
     if now <= closes_at:
         raise WindowClosed(f"公示期至 {format_moment(closes_at)} 结束，期满后才能{action}。")
-    for hold in QUALIFICATION_HOLDS:
-        why = hold(application)
-        if why:
-            raise InvalidTransition(f"不能{action}：{why}")
+    holds = qualification_holds(application)
+    if holds:
+        raise InvalidTransition(f"不能{action}：{'；'.join(holds)}")
     until = application.round.qualification_expires_on
     return _transition(
         application=application,
@@ -563,7 +547,6 @@ __all__ = [
     "application_publicize",
     "application_publish_results",
     "application_qualify",
-    "qualification_hold_register",
     "application_settle",
     "application_start",
     "application_submit",
