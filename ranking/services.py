@@ -29,6 +29,7 @@ from workflow.models import (
     ClaimState,
     IndicatorClaim,
     JobRun,
+    Phase,
 )
 from workflow.services import (
     actor_label,
@@ -47,11 +48,10 @@ NAMED_AT_MOST = 20
 
 
 def _is_published(round: AnnualRound) -> bool:
-    from publicity.models import Publication  # publicity depends on ranking, not the reverse
-
-    return (
-        Publication.objects.filter(round=round).exists()
-        or Application.objects.filter(round=round, state__in=PUBLISHED_STATES).exists()
+    # The list is public once the round entered 公示 or any application is on it (the same
+    # test as the quota's lock); ranking never reads the publicity app, which builds on it.
+    return round.phase in (Phase.PUBLICITY, Phase.CLOSED) or (
+        Application.objects.filter(round=round, state__in=PUBLISHED_STATES).exists()
     )
 
 
