@@ -6,13 +6,9 @@ class ReviewConfig(AppConfig):
     verbose_name = "部门审核"
 
     def ready(self) -> None:
-        # Only a dispatcher: a submitted application is queued for verification on commit
-        # (细则第五条: applicants see department results during the declaration).
-        from django.db.models.signals import post_save
+        # The core's services say when a submitted application's declaration changed; review
+        # verifies it after the commit (细则第五条: results during the declaration).
+        from review.services.verification import verification_enqueue
+        from workflow.extensions import declaration_listener_register
 
-        from review.signals import application_saved
-        from workflow.models import Application
-
-        post_save.connect(
-            application_saved, sender=Application, dispatch_uid="review.application_saved"
-        )
+        declaration_listener_register(verification_enqueue)

@@ -3,7 +3,10 @@ asks them without importing them (docs/architecture.md: workflow imports no othe
 
 - publicity: the latest credit record of a barred party (细则第十七条), and whether an
   objection holds a qualification back (细则第十条);
-- ranking: the round's current ranking (cut-off, quota, admitted) for the portal.
+- ranking: the round's current ranking (cut-off, quota, admitted) for the portal;
+- review: a submitted application's declared facts changed, so verify it (细则第五条: the
+  applicant sees department results during the declaration). The service that changed the
+  facts calls ``declaration_changed`` itself: no signal decides anything.
 Phase jobs register the same way, through ``workflow.phase_jobs.register_phase_job``.
 """
 
@@ -15,10 +18,12 @@ from typing import Any
 CreditRecordLookup = Callable[..., Any]  # (applicant=…, employer=…) -> record or None
 RankingLookup = Callable[[Any], "dict[str, Any] | None"]  # (round) -> summary or None
 QualificationHold = Callable[[Any], "str | None"]  # (application) -> why it waits, or None
+DeclarationListener = Callable[..., None]  # (round=…, application_ids=[…]) -> None
 
 _credit_record_lookups: list[CreditRecordLookup] = []
 _ranking_lookups: list[RankingLookup] = []
 QUALIFICATION_HOLDS: list[QualificationHold] = []
+_declaration_listeners: list[DeclarationListener] = []
 
 
 def _add(registry: list[Any], hook: Any) -> None:
@@ -36,6 +41,17 @@ def ranking_lookup_register(lookup: RankingLookup) -> None:
 
 def qualification_hold_register(hold: QualificationHold) -> None:
     _add(QUALIFICATION_HOLDS, hold)
+
+
+def declaration_listener_register(listener: DeclarationListener) -> None:
+    _add(_declaration_listeners, listener)
+
+
+def declaration_changed(*, round: Any, application_ids: list[int]) -> None:
+    """Declared facts of submitted applications changed (submission, an edit): tell the
+    listeners, which schedule their work after the transaction commits."""
+    for listener in _declaration_listeners:
+        listener(round=round, application_ids=application_ids)
 
 
 def credit_record_latest(*, applicant: Any = None, employer: Any = None) -> Any:

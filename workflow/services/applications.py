@@ -15,7 +15,7 @@ from django.utils import timezone
 from workflow import roles
 from workflow.bars import bar_refusal
 from workflow.exceptions import DomainError, InvalidTransition, NotPermitted, WindowClosed
-from workflow.extensions import qualification_holds
+from workflow.extensions import declaration_changed, qualification_holds
 from workflow.indicators import ZERO_FILL_CODES, primary_department_of
 from workflow.models import (
     AnnualRound,
@@ -246,6 +246,8 @@ def application_submit(
             for code in ZERO_FILL_CODES
             if code not in existing
         )
+        # The departments verify it now (细则第五条: results during the declaration).
+        declaration_changed(round=application.round, application_ids=[application.pk])
     return application
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from workflow import roles
 from workflow.exceptions import DomainError, InvalidTransition, NotPermitted
+from workflow.extensions import declaration_changed
 from workflow.indicators import INDICATORS, primary_department_of
 from workflow.models import AppState, ClaimState, IndicatorClaim, Phase
 
@@ -199,10 +200,10 @@ def claim_declare(
                 },
             )
         if application.state == AppState.SUBMITTED:
-            # The application changed: saving it is what its listeners watch (review queues a
-            # submitted application for verification on commit, review.signals). Optimistic
-            # lock on its state: if aggregation moved it on meanwhile, the edit rolls back.
+            # Optimistic lock on its state: if aggregation moved it on meanwhile, the edit
+            # rolls back. Then the departments re-verify the changed declaration.
             application.save(update_fields=["updated_at"])
+            declaration_changed(round=application.round, application_ids=[application.pk])
     return claim
 
 
