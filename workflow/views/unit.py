@@ -14,8 +14,9 @@ from workflow import portal, roles, services
 from workflow.exceptions import DomainError
 from workflow.forms import RejectAffiliationForm
 from workflow.models import Application, AppState
+from workflow.selectors import round_current
 
-from ._common import current_round, report, unit_admin_required
+from ._common import report, unit_admin_required
 
 PAGE_SIZE = 50
 
@@ -33,7 +34,7 @@ def _own_application(request: HttpRequest, pk: int) -> Application:
 
 @unit_admin_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    round = current_round()
+    round = round_current()
     employer_ids = [e.pk for e in request.employers]
     now = timezone.now()
     applications = Application.objects.none()
