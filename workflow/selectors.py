@@ -5,10 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from workflow.models import AnnualRound, Application, AuditEvent, Phase
+from workflow import roles
+from workflow.models import (
+    NOT_IN_REVIEW_STATES,
+    AnnualRound,
+    Application,
+    AuditEvent,
+    IndicatorClaim,
+    Phase,
+)
 
 
 def round_current(*, now: dt.datetime | None = None) -> AnnualRound | None:
@@ -62,3 +70,22 @@ def audit_trail(*, obj: Any) -> list[AuditEvent]:
             object_type=obj._meta.label_lower, object_id=str(obj.pk)
         ).order_by("at", "id")
     )
+
+
+def claims_in_review(claims: QuerySet[IndicatorClaim]) -> QuerySet[IndicatorClaim]:
+    """Only claims of submitted-or-later, not withdrawn, applications (NOT_IN_REVIEW_STATES)."""
+    return claims.exclude(application__state__in=NOT_IN_REVIEW_STATES)
+
+
+def claims_reviewable_by(*, user: Any) -> QuerySet[IndicatorClaim]:
+    """The claims a user may open as a reviewer: those assigned to their department
+    (claim.department) on an application in review; an administrator's: every claim in
+    review; anyone else's: none. The back office's claim pages and the evidence files
+    both ask this, so the two can never disagree."""
+    claims = claims_in_review(IndicatorClaim.objects.all())
+    if roles.is_administrator(user):
+        return claims
+    department = roles.department_of(user)
+    if department is None:
+        return claims.none()
+    return claims.filter(department=department)
