@@ -109,7 +109,7 @@ def other_applicant(db):
 
 @pytest.fixture
 def unit_admin(db, employer):
-    """单位经办人 of `employer`: returns the user."""
+    """单位经办人 of `employer`, verified by an administrator: returns the user."""
     return factories.MembershipFactory(
         user=factories.UserFactory(username="unit_admin"), employer=employer
     ).user
@@ -120,6 +120,16 @@ def other_unit_admin(db, other_employer):
     """单位经办人 of another employer (must be refused on `employer`'s applications)."""
     return factories.MembershipFactory(
         user=factories.UserFactory(username="other_unit_admin"), employer=other_employer
+    ).user
+
+
+@pytest.fixture
+def unverified_unit_admin(db, employer):
+    """单位经办人 of `employer` who registered but whom no administrator has verified yet."""
+    return factories.MembershipFactory(
+        user=factories.UserFactory(username="unverified_unit_admin"),
+        employer=employer,
+        verified=False,
     ).user
 
 

@@ -256,8 +256,54 @@ class ApplicantAdmin(TransitionAdmin):
 
 @admin.register(EmployerMembership)
 class EmployerMembershipAdmin(TransitionAdmin):
-    list_display = ("user", "employer", "created_at")
+    """单位经办人: verify that an account acts for its unit's credit code (营业执照, 授权书)
+    before it may confirm employees' declarations; every verification is audited."""
+
+    list_display = ("user", "employer", "credit_code", "verified", "verified_at", "verified_by")
+    list_filter = (("verified_at", admin.EmptyFieldListFilter),)
+    list_select_related = ("user", "employer", "verified_by")
+    search_fields = ("user__username", "employer__name", "employer__credit_code")
     raw_id_fields = ("user", "employer")
+    readonly_fields = ("verified_at", "verified_by", "created_at")
+    actions = ["verify_selected"]
+    buttons = (
+        Button(
+            "verify",
+            "核验：该账号代表本单位（已核对营业执照与授权书）",
+            lambda o, u, r: services.employer_membership_verify(membership=o, actor=u, reason=r),
+            needs_reason=True,
+        ),
+        Button(
+            "unverify",
+            "撤销核验",
+            lambda o, u, r: services.employer_membership_unverify(membership=o, actor=u, reason=r),
+            needs_reason=True,
+        ),
+    )
+
+    @admin.display(description="统一社会信用代码", ordering="employer__credit_code")
+    def credit_code(self, obj: EmployerMembership) -> str:
+        return obj.employer.credit_code
+
+    @admin.display(description="已核验", boolean=True, ordering="verified_at")
+    def verified(self, obj: EmployerMembership) -> bool:
+        return obj.is_verified
+
+    @admin.action(description="核验所选单位经办人（已核对营业执照与授权书）")
+    def verify_selected(self, request, queryset):
+        done = 0
+        for membership in queryset.select_related("employer"):
+            if membership.is_verified:
+                continue
+            try:
+                services.employer_membership_verify(
+                    membership=membership, actor=request.user, reason="管理员批量核验"
+                )
+            except DomainError as exc:
+                messages.error(request, f"{membership}：{exc}")
+            else:
+                done += 1
+        messages.success(request, f"已核验 {done} 名单位经办人。")
 
 
 @admin.register(ReviewerProfile)

@@ -7,16 +7,20 @@ from .claims import *  # noqa: F403
 from .claims import __all__ as _claims
 from .departments import departments_ensure
 from .parties import (
+    UNIT_UNVERIFIED_MESSAGE,
     administrator_grant,
     applicant_register,
     credit_code_check,
     employer_membership_add,
+    employer_membership_unverify,
+    employer_membership_verify,
     employer_register,
     reviewer_assign,
 )
 from .rounds import round_advance, round_create, round_set_quota, rounds_advance_due
 
 __all__ = [
+    "UNIT_UNVERIFIED_MESSAGE",
     *_applications,
     *_claims,
     "administrator_grant",
@@ -25,6 +29,8 @@ __all__ = [
     "credit_code_check",
     "departments_ensure",
     "employer_membership_add",
+    "employer_membership_unverify",
+    "employer_membership_verify",
     "employer_register",
     "format_moment",
     "reviewer_assign",
