@@ -10,7 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from ranking.scoring import BASIS_EFFECTIVE, CLAIM_FACT_KEYS, application_score
 from review import exports, selectors
@@ -288,6 +288,7 @@ def batch_detail(request, pk: int):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def records(request, kind: str):
     if kind not in RECORD_KINDS:
         raise Http404
@@ -295,10 +296,14 @@ def records(request, kind: str):
         raise PermissionDenied("该类记录不属于本部门。")
     model = RECORD_KINDS[kind].model
     items = model.objects.select_related("applicant").order_by("-pk")
-    number = request.GET.get("id_number", "").strip().upper()
+    # The search is a POST: an identity number in a query string ends up in access logs,
+    # browser history and Referer headers. One person's records fit on one page.
+    number = request.POST.get("id_number", "").strip().upper() if request.method == "POST" else ""
     if number:
         items = items.filter(applicant__id_number=number)
-    page = Paginator(items, 50).get_page(request.GET.get("page"))
+        page = Paginator(items, 1000).get_page(1)
+    else:
+        page = Paginator(items, 50).get_page(request.GET.get("page"))
     fields = [
         f
         for f in model._meta.concrete_fields

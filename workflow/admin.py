@@ -17,6 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
+from ranking.policy.identity import mask_id_number
 from workflow import services
 from workflow.admin_forms import AppealDecisionForm, ClaimAdjustForm, RecheckDecisionForm
 from workflow.exceptions import DomainError
@@ -248,10 +249,22 @@ class EmployerAdmin(TransitionAdmin):
 
 @admin.register(Applicant)
 class ApplicantAdmin(TransitionAdmin):
-    list_display = ("name", "id_number", "birth_date", "gender", "female_job", "barred_until")
+    # The list masks the number; the applicant's own change page shows it in full.
+    list_display = (
+        "name",
+        "masked_id_number",
+        "birth_date",
+        "gender",
+        "female_job",
+        "barred_until",
+    )
     search_fields = ("name", "id_number", "user__username")
     readonly_fields = ("birth_date", "gender")
     raw_id_fields = ("user",)
+
+    @admin.display(description="公民身份号码", ordering="id_number")
+    def masked_id_number(self, obj: Applicant) -> str:
+        return mask_id_number(obj.id_number)
 
 
 @admin.register(EmployerMembership)
