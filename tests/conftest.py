@@ -8,6 +8,7 @@ the reason. Missing in CI (CI=true): the run fails, because CI must run with no 
 from __future__ import annotations
 
 import os
+import uuid
 
 import pytest
 
@@ -73,6 +74,27 @@ def _static_files_as_in_development():
 
     with override_settings(WHITENOISE_AUTOREFRESH=True, WHITENOISE_USE_FINDERS=True):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _login_failures_counted_per_test(settings):
+    # The throttle counts failed logins in the cache (django-axes); every test client comes
+    # from 127.0.0.1, so a shared count would lock later tests out, and with REDIS_URL set
+    # the default cache is the Redis the worker tests share. Each test gets its own counts.
+    from axes.handlers.proxy import AxesProxyHandler
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "login_throttle": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"login-throttle-{uuid.uuid4().hex}",
+        },
+    }
+    settings.AXES_CACHE = "login_throttle"
+    AxesProxyHandler.get_implementation(force=True)
+    yield
+    settings.AXES_CACHE = "default"
+    AxesProxyHandler.get_implementation(force=True)
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -18,7 +20,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from ranking.policy.identity import mask_id_number
-from workflow import services
+from workflow import roles, services
 from workflow.admin_forms import AppealDecisionForm, ClaimAdjustForm, RecheckDecisionForm
 from workflow.exceptions import DomainError
 from workflow.models import (
@@ -31,6 +33,7 @@ from workflow.models import (
     EmployerMembership,
     IndicatorClaim,
     JobRun,
+    LoginUnlock,
     ReviewerProfile,
 )
 from workflow.services._common import snapshot
@@ -513,6 +516,80 @@ class IndicatorClaimAdmin(TransitionAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- login locks ----------------------------------------------------------------------
+
+
+class LoginUnlockForm(forms.ModelForm):
+    class Meta:
+        model = LoginUnlock
+        fields = ("username", "ip_address", "reason")
+        help_texts = {
+            "username": "登录时输入的账号：申请人为公民身份号码，单位经办人为用户名。",
+            "ip_address": "同一网络地址连续失败被锁定时填写（见用户反映或日志）。",
+        }
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("username") or "").strip() and not data.get("ip_address"):
+            raise ValidationError("请填写要解锁的账号或网络地址。")
+        return data
+
+
+@admin.register(LoginUnlock)
+class LoginUnlockAdmin(admin.ModelAdmin):
+    """解除登录锁定: 10 failed logins in 15 minutes lock an account or an address for 15
+    minutes; "add" here lifts it at once, recorded and audited (workflow.services.login_unlock)."""
+
+    form = LoginUnlockForm
+    list_display = ("at", "masked_username", "ip_address", "actor", "reason")
+    list_select_related = ("actor",)
+
+    @admin.display(description="账号", ordering="username")
+    def masked_username(self, obj: LoginUnlock) -> str:
+        return mask_id_number(obj.username)
+
+    def has_add_permission(self, request):
+        return roles.is_administrator(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        # The service writes the row, its audit row and clears the counters on commit.
+        done = services.login_unlock(
+            actor=request.user,
+            username=obj.username,
+            ip_address=obj.ip_address,
+            reason=obj.reason,
+        )
+        obj.pk, obj.at, obj.actor = done.pk, done.at, done.actor
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class AccountAdmin(UserAdmin):
+    actions = ["unlock_login"]
+
+    @admin.action(description="解除所选账号的登录锁定")
+    def unlock_login(self, request, queryset):
+        for user in queryset:
+            try:
+                services.login_unlock(
+                    actor=request.user,
+                    username=user.get_username(),
+                    reason="管理员在账号列表中解除登录锁定",
+                )
+            except DomainError as exc:
+                messages.error(request, str(exc))
+                return
+        messages.success(request, f"已解除 {queryset.count()} 个账号的登录锁定。")
 
 
 # --- audit and jobs: read only --------------------------------------------------------

@@ -1,3 +1,4 @@
+from .accounts import LoginUnlock
 from .applications import (
     APPEALABLE_STATES,
     DECIDED_STATES,
@@ -59,6 +60,7 @@ __all__ = [
     "IndicatorClaim",
     "JobRun",
     "JobStatus",
+    "LoginUnlock",
     "Phase",
     "ReviewerProfile",
     "default_windows",

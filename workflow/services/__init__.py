@@ -6,6 +6,7 @@ from .applications import __all__ as _applications
 from .claims import *  # noqa: F403
 from .claims import __all__ as _claims
 from .departments import departments_ensure
+from .logins import login_unlock
 from .parties import (
     UNIT_UNVERIFIED_MESSAGE,
     administrator_grant,
@@ -33,6 +34,7 @@ __all__ = [
     "employer_membership_verify",
     "employer_register",
     "format_moment",
+    "login_unlock",
     "reviewer_assign",
     "round_advance",
     "round_create",
