@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from workflow.views.home import home
+from publicity.views_home import home
 
 # One include per app; each app owns its urls.py (namespaced).
 urlpatterns = [

@@ -66,6 +66,8 @@ class PublicationAdmin(ReadOnlyAdmin):
         "histogram",
         "published_by",
         "created_at",
+        "list_version",
+        "list_changed_at",
     )
     fields = readonly_fields
 
@@ -79,6 +81,7 @@ class PublicityEntryAdmin(ReadOnlyAdmin):
         "birth_month",
         "employer_name",
         "total",
+        "cancelled_at",
         "publication",
     )
     list_filter = ("publication__round",)
@@ -96,6 +99,7 @@ class PublicityEntryAdmin(ReadOnlyAdmin):
         "employer_name",
         "indicators",
         "total",
+        "cancelled_at",
     )
     fields = readonly_fields
     show_full_result_count = False  # no COUNT(*) over the whole list on every page

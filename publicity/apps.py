@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class PublicityConfig(AppConfig):
     name = "publicity"
     verbose_name = "公示落户"
+
+    def ready(self) -> None:
+        # The core asks publicity, without importing it (docs/architecture.md): whether an
+        # objection holds a qualification back, and a barred party's credit record.
+        from publicity.selectors import credit_record_latest
+        from publicity.services import objection_holds_qualification
+        from workflow.extensions import credit_record_lookup_register, qualification_hold_register
+
+        qualification_hold_register(objection_holds_qualification)
+        credit_record_lookup_register(credit_record_latest)

@@ -37,6 +37,11 @@ class Publication(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The list changes after publication only when an upheld objection cancels an entry
+    # (细则第十条); the version keys its stored downloads and cached statistics, the time is
+    # the downloads' Last-Modified.
+    list_version = models.PositiveIntegerField("名单版本", default=1)
+    list_changed_at = models.DateTimeField("名单更新时间")
 
     class Meta:
         verbose_name = "公示"
@@ -65,6 +70,9 @@ class PublicityEntry(models.Model):
     employer_name = models.CharField("单位名称", max_length=200)
     indicators = models.JSONField("指标分值", encoder=DjangoJSONEncoder)  # code -> "12.34"
     total = models.DecimalField("积分", max_digits=7, decimal_places=2)
+    # Set when an upheld objection cancels this person's admission (细则第十条). The row stays:
+    # the public saw its number, and nobody moves up into its place.
+    cancelled_at = models.DateTimeField("取消资格时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "公示名单条目"
@@ -81,6 +89,38 @@ class PublicityEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.name}"
+
+
+class DownloadFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "Excel（XLSX）"
+
+
+class PublicationDownload(models.Model):
+    """A published list's download, built once per list version and served as stored (with
+    its digest as the ETag) until an upheld objection changes the list."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="downloads")
+    format = models.CharField("格式", max_length=4, choices=DownloadFormat.choices)
+    list_version = models.PositiveIntegerField("名单版本")
+    writer = models.CharField("生成程序版本", max_length=16)  # publicity.downloads.WRITER_REVISION
+    content = models.BinaryField("文件内容")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    size = models.PositiveIntegerField("字节数")
+    built_at = models.DateTimeField("生成时间")
+
+    class Meta:
+        verbose_name = "公示名单下载文件"
+        verbose_name_plural = "公示名单下载文件"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["publication", "format", "list_version", "writer"],
+                name="publication_download_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publication_id} v{self.list_version}.{self.format}"
 
 
 class ObjectionState(models.TextChoices):

@@ -4,6 +4,7 @@ outside `objections_for_administrators`, never an applicant's identity number or
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -24,6 +25,7 @@ from ranking.policy.identity import parse_id_number
 from workflow.models import AnnualRound, Application
 
 PAGE_SIZE = 50
+MIN_YEAR, MAX_YEAR = 1900, 9999
 HISTOGRAM_BIN = Decimal("5")
 
 
@@ -37,6 +39,7 @@ class ListRow:
     employer: str
     indicators: dict[str, str]  # code -> "12.34", contract order
     total: Decimal
+    cancelled: bool = False  # an upheld objection cancelled this admission (细则第十条)
 
     def indicator_values(self) -> list[str]:
         return [self.indicators.get(code, "0.00") for code in INDICATOR_CODES]
@@ -124,26 +127,105 @@ def entry_row(entry: PublicityEntry) -> ListRow:
         employer=entry.employer_name,
         indicators=entry.indicators,
         total=entry.total,
+        cancelled=entry.cancelled_at is not None,
     )
+
+
+# What a row of the public list needs, read as tuples: no model instances, no lazy fields.
+ROW_FIELDS = (
+    "number",
+    "position",
+    "rank",
+    "name",
+    "birth_month",
+    "employer_name",
+    "indicators",
+    "total",
+    "cancelled_at",
+)
+
+
+def _rows(values: Iterable[tuple[Any, ...]]) -> list[ListRow]:
+    return [
+        ListRow(
+            number=number,
+            position=position,
+            rank=rank,
+            name=name,
+            birth_month=birth_month,
+            employer=employer,
+            indicators=indicators,
+            total=total,
+            cancelled=cancelled_at is not None,
+        )
+        for number, position, rank, name, birth_month, employer, indicators, total, cancelled_at in values
+    ]
 
 
 def list_rows(round: AnnualRound) -> tuple[list[ListRow], bool]:
-    """(rows, is_draft): the published list if there is one, else a draft from the ranking."""
+    """(rows, is_draft): the published list if there is one, else a draft from the ranking.
+
+    A published list leaves out the people whose admission an upheld objection cancelled: the
+    downloads are the list as it stands (the page still shows them, marked)."""
     publication = publication_of(round)
     if publication is not None:
-        return [entry_row(e) for e in publication.entries.order_by("position")], False
+        return published_rows(publication), False
     return [row for _, row in build_rows(round)], True
 
 
+def published_rows(publication: Publication) -> list[ListRow]:
+    """The published list as it stands, in list order: without cancelled admissions."""
+    entries = publication.entries.filter(cancelled_at__isnull=True).order_by("position")
+    return _rows(entries.values_list(*ROW_FIELDS).iterator(chunk_size=5000))
+
+
+def publication_published(*, year: int) -> Publication | None:
+    """The year's published list (with its round), or None: not published, or no such round."""
+    if not MIN_YEAR <= year <= MAX_YEAR:  # a 20-digit year would overflow the database integer
+        return None
+    return Publication.objects.select_related("round").filter(round__year=year).first()
+
+
+class _WholeList:
+    """The unfiltered list as a sequence for Paginator. Its length is known without counting
+    (the publication's admitted_count: positions run 1..n), and a page is a range of positions,
+    one seek on the (publication, position) index instead of an OFFSET scan."""
+
+    def __init__(self, publication: Publication) -> None:
+        self.publication = publication
+
+    def __len__(self) -> int:
+        return self.publication.admitted_count
+
+    def __getitem__(self, window: slice) -> list[ListRow]:
+        entries = PublicityEntry.objects.filter(
+            publication=self.publication,
+            position__gt=window.start,
+            position__lte=window.stop,
+        ).order_by("position")
+        return _rows(entries.values_list(*ROW_FIELDS))
+
+
 def publicity_page(*, publication: Publication, query: str = "", page: Any = 1) -> Page:
-    """Search by name or employer (substring), PAGE_SIZE rows a page, in list order."""
-    entries = publication.entries.order_by("position").only(
-        "number", "position", "rank", "name", "birth_month", "employer_name", "indicators", "total"
-    )
+    """PAGE_SIZE rows of ListRow a page, in list order; `query` finds a 公示编号 exactly, or a
+    name or employer by substring. Both walk the (publication, position) index in list order
+    and stop at the page's end; a search reads at most the one list (~6,000 rows)."""
     query = query.strip()
-    if query:
-        entries = entries.filter(Q(name__icontains=query) | Q(employer_name__icontains=query))
-    return Paginator(entries, PAGE_SIZE).get_page(page)
+    if not query:
+        return Paginator(_WholeList(publication), PAGE_SIZE).get_page(page)
+    entries = (
+        PublicityEntry.objects.filter(publication=publication)
+        .filter(Q(number=query) | Q(name__icontains=query) | Q(employer_name__icontains=query))
+        .order_by("position")
+        .values_list(*ROW_FIELDS)
+    )
+    found = Paginator(entries, PAGE_SIZE).get_page(page)
+    found.object_list = _rows(found.object_list)
+    return found
+
+
+def cancelled_count(publication: Publication) -> int:
+    return publication.entries.filter(cancelled_at__isnull=False).count()
 
 
 def totals_histogram(round: AnnualRound) -> list[dict[str, Any]]:
@@ -165,43 +247,6 @@ def totals_histogram(round: AnnualRound) -> list[dict[str, Any]]:
         }
         for k in range(min(counts), max(counts) + 1)
     ]
-
-
-def histogram_svg(histogram: list[dict[str, Any]], cutoff: Decimal | None) -> dict[str, Any]:
-    """Bar geometry for a server-rendered SVG (no JavaScript)."""
-    width, height, pad = 720, 220, 30
-    if not histogram:
-        return {"width": width, "height": height, "bars": [], "cutoff_x": None}
-    low, high = Decimal(histogram[0]["from"]), Decimal(histogram[-1]["to"])
-    span = float(high - low) or 1.0
-    peak = max(b["count"] for b in histogram) or 1
-    plot_w, plot_h = width - 2 * pad, height - 2 * pad
-    bar_w = plot_w / len(histogram)
-    bars = []
-    for index, b in enumerate(histogram):
-        h = plot_h * b["count"] / peak
-        bars.append(
-            {
-                "x": round(pad + index * bar_w, 1),
-                "y": round(pad + plot_h - h, 1),
-                "w": round(max(bar_w - 1, 1), 1),
-                "h": round(h, 1),
-                "label": f"{b['from']}–{b['to']} 分：{b['count']} 人",
-                "from": b["from"],
-                "show_label": index % max(1, len(histogram) // 8) == 0,
-            }
-        )
-    cutoff_x = None
-    if cutoff is not None:
-        cutoff_x = round(pad + plot_w * float(cutoff - low) / span, 1)
-    return {
-        "width": width,
-        "height": height,
-        "bars": bars,
-        "cutoff_x": cutoff_x,
-        "base_y": pad + plot_h,
-        "pad": pad,
-    }
 
 
 def objections_for_administrators(publication: Publication):

@@ -10,11 +10,10 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from publicity.models import (
-    PUBLICITY_DAYS,
     CreditParty,
     CreditRecord,
     Objection,
@@ -25,7 +24,6 @@ from publicity.models import (
 )
 from publicity.selectors import (
     build_rows,
-    credit_record_latest,
     current_ranking,
     publication_of,
     totals_histogram,
@@ -37,12 +35,16 @@ from workflow.exceptions import DomainError, InvalidTransition, NotPermitted, Wi
 from workflow.models import AnnualRound, Application, AppState, AuditEvent, Phase
 from workflow.services import (
     application_cancel,
+    application_cancel_for_fraud,
     application_qualify,
     application_settle,
     audit_record,
+    format_moment,
+    now_or,
+    require_phase,
+    require_system_or_admin,
+    round_publicity_window_align,
 )
-from workflow.services._common import now_or, require_phase, require_system_or_admin
-from workflow.services.applications import _transition as application_transition
 
 BATCH = 2000
 BAR_YEARS = 5  # 细则第十一条: 5 年内不得申报 (the year of the finding and 5 more)
@@ -78,17 +80,20 @@ def publicity_publish(
         AnnualRound.objects.select_for_update().filter(pk=round.pk).first()
         if publication_of(round) is not None:  # published meanwhile
             return publication_of(round)  # type: ignore[return-value]
+        # 细则第十条: public for 7 full days from now, on the round's own timetable.
+        round_publicity_window_align(round=round, published_at=now, actor=actor, label=label)
         publication = Publication.objects.create(
             round=round,
             ranking_run=run,
-            opens_at=now,
-            closes_at=now + dt.timedelta(days=PUBLICITY_DAYS),
+            opens_at=round.publicity_opens_at,
+            closes_at=round.publicity_closes_at,
             quota=run.quota,
             cutoff=run.cutoff,
             admitted_count=len(rows),
             applicant_count=run.eligible_count,
             histogram=totals_histogram(round),
             published_by=actor,
+            list_changed_at=now,
         )
         PublicityEntry.objects.bulk_create(
             (
@@ -142,11 +147,14 @@ def objection_submit(
 ) -> Objection:
     """A real-name report against one listed person, during the 7 days (no login needed)."""
     now = now_or(now)
-    if now < publication.opens_at:
+    # One clock: the round's publicity window (moved to the publication time when the list
+    # went public off schedule), the same one qualification waits for.
+    round = publication.round
+    if now < round.publicity_opens_at:
         raise WindowClosed("公示尚未开始，暂不受理举报。")
-    if now > publication.closes_at:
+    if now > round.publicity_closes_at:
         raise WindowClosed(
-            f"公示已于 {timezone.localtime(publication.closes_at):%Y年%m月%d日 %H:%M} 结束，不再受理举报。"
+            f"公示已于 {format_moment(round.publicity_closes_at)} 结束，不再受理举报。"
         )
     errors = []
     if not reporter_name.strip():
@@ -232,17 +240,28 @@ def objection_decide(
                 now=now,
                 reason=f"公示期间实名举报查证属实（举报 #{objection.pk}）：{objection.outcome}",
             )
+            _entry_cancel(objection=objection, now=now)
         elif (
             not upheld
             and application.state == AppState.PUBLICIZED
             and application.round.phase == Phase.CLOSED
-            and not application.publicity_entry.objections.filter(  # type: ignore[attr-defined]
-                state__in=[ObjectionState.RECEIVED, ObjectionState.UPHELD]
-            ).exists()
+            and objection_holds_qualification(application) is None
         ):
             # Held back at the window's end only for this objection: now 公示期满无异议.
             application_qualify(application=application, actor=actor, now=now)
     return objection
+
+
+def _entry_cancel(*, objection: Objection, now: dt.datetime) -> None:
+    """Mark the listed person cancelled and move the list to a new version, in the caller's
+    transaction: the stored downloads and statistics of the old version stop being served
+    (publicity.downloads), the new ones are built on the next request."""
+    PublicityEntry.objects.filter(pk=objection.entry_id, cancelled_at__isnull=True).update(
+        cancelled_at=now
+    )
+    Publication.objects.filter(pk=objection.publication_id).update(
+        list_version=F("list_version") + 1, list_changed_at=now
+    )
 
 
 # --- qualification, forfeiture ---------------------------------------------------------------
@@ -297,18 +316,37 @@ def _bulk_move(
     return moved
 
 
+def _holding_objections(application: Any):
+    # An objection still under investigation, or upheld, holds the qualification back.
+    return Objection.objects.filter(
+        entry__application=application,
+        state__in=[ObjectionState.RECEIVED, ObjectionState.UPHELD],
+    )
+
+
+def objection_holds_qualification(application: Application) -> str | None:
+    """The single application's form of the bulk job's exclusion (registered with the core's
+    application_qualify, so the admin button meets the same guard)."""
+    objection = _holding_objections(application.pk).order_by("pk").first()
+    if objection is None:
+        return None
+    if objection.state == ObjectionState.UPHELD:
+        return f"公示期间的实名举报 #{objection.pk} 查证属实"
+    return f"公示期间的实名举报 #{objection.pk} 尚在核查，作出结论后再确认"
+
+
 def publicity_qualify_round(*, round: AnnualRound, now: dt.datetime | None = None) -> int:
     """公示期满: listed applications with no upheld and no undecided objection are qualified
     for two years (细则第十条). One still under investigation waits for its decision."""
     now = now_or(now)
     require_phase(round=round, phases=[Phase.CLOSED], action="确认取得落户资格")
-    blocking = Objection.objects.filter(
-        entry__application=OuterRef("pk"),
-        state__in=[ObjectionState.RECEIVED, ObjectionState.UPHELD],
-    )
+    if now <= round.publicity_closes_at:
+        raise WindowClosed(
+            f"公示期至 {format_moment(round.publicity_closes_at)} 结束，期满后才能确认取得落户资格。"
+        )
     ids = list(
         Application.objects.filter(round=round, state=AppState.PUBLICIZED)
-        .exclude(Exists(blocking))
+        .exclude(Exists(_holding_objections(OuterRef("pk"))))
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -436,32 +474,7 @@ def fraud_record(
             .get(pk=application.pk)
         )
         why = f"弄虚作假：{reason}"
-        if application.state in (AppState.PUBLICIZED, AppState.QUALIFIED):
-            application_transition(
-                application=application,
-                method="cancel",
-                action="取消落户资格",
-                actor=actor,
-                now=now,
-                reason=why,
-            )
-        elif application.state in (
-            AppState.UNDER_REVIEW,
-            AppState.RESULTS_PUBLISHED,
-            AppState.FINAL,
-        ):
-            application_transition(
-                application=application,
-                method="mark_ineligible",
-                action="取消申报资格",
-                actor=actor,
-                now=now,
-                reason=why,
-            )
-        elif application.state == AppState.RANKED:
-            raise InvalidTransition(
-                "该申请已排名但尚未公示：请在公示后取消其资格，或先重新审核后重新排名。"
-            )
+        application_cancel_for_fraud(application=application, actor=actor, now=now, reason=why)
         records = []
         parties: list[tuple[str, Any]] = [(CreditParty.APPLICANT, application.applicant)]
         if application.employer is not None:
@@ -495,20 +508,3 @@ def fraud_record(
                 after={"barred_until": obj.barred_until},
             )
     return records
-
-
-def bar_notice(*, applicant: Any = None, employer: Any = None, on: dt.date) -> str | None:
-    """The refusal a barred party sees: the reason and the date (or None if not barred).
-
-    Worded to follow the party's name or "您": "因2020年度积分落户申报中弄虚作假（伪造学位证书，
-    2020年11月02日认定），2025年12月31日 前不得申报积分落户。" (细则第十一条)."""
-    party = applicant if applicant is not None else employer
-    if party is None or party.barred_until is None or on > party.barred_until:
-        return None
-    record = credit_record_latest(applicant=applicant, employer=employer)
-    why = ""
-    if record is not None:
-        found = timezone.localtime(record.recorded_at).date()
-        why = f"因{record.round.year}年度积分落户申报中弄虚作假（{record.reason}，{found:%Y年%m月%d日}认定），"
-    what = "不得申报积分落户" if applicant is not None else "不得为申请人申报积分落户"
-    return f"{why}{party.barred_until:%Y年%m月%d日} 前{what}。"

@@ -1,12 +1,29 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from publicity import views
 from publicity.views_audit import list_audit
 
+
+class DownloadFormatConverter:
+    """Only the formats a published list is offered in; any other suffix is not a page."""
+
+    regex = "csv|xlsx"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(DownloadFormatConverter, "download_format")
+
 app_name = "publicity"
 urlpatterns = [
+    path("statistics/", views.statistics_page, name="statistics"),
+    path("statistics/statistics.csv", views.statistics_download, name="statistics_download"),
     path("<int:year>/", views.publicity_list, name="list"),
-    path("<int:year>/list.<str:fmt>", views.publicity_download, name="download"),
+    path("<int:year>/list.<download_format:fmt>", views.publicity_download, name="download"),
     path("<int:year>/objection/", views.objection_create, name="objection"),
     path("manage/<int:year>/", views.manage_round, name="manage"),
     path("manage/<int:year>/list.<str:fmt>", views.manage_download, name="manage_download"),

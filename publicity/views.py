@@ -10,13 +10,18 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date
 
-from publicity import selectors, services
+from publicity import downloads, selectors, services, statistics
+from publicity.charts import histogram_chart
 from publicity.exports import csv_bytes, xlsx_bytes
 from publicity.forms import FraudForm, ObjectionDecisionForm, ObjectionForm, SettlementForm
 from publicity.models import Objection, Settlement
+from publicity.selectors import MAX_YEAR, MIN_YEAR
 from ranking.policy import INDICATOR_CODES, INDICATOR_LABELS
 from workflow import roles
+from workflow import selectors as workflow_selectors
 from workflow.exceptions import DomainError
 from workflow.models import AnnualRound, Application
 
@@ -35,16 +40,21 @@ def administrator_required(view):
     return wrapper
 
 
-def _published(year: int):
-    round = get_object_or_404(AnnualRound, year=year)
-    publication = selectors.publication_of(round)
-    if publication is None:
-        raise Http404(f"{year}年度积分落户名单尚未公示。")
-    return round, publication
+def _not_published(request: HttpRequest, year: int) -> HttpResponse:
+    """A plain page, status 404, whatever DEBUG says (Http404 would show Django's debug page)."""
+    round = workflow_selectors.round_get(year=year) if MIN_YEAR <= year <= MAX_YEAR else None
+    return render(
+        request,
+        "publicity/not_published.html",
+        {"year": year, "round": round, "publications": selectors.publications_recent()},
+        status=404,
+    )
 
 
 def publicity_list(request: HttpRequest, year: int) -> HttpResponse:
-    round, publication = _published(year)
+    publication = selectors.publication_published(year=year)
+    if publication is None:
+        return _not_published(request, year)
     query = request.GET.get("q", "")
     page = selectors.publicity_page(
         publication=publication, query=query, page=request.GET.get("page", 1)
@@ -54,13 +64,18 @@ def publicity_list(request: HttpRequest, year: int) -> HttpResponse:
         request,
         "publicity/list.html",
         {
-            "round": round,
+            "round": publication.round,
             "publication": publication,
             "page": page,
             "query": query,
-            "rows": [selectors.entry_row(e) for e in page.object_list],
+            "rows": page.object_list,
             "columns": [INDICATOR_LABELS[c] for c in INDICATOR_CODES],
-            "chart": selectors.histogram_svg(publication.histogram, publication.cutoff),
+            "chart": histogram_chart(
+                publication.histogram,
+                cutoff=publication.cutoff,
+                title=f"{publication.round.year}年度全部参与排名申请人的积分分布",
+            ),
+            "cancelled": selectors.cancelled_count(publication),
             "is_open": publication.is_open(now),
             "not_yet": now < publication.opens_at,
         },
@@ -68,11 +83,30 @@ def publicity_list(request: HttpRequest, year: int) -> HttpResponse:
 
 
 def publicity_download(request: HttpRequest, year: int, fmt: str) -> HttpResponse:
-    round, _ = _published(year)
-    return _download(round, fmt)
+    """The stored file of the list's current version; a conditional GET that still has it
+    gets 304 Not Modified and no body."""
+    publication = selectors.publication_published(year=year)
+    if publication is None:
+        return _not_published(request, year)
+    download = downloads.download_prepare(publication=publication, fmt=fmt)
+    etag = f'"{download.sha256}"'
+    changed_at = publication.list_changed_at.timestamp()
+    response = get_conditional_response(request, etag=etag, last_modified=int(changed_at))
+    if response is None:
+        response = HttpResponse(
+            downloads.download_content(download), content_type=downloads.CONTENT_TYPES[fmt]
+        )
+        response["Content-Disposition"] = f'attachment; filename="publicity-{year}.{fmt}"'
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(changed_at)
+    # Anyone may keep a copy, but must ask again before using it: an upheld objection can
+    # change the list during the 7 days.
+    patch_cache_control(response, public=True, no_cache=True)
+    return response
 
 
-def _download(round: AnnualRound, fmt: str) -> HttpResponse:
+def _export_download(round: AnnualRound, fmt: str) -> HttpResponse:
+    # The administrators' copy, as `export_publicity` writes it: a draft before publication.
     if fmt not in ("csv", "xlsx"):
         raise Http404("只提供 CSV 和 XLSX 格式。")
     rows, draft = selectors.list_rows(round)
@@ -87,8 +121,29 @@ def _download(round: AnnualRound, fmt: str) -> HttpResponse:
     return response
 
 
+def statistics_page(request: HttpRequest) -> HttpResponse:
+    years = statistics.statistics_by_year()
+    return render(
+        request,
+        "publicity/statistics.html",
+        statistics.statistics_context(years, year=request.GET.get("year", "")),
+    )
+
+
+def statistics_download(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(
+        statistics.statistics_csv(statistics.statistics_by_year()),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="publicity-statistics.csv"'
+    return response
+
+
 def objection_create(request: HttpRequest, year: int) -> HttpResponse:
-    round, publication = _published(year)
+    publication = selectors.publication_published(year=year)
+    if publication is None:
+        return _not_published(request, year)
+    round = publication.round
     form = ObjectionForm(request.POST or None, initial={"number": request.GET.get("number", "")})
     if request.method == "POST" and form.is_valid():
         try:
@@ -139,7 +194,7 @@ def manage_round(request: HttpRequest, year: int) -> HttpResponse:
 
 @administrator_required
 def manage_download(request: HttpRequest, year: int, fmt: str) -> HttpResponse:
-    return _download(get_object_or_404(AnnualRound, year=year), fmt)
+    return _export_download(get_object_or_404(AnnualRound, year=year), fmt)
 
 
 @administrator_required

@@ -20,10 +20,10 @@ from django.utils.crypto import get_random_string
 
 from ranking.jsonlines import JsonLineError, is_blank, parse_line
 from ranking.policy import FactsError, parse_facts
-from ranking.scoring import CLAIM_FACT_KEYS, JOB_RESIDENCE_AREA
 from ranking.services import require_declaration_closed
 from workflow import roles
 from workflow.exceptions import NotPermitted
+from workflow.facts import CLAIM_FACT_KEYS, JOB_RESIDENCE_AREA
 from workflow.indicators import INDICATOR_CODES, primary_department_of
 from workflow.models import (
     AnnualRound,
@@ -36,8 +36,7 @@ from workflow.models import (
     Employer,
     IndicatorClaim,
 )
-from workflow.services import audit_record
-from workflow.services._common import actor_label, now_or
+from workflow.services import actor_label, audit_record, now_or
 
 BATCH = 5000
 

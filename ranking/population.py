@@ -16,7 +16,7 @@ import random
 from collections.abc import Iterator
 from typing import IO, Any
 
-from ranking import population_tables as tables
+import ranking.population_tables as tables
 from ranking.policy.identity import make_id_number
 from ranking.population_employers import Weighted, make_employers
 

@@ -49,7 +49,7 @@ def bench_scoring(ctx: BenchContext) -> list[BenchResult]:
             f"{rate(from_objects[0]):,.0f} applicants/s ({from_objects[0]:.2f} s)",
             f"≥ {GOAL_PER_SECOND:,} applicants/s",
             rate(from_objects[0]) >= GOAL_PER_SECOND,
-            "the bulk API's path (ranking.scoring.score_applications after the database read)",
+            "the bulk API's path (workflow.facts.score_applications after the database read)",
         ),
         BenchResult(
             "score only (facts already validated)",

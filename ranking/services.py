@@ -16,9 +16,9 @@ from django.db import connection, transaction
 
 from ranking.models import RankingRun, RankingStatus
 from ranking.policy import ELIGIBILITY_LABELS, FactsError, ScoreResult
-from ranking.scoring import BASIS_VERIFIED, score_applications
 from ranking.standings import Standings, rank_standings
 from workflow.exceptions import DomainError, InvalidTransition, WindowClosed
+from workflow.facts import BASIS_VERIFIED, score_applications
 from workflow.indicators import indicator_label
 from workflow.models import (
     PUBLISHED_STATES,
@@ -29,9 +29,16 @@ from workflow.models import (
     ClaimState,
     IndicatorClaim,
     JobRun,
+    Phase,
 )
-from workflow.services import audit_record, format_moment, round_set_quota
-from workflow.services._common import actor_label, now_or, require_system_or_admin
+from workflow.services import (
+    actor_label,
+    audit_record,
+    format_moment,
+    now_or,
+    require_system_or_admin,
+    round_set_quota,
+)
 
 # Applications the ranking takes: results fixed (final), or ranked by an earlier run.
 RANKABLE_STATES = [AppState.FINAL, AppState.RANKED]
@@ -41,11 +48,10 @@ NAMED_AT_MOST = 20
 
 
 def _is_published(round: AnnualRound) -> bool:
-    from publicity.models import Publication  # publicity depends on ranking, not the reverse
-
-    return (
-        Publication.objects.filter(round=round).exists()
-        or Application.objects.filter(round=round, state__in=PUBLISHED_STATES).exists()
+    # The list is public once the round entered 公示 or any application is on it (the same
+    # test as the quota's lock); ranking never reads the publicity app, which builds on it.
+    return round.phase in (Phase.PUBLICITY, Phase.CLOSED) or (
+        Application.objects.filter(round=round, state__in=PUBLISHED_STATES).exists()
     )
 
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from ranking.forms import SimulatorInput, example_initial
 from ranking.policy import POLICIES, FactsError, ScoreResult, parse_facts, score
 from ranking.policy.comparison import education_comparison
+from ranking.selectors import estimate_against_cutoffs
 from workflow.selectors import round_current
 
 DEFAULT_YEAR = 2020
@@ -25,6 +26,7 @@ def simulator(request: HttpRequest) -> HttpResponse:
     current = round_current()
     year = current.year if current else DEFAULT_YEAR
     result = comparison = None
+    cutoffs = []
     if request.method == "POST":
         entry = SimulatorInput(request.POST)
         if entry.is_valid():
@@ -36,6 +38,7 @@ def simulator(request: HttpRequest) -> HttpResponse:
             else:
                 result = _result(scored, facts)
                 comparison = education_comparison(facts)
+                cutoffs = estimate_against_cutoffs(estimate=Decimal(result["total"]))
     else:
         entry = SimulatorInput(initial=example_initial(year))
     return render(
@@ -45,6 +48,7 @@ def simulator(request: HttpRequest) -> HttpResponse:
             "entry": entry,
             "result": result,
             "comparison": comparison,
+            "cutoffs": cutoffs,
             "default_year": year,
             "comparison_several": comparison is not None and len(comparison.rows) > 2,
         },

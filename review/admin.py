@@ -13,8 +13,11 @@ from import_export.forms import ImportForm
 from review.batch_files import BatchFileError, Limits, read_dataset
 from review.models import RECORD_KINDS, ImportBatch
 from review.resources import RESOURCES
+from review.services.decisions import claim_decide
 from workflow import exports, roles
-from workflow.models import Department
+from workflow.admin import Button, TransitionAdmin
+from workflow.admin_forms import AppealDecisionForm, ClaimAdjustForm, RecheckDecisionForm
+from workflow.models import Department, IndicatorClaim
 
 
 # The admin's import and export go through the same reader and writer as the back office:
@@ -126,4 +129,86 @@ class ImportBatchAdmin(admin.ModelAdmin):
     exclude = ("content",)
 
     def has_add_permission(self, request):
+        return False
+
+
+# --- the claims' admin page: decided through the back office's service ----------------------
+# Registered here, not in workflow: deciding a claim is review's work (docs/architecture.md).
+
+
+def _decide(
+    claim: IndicatorClaim, actor: Any, decision: str, reason: str, verified_facts: Any
+) -> Any:
+    # The same decision service as the reviewers' back office: besides the workflow transition
+    # and its audit row it scores the claim's points from the new facts (checking them against
+    # facts-format-1) and re-scores the application after an appeal (细则第八条), so a decision
+    # taken here shows the applicant the same result as one taken in /review/.
+    return claim_decide(
+        claim=claim,
+        actor=actor,
+        decision=decision,
+        reason=reason,
+        verified_facts=verified_facts or None,
+    )
+
+
+@admin.register(IndicatorClaim)
+class IndicatorClaimAdmin(TransitionAdmin):
+    list_display = (
+        "id",
+        "application",
+        "indicator",
+        "department",
+        "state",
+        "points",
+        "needs_manual_review",
+    )
+    list_filter = ("indicator", "department", "state", "needs_manual_review", "application__round")
+    search_fields = ("application__applicant__name", "application__applicant__id_number")
+    list_select_related = ("application__applicant", "application__round", "department")
+    readonly_fields = [f.name for f in IndicatorClaim._meta.fields]
+    buttons = (
+        Button(
+            "verify",
+            "审核通过",
+            # One way to decide a claim: the back office's service (points, audit, checks).
+            lambda o, u, r: _decide(o, u, "verify", r, None),
+            needs_reason=True,
+            fsm_method="verify",
+        ),
+        Button(
+            "reject",
+            "审核不通过",
+            lambda o, u, r: _decide(o, u, "reject", r, None),
+            needs_reason=True,
+            fsm_method="reject",
+        ),
+        Button(
+            "adjust",
+            "调整审核结果…",
+            lambda o, u, d: _decide(o, u, "adjust", d["reason"], d["verified_facts"]),
+            fsm_method="adjust",
+            form=ClaimAdjustForm,
+            initial=lambda o: {"verified_facts": o.verified_facts or o.declared_facts or {}},
+        ),
+        Button(
+            "decide_recheck",
+            "作出复查结论…",
+            lambda o, u, d: _decide(o, u, d["outcome"], d["reason"], d["verified_facts"]),
+            fsm_method="decide_recheck",
+            form=RecheckDecisionForm,
+        ),
+        Button(
+            "decide_appeal",
+            "作出申诉结论…",
+            lambda o, u, d: _decide(o, u, d["outcome"], d["reason"], d["verified_facts"]),
+            fsm_method="uphold_appeal",
+            form=AppealDecisionForm,
+        ),
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -21,11 +21,11 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import connection, transaction
 
 from ranking.population import generate_population
-from ranking.scoring import CLAIM_FACT_KEYS
 from review.models import RECORD_KINDS, BatchStatus, ImportBatch
 from review.services.imports import batch_create, batch_load
 from review.synthetic import csv_bytes, records_from_facts, social_insurance_rows
 from workflow.benchmarking import BenchContext, BenchResult, stopwatch
+from workflow.facts import CLAIM_FACT_KEYS
 from workflow.indicators import DECLARED_CODES, ZERO_FILL_CODES, primary_department_of
 from workflow.models import (
     AnnualRound,

@@ -7,9 +7,9 @@ from typing import Any
 
 from django import forms
 
-from ranking.scoring import CLAIM_FACT_KEYS
 from review.batch_files import Limits
 from workflow.decisions import DECISIONS, decisions_for
+from workflow.facts import CLAIM_FACT_KEYS
 from workflow.forms.indicators import (
     PAGES,
     BoundPage,

@@ -1,7 +1,7 @@
 """Claims against department records: the pure comparison (no ORM, no clock).
 
 细则第六条: 相关部门通过数据交换方式核查. For each indicator the department's records are turned
-into the facts-format-1 part the claim carries (ranking.scoring.CLAIM_FACT_KEYS), and
+into the facts-format-1 part the claim carries (workflow.facts.CLAIM_FACT_KEYS), and
 compared with the declaration:
 
 - the records bear the declaration out → `verify`, with the department's facts;

@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ranking.scoring import BASIS_EFFECTIVE, CLAIM_FACT_KEYS, application_score
 from review import exports, selectors
 from review.batch_files import Limits
 from review.forms import (
@@ -28,6 +27,7 @@ from review.services.decisions import DECISION_WORDS, claim_decide, claims_bulk_
 from review.services.imports import batch_progress, batch_submit
 from workflow import roles
 from workflow.exceptions import DomainError
+from workflow.facts import BASIS_EFFECTIVE, CLAIM_FACT_KEYS, application_score
 from workflow.indicators import INDICATORS
 from workflow.models import Department, IndicatorClaim
 from workflow.selectors import claims_reviewable_by, round_current

@@ -21,7 +21,6 @@ from django.utils import timezone
 
 from ranking.policy.identity import mask_id_number
 from workflow import roles, services
-from workflow.admin_forms import AppealDecisionForm, ClaimAdjustForm, RecheckDecisionForm
 from workflow.exceptions import DomainError
 from workflow.models import (
     AnnualRound,
@@ -433,86 +432,6 @@ class ApplicationAdmin(TransitionAdmin):
 
     def has_add_permission(self, request):
         return False  # applicants start their own applications
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-def _decide(
-    claim: IndicatorClaim, actor: Any, decision: str, reason: str, verified_facts: Any
-) -> Any:
-    # The same decision service as the reviewers' back office: besides the workflow transition
-    # and its audit row it scores the claim's points from the new facts (checking them against
-    # facts-format-1) and re-scores the application after an appeal (细则第八条), so a decision
-    # taken here shows the applicant the same result as one taken in /review/.
-    from review.services.decisions import claim_decide
-
-    return claim_decide(
-        claim=claim,
-        actor=actor,
-        decision=decision,
-        reason=reason,
-        verified_facts=verified_facts or None,
-    )
-
-
-@admin.register(IndicatorClaim)
-class IndicatorClaimAdmin(TransitionAdmin):
-    list_display = (
-        "id",
-        "application",
-        "indicator",
-        "department",
-        "state",
-        "points",
-        "needs_manual_review",
-    )
-    list_filter = ("indicator", "department", "state", "needs_manual_review", "application__round")
-    search_fields = ("application__applicant__name", "application__applicant__id_number")
-    list_select_related = ("application__applicant", "application__round", "department")
-    readonly_fields = [f.name for f in IndicatorClaim._meta.fields]
-    buttons = (
-        Button(
-            "verify",
-            "审核通过",
-            # One way to decide a claim: the back office's service (points, audit, checks).
-            lambda o, u, r: _decide(o, u, "verify", r, None),
-            needs_reason=True,
-            fsm_method="verify",
-        ),
-        Button(
-            "reject",
-            "审核不通过",
-            lambda o, u, r: _decide(o, u, "reject", r, None),
-            needs_reason=True,
-            fsm_method="reject",
-        ),
-        Button(
-            "adjust",
-            "调整审核结果…",
-            lambda o, u, d: _decide(o, u, "adjust", d["reason"], d["verified_facts"]),
-            fsm_method="adjust",
-            form=ClaimAdjustForm,
-            initial=lambda o: {"verified_facts": o.verified_facts or o.declared_facts or {}},
-        ),
-        Button(
-            "decide_recheck",
-            "作出复查结论…",
-            lambda o, u, d: _decide(o, u, d["outcome"], d["reason"], d["verified_facts"]),
-            fsm_method="decide_recheck",
-            form=RecheckDecisionForm,
-        ),
-        Button(
-            "decide_appeal",
-            "作出申诉结论…",
-            lambda o, u, d: _decide(o, u, d["outcome"], d["reason"], d["verified_facts"]),
-            fsm_method="uphold_appeal",
-            form=AppealDecisionForm,
-        ),
-    )
-
-    def has_add_permission(self, request):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -18,7 +18,7 @@ or call `register_phase_job` from an AppConfig.ready().
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -30,6 +30,7 @@ from workflow.models import (
     Application,
     AppState,
     AuditEvent,
+    ClaimState,
     IndicatorClaim,
     JobRun,
     Phase,
@@ -58,7 +59,9 @@ PHASE_ENTER_JOBS: dict[str, list[str]] = {
 PHASE_EXIT_JOBS: dict[str, list[str]] = {
     Phase.SCHEDULED: [],
     Phase.DECLARATION: [],
-    Phase.AGGREGATION: [],
+    # 细则第六条: every claim decided before the results are shown (a round never leaves the
+    # phase with items nobody may decide afterwards).
+    Phase.AGGREGATION: ["workflow.phase_jobs.require_reviews_decided"],
     Phase.RESULT_QUERY: [],
     # 细则第三条 fourth phase: appeals decided, results fixed, then the ranking.
     Phase.RECHECK_RANKING: ["workflow.phase_jobs.finalize_results", "ranking.tasks.rank_round"],
@@ -177,19 +180,91 @@ def publish_results(*, round_id: int, job_run_id: int) -> None:
     )
 
 
+def open_claims_by_department(
+    *, round_id: int, application_states: list[str], claim_states: list[str]
+) -> list[tuple[str, int]]:
+    """(department name, open claims) of the round's applications in those states, largest
+    first: who still has to act before the round may move on."""
+    rows = (
+        IndicatorClaim.objects.filter(
+            application__round_id=round_id,
+            application__state__in=application_states,
+            state__in=claim_states,
+        )
+        .values_list("department__name")
+        .annotate(open=Count("id"))
+        .order_by("-open", "department__name")
+    )
+    return [(name, count) for name, count in rows]
+
+
+def _refuse_open(open_items: list[tuple[str, int]], *, what: str, then: str) -> None:
+    if not open_items:
+        return
+    total = sum(count for _, count in open_items)
+    listing = "、".join(f"{name} {count} 项" for name, count in open_items)
+    raise PhaseJobFailed(
+        f"还有 {total} 项指标{what}尚未作出结论（{listing}），{then}。"
+        "各部门审核人员在本阶段推进前仍可审核，作出结论后再推进即可。"
+    )
+
+
+# What must be decided before the round leaves each phase, by the departments' reviewers:
+# (application states, claim states, what it is called).
+OPEN_BEFORE_LEAVING: dict[str, tuple[list[str], list[str], str]] = {
+    Phase.DECLARATION: (
+        [AppState.SUBMITTED, AppState.UNDER_REVIEW],
+        [ClaimState.PENDING, ClaimState.RECHECK_REQUESTED],
+        "待审核或复查",
+    ),
+    Phase.AGGREGATION: (
+        [AppState.SUBMITTED, AppState.UNDER_REVIEW],
+        [ClaimState.PENDING, ClaimState.RECHECK_REQUESTED],
+        "待审核或复查",
+    ),
+    Phase.RESULT_QUERY: ([AppState.RESULTS_PUBLISHED], [ClaimState.APPEALED], "待复核的申诉"),
+    Phase.RECHECK_RANKING: ([AppState.RESULTS_PUBLISHED], [ClaimState.APPEALED], "待复核的申诉"),
+}
+
+
+def round_open_items(*, round: AnnualRound) -> tuple[str, list[tuple[str, int]]]:
+    """What is still open in the round's phase and which department must act on it, so the
+    administrator sees before the boundary who holds the round up."""
+    if round.phase not in OPEN_BEFORE_LEAVING:
+        return "", []
+    application_states, claim_states, what = OPEN_BEFORE_LEAVING[round.phase]
+    return what, open_claims_by_department(
+        round_id=round.pk, application_states=application_states, claim_states=claim_states
+    )
+
+
+def require_reviews_decided(*, round_id: int, job_run_id: int) -> None:
+    # Leaving 部门审核结果汇总 publishes the results: every first review and every recheck must
+    # be decided, or applicants would read 审核结果已公布 next to items still 待审核.
+    _refuse_open(
+        open_claims_by_department(
+            round_id=round_id,
+            application_states=[AppState.SUBMITTED, AppState.UNDER_REVIEW],
+            claim_states=[ClaimState.PENDING, ClaimState.RECHECK_REQUESTED],
+        ),
+        what="的审核或复查",
+        then="不能进入审核结果查询阶段",
+    )
+
+
 def finalize_results(*, round_id: int, job_run_id: int) -> None:
     from workflow.services.applications import OPEN_CLAIM_STATES
 
-    open_claims = IndicatorClaim.objects.filter(
-        application=OuterRef("pk"), state__in=OPEN_CLAIM_STATES
+    # 细则第三条: 部门复核 must finish before the ranking; never rank on open appeals.
+    _refuse_open(
+        open_claims_by_department(
+            round_id=round_id,
+            application_states=[AppState.RESULTS_PUBLISHED],
+            claim_states=list(OPEN_CLAIM_STATES),
+        ),
+        what="的复核或申诉",
+        then="不能确定审核结果和排名",
     )
-    blocked = Application.objects.filter(
-        round_id=round_id, state=AppState.RESULTS_PUBLISHED
-    ).filter(Exists(open_claims))
-    count = blocked.count()
-    if count:
-        # 细则第三条: 部门复核 must finish before the ranking; never rank on open appeals.
-        raise PhaseJobFailed(f"还有 {count} 份申请的指标复核或申诉尚未作出结论，不能确定审核结果。")
     bulk_transition(
         round_id=round_id,
         job_run_id=job_run_id,
@@ -219,15 +294,4 @@ def publicize_ranked(*, round_id: int, job_run_id: int) -> None:
         job_run_id=job_run_id,
         source=AppState.RANKED,
         method="mark_not_admitted",
-    )
-
-
-def qualify_publicized(*, round_id: int, job_run_id: int) -> None:
-    """Publicity over without an upheld objection: qualified for 2 years (细则第十条)."""
-    round = AnnualRound.objects.get(pk=round_id)
-    Application.objects.filter(round_id=round_id, state=AppState.PUBLICIZED).update(
-        qualified_until=round.qualification_expires_on
-    )
-    bulk_transition(
-        round_id=round_id, job_run_id=job_run_id, source=AppState.PUBLICIZED, method="qualify"
     )

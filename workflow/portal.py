@@ -19,8 +19,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from workflow import mails, services
+from workflow.bars import bar_finding
 from workflow.evidence import _store, evidence_check
 from workflow.exceptions import NotPermitted
+from workflow.extensions import credit_record_latest, ranking_summary
 from workflow.models import (
     AnnualRound,
     Applicant,
@@ -269,40 +271,21 @@ def bar_notice(
 ) -> dict[str, Any] | None:
     """Why and until when a party may not apply, or None.
 
-    The reason is the party's latest credit record (publicity.CreditRecord, written with the
-    bar by `fraud_record`): what was found, in which round, on which day (细则第十一条).
+    The reason is the party's latest credit record (publicity registers the lookup; it writes
+    the record with the bar): what was found, in which round, on which day (细则第十七条).
     """
-    from publicity.selectors import credit_record_latest  # publicity builds on workflow
-
     now = now_or(now)
     if not party.is_barred(timezone.localdate(now)):
         return None
     owner = {"applicant": party} if isinstance(party, Applicant) else {"employer": party}
     record = credit_record_latest(**owner)
-    if record is None:
-        reason = BAR_REASON_UNRECORDED
-    else:
-        found = timezone.localtime(record.recorded_at).date()
-        reason = (
-            f"{record.round.year}年度积分落户申报中弄虚作假：{record.reason}"
-            f"（{found:%Y年%m月%d日}认定）"
-        )
+    reason = BAR_REASON_UNRECORDED if record is None else bar_finding(record)
     return {"until": party.barred_until, "reason": reason, "record": record, "article": BAR_ARTICLE}
 
 
-def ranking_summary(*, application: Application) -> dict[str, Any] | None:
+def application_ranking(*, application: Application) -> dict[str, Any] | None:
     """The round's current ranking (cut-off, quota, admitted count), once ranking has run."""
-    from ranking.models import RankingRun  # ranking builds on workflow, not the other way round
-
-    run = RankingRun.objects.filter(round=application.round, is_current=True).first()
-    if run is None:
-        return None
-    return {
-        "cutoff": run.cutoff,
-        "admitted_count": run.admitted_count,
-        "quota": run.quota,
-        "run": run,
-    }
+    return ranking_summary(application.round)
 
 
 def _department_names() -> dict[str, str]:
@@ -316,8 +299,8 @@ def applicant_overview(
 ) -> dict[str, Any]:
     """Everything the applicant's dashboard shows, in a fixed number of queries."""
     from ranking.policy import FactsError
-    from ranking.scoring import application_score
     from workflow.evidence import evidence_for
+    from workflow.facts import application_score
     from workflow.indicators import INDICATORS
     from workflow.models import APPEALABLE_STATES, DECIDED_STATES, AppState
     from workflow.services.claims import EDITABLE_APPLICATION_STATES

@@ -15,17 +15,17 @@ from typing import Any
 from django.db import transaction
 
 from ranking.policy import FactsError, parse_facts, score
-from ranking.scoring import (
+from review.selectors import can_see_claim
+from workflow import roles
+from workflow.decisions import DECISION_WORDS, DECISIONS, decisions_for
+from workflow.exceptions import DomainError, InvalidTransition, NotPermitted
+from workflow.facts import (
     BASIS_VERIFIED,
     application_score,
     assemble_facts,
     employer_facts,
     person_facts,
 )
-from review.selectors import can_see_claim
-from workflow import roles
-from workflow.decisions import DECISION_WORDS, DECISIONS, decisions_for
-from workflow.exceptions import DomainError, InvalidTransition, NotPermitted
 from workflow.indicators import INDICATORS
 from workflow.models import Application, ClaimState, IndicatorClaim
 from workflow.services import (
@@ -35,8 +35,8 @@ from workflow.services import (
     claim_decide_recheck,
     claim_reject,
     claim_verify,
+    now_or,
 )
-from workflow.services._common import now_or
 
 BULK_MAX = 500
 

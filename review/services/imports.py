@@ -21,7 +21,7 @@ from review.batch_files import BatchFileError, Limits, read_dataset
 from review.models import RECORD_KINDS, BatchStatus, ImportBatch, kinds_of_department
 from review.resources import RESOURCES, headers_of, kind_for_headers, record_resource
 from workflow.models import Application, AppState, Department, JobRun, JobStatus, Phase
-from workflow.services._common import audit_record
+from workflow.services import audit_record
 
 INLINE_MAX_BYTES = 512 * 1024  # larger files are loaded by a worker
 PROGRESS_EVERY = 5000

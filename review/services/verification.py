@@ -2,7 +2,7 @@
 
 The unit of work is a chunk of applications. One chunk is one transaction: it locks the
 chunk's claims, decides every pending claim from the records (review.matching), scores
-the applications to give each decided claim its points (ranking.scoring, the same engine
+the applications to give each decided claim its points (workflow.facts, the same engine
 the ranking uses), writes the claims with `bulk_update` and their audit rows with
 `bulk_create`, marks the chunk done and advances the progress. A claim state never changes
 without its audit row: both are in the same transaction, or neither is.
@@ -30,7 +30,6 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from ranking.policy import FactsError, parse_facts, score
-from ranking.scoring import assemble_facts, employer_facts, person_facts
 from review import matching
 from review.models import (
     AwardRecord,
@@ -45,6 +44,7 @@ from review.models import (
     SocialInsurancePeriod,
     TaxPenalty,
 )
+from workflow.facts import assemble_facts, employer_facts, person_facts
 from workflow.indicators import INDICATORS
 from workflow.models import (
     AnnualRound,
@@ -57,7 +57,7 @@ from workflow.models import (
     JobStatus,
     Phase,
 )
-from workflow.services._common import snapshot
+from workflow.services import snapshot
 from workflow.services.claims import AUDITED_FIELDS
 
 ACTOR_LABEL = "数据交换"

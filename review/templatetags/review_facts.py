@@ -17,7 +17,7 @@ from typing import Any
 
 from django import template
 
-from ranking.scoring import CLAIM_FACT_KEYS
+from workflow.facts import CLAIM_FACT_KEYS
 from workflow.forms.labels import (
     EDUCATION_LEVEL_LABELS,
     HONOR_LABELS,

@@ -17,6 +17,7 @@ from publicity.models import CreditRecord, ObjectionState
 from ranking.services import round_rank
 from tests import factories
 from tests.publicity.conftest import PUBLISH_AT, set_phase
+from workflow.bars import bar_refusal
 from workflow.exceptions import DomainError, NotPermitted, WindowClosed
 from workflow.models import Application, AppState, AuditEvent, Phase
 from workflow.services import application_name_employer, application_start, round_set_quota
@@ -327,7 +328,7 @@ def test_fraud_cancels_and_bars_applicant_and_employer_for_the_year_and_five_mor
     assert yi.state == AppState.CANCELLED
     assert {r.party for r in records} == {"applicant", "employer"}
     assert {r.barred_until for r in CreditRecord.objects.all()} == {dt.date(2025, 12, 31)}
-    notice = services.bar_notice(applicant=yi.applicant, on=dt.date(2024, 7, 20))
+    notice = bar_refusal(applicant=yi.applicant, on=dt.date(2024, 7, 20))
     assert "伪造学位证书" in notice
     assert "2025年12月31日" in notice
     # the next application is refused, with the date
@@ -372,7 +373,7 @@ def test_a_barred_party_is_refused_at_its_next_application_with_the_reason_and_d
     own.refresh_from_db()
     assert own.employer_id is None
     # once the bar has ended there is nothing to refuse
-    assert services.bar_notice(applicant=yi.applicant, on=dt.date(2026, 1, 1)) is None
+    assert bar_refusal(applicant=yi.applicant, on=dt.date(2026, 1, 1)) is None
 
 
 def test_fraud_refused_for_non_administrators(published, applicant):

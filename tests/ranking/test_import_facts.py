@@ -11,9 +11,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from ranking.policy import score_facts
-from ranking.scoring import application_score
 from tests import factories
 from tests.publicity.helpers import facts, lines
+from workflow.facts import application_score
 from workflow.models import Applicant, Application, AppState, ClaimState, Employer, IndicatorClaim
 
 pytestmark = pytest.mark.django_db

@@ -28,8 +28,14 @@ def round_in_recheck(db):
     return round
 
 
-def test_round_advance_ranks_publishes_and_qualifies(round_in_recheck):
-    round_advance(round=round_in_recheck, to=Phase.CLOSED, now=AFTER_PUBLICITY)
+def test_round_advance_ranks_publishes_and_qualifies(round_in_recheck, time_machine):
+    # Published late (after the scheduled window): public for 7 full days from then.
+    time_machine.move_to(AFTER_PUBLICITY, tick=False)
+    round_advance(round=round_in_recheck, to=Phase.PUBLICITY)
+    round_in_recheck.refresh_from_db()
+    assert round_in_recheck.publicity_closes_at == AFTER_PUBLICITY + dt.timedelta(days=7)
+    time_machine.move_to(AFTER_PUBLICITY + dt.timedelta(days=7, seconds=1), tick=False)
+    round_advance(round=round_in_recheck, to=Phase.CLOSED)
     assert RankingRun.objects.get(is_current=True).admitted_count == 2
     assert Publication.objects.get(round=round_in_recheck).admitted_count == 2
     states = sorted(Application.objects.values_list("state", flat=True))

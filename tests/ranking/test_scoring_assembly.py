@@ -1,7 +1,7 @@
 """An application's facts from its claims: 职住区域 counts only when it was declared."""
 
 from ranking.policy import parse_facts, score
-from ranking.scoring import BASIS_DECLARED, BASIS_VERIFIED, assemble_facts
+from workflow.facts import BASIS_DECLARED, BASIS_VERIFIED, assemble_facts
 
 PERSON = {
     "id_number": "110105198507120036",

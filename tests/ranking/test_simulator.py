@@ -265,3 +265,59 @@ def test_job_residence_area_counts_only_when_the_box_is_ticked(client: Client) -
     assert shown_total(without_it) == "74.09"
     assert "未申报职住区域指标" in without_it
     assert "取得落户资格后须在该城六区以外的自有住所落户" in without_it
+
+
+# --- the estimate against the published cutoffs --------------------------------------------
+
+
+def ranked_year(year: int, cutoff: str, *, published: bool) -> None:
+    """A round whose current ranking has `cutoff`; published: its list is out (an application
+    is on it), otherwise ranked but not yet public."""
+    from ranking.models import RankingRun, RankingStatus
+    from tests import factories
+    from workflow.models import AppState
+
+    round = factories.RoundFactory(year=year, quota=6000)
+    RankingRun.objects.create(
+        round=round,
+        status=RankingStatus.SUCCEEDED,
+        is_current=True,
+        quota=6000,
+        cutoff=cutoff,
+        started_at=dt.datetime(year, 10, 1, tzinfo=dt.UTC),
+        actor_label="system",
+    )
+    factories.ApplicationFactory(
+        round=round, state=AppState.PUBLICIZED if published else AppState.RANKED
+    )
+
+
+def cutoff_block(html: str) -> str:
+    start = html.index('data-testid="cutoffs"')
+    return re.sub(r"<[^>]+>", "", html[start : html.index("</div>", start)])
+
+
+@pytest.mark.django_db
+def test_result_compares_the_estimate_with_the_last_three_published_cutoffs(client: Client) -> None:
+    ranked_year(2018, "80.00", published=True)  # fourth-latest: left out
+    ranked_year(2019, "90.00", published=True)
+    ranked_year(2020, "78.09", published=True)
+    ranked_year(2021, "70.00", published=True)
+    ranked_year(2022, "60.00", published=False)  # ranked, not published: not a cutoff yet
+    html = client.post(URL, example_post()).content.decode()
+    assert shown_total(html) == "78.09"
+    text = " ".join(cutoff_block(html).split())
+    assert "您的估算 78.09 分；2021 年落户分数线 70.00 分（高 8.09 分）" in text
+    assert "2020 年落户分数线 78.09 分（与分数线持平）" in text
+    assert "2019 年落户分数线 90.00 分（低 11.91 分）" in text
+    assert "2022" not in text
+    assert "2018" not in text
+
+
+@pytest.mark.django_db
+def test_without_a_published_year_the_result_has_no_cutoff_line(client: Client) -> None:
+    ranked_year(2022, "60.00", published=False)
+    html = client.post(URL, example_post()).content.decode()
+    assert shown_total(html) == "78.09"
+    assert 'data-testid="cutoffs"' not in html
+    assert "落户分数线" not in html

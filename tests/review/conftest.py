@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from ranking.population import generate_population
-from ranking.scoring import CLAIM_FACT_KEYS
 from review.synthetic import records_from_facts
 from tests import factories
+from workflow.facts import CLAIM_FACT_KEYS
 from workflow.indicators import DECLARED_CODES, ZERO_FILL_CODES, primary_department_of
 from workflow.models import AnnualRound, Applicant, Application, Department, IndicatorClaim
 

@@ -7,11 +7,11 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from publicity import demo
 from publicity.models import Objection, Publication
 from review.models import Degree, PropertyRegistration
 from review.selectors import QueueFilters, work_queue
 from tests.workflow.conftest import at
-from workflow import demo
 from workflow.indicators import DEPARTMENTS
 from workflow.models import (
     AnnualRound,

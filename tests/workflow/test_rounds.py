@@ -243,7 +243,15 @@ def test_whole_round_to_closed(administrator):
         ),
     )
     assert not report.errors
-    with time_machine.travel(at(2020, 10, 22, 0, 0, 1), tick=False):
+    with time_machine.travel(at(2020, 10, 15, 0, 0, 1), tick=False):
+        services.round_advance(round=round, to=Phase.PUBLICITY, actor=administrator)
+    # Published one second after the scheduled opening: public until one second after too.
+    with (
+        time_machine.travel(at(2020, 10, 22, 0, 0, 1), tick=False),
+        pytest.raises(WindowClosed, match="公示期为 7 天，至 2020年10月22日 00:00:01 结束"),
+    ):
+        services.round_advance(round=round, to=Phase.CLOSED, actor=administrator, force=True)
+    with time_machine.travel(at(2020, 10, 22, 0, 0, 2), tick=False):
         services.round_advance(round=round, to=Phase.CLOSED, actor=administrator)
     admitted = round.applications.get(applicant__name="甲")
     not_admitted = round.applications.get(applicant__name="乙")
@@ -267,3 +275,73 @@ def test_registry_api():
     finally:
         for path in ("x.y.rank", "x.y.before"):
             phase_jobs.PHASE_EXIT_JOBS[Phase.RECHECK_RANKING].remove(path)
+
+
+def test_a_quota_changed_during_an_advance_survives_it(administrator, monkeypatch):
+    # Issue 9: round_advance saved the whole stale row after its phase jobs ran, so a quota
+    # set meanwhile came back as the old one while its own audit row said otherwise.
+    round = factories.RoundFactory(year=2020, quota=6000, phase=Phase.DECLARATION)
+
+    def widen_meanwhile(*, round_id, job_run_id):
+        services.round_set_quota(
+            round=AnnualRound.objects.get(pk=round_id), quota=7000, actor=administrator
+        )
+
+    monkeypatch.setitem(phase_jobs.PHASE_ENTER_JOBS, Phase.AGGREGATION, ["tests.x.widen"])
+    monkeypatch.setattr(
+        "workflow.phase_jobs.import_string", lambda path: widen_meanwhile, raising=True
+    )
+    with time_machine.travel(at(2020, 8, 16, 0, 0, 1), tick=False):
+        services.round_advance(round=round, actor=administrator)
+    round.refresh_from_db()
+    assert (round.phase, round.quota) == (Phase.AGGREGATION, 7000)
+
+
+def test_a_round_with_undecided_claims_stays_in_aggregation_naming_each_department(
+    administrator, reviewer_of
+):
+    # Issue 9's stalled round: two manual claims left undecided at the end of 部门审核结果汇总.
+    round = factories.RoundFactory(year=2020, phase=Phase.AGGREGATION)
+    application = factories.ApplicationFactory(round=round, state=AppState.UNDER_REVIEW)
+    education = factories.ClaimFactory(
+        application=application, indicator="education", state="pending"
+    )
+    factories.ClaimFactory(application=application, indicator="housing", state="pending")
+    after_the_window = at(2020, 9, 5, 8, 0, 1)
+    with (
+        time_machine.travel(after_the_window, tick=False),
+        pytest.raises(PhaseJobFailed) as refused,
+    ):
+        services.round_advance(round=round, actor=administrator)
+    assert "还有 2 项指标的审核或复查尚未作出结论" in str(refused.value)
+    assert "教委 1 项" in str(refused.value)
+    assert "住建委 1 项" in str(refused.value)
+    round.refresh_from_db()
+    assert round.phase == Phase.AGGREGATION
+    assert application.claims.filter(state="pending").count() == 2
+
+    # The departments can still act, past the window, because the round has not moved on.
+    with time_machine.travel(after_the_window, tick=False):
+        for claim in application.claims.all():
+            services.claim_reject(
+                claim=claim,
+                reason="未提供证明材料",
+                actor=reviewer_of(claim.department.code),
+            )
+        services.round_advance(round=round, actor=administrator)
+    round.refresh_from_db()
+    assert round.phase == Phase.RESULT_QUERY
+    education.refresh_from_db()
+    assert education.state == "rejected"
+
+
+def test_round_status_names_who_must_act_before_the_boundary(capsys):
+    from django.core.management import call_command
+
+    round = factories.RoundFactory(year=2020, phase=Phase.AGGREGATION)
+    application = factories.ApplicationFactory(round=round, state=AppState.UNDER_REVIEW)
+    factories.ClaimFactory(application=application, indicator="education", state="pending")
+    call_command("round_status", "--year", "2020")
+    out = capsys.readouterr().out
+    assert "须在推进到下一阶段前处理的待审核或复查（本阶段 2020年09月04日 23:59:59 截止）" in out
+    assert "教委审核人员：1 项" in out

@@ -2,7 +2,7 @@
 
 A page is a few *sections* (rows to add and remove: housing periods, education items,
 awards, honors) and *single* forms (equity). Its output is the claim's `declared_facts`
-with exactly the keys `ranking.scoring.CLAIM_FACT_KEYS` gives the indicator, checked by the
+with exactly the keys `workflow.facts.CLAIM_FACT_KEYS` gives the indicator, checked by the
 policy engine's own parser (`ranking.policy.parse_facts`) so the portal can never accept
 what scoring would refuse; a `FactsError` names a field (``housing[2].to``) and is put back
 on that row's field, so the page says exactly what to fix.
@@ -20,7 +20,7 @@ from django.http import QueryDict
 
 from ranking.policy import FactsError, parse_facts
 from ranking.policy.months import parse_month
-from ranking.scoring import CLAIM_FACT_KEYS, person_facts
+from workflow.facts import CLAIM_FACT_KEYS, person_facts
 
 from .labels import (
     DISTRICT_CHOICES,

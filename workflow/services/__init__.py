@@ -1,6 +1,14 @@
 """Workflow services (writes). Keyword-only; each is one transaction with its audit row."""
 
-from ._common import audit_record, format_moment
+from ._common import (
+    actor_label,
+    audit_record,
+    format_moment,
+    now_or,
+    require_phase,
+    require_system_or_admin,
+    snapshot,
+)
 from .applications import *  # noqa: F403
 from .applications import __all__ as _applications
 from .claims import *  # noqa: F403
@@ -18,12 +26,19 @@ from .parties import (
     employer_register,
     reviewer_assign,
 )
-from .rounds import round_advance, round_create, round_set_quota, rounds_advance_due
+from .rounds import (
+    round_advance,
+    round_create,
+    round_publicity_window_align,
+    round_set_quota,
+    rounds_advance_due,
+)
 
 __all__ = [
     "UNIT_UNVERIFIED_MESSAGE",
     *_applications,
     *_claims,
+    "actor_label",
     "administrator_grant",
     "applicant_register",
     "audit_record",
@@ -35,9 +50,14 @@ __all__ = [
     "employer_register",
     "format_moment",
     "login_unlock",
+    "now_or",
+    "require_phase",
+    "require_system_or_admin",
     "reviewer_assign",
     "round_advance",
     "round_create",
+    "round_publicity_window_align",
     "round_set_quota",
     "rounds_advance_due",
+    "snapshot",
 ]

@@ -7,18 +7,20 @@ system steps run when the round's phase jobs call them (or an administrator does
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from workflow import roles
-from workflow.exceptions import DomainError, InvalidTransition, NotPermitted
+from workflow.bars import bar_refusal
+from workflow.exceptions import DomainError, InvalidTransition, NotPermitted, WindowClosed
+from workflow.extensions import qualification_holds
 from workflow.indicators import ZERO_FILL_CODES, primary_department_of
 from workflow.models import (
     AnnualRound,
     Application,
+    AppState,
     ClaimState,
     Employer,
     IndicatorClaim,
@@ -28,6 +30,7 @@ from workflow.models import (
 from ._common import (
     atomic_transition,
     audit_record,
+    format_moment,
     now_or,
     require_phase,
     require_system_or_admin,
@@ -70,7 +73,8 @@ def _transition(
         bound()
         for name, value in (changes or {}).items():
             setattr(application, name, value)
-        application.save()
+        # Only what this transition owns: a concurrent change to another field survives.
+        application.save(update_fields=["state", *(changes or {}), "updated_at"])
         audit_record(
             actor=actor,
             label=label,
@@ -115,12 +119,8 @@ def _require_system_or_window(
 
 
 def _bar_notice(*, now: dt.datetime, applicant: Any = None, employer: Any = None) -> str:
-    # 细则第十一条: the refusal names the reason (the credit record) and the date; the records
-    # live in publicity, which depends on workflow, hence the import here.
-    from publicity.services import bar_notice
-
-    # Only called once `is_barred` holds, which is the same test bar_notice makes.
-    return bar_notice(applicant=applicant, employer=employer, on=timezone.localdate(now)) or ""
+    # Only called once `is_barred` holds, which is the same test bar_refusal makes.
+    return bar_refusal(applicant=applicant, employer=employer, on=timezone.localdate(now)) or ""
 
 
 # --- applicant and employer (申报阶段) ---------------------------------------------------
@@ -276,30 +276,6 @@ def application_withdraw(
 NOT_SUBMITTED_REASON = "申报阶段截止时未提交，视为撤回"
 
 
-def application_close_unsubmitted(
-    *,
-    application: Application,
-    actor: Any = None,
-    now: dt.datetime | None = None,
-    label: str = "system",
-) -> Application:
-    """Entering aggregation: an application never submitted is withdrawn (documented choice)."""
-    now = now_or(now)
-    action = "关闭未提交的申请"
-    _require_system_or_window(
-        round=application.round, phases=[Phase.AGGREGATION], actor=actor, now=now, action=action
-    )
-    return _transition(
-        application=application,
-        method="withdraw",
-        action=action,
-        actor=actor,
-        now=now,
-        reason=NOT_SUBMITTED_REASON,
-        label=label,
-    )
-
-
 def application_begin_review(
     *,
     application: Application,
@@ -399,39 +375,6 @@ def application_mark_ineligible(
     )
 
 
-def application_rank(
-    *,
-    application: Application,
-    total_points: Decimal,
-    rank: int,
-    admitted: bool,
-    score_explanation: Any = None,
-    actor: Any = None,
-    now: dt.datetime | None = None,
-    label: str = "system",
-) -> Application:
-    """Record the ranking result (细则第十条: 按分数由高到低确定年度落户人员)."""
-    now = now_or(now)
-    action = "记录积分排名"
-    _require_system_or_window(
-        round=application.round, phases=[Phase.RECHECK_RANKING], actor=actor, now=now, action=action
-    )
-    return _transition(
-        application=application,
-        method="rank_applied",
-        action=action,
-        actor=actor,
-        now=now,
-        label=label,
-        changes={
-            "total_points": total_points,
-            "rank": rank,
-            "admitted": admitted,
-            "score_explanation": score_explanation,
-        },
-    )
-
-
 def application_publicize(
     *,
     application: Application,
@@ -492,6 +435,12 @@ def application_qualify(
     action = "确认取得落户资格"
     require_system_or_admin(actor, action=action)
     require_phase(round=application.round, phases=[Phase.CLOSED], action=action)
+    closes_at = application.round.publicity_closes_at
+    if now <= closes_at:
+        raise WindowClosed(f"公示期至 {format_moment(closes_at)} 结束，期满后才能{action}。")
+    holds = qualification_holds(application)
+    if holds:
+        raise InvalidTransition(f"不能{action}：{'；'.join(holds)}")
     until = application.round.qualification_expires_on
     return _transition(
         application=application,
@@ -517,6 +466,32 @@ def application_cancel(
         raise DomainError("请填写取消落户资格的原因。")
     return _transition(
         application=application, method="cancel", action=action, actor=actor, now=now, reason=reason
+    )
+
+
+def application_cancel_for_fraud(
+    *, application: Application, actor: Any, reason: str, now: dt.datetime | None = None
+) -> Application:
+    """弄虚作假 found (细则第十七条): at any time, the qualification or the application is
+    cancelled — from publicity on the qualification, before it the application. A ranked list
+    not yet public is re-ranked instead, so nobody on it moves without the list changing."""
+    now = now_or(now)
+    if not roles.is_administrator(actor):
+        raise NotPermitted("只有管理员才能认定弄虚作假。")
+    if not reason.strip():
+        raise DomainError("请填写认定弄虚作假的事实。")
+    if application.state in (AppState.PUBLICIZED, AppState.QUALIFIED):
+        method, action = "cancel", "取消落户资格"
+    elif application.state in (AppState.UNDER_REVIEW, AppState.RESULTS_PUBLISHED, AppState.FINAL):
+        method, action = "mark_ineligible", "取消申报资格"
+    elif application.state == AppState.RANKED:
+        raise InvalidTransition(
+            "该申请已排名但尚未公示：请在公示后取消其资格，或先重新审核后重新排名。"
+        )
+    else:
+        return application  # nothing of this year's to cancel; the bar still applies
+    return _transition(
+        application=application, method=method, action=action, actor=actor, now=now, reason=reason
     )
 
 
@@ -568,7 +543,7 @@ __all__ = [
     "NOT_SUBMITTED_REASON",
     "application_begin_review",
     "application_cancel",
-    "application_close_unsubmitted",
+    "application_cancel_for_fraud",
     "application_finalize",
     "application_forfeit",
     "application_mark_ineligible",
@@ -577,7 +552,6 @@ __all__ = [
     "application_publicize",
     "application_publish_results",
     "application_qualify",
-    "application_rank",
     "application_settle",
     "application_start",
     "application_submit",

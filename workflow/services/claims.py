@@ -62,7 +62,8 @@ def _transition(
         bound()
         for name, value in (changes or {}).items():
             setattr(claim, name, value)
-        claim.save()
+        # Only what this transition owns: a concurrent change to another field survives.
+        claim.save(update_fields=["state", *(changes or {}), "updated_at"])
         audit_record(
             actor=actor,
             label=label,
@@ -162,7 +163,9 @@ def claim_declare(
             claim.declared_facts = declared_facts
             # The old comparison was of the old declaration; verification compares afresh.
             claim.needs_manual_review, claim.mismatch = False, None
-            claim.save()
+            claim.save(
+                update_fields=["declared_facts", "needs_manual_review", "mismatch", "updated_at"]
+            )
             audit_record(
                 actor=actor,
                 action="claim.declare",

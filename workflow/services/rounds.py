@@ -22,6 +22,7 @@ from workflow.models import (
     Phase,
     default_windows,
 )
+from workflow.models.rounds import WINDOW_FIELDS
 
 from ._common import (
     atomic_transition,
@@ -33,6 +34,9 @@ from ._common import (
 )
 
 logger = logging.getLogger(__name__)
+TIMETABLE_FIELDS = [
+    f"{prefix}_{end}" for prefix in WINDOW_FIELDS.values() for end in ("opens_at", "closes_at")
+]
 ROUND_CONFLICT = "该年度轮次已被他人同时推进，请刷新后重试"
 Progress = Callable[[str], None]
 
@@ -113,6 +117,40 @@ def round_set_quota(
     return round
 
 
+# 细则第十条: 公示期为 7 天 — the list is public for the full seven days whatever the time it
+# actually went public; the round's publicity window is the only timetable for it.
+PUBLICITY_DURATION = dt.timedelta(days=7)
+
+
+def round_publicity_window_align(
+    *, round: AnnualRound, published_at: dt.datetime, actor: Any = None, label: str = "system"
+) -> AnnualRound:
+    """Move the round's publicity window to start when the list actually went public (late,
+    or early when an administrator moved the round on early), so it is public for exactly
+    seven days; objections, qualification and every page read this one window. Audited."""
+    opens_at, closes_at = published_at, published_at + PUBLICITY_DURATION
+    if (round.publicity_opens_at, round.publicity_closes_at) == (opens_at, closes_at):
+        return round
+    before = snapshot(round, ["publicity_opens_at", "publicity_closes_at"])
+    with transaction.atomic():
+        AnnualRound.objects.filter(pk=round.pk).update(
+            publicity_opens_at=opens_at, publicity_closes_at=closes_at
+        )
+        round.publicity_opens_at, round.publicity_closes_at = opens_at, closes_at
+        audit_record(
+            actor=actor,
+            label=label,
+            action="round.publicity_window",
+            obj=round,
+            now=published_at,
+            round_year=round.year,
+            reason="公示名单实际发布时间与时间表不同，公示期随之调整为发布起 7 天",
+            before=before,
+            after=snapshot(round, ["publicity_opens_at", "publicity_closes_at"]),
+        )
+    return round
+
+
 def _run_jobs(*, round: AnnualRound, phase: str, on: str, progress: Progress) -> None:
     for dotted_path in phase_jobs.phase_jobs(phase, on=on):
         key = phase_jobs.phase_job_key(year=round.year, phase=phase, on=on, dotted_path=dotted_path)
@@ -178,7 +216,16 @@ def round_advance(
     while round.phase != target:
         step = round.next_phase()
         assert step is not None
+        # The timetable as stored: a phase job may have moved a window (a late publication
+        # moves the publicity window), and the round is the one clock.
+        round.refresh_from_db(fields=TIMETABLE_FIELDS)
         opens_at = _step_opens_at(round, step)
+        if step == Phase.CLOSED and now < opens_at:
+            # 细则第十条: 公示期满 — never shortened, not even by force.
+            raise WindowClosed(
+                f"公示期为 7 天，至 {format_moment(round.publicity_closes_at)} 结束，"
+                "期满前不能结束本年度轮次、确认落户资格。"
+            )
         if now < opens_at and not force:
             raise WindowClosed(
                 f"{Phase(step).label}按时间表于 {format_moment(opens_at)} 开始，现在不能提前进入。"
@@ -188,7 +235,9 @@ def round_advance(
         progress(f"{round.year}年度：{Phase(from_phase).label} → {Phase(step).label}")
         with atomic_transition(ROUND_CONFLICT):
             getattr(round, ROUND_TRANSITIONS[step])()
-            round.save()
+            # The phase only: the quota (round_set_quota) may change while phase jobs ran,
+            # and a stale whole-row save would silently undo it.
+            round.save(update_fields=["phase", "updated_at"])
             audit_record(
                 actor=actor,
                 label=label,

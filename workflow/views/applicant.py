@@ -65,7 +65,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             AppState.SETTLED,
             AppState.FORFEITED,
         ):
-            context["ranking"] = portal.ranking_summary(application=application)
+            context["ranking"] = portal.application_ranking(application=application)
         if application.employer_id:
             context["employer_bar"] = portal.bar_notice(party=application.employer, now=now)
     return render(request, "workflow/applicant/dashboard.html", context)

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from workflow.models import AnnualRound, AppState, JobRun, Phase
+from workflow.phase_jobs import round_open_items
 from workflow.selectors import round_state_counts
 from workflow.services import format_moment
 
@@ -30,6 +31,13 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f" {mark} {phase.label}：{format_moment(window[0])} → {format_moment(window[1])}"
                 )
+        what, open_items = round_open_items(round=round)
+        if open_items:
+            window = round.phase_window(round.phase)
+            deadline = f"（本阶段 {format_moment(window[1])} 截止）" if window else ""
+            self.stdout.write(self.style.WARNING(f"须在推进到下一阶段前处理的{what}{deadline}："))
+            for department, count in open_items:
+                self.stdout.write(f"   {department}审核人员：{count} 项")
         counts = round_state_counts(round=round)
         self.stdout.write(f"申请（共 {sum(counts.values())} 份）：")
         for state in AppState:

@@ -37,7 +37,12 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
+from publicity.selectors import publication_of
+from publicity.services import objection_submit
+from ranking.importing import facts_import
 from ranking.policy.identity import make_id_number
+from ranking.population import generate_population
+from review.synthetic import records_from_facts
 from workflow import roles, services
 from workflow.exceptions import DomainError
 from workflow.indicators import DEPARTMENTS
@@ -489,7 +494,6 @@ def _records(
     """The departments' records of this person (idempotent: keyed by `record_key`)."""
     if not person.records:
         return
-    from review.synthetic import records_from_facts  # review builds on workflow, not the reverse
 
     facts = {"year": year, "person": {"id_number": applicant.id_number}, **person.records}
     by_model: dict[type, list] = defaultdict(list)
@@ -549,9 +553,6 @@ def _past_round(
     now: dt.datetime,
     progress: Progress,
 ) -> AnnualRound:
-    from publicity.selectors import publication_of
-    from ranking.importing import facts_import
-    from ranking.population import generate_population
 
     round = AnnualRound.objects.filter(year=year).first()
     if round is None:
@@ -592,7 +593,6 @@ def round_half_up(value: float) -> int:
 
 def _objection(publication: Any, *, now: dt.datetime) -> None:
     """One real-name report for the administrator to investigate (细则第十条)."""
-    from publicity.services import objection_submit
 
     entry = publication.entries.order_by("position").first()
     if entry is None:
@@ -616,7 +616,6 @@ def format_deadline(round: AnnualRound) -> str:
 
 
 def publication_summary(round: AnnualRound) -> str:
-    from publicity.selectors import publication_of
 
     publication = publication_of(round)
     if publication is None:

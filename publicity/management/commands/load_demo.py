@@ -1,11 +1,11 @@
 """Demo data for `make run`: this year's round in its declaration, last year's round in its
-publicity, and one account per role (workflow.demo). Idempotent; prints the logins."""
+publicity, and one account per role (publicity.demo). Idempotent; prints the logins."""
 
 import time
 
 from django.core.management.base import BaseCommand
 
-from workflow import demo
+from publicity import demo
 
 
 class Command(BaseCommand):

@@ -1,4 +1,6 @@
-"""The home page sends each role to its own place; visitors see how to start."""
+"""The home page sends each role to its own place; visitors see how to start and the
+published lists. It lives at the top of the graph (docs/architecture.md): it shows
+publicity's lists and links every app."""
 
 from __future__ import annotations
 
