@@ -24,3 +24,16 @@ class ContentSecurityPolicyMiddleware:
         if policy:
             response.headers.setdefault("Content-Security-Policy", policy)
         return response
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address for login throttling (settings.AXES_CLIENT_IP_CALLABLE).
+
+    Behind nginx (settings.BEHIND_PROXY), X-Real-IP, which nginx sets from the connection
+    itself and so overwrites whatever the client sent; without a proxy, the connection's.
+    """
+    if settings.BEHIND_PROXY:
+        forwarded = request.META.get("HTTP_X_REAL_IP", "").strip()
+        if forwarded:
+            return forwarded
+    return request.META.get("REMOTE_ADDR")

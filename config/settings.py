@@ -1,5 +1,6 @@
 """落户通 settings: one module, every value from the environment (see deploy/.env.example)."""
 
+import datetime as dt
 from pathlib import Path
 
 import dj_database_url
@@ -25,6 +26,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
     "django_celery_beat",
     "import_export",
     "workflow",
@@ -44,6 +46,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
+    # Last: turns a login refused for too many failures into the lockout page (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -78,6 +82,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# AxesStandaloneBackend first: it refuses a locked account or address before any password
+# is checked; ModelBackend then authenticates.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -163,6 +173,33 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+
+# --- Login throttling (django-axes) -------------------------------------------------------
+# 10 failed logins within 15 minutes, counted per account and separately per address, lock
+# that account or address for 15 minutes. The counters live in the cache: Redis in
+# production, so the lock holds across every gunicorn worker and host. An administrator
+# lifts a lock early in the admin (解除登录锁定; workflow.services.login_unlock).
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_CACHE = "default"
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Failures during the lock do not extend it: the page promises 15 minutes.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "workflow.views.accounts.locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+# Behind nginx every request comes from nginx: the client is the X-Real-IP nginx sets itself
+# (deploy/nginx.conf). Without a proxy (development) that header is the client's to forge.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", default=not DEBUG)
+AXES_CLIENT_IP_CALLABLE = "config.middleware.client_ip"
+# Applicants log in with their identity number: axes's log lines keep it masked
+# (its default), and its database tables and admin stay unused with the cache handler.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address"]
+AXES_ENABLE_ADMIN = False
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# One development process needs no shared cache; production has Redis (REDIS_URL required).
+SILENCED_SYSTEM_CHECKS = [] if REDIS_URL else ["axes.W001"]
 
 # --- Security (production) ----------------------------------------------------------------
 # Behind nginx, which terminates TLS and always sets X-Forwarded-Proto itself (a client's

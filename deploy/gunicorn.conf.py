@@ -22,5 +22,9 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1"
 proxy_allow_ips = forwarded_allow_ips
 limit_request_line = 8190
 accesslog = "-"
+# The path only, never the query string nor the Referer (which carries the previous page's
+# query): no identity number or search term may reach a log line. %({x-real-ip}i)s is the
+# client's address as nginx saw it (%(h)s is nginx's own).
+access_log_format = '%(h)s %({x-real-ip}i)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss "%(a)s"'
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()

@@ -415,7 +415,11 @@ def _accounts(report: DemoReport, *, employer: Employer, password_hash: str, now
     )
 
     unit = _user("unit", password_hash, first_name="单位经办人")
-    services.employer_membership_add(user=unit, employer=employer, now=now)
+    membership = services.employer_membership_add(user=unit, employer=employer, now=now)
+    # The demo unit acts at once: as if the administrator had seen its business licence.
+    services.employer_membership_verify(
+        membership=membership, actor=admin, reason="演示单位：营业执照与授权书已核", now=now
+    )
     report.logins.append(
         Login(
             "unit",

@@ -13,7 +13,6 @@ from review.models import RECORD_KINDS
 from workflow import roles
 from workflow.indicators import INDICATORS
 from workflow.models import (
-    UNSUBMITTED_STATES,
     AnnualRound,
     AppState,
     AuditEvent,
@@ -21,6 +20,7 @@ from workflow.models import (
     Department,
     IndicatorClaim,
 )
+from workflow.selectors import claims_in_review
 
 # States a reviewer still has to act on, per queue.
 QUEUE_STATES = {
@@ -29,14 +29,6 @@ QUEUE_STATES = {
     "appeal": [ClaimState.APPEALED],
 }
 OPEN_STATES = [ClaimState.PENDING, ClaimState.RECHECK_REQUESTED, ClaimState.APPEALED]
-# A claim is a department's work only once its application is submitted (细则第五条: until
-# then the applicant may still change or withdraw it) and while it is not withdrawn.
-NOT_IN_REVIEW_STATES = [*UNSUBMITTED_STATES, AppState.WITHDRAWN]
-
-
-def claims_in_review(claims: QuerySet[IndicatorClaim]) -> QuerySet[IndicatorClaim]:
-    """Only claims of submitted-or-later applications: every queue, count and export."""
-    return claims.exclude(application__state__in=NOT_IN_REVIEW_STATES)
 
 
 def reviewer_department(*, user: Any, requested: str | None = None) -> Department | None:
@@ -46,19 +38,6 @@ def reviewer_department(*, user: Any, requested: str | None = None) -> Departmen
             return Department.objects.filter(code=requested).first()
         return Department.objects.order_by("code").first()
     return roles.department_of(user)
-
-
-def claims_visible_to(*, user: Any) -> QuerySet[IndicatorClaim]:
-    """Object-level rule: a reviewer sees only the claims assigned to their department."""
-    claims = IndicatorClaim.objects.select_related(
-        "application__applicant", "application__round", "department"
-    )
-    if roles.is_administrator(user):
-        return claims
-    department = roles.department_of(user)
-    if department is None:
-        return claims.none()
-    return claims.filter(department=department)
 
 
 def can_see_claim(*, user: Any, claim: IndicatorClaim) -> bool:
@@ -164,16 +143,38 @@ def claim_department_facts(*, claim: IndicatorClaim) -> Any:
     return (claim.mismatch or {}).get("department")
 
 
-def claim_history(*, claim: IndicatorClaim) -> list[AuditEvent]:
-    """The applicant's history: the application's and all its claims' audit rows, in order."""
+def claim_history(*, claim: IndicatorClaim, user: Any) -> list[dict[str, Any]]:
+    """The claim page's history, as much of it as the user may read.
+
+    An administrator: the application's and all its claims' audit rows. A reviewer: the
+    rows of the claims their own department reviews on this application, and the
+    application's own steps (submitted, under review…) without their reasons, which may
+    repeat another department's finding (认定不符合资格条件). Another department's
+    decisions and reasons are that department's business, not theirs.
+    """
     application = claim.application
-    claim_ids = [str(pk) for pk in application.claims.values_list("pk", flat=True)]
-    return list(
-        AuditEvent.objects.filter(
-            Q(object_type="workflow.application", object_id=str(application.pk))
-            | Q(object_type="workflow.indicatorclaim", object_id__in=claim_ids)
-        ).order_by("at", "id")
-    )
+    claims = application.claims.all()
+    full = roles.is_administrator(user)
+    if not full:
+        claims = claims.filter(department_id=claim.department_id)
+    claim_ids = [str(pk) for pk in claims.values_list("pk", flat=True)]
+    events = AuditEvent.objects.filter(
+        Q(object_type="workflow.application", object_id=str(application.pk))
+        | Q(object_type="workflow.indicatorclaim", object_id__in=claim_ids)
+    ).order_by("at", "id")
+    return [
+        {
+            "at": event.at,
+            "actor_label": event.actor_label,
+            "action": event.action,
+            "from_state": event.from_state,
+            "to_state": event.to_state,
+            "reason": event.reason
+            if full or event.object_type == "workflow.indicatorclaim"
+            else "",
+        }
+        for event in events
+    ]
 
 
 def pending_claims_for_export(*, department: Department) -> QuerySet[IndicatorClaim]:

@@ -10,7 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from review import exports, selectors
 from review.batch_files import Limits
@@ -30,7 +30,7 @@ from workflow.exceptions import DomainError
 from workflow.facts import BASIS_EFFECTIVE, CLAIM_FACT_KEYS, application_score
 from workflow.indicators import INDICATORS
 from workflow.models import Department, IndicatorClaim
-from workflow.selectors import round_current
+from workflow.selectors import claims_reviewable_by, round_current
 
 
 def _department_or_403(request) -> Department:
@@ -42,18 +42,18 @@ def _department_or_403(request) -> Department:
     return department
 
 
-def _claim_or_403(request, pk: int) -> IndicatorClaim:
-    # The queues' rule for object access too: a claim of an application not submitted (or
-    # withdrawn) is nobody's work yet, so its page does not exist for a reviewer (404).
-    claim = get_object_or_404(
-        selectors.claims_in_review(IndicatorClaim.objects.all()).select_related(
+def _claim_or_404(request, pk: int) -> IndicatorClaim:
+    # Who is no department's staff at all is refused outright (403, whatever the id). For
+    # staff, one answer for "no such claim", "another department's" and "an application not
+    # submitted or withdrawn" (404): counting through the ids tells them nothing.
+    if not (roles.is_administrator(request.user) or roles.department_of(request.user)):
+        raise PermissionDenied("只有审核部门的工作人员才能访问。")
+    return get_object_or_404(
+        claims_reviewable_by(user=request.user).select_related(
             "application__applicant", "application__round", "application__employer", "department"
         ),
         pk=pk,
     )
-    if not selectors.can_see_claim(user=request.user, claim=claim):
-        raise PermissionDenied("该指标不属于本部门审核。")
-    return claim
 
 
 @login_required
@@ -95,7 +95,7 @@ def queue(request, kind: str | None = None):
 
 @login_required
 def claim_detail(request, pk: int):
-    claim = _claim_or_403(request, pk)
+    claim = _claim_or_404(request, pk)
     return _render_claim(request, claim, _decision_form(claim))
 
 
@@ -116,15 +116,21 @@ def _render_claim(request, claim: IndicatorClaim, form: DecisionForm, status: in
     except Exception:  # invalid facts: the page still shows everything else
         explanation = None
     indicators = ((explanation or {}).get("explanation") or {}).get("indicators") or {}
+    administrator = roles.is_administrator(request.user)
     return render(
         request,
         "review/claim.html",
         {
             "claim": claim,
             "form": form,
-            "history": selectors.claim_history(claim=claim),
+            "history": selectors.claim_history(claim=claim, user=request.user),
             "evidence": list(claim.application.evidence.filter(indicator=claim.indicator)),
-            "explanation": explanation,
+            # This indicator's points only: the applicant's total (every department's
+            # indicators together) is not a department's business; administrators see it.
+            "scored": explanation is not None,
+            "indicator_points": (explanation or {}).get("indicators", {}).get(claim.indicator),
+            "total": explanation["total"] if explanation and administrator else None,
+            "full_history": administrator,
             "indicator_explanation": indicators.get(claim.indicator),
             "department_facts": selectors.claim_department_facts(claim=claim),
             "zero_fill": INDICATORS[claim.indicator].zero_fill,
@@ -138,7 +144,7 @@ def _render_claim(request, claim: IndicatorClaim, form: DecisionForm, status: in
 @login_required
 @require_POST
 def claim_decide_view(request, pk: int):
-    claim = _claim_or_403(request, pk)
+    claim = _claim_or_404(request, pk)
     form = _decision_form(claim, request.POST)
     if form.adding_row:
         return _render_claim(request, claim, form)
@@ -167,9 +173,9 @@ def bulk_decide(request):
     form = BulkDecisionForm(request.POST)
     ids = [int(i) for i in request.POST.getlist("claim_ids") if i.isdigit()]
     claims = list(
-        selectors.claims_in_review(selectors.claims_visible_to(user=request.user)).filter(
-            pk__in=ids
-        )
+        claims_reviewable_by(user=request.user)
+        .select_related("application__applicant", "application__round", "department")
+        .filter(pk__in=ids)
     )
     if len(claims) != len(set(ids)):
         raise PermissionDenied("所选指标中有不属于本部门审核的。")
@@ -282,6 +288,7 @@ def batch_detail(request, pk: int):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def records(request, kind: str):
     if kind not in RECORD_KINDS:
         raise Http404
@@ -289,10 +296,14 @@ def records(request, kind: str):
         raise PermissionDenied("该类记录不属于本部门。")
     model = RECORD_KINDS[kind].model
     items = model.objects.select_related("applicant").order_by("-pk")
-    number = request.GET.get("id_number", "").strip().upper()
+    # The search is a POST: an identity number in a query string ends up in access logs,
+    # browser history and Referer headers. One person's records fit on one page.
+    number = request.POST.get("id_number", "").strip().upper() if request.method == "POST" else ""
     if number:
         items = items.filter(applicant__id_number=number)
-    page = Paginator(items, 50).get_page(request.GET.get("page"))
+        page = Paginator(items, 1000).get_page(1)
+    else:
+        page = Paginator(items, 50).get_page(request.GET.get("page"))
     fields = [
         f
         for f in model._meta.concrete_fields

@@ -8,6 +8,7 @@ the reason. Missing in CI (CI=true): the run fails, because CI must run with no 
 from __future__ import annotations
 
 import os
+import uuid
 
 import pytest
 
@@ -76,6 +77,27 @@ def _static_files_as_in_development():
 
 
 @pytest.fixture(autouse=True)
+def _login_failures_counted_per_test(settings):
+    # The throttle counts failed logins in the cache (django-axes); every test client comes
+    # from 127.0.0.1, so a shared count would lock later tests out, and with REDIS_URL set
+    # the default cache is the Redis the worker tests share. Each test gets its own counts.
+    from axes.handlers.proxy import AxesProxyHandler
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "login_throttle": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"login-throttle-{uuid.uuid4().hex}",
+        },
+    }
+    settings.AXES_CACHE = "login_throttle"
+    AxesProxyHandler.get_implementation(force=True)
+    yield
+    settings.AXES_CACHE = "default"
+    AxesProxyHandler.get_implementation(force=True)
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # PBKDF2 costs ~0.3 s per persona; tests only need a working hash.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -109,7 +131,7 @@ def other_applicant(db):
 
 @pytest.fixture
 def unit_admin(db, employer):
-    """单位经办人 of `employer`: returns the user."""
+    """单位经办人 of `employer`, verified by an administrator: returns the user."""
     return factories.MembershipFactory(
         user=factories.UserFactory(username="unit_admin"), employer=employer
     ).user
@@ -120,6 +142,16 @@ def other_unit_admin(db, other_employer):
     """单位经办人 of another employer (must be refused on `employer`'s applications)."""
     return factories.MembershipFactory(
         user=factories.UserFactory(username="other_unit_admin"), employer=other_employer
+    ).user
+
+
+@pytest.fixture
+def unverified_unit_admin(db, employer):
+    """单位经办人 of `employer` who registered but whom no administrator has verified yet."""
+    return factories.MembershipFactory(
+        user=factories.UserFactory(username="unverified_unit_admin"),
+        employer=employer,
+        verified=False,
     ).user
 
 

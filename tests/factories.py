@@ -6,6 +6,7 @@ import datetime as dt
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from ranking.policy.identity import make_credit_code, make_id_number
 from workflow.indicators import primary_department_of
@@ -92,11 +93,17 @@ class ApplicantFactory(factory.django.DjangoModelFactory):
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):
+    """A unit administrator already verified as acting for the unit (verified=False: not yet)."""
+
     class Meta:
         model = EmployerMembership
 
+    class Params:
+        verified = True
+
     user = factory.SubFactory(UserFactory)
     employer = factory.SubFactory(EmployerFactory)
+    verified_at = factory.Maybe("verified", factory.LazyFunction(timezone.now), None)
 
 
 class ReviewerFactory(factory.django.DjangoModelFactory):

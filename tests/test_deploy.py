@@ -105,3 +105,24 @@ def test_redis_keeps_queued_tasks_across_a_restart_in_both_deployments():
     assert '"--appendonly", "yes"' in compose
     assert re.search(r"^appendonly yes$", redis_conf, re.M)
     assert re.search(r"^maxmemory-policy noeviction$", redis_conf, re.M)
+
+
+def test_access_logs_never_carry_a_query_string_or_a_referer():
+    # An identity number in a URL (an admin search, an old bookmark) must not reach a log
+    # line: gunicorn and nginx log the path only.
+    namespace: dict = {}
+    exec((DEPLOY / "gunicorn.conf.py").read_text(), namespace)  # noqa: S102 (our own file)
+    fmt = namespace["access_log_format"]
+    assert "%(U)s" in fmt
+    for atom in ("%(r)s", "%(q)s", "%(f)s"):
+        assert atom not in fmt
+
+    conf = re.sub(r"#.*", "", (DEPLOY / "nginx.conf").read_text())
+    log_format = re.search(r"log_format\s+(\w+)\s+(.*?);", conf, re.S)
+    name, body = log_format.group(1), log_format.group(2)
+    assert "$uri" in body
+    for variable in ("$request ", '$request"', "$request_uri", "$args", "$query_string"):
+        assert variable not in body
+    assert "$http_referer" not in body
+    servers = conf.count("server {")
+    assert conf.count(f"access_log /var/log/nginx/access.log {name};") == servers

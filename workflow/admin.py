@@ -10,6 +10,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -17,7 +19,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from workflow import services
+from ranking.policy.identity import mask_id_number
+from workflow import roles, services
 from workflow.exceptions import DomainError
 from workflow.models import (
     AnnualRound,
@@ -29,6 +32,7 @@ from workflow.models import (
     EmployerMembership,
     IndicatorClaim,
     JobRun,
+    LoginUnlock,
     ReviewerProfile,
 )
 from workflow.services._common import snapshot
@@ -247,16 +251,74 @@ class EmployerAdmin(TransitionAdmin):
 
 @admin.register(Applicant)
 class ApplicantAdmin(TransitionAdmin):
-    list_display = ("name", "id_number", "birth_date", "gender", "female_job", "barred_until")
+    # The list masks the number; the applicant's own change page shows it in full.
+    list_display = (
+        "name",
+        "masked_id_number",
+        "birth_date",
+        "gender",
+        "female_job",
+        "barred_until",
+    )
     search_fields = ("name", "id_number", "user__username")
     readonly_fields = ("birth_date", "gender")
     raw_id_fields = ("user",)
 
+    @admin.display(description="公民身份号码", ordering="id_number")
+    def masked_id_number(self, obj: Applicant) -> str:
+        return mask_id_number(obj.id_number)
+
 
 @admin.register(EmployerMembership)
 class EmployerMembershipAdmin(TransitionAdmin):
-    list_display = ("user", "employer", "created_at")
+    """单位经办人: verify that an account acts for its unit's credit code (营业执照, 授权书)
+    before it may confirm employees' declarations; every verification is audited."""
+
+    list_display = ("user", "employer", "credit_code", "verified", "verified_at", "verified_by")
+    list_filter = (("verified_at", admin.EmptyFieldListFilter),)
+    list_select_related = ("user", "employer", "verified_by")
+    search_fields = ("user__username", "employer__name", "employer__credit_code")
     raw_id_fields = ("user", "employer")
+    readonly_fields = ("verified_at", "verified_by", "created_at")
+    actions = ["verify_selected"]
+    buttons = (
+        Button(
+            "verify",
+            "核验：该账号代表本单位（已核对营业执照与授权书）",
+            lambda o, u, r: services.employer_membership_verify(membership=o, actor=u, reason=r),
+            needs_reason=True,
+        ),
+        Button(
+            "unverify",
+            "撤销核验",
+            lambda o, u, r: services.employer_membership_unverify(membership=o, actor=u, reason=r),
+            needs_reason=True,
+        ),
+    )
+
+    @admin.display(description="统一社会信用代码", ordering="employer__credit_code")
+    def credit_code(self, obj: EmployerMembership) -> str:
+        return obj.employer.credit_code
+
+    @admin.display(description="已核验", boolean=True, ordering="verified_at")
+    def verified(self, obj: EmployerMembership) -> bool:
+        return obj.is_verified
+
+    @admin.action(description="核验所选单位经办人（已核对营业执照与授权书）")
+    def verify_selected(self, request, queryset):
+        done = 0
+        for membership in queryset.select_related("employer"):
+            if membership.is_verified:
+                continue
+            try:
+                services.employer_membership_verify(
+                    membership=membership, actor=request.user, reason="管理员批量核验"
+                )
+            except DomainError as exc:
+                messages.error(request, f"{membership}：{exc}")
+            else:
+                done += 1
+        messages.success(request, f"已核验 {done} 名单位经办人。")
 
 
 @admin.register(ReviewerProfile)
@@ -373,6 +435,80 @@ class ApplicationAdmin(TransitionAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- login locks ----------------------------------------------------------------------
+
+
+class LoginUnlockForm(forms.ModelForm):
+    class Meta:
+        model = LoginUnlock
+        fields = ("username", "ip_address", "reason")
+        help_texts = {
+            "username": "登录时输入的账号：申请人为公民身份号码，单位经办人为用户名。",
+            "ip_address": "同一网络地址连续失败被锁定时填写（见用户反映或日志）。",
+        }
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("username") or "").strip() and not data.get("ip_address"):
+            raise ValidationError("请填写要解锁的账号或网络地址。")
+        return data
+
+
+@admin.register(LoginUnlock)
+class LoginUnlockAdmin(admin.ModelAdmin):
+    """解除登录锁定: 10 failed logins in 15 minutes lock an account or an address for 15
+    minutes; "add" here lifts it at once, recorded and audited (workflow.services.login_unlock)."""
+
+    form = LoginUnlockForm
+    list_display = ("at", "masked_username", "ip_address", "actor", "reason")
+    list_select_related = ("actor",)
+
+    @admin.display(description="账号", ordering="username")
+    def masked_username(self, obj: LoginUnlock) -> str:
+        return mask_id_number(obj.username)
+
+    def has_add_permission(self, request):
+        return roles.is_administrator(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        # The service writes the row, its audit row and clears the counters on commit.
+        done = services.login_unlock(
+            actor=request.user,
+            username=obj.username,
+            ip_address=obj.ip_address,
+            reason=obj.reason,
+        )
+        obj.pk, obj.at, obj.actor = done.pk, done.at, done.actor
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class AccountAdmin(UserAdmin):
+    actions = ["unlock_login"]
+
+    @admin.action(description="解除所选账号的登录锁定")
+    def unlock_login(self, request, queryset):
+        for user in queryset:
+            try:
+                services.login_unlock(
+                    actor=request.user,
+                    username=user.get_username(),
+                    reason="管理员在账号列表中解除登录锁定",
+                )
+            except DomainError as exc:
+                messages.error(request, str(exc))
+                return
+        messages.success(request, f"已解除 {queryset.count()} 个账号的登录锁定。")
 
 
 # --- audit and jobs: read only --------------------------------------------------------

@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class WorkflowConfig(AppConfig):
     name = "workflow"
     verbose_name = "申报流程"
+
+    def ready(self) -> None:
+        # Bookkeeping for the login throttle only (which addresses failed for an account),
+        # so that an administrator lifting an account's lock lifts theirs too.
+        from django.contrib.auth.signals import user_login_failed
+
+        from workflow.services.logins import login_failure_record
+
+        user_login_failed.connect(login_failure_record, dispatch_uid="workflow.login_failed")

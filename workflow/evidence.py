@@ -3,9 +3,9 @@
 - The type is what the bytes are (the `filetype` package reads the magic numbers), never
   what the name or the browser claims: a renamed .exe is refused as a "PDF".
 - The size limit is settings.EVIDENCE_MAX_BYTES.
-- Who may open a file: the applicant it belongs to, a reviewer of a department that
-  reviews its indicator (workflow.indicators), an administrator. Nobody else, not even the
-  employer unit.
+- Who may open a file: the applicant it belongs to, a reviewer of the department assigned
+  the claim of its indicator once the application is submitted, an administrator. Nobody
+  else, not even the employer unit.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from workflow import roles
 from workflow.exceptions import NotPermitted
 from workflow.indicators import INDICATORS
 from workflow.models import Application, Evidence, EvidencePurpose, IndicatorClaim
+from workflow.selectors import claims_reviewable_by
 from workflow.services import audit_record
 from workflow.services._common import now_or
 
@@ -149,15 +150,21 @@ def evidence_upload(
 
 
 def evidence_can_view(*, user: Any, evidence: Evidence) -> bool:
-    """The applicant, the indicator's departments' reviewers, administrators."""
+    """The applicant it belongs to; a reviewer whose department has the claim of its
+    indicator on its application, once that application is in review (the same rule as
+    the back office's claim pages: `claims_reviewable_by`); administrators. Never the
+    employer unit, nor a department that merely supports the indicator."""
     if user is None or not user.is_authenticated:
         return False
     if roles.is_administrator(user):
         return True
     if evidence.application.applicant.user_id == user.pk:
         return True
-    department = roles.department_of(user)
-    return department is not None and department.code in INDICATORS[evidence.indicator].departments
+    return (
+        claims_reviewable_by(user=user)
+        .filter(application_id=evidence.application_id, indicator=evidence.indicator)
+        .exists()
+    )
 
 
 def evidence_for(*, application: Application) -> dict[str, list[Evidence]]:

@@ -13,11 +13,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from workflow import services
+from workflow import mails, services
 from workflow.bars import bar_finding
 from workflow.evidence import _store, evidence_check
 from workflow.exceptions import NotPermitted
@@ -41,6 +42,15 @@ BAR_ARTICLE = "《北京市积分落户操作管理细则》第十七条：申�
 # --- accounts ---------------------------------------------------------------------------
 
 
+# The one answer to a registration, whether or not the number already had an account: the
+# page must not tell a stranger who has registered (a registered number is a person applying
+# for 落户). The owner of an existing account is told by mail instead.
+REGISTRATION_ANSWER = (
+    "注册申请已受理：如该公民身份号码尚未注册，账号已创建，请用公民身份号码和密码登录；"
+    "已注册的请直接登录，忘记密码可通过邮箱找回。"
+)
+
+
 def applicant_account_register(
     *,
     id_number: str,
@@ -50,29 +60,68 @@ def applicant_account_register(
     password: str,
     female_job: str | None = None,
     now: dt.datetime | None = None,
-) -> Applicant:
+) -> Applicant | None:
     """A new login (username = the identity number) and its Applicant record, together.
 
     One account per identity number: Applicant.id_number is unique, and so is the username.
-    Raises ValidationError keyed by form field.
+    A number that already has an account gets no new one and no error either (None): the
+    caller answers REGISTRATION_ANSWER in both cases, and the same work is done (a password
+    hash, an audit row, one mail on commit: a welcome to the new address, or to the existing
+    account's own address a warning that someone tried its number). Raises ValidationError
+    keyed by form field for anything else.
     """
     now = now_or(now)
     number = id_number.strip().upper()
-    user_model = get_user_model()
-    if (
-        Applicant.objects.filter(id_number=number).exists()
-        or user_model.objects.filter(username=number).exists()
-    ):
-        raise ValidationError(
-            {"id_number": "该公民身份号码已注册账号，请直接登录；忘记密码可通过邮箱找回。"}
-        )
+    existing = _account_of(number)
+    if existing is None:
+        try:
+            with transaction.atomic():
+                user = _new_applicant_user(number=number, name=name, email=email)
+                user.set_password(password)
+                user.save()
+                applicant = services.applicant_register(
+                    user=user,
+                    id_number=number,
+                    name=name,
+                    phone=phone,
+                    female_job=female_job,
+                    now=now,
+                )
+                transaction.on_commit(
+                    lambda: mails.registration_welcome(to=user.email, id_number=number)
+                )
+            return applicant
+        except (IntegrityError, ValidationError):
+            # Registered by another request a moment ago: answer as for any known number.
+            existing = _account_of(number)
+            if existing is None:
+                raise
+    make_password(password)  # the hash a new account would have cost
     with transaction.atomic():
-        user = user_model(username=number, email=email.strip(), first_name=name.strip()[:150])
-        user.set_password(password)
-        user.save()
-        return services.applicant_register(
-            user=user, id_number=number, name=name, phone=phone, female_job=female_job, now=now
+        audit_target = Applicant.objects.filter(user=existing).first() or existing
+        services.audit_record(
+            actor=None,
+            label="anonymous",
+            action="applicant.register_again",
+            obj=audit_target,
+            now=now,
         )
+        transaction.on_commit(
+            lambda: mails.registration_attempt(to=existing.email, id_number=number)
+        )
+    return None
+
+
+def _account_of(number: str) -> Any:
+    user_model = get_user_model()
+    applicant = Applicant.objects.select_related("user").filter(id_number=number).first()
+    if applicant is not None:
+        return applicant.user
+    return user_model.objects.filter(username=number).first()
+
+
+def _new_applicant_user(*, number: str, name: str, email: str) -> Any:
+    return get_user_model()(username=number, email=email.strip(), first_name=name.strip()[:150])
 
 
 def unit_account_register(

@@ -1,7 +1,7 @@
 """Who may do what: the four roles of the round.
 
 - applicant (申请人): a user with an Applicant record;
-- unit_admin (单位经办人): a user with an EmployerMembership;
+- unit_admin (单位经办人): a user with an EmployerMembership (acts once it is verified);
 - reviewer (审核人员): a user with a ReviewerProfile (one department);
 - administrator (管理员): a superuser, or a staff user in the group "积分落户管理员".
 """
@@ -60,6 +60,14 @@ def is_unit_admin_of(user: Any, employer: Any) -> bool:
     if employer is None or user is None or not user.is_authenticated:
         return False
     return employer.memberships.filter(user=user).exists()
+
+
+def is_verified_unit_admin_of(user: Any, employer: Any) -> bool:
+    """A unit administrator whose account an administrator has verified as acting for the
+    employer's credit code: only they may confirm or refuse its employees' declarations."""
+    if employer is None or user is None or not user.is_authenticated:
+        return False
+    return employer.memberships.filter(user=user, verified_at__isnull=False).exists()
 
 
 def is_reviewer_of(user: Any, department: Any) -> bool:

@@ -5,16 +5,44 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
+from django.utils import timezone
 
-from workflow.models import AnnualRound, Application, AuditEvent, Phase
+from workflow import roles
+from workflow.models import (
+    NOT_IN_REVIEW_STATES,
+    AnnualRound,
+    Application,
+    AuditEvent,
+    IndicatorClaim,
+    Phase,
+)
 
 
 def round_current(*, now: dt.datetime | None = None) -> AnnualRound | None:
-    """The round shown in page headers: the latest one not closed, else the latest."""
+    """The round the site is about at `now`: every page header, the applicant's and the
+    unit's pages, the review queues and the simulator's default year go through this.
+
+    In order:
+    1. a round whose timetable contains `now` (declaration opens <= now <= publicity
+       closes), so a round created early for next year never hides the running one;
+    2. else a round in progress by its phase (beat has not closed it yet, or an
+       administrator moved it on early);
+    3. else, between rounds, the next one scheduled (its header tells when declaration opens);
+    4. else the latest (closed) round.
+    Where two rounds qualify in 1 or 2 (last year's publicity still running while this
+    year's declaration is open, as in the demo), the newer: its applicants are acting now,
+    and last year's list keeps its own page under its year.
+    """
+    now = timezone.now() if now is None else now
+    newest_first = AnnualRound.objects.order_by("-year")
     return (
-        AnnualRound.objects.exclude(phase=Phase.CLOSED).order_by("-year").first()
-        or AnnualRound.objects.order_by("-year").first()
+        newest_first.filter(declaration_opens_at__lte=now, publicity_closes_at__gte=now).first()
+        or newest_first.exclude(phase__in=[Phase.SCHEDULED, Phase.CLOSED]).first()
+        or AnnualRound.objects.filter(phase=Phase.SCHEDULED, declaration_opens_at__gt=now)
+        .order_by("year")
+        .first()
+        or newest_first.first()
     )
 
 
@@ -42,3 +70,22 @@ def audit_trail(*, obj: Any) -> list[AuditEvent]:
             object_type=obj._meta.label_lower, object_id=str(obj.pk)
         ).order_by("at", "id")
     )
+
+
+def claims_in_review(claims: QuerySet[IndicatorClaim]) -> QuerySet[IndicatorClaim]:
+    """Only claims of submitted-or-later, not withdrawn, applications (NOT_IN_REVIEW_STATES)."""
+    return claims.exclude(application__state__in=NOT_IN_REVIEW_STATES)
+
+
+def claims_reviewable_by(*, user: Any) -> QuerySet[IndicatorClaim]:
+    """The claims a user may open as a reviewer: those assigned to their department
+    (claim.department) on an application in review; an administrator's: every claim in
+    review; anyone else's: none. The back office's claim pages and the evidence files
+    both ask this, so the two can never disagree."""
+    claims = claims_in_review(IndicatorClaim.objects.all())
+    if roles.is_administrator(user):
+        return claims
+    department = roles.department_of(user)
+    if department is None:
+        return claims.none()
+    return claims.filter(department=department)

@@ -49,6 +49,17 @@ def parse_id_number(raw: str) -> IdentityNumber:
     return IdentityNumber(number=number, birth_date=birth_date, gender=gender)
 
 
+def mask_id_number(value: str) -> str:
+    """110105198001010212 -> 110105********0212: the area code and the last four stay, the
+    birth date and sequence are hidden (an old 15-digit number likewise). Any other text
+    (a unit administrator's user name) is returned as it is."""
+    number = value.strip().upper()
+    body, last = number[:-1], number[-1:]
+    if len(number) not in (15, 18) or not body.isdigit() or not (last.isdigit() or last == "X"):
+        return value
+    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
 def make_id_number(area: str, birth_date: dt.date, sequence: int, gender: str) -> str:
     """Build a valid identity number (synthetic data, tests): sequence 0..499."""
     order = sequence * 2 + (1 if gender == "M" else 0)

@@ -101,6 +101,10 @@ def test_confirm_fill_submit_result_appeal(live_server, browser, world):
     a.fill("#id_password1", PASSWORD)
     a.fill("#id_password2", PASSWORD)
     a.click("#register-applicant button[type=submit]")
+    # The same answer whether or not the number had an account; then log in with it.
+    a.wait_for_url(f"{base}/accounts/login/")
+    assert "如该公民身份号码尚未注册，账号已创建" in a.inner_text(".messages")
+    log_in(a, base, ID_NUMBER)
     a.wait_for_url(f"{base}/apply/")
 
     # 2. Names the employer by credit code.

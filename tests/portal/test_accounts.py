@@ -5,9 +5,10 @@ import datetime as dt
 import pytest
 from django.core import mail
 
-from ranking.policy.identity import make_credit_code, make_id_number
+from ranking.policy.identity import make_credit_code, make_id_number, mask_id_number
 from tests import factories
 from workflow.models import Applicant, AppState, AuditEvent, Employer, EmployerMembership
+from workflow.portal import REGISTRATION_ANSWER
 
 pytestmark = pytest.mark.django_db
 
@@ -28,9 +29,13 @@ def applicant_form(**overrides):
     return data | overrides
 
 
-def test_applicant_registers_and_lands_on_the_portal(client):
-    response = client.post("/register/applicant/", applicant_form(), follow=True)
-    assert response.redirect_chain[-1][0] == "/apply/"
+def test_applicant_registers_and_logs_in_with_the_identity_number(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/register/applicant/", applicant_form(), follow=True)
+    assert response.redirect_chain[-1][0] == "/accounts/login/"
+    assert REGISTRATION_ANSWER in response.content.decode()
     applicant = Applicant.objects.get()
     assert (applicant.id_number, applicant.name, applicant.user.username) == (
         GOOD_ID,
@@ -38,7 +43,16 @@ def test_applicant_registers_and_lands_on_the_portal(client):
         GOOD_ID,
     )
     assert AuditEvent.objects.filter(action="applicant.register").exists()
-    assert "注册成功" in response.content.decode()
+    [welcome] = mail.outbox
+    assert welcome.to == ["wang@example.cn"]
+    assert GOOD_ID not in welcome.body
+    assert mask_id_number(GOOD_ID) in welcome.body
+    response = client.post(
+        "/accounts/login/",
+        {"username": GOOD_ID, "password": "Beijing-2020-points"},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == "/apply/"
 
 
 def test_bad_identity_number_is_named(client):
@@ -53,15 +67,60 @@ def test_bad_identity_number_is_named(client):
     assert not Applicant.objects.exists()
 
 
-def test_one_account_per_identity_number(client):
-    client.post("/register/applicant/", applicant_form())
-    client.logout()
+def test_registering_a_registered_number_answers_the_same_and_creates_nothing(
+    client, django_capture_on_commit_callbacks
+):
+    # The page must not tell a stranger whether a number has an account: same redirect, same
+    # message; the owner is told by mail at their own address, never at the one typed.
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post("/register/applicant/", applicant_form(), follow=True)
+    owner = Applicant.objects.get().user
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.post(
+            "/register/applicant/",
+            applicant_form(
+                email="other@example.cn",
+                name="冒名者",
+                password1="Another-pass-77",
+                password2="Another-pass-77",
+            ),
+            follow=True,
+        )
+    assert again.redirect_chain == first.redirect_chain
+    assert [str(m) for m in again.context["messages"]] == [
+        str(m) for m in first.context["messages"]
+    ]
+    assert REGISTRATION_ANSWER in again.content.decode()
+    assert "已注册账号" not in again.content.decode()
+    assert Applicant.objects.count() == 1
+    owner.refresh_from_db()
+    assert owner.check_password("Beijing-2020-points")  # nothing of the second form stuck
+    assert owner.email == "wang@example.cn"
+    [warning] = mail.outbox
+    assert warning.to == ["wang@example.cn"]
+    assert "该号码已有账号" in warning.body
+    assert mask_id_number(GOOD_ID) in warning.body
+    assert AuditEvent.objects.filter(action="applicant.register_again").count() == 1
+
+
+def test_a_unit_user_name_cannot_be_an_identity_number(client, applicant):
+    # It would take that person's login, and "already used" would tell who has registered.
     response = client.post(
-        "/register/applicant/", applicant_form(email="other@example.cn", name="冒名者")
+        "/register/unit/",
+        {
+            "credit_code": make_credit_code("91110105MA0099998"),
+            "unit_name": "北京测试科技有限公司",
+            "contact_name": "张经办",
+            "username": applicant.id_number.lower(),
+            "email": "zhang@example.cn",
+            "password1": "Beijing-2020-points",
+            "password2": "Beijing-2020-points",
+        },
     )
     assert response.status_code == 400
-    assert "已注册账号" in response.context["form"].errors["id_number"][0]
-    assert Applicant.objects.count() == 1
+    assert "用户名不能使用公民身份号码" in response.context["form"].errors["username"][0]
+    assert not EmployerMembership.objects.exists()
 
 
 def test_a_woman_must_choose_worker_or_cadre(client):
@@ -71,6 +130,7 @@ def test_a_woman_must_choose_worker_or_cadre(client):
         "/register/applicant/", applicant_form(id_number=WOMAN_ID, female_job="cadre")
     )
     assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/"
     assert Applicant.objects.get().female_job == "cadre"
 
 

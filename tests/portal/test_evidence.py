@@ -3,8 +3,9 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from tests import factories
 from tests.portal.conftest import PDF, PNG
-from workflow.models import AuditEvent, Evidence
+from workflow.models import Application, AppState, AuditEvent, Evidence
 
 pytestmark = pytest.mark.django_db
 
@@ -75,33 +76,109 @@ def test_owner_downloads_with_safe_headers(login, stored, filling):
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
-def test_reviewer_of_the_indicators_department_may_open_it(login, stored, reviewer_of):
-    assert (
-        login(reviewer_of("housing_construction")).get(f"/evidence/{stored.pk}/").status_code == 200
+@pytest.fixture
+def in_review(stored, filling):
+    """The housing evidence's application submitted, with its housing claim (住建委)."""
+    factories.ClaimFactory(application=filling, indicator="housing", declared_facts={})
+    Application.objects.filter(pk=filling.pk).update(state=AppState.SUBMITTED)
+    return stored
+
+
+# persona -> status of GET /evidence/<id>/ for a file of a submitted application's claim.
+EVIDENCE_MATRIX = {
+    "owner": 200,
+    "administrator": 200,
+    "reviewer_of_the_claims_department": 200,
+    # 规划自然资源委 supports 住所 review but holds no claim: not theirs to open.
+    "reviewer_of_a_supporting_department": 404,
+    "reviewer_of_another_department": 404,
+    "other_applicant": 404,
+    "unit_admin": 404,  # the applicant's own employer: never
+    "anonymous": 302,
+}
+
+
+def persona_client(request, client, login, reviewer_of, persona):
+    users = {
+        "owner": lambda: request.getfixturevalue("filling").applicant.user,
+        "administrator": lambda: request.getfixturevalue("administrator"),
+        "reviewer_of_the_claims_department": lambda: reviewer_of("housing_construction"),
+        "reviewer_of_a_supporting_department": lambda: reviewer_of("planning"),
+        "reviewer_of_another_department": lambda: reviewer_of("tax"),
+        "other_applicant": lambda: request.getfixturevalue("other_applicant").user,
+        "unit_admin": lambda: request.getfixturevalue("unit_admin"),
+    }
+    return client if persona == "anonymous" else login(users[persona]())
+
+
+@pytest.mark.parametrize(("persona", "status"), list(EVIDENCE_MATRIX.items()))
+def test_permission_matrix_evidence_of_a_submitted_application(
+    request, client, login, reviewer_of, in_review, persona, status
+):
+    response = persona_client(request, client, login, reviewer_of, persona).get(
+        f"/evidence/{in_review.pk}/"
     )
-    assert login(reviewer_of("planning")).get(f"/evidence/{stored.pk}/").status_code == 200
-
-
-def test_administrator_may_open_it(login, stored, administrator):
-    assert login(administrator).get(f"/evidence/{stored.pk}/").status_code == 200
+    assert response.status_code == status
+    if status == 302:
+        assert "/accounts/login/" in response["Location"]
 
 
 @pytest.mark.parametrize(
-    "persona", ["other_applicant", "unit_admin", "other_department", "anonymous"]
+    "state", ["draft", "awaiting_employer", "filling", "rejected_by_employer", "withdrawn"]
 )
-def test_everyone_else_is_refused(request, client, login, stored, reviewer_of, persona):
-    if persona == "anonymous":
-        response = client.get(f"/evidence/{stored.pk}/")
-        assert response.status_code == 302
-        assert "/accounts/login/" in response["Location"]
-        return
-    if persona == "other_department":
-        user = reviewer_of("tax")
-    elif persona == "other_applicant":
-        user = request.getfixturevalue("other_applicant").user
-    else:
-        user = request.getfixturevalue(persona)
-    assert login(user).get(f"/evidence/{stored.pk}/").status_code == 404
+def test_reviewer_cannot_open_evidence_of_an_application_not_in_review(
+    login, in_review, filling, reviewer_of, administrator, state
+):
+    # Until submitted (and once withdrawn) the file is the applicant's alone, even with a
+    # claim of the reviewer's department: the same rule as the claim pages.
+    Application.objects.filter(pk=filling.pk).update(state=state)
+    url = f"/evidence/{in_review.pk}/"
+    assert login(reviewer_of("housing_construction")).get(url).status_code == 404
+    assert login(filling.applicant.user).get(url).status_code == 200
+    assert login(administrator).get(url).status_code == 200
+
+
+def test_reviewer_cannot_open_evidence_of_an_indicator_without_a_claim(
+    login, filling, clock, reviewer_of
+):
+    # Evidence uploaded for 教育背景, but the submitted application declares no education claim.
+    upload(login(filling.applicant.user), "education", "毕业证.pdf", PDF)
+    evidence = Evidence.objects.get()
+    Application.objects.filter(pk=filling.pk).update(state=AppState.SUBMITTED)
+    assert login(reviewer_of("education")).get(f"/evidence/{evidence.pk}/").status_code == 404
+
+
+def test_probing_evidence_ids_opens_only_the_departments_own_files(
+    login, in_review, filling, other_applicant, round2020, employer, clock, reviewer_of
+):
+    # Another applicant's housing file, still filling in; and a file of the first applicant
+    # for an indicator with no claim. Counting through /evidence/1/, /2/, … the reviewer
+    # gets one and the same "not found" for each of them and for ids that do not exist.
+    other = factories.ApplicationFactory(
+        round=round2020, applicant=other_applicant, employer=employer, state=AppState.FILLING
+    )
+    factories.ClaimFactory(application=other, indicator="housing", declared_facts={})
+    upload(login(other_applicant.user), "housing", "租赁合同.pdf", PDF)
+    Application.objects.filter(pk=filling.pk).update(state=AppState.FILLING)
+    upload(login(filling.applicant.user), "education", "毕业证.pdf", PDF)
+    Application.objects.filter(pk=filling.pk).update(state=AppState.SUBMITTED)
+
+    client = login(reviewer_of("housing_construction"))
+    # Every id of this test's rows and a few either side (on PostgreSQL ids keep counting
+    # across tests, so the range starts at this test's first row).
+    first = Evidence.objects.order_by("pk").values_list("pk", flat=True).first()
+    last = Evidence.objects.order_by("-pk").values_list("pk", flat=True).first()
+    not_found = client.get(f"/evidence/{last + 1000}/")
+    assert not_found.status_code == 404
+    opened = set()
+    for pk in range(max(1, first - 3), last + 3):
+        response = client.get(f"/evidence/{pk}/")
+        if response.status_code == 200:
+            opened.add(pk)
+            continue
+        assert response.status_code == 404, pk
+        assert response.content == not_found.content, pk
+    assert opened == {in_review.pk}
 
 
 def test_storage_has_no_public_url(stored):

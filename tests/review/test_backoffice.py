@@ -89,11 +89,20 @@ def test_permission_matrix_every_role_against_every_object_kind(world, client, p
     for name, url in OBJECTS.items():
         response = client.get(url(world))
         outcome[name] = response.status_code
-    expected = {
-        name: 200 if name in ALLOWED[persona] else (302 if user is None else 403)
-        for name in OBJECTS
-    }
+    expected = {name: _refusal(persona, name) for name in OBJECTS}
     assert outcome == expected
+
+
+def _refusal(persona: str, name: str) -> int:
+    if name in ALLOWED[persona]:
+        return 200
+    if persona == "anonymous":
+        return 302  # to the login page
+    if persona.startswith("reviewer_") and name.startswith("claim_"):
+        # Staff get "not found" for another department's claim, as for an id that does not
+        # exist: counting through the ids tells them nothing (test_object_access.py).
+        return 404
+    return 403
 
 
 @pytest.mark.parametrize(
@@ -204,7 +213,7 @@ def test_another_departments_reviewer_cannot_decide(world, client):
     response = client.post(
         reverse("review:decide", args=[claim.pk]), {"decision": "reject", "reason": "x"}
     )
-    assert response.status_code == 403
+    assert response.status_code == 404  # as if there were no such claim
     claim.refresh_from_db()
     assert claim.state == ClaimState.PENDING
 

@@ -20,6 +20,7 @@ from workflow.models import (
     AuditEvent,
     ClaimState,
     Department,
+    EmployerMembership,
     IndicatorClaim,
     Phase,
     ReviewerProfile,
@@ -53,6 +54,8 @@ def test_accounts_and_both_rounds(load, client):
     users = get_user_model().objects
     assert users.get(username="admin").is_superuser
     assert users.get(username="unit").check_password(demo.PASSWORD)
+    # The demo unit may confirm 李小红 at once: it is verified as acting for its credit code.
+    assert EmployerMembership.objects.get(user__username="unit").is_verified
     assert ReviewerProfile.objects.count() == len(DEPARTMENTS)
     assert set(
         users.filter(username__startswith="applicant").values_list("username", flat=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import password_validation
 
-from ranking.policy.identity import parse_id_number, validate_credit_code
+from ranking.policy.identity import mask_id_number, parse_id_number, validate_credit_code
 from workflow.models import FemaleJob
 
 
@@ -100,6 +100,14 @@ class UnitRegistrationForm(_PasswordPair):
         "password1",
         "password2",
     ]
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"]
+        # Applicants' user names are their identity numbers: a unit user name that is one
+        # would take that person's login, and "already used" would tell who has registered.
+        if mask_id_number(username) != username:
+            raise forms.ValidationError("用户名不能使用公民身份号码；申请人请使用“申请人注册”。")
+        return username
 
     def clean_credit_code(self) -> str:
         raw = self.cleaned_data["credit_code"].strip().upper()

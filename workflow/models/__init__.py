@@ -1,7 +1,9 @@
+from .accounts import LoginUnlock
 from .applications import (
     APPEALABLE_STATES,
     DECIDED_STATES,
     DECLARATION_STATES,
+    NOT_IN_REVIEW_STATES,
     PUBLISHED_STATES,
     UNSUBMITTED_STATES,
     Application,
@@ -36,6 +38,7 @@ __all__ = [
     "BEIJING",
     "DECIDED_STATES",
     "DECLARATION_STATES",
+    "NOT_IN_REVIEW_STATES",
     "PHASE_ORDER",
     "PUBLISHED_STATES",
     "ROUND_TRANSITIONS",
@@ -57,6 +60,7 @@ __all__ = [
     "IndicatorClaim",
     "JobRun",
     "JobStatus",
+    "LoginUnlock",
     "Phase",
     "ReviewerProfile",
     "default_windows",

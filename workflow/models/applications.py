@@ -43,6 +43,10 @@ S = AppState
 # 细则第五条: 申报阶段内可修改、撤回; these are the applicant's own states during declaration.
 DECLARATION_STATES = [S.DRAFT, S.AWAITING_EMPLOYER, S.FILLING, S.SUBMITTED, S.REJECTED_BY_EMPLOYER]
 UNSUBMITTED_STATES = [S.DRAFT, S.AWAITING_EMPLOYER, S.FILLING, S.REJECTED_BY_EMPLOYER]
+# A claim is a department's work only once its application is submitted (细则第五条: until
+# then the applicant may still change or withdraw it) and while it is not withdrawn: the
+# queues, the claim pages and the evidence files all follow this one rule.
+NOT_IN_REVIEW_STATES = [*UNSUBMITTED_STATES, S.WITHDRAWN]
 # On or past the public list (细则第十条): once any application of a round is here, the list is
 # published and the quota and ranking are final.
 PUBLISHED_STATES = [S.PUBLICIZED, S.NOT_ADMITTED, S.QUALIFIED, S.SETTLED, S.CANCELLED, S.FORFEITED]

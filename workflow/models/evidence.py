@@ -2,7 +2,7 @@
 
 Evidence files are personal documents: they live under settings.PRIVATE_STORAGE_ROOT,
 never under the web root, and leave the server only through `workflow.views.evidence`,
-which checks the object's permissions (the applicant, the indicator's departments,
+which checks the object's permissions (the applicant, the department assigned the claim,
 administrators).
 """
 

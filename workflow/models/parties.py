@@ -120,13 +120,28 @@ class Applicant(models.Model):
 
 
 class EmployerMembership(models.Model):
-    """A unit administrator (单位经办人) acting for an employer."""
+    """A unit administrator (单位经办人) acting for an employer.
+
+    Anyone can register a unit account by typing a credit code; only once an administrator
+    has checked that the account really acts for that code (营业执照, 授权书) may it confirm
+    or refuse the unit's employees' declarations (`employer_membership_verify`).
+    """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="employer_memberships"
     )
     employer = models.ForeignKey(Employer, on_delete=models.CASCADE, related_name="memberships")
     created_at = models.DateTimeField(auto_now_add=True)
+    verified_at = models.DateTimeField("核验时间", null=True, blank=True, editable=False)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="核验人",
+    )
 
     class Meta:
         verbose_name = "单位经办人"
@@ -137,6 +152,10 @@ class EmployerMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.employer}"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
 
 
 class ReviewerProfile(models.Model):

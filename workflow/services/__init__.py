@@ -14,11 +14,15 @@ from .applications import __all__ as _applications
 from .claims import *  # noqa: F403
 from .claims import __all__ as _claims
 from .departments import departments_ensure
+from .logins import login_unlock
 from .parties import (
+    UNIT_UNVERIFIED_MESSAGE,
     administrator_grant,
     applicant_register,
     credit_code_check,
     employer_membership_add,
+    employer_membership_unverify,
+    employer_membership_verify,
     employer_register,
     reviewer_assign,
 )
@@ -31,6 +35,7 @@ from .rounds import (
 )
 
 __all__ = [
+    "UNIT_UNVERIFIED_MESSAGE",
     *_applications,
     *_claims,
     "actor_label",
@@ -40,8 +45,11 @@ __all__ = [
     "credit_code_check",
     "departments_ensure",
     "employer_membership_add",
+    "employer_membership_unverify",
+    "employer_membership_verify",
     "employer_register",
     "format_moment",
+    "login_unlock",
     "now_or",
     "require_phase",
     "require_system_or_admin",

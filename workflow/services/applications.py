@@ -39,6 +39,7 @@ from ._common import (
     snapshot,
 )
 from .departments import departments_ensure
+from .parties import UNIT_UNVERIFIED_MESSAGE
 
 AUDITED_FIELDS = (
     "state",
@@ -99,6 +100,10 @@ def _require_owner(application: Application, actor: Any, action: str) -> None:
 def _require_unit_admin(application: Application, actor: Any, action: str) -> None:
     if not roles.is_unit_admin_of(actor, application.employer):
         raise NotPermitted(f"只有申请人所在用人单位的经办人才能{action}。")
+    # Registering a unit account takes only a credit code; confirming (or refusing) for the
+    # unit takes an account an administrator has verified as acting for it.
+    if not roles.is_verified_unit_admin_of(actor, application.employer):
+        raise NotPermitted(UNIT_UNVERIFIED_MESSAGE)
 
 
 def _require_system_or_window(

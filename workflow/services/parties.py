@@ -11,7 +11,7 @@ from django.db import transaction
 
 from ranking.policy.identity import validate_credit_code
 from workflow import roles
-from workflow.exceptions import NotPermitted
+from workflow.exceptions import DomainError, NotPermitted
 from workflow.models import Applicant, Department, Employer, EmployerMembership, ReviewerProfile
 
 from ._common import audit_record, now_or, snapshot
@@ -101,6 +101,82 @@ def employer_membership_add(
                 now=now,
                 after={"user": user.pk, "employer": employer.pk},
             )
+    return membership
+
+
+# Where an unverified unit account is sent (细则第五条: the unit confirms its employees'
+# declarations; it must first be known to act for that credit code).
+UNIT_UNVERIFIED_MESSAGE = (
+    "单位账号尚未核验，暂不能确认职工申报；请携营业执照副本（加盖公章）、经办人授权书和"
+    "经办人身份证件到单位注册地所在区人力资源公共服务中心办理核验，或联系管理员。"
+)
+
+
+def employer_membership_verify(
+    *,
+    membership: EmployerMembership,
+    actor: Any,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> EmployerMembership:
+    """An administrator records that this account acts for the unit's credit code (they saw
+    the business licence and the unit's letter of authorisation). Audited; verifying an
+    already verified account changes nothing."""
+    now = now_or(now)
+    if not roles.is_administrator(actor):
+        raise NotPermitted("只有管理员才能核验单位经办人。")
+    with transaction.atomic():
+        locked = EmployerMembership.objects.select_for_update().get(pk=membership.pk)
+        if locked.verified_at is None:
+            locked.verified_at, locked.verified_by = now, actor
+            locked.save(update_fields=["verified_at", "verified_by"])
+            audit_record(
+                actor=actor,
+                action="employer.membership_verify",
+                obj=locked,
+                now=now,
+                reason=reason.strip(),
+                before={"verified_at": None},
+                after={
+                    "user": locked.user_id,
+                    "employer": locked.employer_id,
+                    "credit_code": locked.employer.credit_code,
+                    "verified_at": now.isoformat(),
+                },
+            )
+    membership.verified_at, membership.verified_by = locked.verified_at, locked.verified_by
+    return membership
+
+
+def employer_membership_unverify(
+    *,
+    membership: EmployerMembership,
+    actor: Any,
+    reason: str,
+    now: dt.datetime | None = None,
+) -> EmployerMembership:
+    """Withdraw a verification (the person left the unit, or it was given in error)."""
+    now = now_or(now)
+    if not roles.is_administrator(actor):
+        raise NotPermitted("只有管理员才能撤销单位经办人的核验。")
+    if not reason.strip():
+        raise DomainError("请填写撤销核验的原因。")
+    with transaction.atomic():
+        locked = EmployerMembership.objects.select_for_update().get(pk=membership.pk)
+        if locked.verified_at is not None:
+            before = {"verified_at": locked.verified_at.isoformat(), "by": locked.verified_by_id}
+            locked.verified_at, locked.verified_by = None, None
+            locked.save(update_fields=["verified_at", "verified_by"])
+            audit_record(
+                actor=actor,
+                action="employer.membership_unverify",
+                obj=locked,
+                now=now,
+                reason=reason.strip(),
+                before=before,
+                after={"verified_at": None},
+            )
+    membership.verified_at, membership.verified_by = None, None
     return membership
 
 

@@ -14,7 +14,6 @@ from django.shortcuts import redirect
 
 from workflow import roles
 from workflow.exceptions import DomainError
-from workflow.selectors import round_current
 
 
 def applicant_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -45,10 +44,6 @@ def unit_admin_required(view: Callable[..., HttpResponse]) -> Callable[..., Http
         return view(request, *args, **kwargs)
 
     return wrapped
-
-
-def current_round():
-    return round_current()
 
 
 def report(request: HttpRequest, error: Exception) -> None:

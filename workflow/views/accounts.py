@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
@@ -31,7 +32,7 @@ def register_applicant(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            applicant = portal.applicant_account_register(
+            portal.applicant_account_register(
                 id_number=data["id_number"],
                 name=data["name"],
                 phone=data["phone"],
@@ -42,9 +43,10 @@ def register_applicant(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             _put_errors(form, error, {"user": "id_number"})
         else:
-            login(request, applicant.user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, "注册成功。今后请用公民身份号码和密码登录。")
-            return redirect("workflow:applicant")
+            # The same answer whether or not the number already had an account (and no
+            # automatic login, which would tell the two apart): the login page comes next.
+            messages.info(request, portal.REGISTRATION_ANSWER)
+            return redirect("login")
     return render(
         request,
         "registration/register_applicant.html",
@@ -79,3 +81,26 @@ def register_unit(request: HttpRequest) -> HttpResponse:
         {"form": form},
         status=400 if form.errors else 200,
     )
+
+
+def locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials=None
+) -> HttpResponse:
+    """What a login refused by the throttle shows (settings.AXES_LOCKOUT_CALLABLE): 429 and
+    a Chinese page. It never echoes the user name typed (an identity number)."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(
+        request,
+        "registration/locked_out.html",
+        {
+            "message": locked_out_message(),
+            "minutes": minutes,
+            "limit": settings.AXES_FAILURE_LIMIT,
+        },
+        status=settings.AXES_HTTP_RESPONSE_CODE,
+    )
+
+
+def locked_out_message() -> str:
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return f"登录失败次数过多，账号已锁定{minutes}分钟，请稍后再试或联系管理员解锁"

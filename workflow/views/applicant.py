@@ -26,14 +26,14 @@ from workflow.models import (
     IndicatorClaim,
     Phase,
 )
-from workflow.selectors import application_for
+from workflow.selectors import application_for, round_current
 from workflow.services.claims import EDITABLE_APPLICATION_STATES
 
-from ._common import applicant_required, current_round, report
+from ._common import applicant_required, report
 
 
 def _application_or_404(request: HttpRequest) -> Application:
-    round = current_round()
+    round = round_current()
     application = application_for(round=round, user=request.user) if round else None
     if application is None:
         raise Http404("您在本年度还没有积分落户申请。")
@@ -42,7 +42,7 @@ def _application_or_404(request: HttpRequest) -> Application:
 
 @applicant_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    round = current_round()
+    round = round_current()
     now = timezone.now()
     application = application_for(round=round, user=request.user) if round else None
     if application is not None:  # already loaded: spare the lazy lookups
@@ -75,7 +75,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @applicant_required
 def begin(request: HttpRequest) -> HttpResponse:
     """Start the application naming the employer, or name another one after a refusal."""
-    round = current_round()
+    round = round_current()
     form = EmployerCodeForm(request.POST)
     if round is None:
         messages.error(request, "目前没有进行中的积分落户年度。")

@@ -14,8 +14,9 @@ from workflow import portal, roles, services
 from workflow.exceptions import DomainError
 from workflow.forms import RejectAffiliationForm
 from workflow.models import Application, AppState
+from workflow.selectors import round_current
 
-from ._common import current_round, report, unit_admin_required
+from ._common import report, unit_admin_required
 
 PAGE_SIZE = 50
 
@@ -31,10 +32,17 @@ def _own_application(request: HttpRequest, pk: int) -> Application:
     return application
 
 
+def _verified(request: HttpRequest) -> list:
+    return [e for e in request.employers if roles.is_verified_unit_admin_of(request.user, e)]
+
+
 @unit_admin_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    round = current_round()
-    employer_ids = [e.pk for e in request.employers]
+    round = round_current()
+    # An account not yet verified for a unit sees none of the people who named that unit:
+    # anyone could have registered it by typing the credit code.
+    verified = _verified(request)
+    employer_ids = [e.pk for e in verified]
     now = timezone.now()
     applications = Application.objects.none()
     counts: dict[str, int] = {}
@@ -57,6 +65,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "round": round,
             "employers": request.employers,
+            "unverified": [e for e in request.employers if e not in verified],
+            "any_verified": bool(verified),
+            "unverified_message": services.UNIT_UNVERIFIED_MESSAGE,
             "bars": bars,
             "page": page,
             "state": state,
@@ -71,6 +82,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @unit_admin_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = _own_application(request, pk)
+    if not roles.is_verified_unit_admin_of(request.user, application.employer):
+        messages.error(request, services.UNIT_UNVERIFIED_MESSAGE)
+        return redirect("workflow:unit")
     claims = list(application.claims.select_related("department"))
     return render(
         request,
