@@ -45,16 +45,29 @@ def test_reviewer_of_another_department_is_refused(submitted_claim, reviewer_of,
         services.claim_verify(claim=submitted_claim, actor=reviewer_of(code))
 
 
-def test_supporting_department_may_decide_housing(round2020, applicant, reviewer_of):
+def test_only_the_claims_own_department_decides_it(round2020, applicant, reviewer_of):
+    # Issue 9: who may decide a claim was written three times and disagreed (the workflow
+    # service let any of the indicator's departments decide); now one declared guard: the
+    # claim's department, as the back office and the evidence rules say.
     application = factories.ApplicationFactory(
         round=round2020, applicant=applicant, state=AppState.SUBMITTED
     )
     claim = factories.ClaimFactory(application=application, indicator="housing", declared_facts={})
     assert claim.department.code == "housing_construction"
-    with time_machine.travel(at(2020, 8, 1, 9), tick=False):
+    with (
+        time_machine.travel(at(2020, 8, 1, 9), tick=False),
+        pytest.raises(NotPermitted, match="只有负责“合法稳定住所”指标的审核部门才能调整审核结果"),
+    ):
         services.claim_adjust(
             claim=claim,
             actor=reviewer_of("planning"),
+            verified_facts={"housing": []},
+            reason="无产权登记",
+        )
+    with time_machine.travel(at(2020, 8, 1, 9), tick=False):
+        services.claim_adjust(
+            claim=claim,
+            actor=reviewer_of("housing_construction"),
             verified_facts={"housing": []},
             reason="无产权登记",
         )

@@ -1,8 +1,9 @@
 """An applicant's application in one round, and its indicator claims.
 
 Transitions here are pure state changes (django-fsm, protected fields, optimistic
-concurrency). The clock, the acting user's role and the audit row live in
-`workflow.services`; nothing else should call these methods.
+concurrency), each with its guard declared beside it (who, in which phases, by which clock);
+the one transition mechanism (`workflow.services.transitions`) enforces the guard and writes
+the audit row. Nothing else should call these methods.
 """
 
 from __future__ import annotations
@@ -14,8 +15,15 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from workflow.indicators import INDICATOR_CHOICES
 
+from .guards import ADMIN, DEPARTMENT, OPEN, OWNER, PHASE, SYSTEM, UNIT, Guard, guards
 from .parties import Applicant, Department, Employer
 from .rounds import AnnualRound
+from .rounds import Phase as P
+
+# Departments decide from the start of review until the round moves on (a round never stalls).
+REVIEW_PHASES = (P.DECLARATION, P.AGGREGATION)
+APPEAL_PHASES = (P.RESULT_QUERY, P.RECHECK_RANKING)
+REVIEWERS = frozenset({DEPARTMENT, ADMIN, SYSTEM})
 
 
 class AppState(models.TextChoices):
@@ -112,73 +120,162 @@ class Application(ConcurrentTransitionMixin, models.Model):
         return AppState(self.state).label
 
     # --- declaration (applicant and employer) -----------------------------------------
-    @transition(field=state, source=[S.DRAFT, S.REJECTED_BY_EMPLOYER], target=S.AWAITING_EMPLOYER)
+    @transition(
+        field=state,
+        source=[S.DRAFT, S.REJECTED_BY_EMPLOYER],
+        target=S.AWAITING_EMPLOYER,
+        custom=guards(Guard("选择用人单位", (P.DECLARATION,), frozenset({OWNER}))),
+    )
     def name_employer(self) -> None:
         pass
 
-    @transition(field=state, source=S.AWAITING_EMPLOYER, target=S.FILLING)
+    @transition(
+        field=state,
+        source=S.AWAITING_EMPLOYER,
+        target=S.FILLING,
+        custom=guards(Guard("确认隶属关系", (P.DECLARATION,), frozenset({UNIT}))),
+    )
     def confirm_affiliation(self) -> None:
         pass
 
-    @transition(field=state, source=S.AWAITING_EMPLOYER, target=S.REJECTED_BY_EMPLOYER)
+    @transition(
+        field=state,
+        source=S.AWAITING_EMPLOYER,
+        target=S.REJECTED_BY_EMPLOYER,
+        custom=guards(Guard("不予确认隶属关系", (P.DECLARATION,), frozenset({UNIT}))),
+    )
     def reject_affiliation(self) -> None:
         pass
 
-    @transition(field=state, source=S.FILLING, target=S.SUBMITTED)
+    @transition(
+        field=state,
+        source=S.FILLING,
+        target=S.SUBMITTED,
+        custom=guards(Guard("提交", (P.DECLARATION,), frozenset({OWNER}))),
+    )
     def submit(self) -> None:
         pass
 
-    @transition(field=state, source=DECLARATION_STATES, target=S.WITHDRAWN)
+    @transition(
+        field=state,
+        source=DECLARATION_STATES,
+        target=S.WITHDRAWN,
+        custom=guards(
+            Guard("撤回申请", (P.DECLARATION,), frozenset({OWNER})),
+            # 细则第五条: not submitted by the deadline, withdrawn when aggregation begins.
+            unsubmitted=Guard("关闭未提交的申请", (P.AGGREGATION,)),
+        ),
+    )
     def withdraw(self) -> None:
         pass
 
     # --- system steps driven by the round's phase jobs ----------------------------------
-    @transition(field=state, source=S.SUBMITTED, target=S.UNDER_REVIEW)
+    @transition(
+        field=state,
+        source=S.SUBMITTED,
+        target=S.UNDER_REVIEW,
+        custom=guards(Guard("进入审核汇总", (P.AGGREGATION,))),
+    )
     def begin_review(self) -> None:
         pass
 
-    @transition(field=state, source=S.UNDER_REVIEW, target=S.RESULTS_PUBLISHED)
+    @transition(
+        field=state,
+        source=S.UNDER_REVIEW,
+        target=S.RESULTS_PUBLISHED,
+        custom=guards(Guard("公布审核结果", (P.RESULT_QUERY,))),
+    )
     def publish_results(self) -> None:
         pass
 
-    @transition(field=state, source=S.RESULTS_PUBLISHED, target=S.FINAL)
+    @transition(
+        field=state,
+        source=S.RESULTS_PUBLISHED,
+        target=S.FINAL,
+        custom=guards(Guard("确定审核结果", (P.RECHECK_RANKING,))),
+    )
     def finalize(self) -> None:
         pass
 
     @transition(
-        field=state, source=[S.UNDER_REVIEW, S.RESULTS_PUBLISHED, S.FINAL], target=S.INELIGIBLE
+        field=state,
+        source=[S.UNDER_REVIEW, S.RESULTS_PUBLISHED, S.FINAL],
+        target=S.INELIGIBLE,
+        custom=guards(
+            Guard("认定不符合资格条件", (P.AGGREGATION, P.RESULT_QUERY, P.RECHECK_RANKING)),
+            # 细则第十七条: fraud cancels the application whenever it is found.
+            fraud=Guard("取消申报资格", (), frozenset({ADMIN})),
+        ),
     )
     def mark_ineligible(self) -> None:
         pass
 
-    @transition(field=state, source=S.FINAL, target=S.RANKED)
+    @transition(
+        field=state,
+        source=S.FINAL,
+        target=S.RANKED,
+        custom=guards(Guard("记录积分排名")),
+    )
     def rank_applied(self) -> None:
         pass
 
-    @transition(field=state, source=S.RANKED, target=S.PUBLICIZED)
+    @transition(
+        field=state,
+        source=S.RANKED,
+        target=S.PUBLICIZED,
+        custom=guards(Guard("列入公示名单", (P.PUBLICITY,))),
+    )
     def publicize(self) -> None:
         pass
 
-    @transition(field=state, source=S.RANKED, target=S.NOT_ADMITTED)
+    @transition(
+        field=state,
+        source=S.RANKED,
+        target=S.NOT_ADMITTED,
+        custom=guards(Guard("标记未进入落户名单", (P.PUBLICITY,))),
+    )
     def mark_not_admitted(self) -> None:
         pass
 
     # 细则第十条: 公示期满无异议的，取得年度积分落户资格
-    @transition(field=state, source=S.PUBLICIZED, target=S.QUALIFIED)
+    @transition(
+        field=state,
+        source=S.PUBLICIZED,
+        target=S.QUALIFIED,
+        custom=guards(Guard("确认取得落户资格", (P.CLOSED,), clock=PHASE)),
+    )
     def qualify(self) -> None:
         pass
 
     # 细则第十条/第十一条: 举报查证属实 or 核察发现问题的，取消已取得的积分落户资格
-    @transition(field=state, source=[S.PUBLICIZED, S.QUALIFIED], target=S.CANCELLED)
+    @transition(
+        field=state,
+        source=[S.PUBLICIZED, S.QUALIFIED],
+        target=S.CANCELLED,
+        custom=guards(
+            Guard("取消落户资格", (P.PUBLICITY, P.CLOSED), frozenset({ADMIN}), PHASE),
+            fraud=Guard("取消落户资格", (), frozenset({ADMIN})),
+        ),
+    )
     def cancel(self) -> None:
         pass
 
-    @transition(field=state, source=S.QUALIFIED, target=S.SETTLED)
+    @transition(
+        field=state,
+        source=S.QUALIFIED,
+        target=S.SETTLED,
+        custom=guards(Guard("办理落户", (P.CLOSED,), frozenset({ADMIN}), PHASE)),
+    )
     def settle(self) -> None:
         pass
 
     # 细则第十条: 落户资格保留 2年，逾期未办理的视为自行放弃
-    @transition(field=state, source=S.QUALIFIED, target=S.FORFEITED)
+    @transition(
+        field=state,
+        source=S.QUALIFIED,
+        target=S.FORFEITED,
+        custom=guards(Guard("逾期视为放弃落户资格", ())),
+    )
     def forfeit(self) -> None:
         pass
 
@@ -253,32 +350,60 @@ class IndicatorClaim(ConcurrentTransitionMixin, models.Model):
     def state_label(self) -> str:
         return ClaimState(self.state).label
 
-    @transition(field=state, source=C.PENDING, target=C.VERIFIED)
+    @transition(
+        field=state,
+        source=C.PENDING,
+        target=C.VERIFIED,
+        custom=guards(Guard("审核通过", REVIEW_PHASES, REVIEWERS, OPEN)),
+    )
     def verify(self) -> None:
         pass
 
-    @transition(field=state, source=C.PENDING, target=C.REJECTED)
+    @transition(
+        field=state,
+        source=C.PENDING,
+        target=C.REJECTED,
+        custom=guards(Guard("审核不通过", REVIEW_PHASES, REVIEWERS, OPEN)),
+    )
     def reject(self) -> None:
         pass
 
-    @transition(field=state, source=C.PENDING, target=C.ADJUSTED)
+    @transition(
+        field=state,
+        source=C.PENDING,
+        target=C.ADJUSTED,
+        custom=guards(Guard("调整审核结果", REVIEW_PHASES, REVIEWERS, OPEN)),
+    )
     def adjust(self) -> None:
         pass
 
     # 细则第五条: 申报阶段内修改填报信息 puts a decided claim back into review (a recheck of
     # the old declaration is moot once it changed).
     @transition(
-        field=state, source=[*DECIDED_STATES, C.RECHECK_REQUESTED, C.RECHECKED], target=C.PENDING
+        field=state,
+        source=[*DECIDED_STATES, C.RECHECK_REQUESTED, C.RECHECKED],
+        target=C.PENDING,
+        custom=guards(Guard("填报积分指标", (P.DECLARATION,), frozenset({OWNER}))),
     )
     def redeclare(self) -> None:
         pass
 
     # 细则第五条: 对有异议的审核结果发起复查 (declaration phase)
-    @transition(field=state, source=DECIDED_STATES, target=C.RECHECK_REQUESTED)
+    @transition(
+        field=state,
+        source=DECIDED_STATES,
+        target=C.RECHECK_REQUESTED,
+        custom=guards(Guard("申请复查", (P.DECLARATION,), frozenset({OWNER}))),
+    )
     def request_recheck(self) -> None:
         pass
 
-    @transition(field=state, source=C.RECHECK_REQUESTED, target=C.RECHECKED)
+    @transition(
+        field=state,
+        source=C.RECHECK_REQUESTED,
+        target=C.RECHECKED,
+        custom=guards(Guard("作出复查结论", REVIEW_PHASES, REVIEWERS, OPEN)),
+    )
     def decide_recheck(self) -> None:
         pass
 
@@ -288,14 +413,25 @@ class IndicatorClaim(ConcurrentTransitionMixin, models.Model):
         source=APPEALABLE_STATES,
         target=C.APPEALED,
         conditions=[lambda claim: claim.appealed_at is None],
+        custom=guards(Guard("提出申诉", (P.RESULT_QUERY,), frozenset({OWNER}))),
     )
     def appeal(self) -> None:
         pass
 
-    @transition(field=state, source=C.APPEALED, target=C.APPEAL_UPHELD)
+    @transition(
+        field=state,
+        source=C.APPEALED,
+        target=C.APPEAL_UPHELD,
+        custom=guards(Guard("作出申诉结论", APPEAL_PHASES, REVIEWERS, OPEN)),
+    )
     def uphold_appeal(self) -> None:
         pass
 
-    @transition(field=state, source=C.APPEALED, target=C.APPEAL_REJECTED)
+    @transition(
+        field=state,
+        source=C.APPEALED,
+        target=C.APPEAL_REJECTED,
+        custom=guards(Guard("作出申诉结论", APPEAL_PHASES, REVIEWERS, OPEN)),
+    )
     def reject_appeal(self) -> None:
         pass

@@ -112,7 +112,7 @@ def actor_label(actor: Any, default: str = "system") -> str:
     return actor.get_username()
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     if isinstance(value, models.Model):
         return value.pk
     if isinstance(value, Decimal):
@@ -126,7 +126,7 @@ def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in fields:
         field = obj._meta.get_field(name)
-        out[name] = _jsonable(getattr(obj, field.attname))
+        out[name] = jsonable(getattr(obj, field.attname))
     return out
 
 

@@ -32,14 +32,11 @@ from ._common import (
     audit_record,
     format_moment,
     now_or,
-    require_phase,
-    require_system_or_admin,
-    require_transition,
     require_window,
     snapshot,
 )
 from .departments import departments_ensure
-from .parties import UNIT_UNVERIFIED_MESSAGE
+from .transitions import transition_allowed, transition_apply
 
 AUDITED_FIELDS = (
     "state",
@@ -57,65 +54,26 @@ def _transition(
     *,
     application: Application,
     method: str,
-    action: str,
     actor: Any,
     now: dt.datetime,
     reason: str = "",
     changes: dict[str, Any] | None = None,
     label: str = "system",
+    guard: str = "default",
 ) -> Application:
-    """Run one FSM transition, apply `changes`, save, audit: all in one transaction."""
-    bound = getattr(application, method)
-    require_transition(bound, state_label=application.state_label, action=action)
-    before = snapshot(application, AUDITED_FIELDS)
-    from_state = application.state
-    with atomic_transition():
-        bound()
-        for name, value in (changes or {}).items():
-            setattr(application, name, value)
-        # Only what this transition owns: a concurrent change to another field survives.
-        application.save(update_fields=["state", *(changes or {}), "updated_at"])
-        audit_record(
-            actor=actor,
-            label=label,
-            action=f"application.{method}",
-            obj=application,
-            now=now,
-            round_year=application.round.year,
-            from_state=from_state,
-            to_state=application.state,
-            reason=reason,
-            before=before,
-            after=snapshot(application, AUDITED_FIELDS),
-        )
-    return application
-
-
-def _require_owner(application: Application, actor: Any, action: str) -> None:
-    applicant = roles.applicant_of(actor)
-    if applicant is None or applicant.pk != application.applicant_id:
-        raise NotPermitted(f"只有申请人本人才能{action}。")
-
-
-def _require_unit_admin(application: Application, actor: Any, action: str) -> None:
-    if not roles.is_unit_admin_of(actor, application.employer):
-        raise NotPermitted(f"只有申请人所在用人单位的经办人才能{action}。")
-    # Registering a unit account takes only a credit code; confirming (or refusing) for the
-    # unit takes an account an administrator has verified as acting for it.
-    if not roles.is_verified_unit_admin_of(actor, application.employer):
-        raise NotPermitted(UNIT_UNVERIFIED_MESSAGE)
-
-
-def _require_system_or_window(
-    *, round: AnnualRound, phases: list[str], actor: Any, now: dt.datetime, action: str
-) -> None:
-    # The system follows the round's phase (beat or an administrator moved it); a person
-    # acting by hand must also be inside that phase's window.
-    require_system_or_admin(actor, action=action)
-    if actor is None:
-        require_phase(round=round, phases=phases, action=action)
-    else:
-        require_window(round=round, phases=phases, now=now, action=action)
+    """The one transition mechanism for an application: its declared guard, the FSM method,
+    a save of what it owns and its audit row, in one transaction."""
+    return transition_apply(
+        application,
+        method,
+        actor=actor,
+        now=now,
+        audited=AUDITED_FIELDS,
+        reason=reason,
+        changes=changes,
+        label=label,
+        guard=guard,
+    )
 
 
 def _bar_notice(*, now: dt.datetime, applicant: Any = None, employer: Any = None) -> str:
@@ -164,9 +122,7 @@ def application_name_employer(
 ) -> Application:
     """The applicant names the employer paying their social insurance (细则第五条)."""
     now = now_or(now)
-    action = "选择用人单位"
-    _require_owner(application, actor, action)
-    require_window(round=application.round, phases=[Phase.DECLARATION], now=now, action=action)
+    transition_allowed(application, "name_employer", actor=actor, now=now)
     # 细则第五条: 该用人单位应在京注册并进行税务登记
     if not employer.registered_in_beijing:
         raise DomainError(f"“{employer.name}”未在京注册，不能作为申报单位。")
@@ -177,7 +133,6 @@ def application_name_employer(
     return _transition(
         application=application,
         method="name_employer",
-        action=action,
         actor=actor,
         now=now,
         changes={"employer": employer, "employer_rejection_reason": ""},
@@ -190,32 +145,26 @@ def employer_confirm_affiliation(
     """The unit administrator confirms the applicant works for the unit (确认隶属关系)."""
     now = now_or(now)
     action = "确认隶属关系"
-    _require_unit_admin(application, actor, action)
-    require_window(round=application.round, phases=[Phase.DECLARATION], now=now, action=action)
+    transition_allowed(application, "confirm_affiliation", actor=actor, now=now)
     # 细则第十一条: a unit barred after it was named (fraud found meanwhile) may not confirm.
     employer = application.employer
     if employer is not None and employer.is_barred(timezone.localdate(now)):
         raise NotPermitted(
             f"“{employer.name}”{_bar_notice(employer=employer, now=now)}不能{action}。"
         )
-    return _transition(
-        application=application, method="confirm_affiliation", action=action, actor=actor, now=now
-    )
+    return _transition(application=application, method="confirm_affiliation", actor=actor, now=now)
 
 
 def employer_reject_affiliation(
     *, application: Application, actor: Any, reason: str, now: dt.datetime | None = None
 ) -> Application:
     now = now_or(now)
-    action = "不予确认隶属关系"
-    _require_unit_admin(application, actor, action)
-    require_window(round=application.round, phases=[Phase.DECLARATION], now=now, action=action)
+    transition_allowed(application, "reject_affiliation", actor=actor, now=now)
     if not reason.strip():
         raise DomainError("请填写不予确认的原因。")
     return _transition(
         application=application,
         method="reject_affiliation",
-        action=action,
         actor=actor,
         now=now,
         reason=reason,
@@ -228,14 +177,10 @@ def application_submit(
 ) -> Application:
     """Submit for review; creates the zero-fill claims (零填报) the departments fill in."""
     now = now_or(now)
-    action = "提交"
-    _require_owner(application, actor, action)
-    require_window(round=application.round, phases=[Phase.DECLARATION], now=now, action=action)
     with atomic_transition():
         _transition(
             application=application,
             method="submit",
-            action=action,
             actor=actor,
             now=now,
             changes={"submitted_at": now},
@@ -260,13 +205,9 @@ def application_withdraw(
     *, application: Application, actor: Any, reason: str = "", now: dt.datetime | None = None
 ) -> Application:
     now = now_or(now)
-    action = "撤回申请"
-    _require_owner(application, actor, action)
-    require_window(round=application.round, phases=[Phase.DECLARATION], now=now, action=action)
     return _transition(
         application=application,
         method="withdraw",
-        action=action,
         actor=actor,
         now=now,
         reason=reason or "申请人撤回",
@@ -286,14 +227,9 @@ def application_begin_review(
     label: str = "system",
 ) -> Application:
     now = now_or(now)
-    action = "进入审核汇总"
-    _require_system_or_window(
-        round=application.round, phases=[Phase.AGGREGATION], actor=actor, now=now, action=action
-    )
     return _transition(
         application=application,
         method="begin_review",
-        action=action,
         actor=actor,
         now=now,
         label=label,
@@ -308,14 +244,9 @@ def application_publish_results(
     label: str = "system",
 ) -> Application:
     now = now_or(now)
-    action = "公布审核结果"
-    _require_system_or_window(
-        round=application.round, phases=[Phase.RESULT_QUERY], actor=actor, now=now, action=action
-    )
     return _transition(
         application=application,
         method="publish_results",
-        action=action,
         actor=actor,
         now=now,
         label=label,
@@ -334,15 +265,12 @@ def application_finalize(
 ) -> Application:
     """Fix the review results once every appeal is decided (部门复核, 细则第三条 fourth phase)."""
     now = now_or(now)
-    action = "确定审核结果"
-    _require_system_or_window(
-        round=application.round, phases=[Phase.RECHECK_RANKING], actor=actor, now=now, action=action
-    )
+    transition_allowed(application, "finalize", actor=actor, now=now)
     open_claims = application.claims.filter(state__in=OPEN_CLAIM_STATES).count()
     if open_claims:
         raise InvalidTransition(f"还有 {open_claims} 项指标未完成审核或复核，不能确定审核结果。")
     return _transition(
-        application=application, method="finalize", action=action, actor=actor, now=now, label=label
+        application=application, method="finalize", actor=actor, now=now, label=label
     )
 
 
@@ -356,20 +284,12 @@ def application_mark_ineligible(
 ) -> Application:
     """Not eligible (细则第十四条 资格条件): leaves the round before ranking."""
     now = now_or(now)
-    action = "认定不符合资格条件"
-    _require_system_or_window(
-        round=application.round,
-        phases=[Phase.AGGREGATION, Phase.RESULT_QUERY, Phase.RECHECK_RANKING],
-        actor=actor,
-        now=now,
-        action=action,
-    )
+    transition_allowed(application, "mark_ineligible", actor=actor, now=now)
     if not reason.strip():
         raise DomainError("请填写不符合资格条件的原因。")
     return _transition(
         application=application,
         method="mark_ineligible",
-        action=action,
         actor=actor,
         now=now,
         reason=reason,
@@ -385,16 +305,12 @@ def application_publicize(
     label: str = "system",
 ) -> Application:
     now = now_or(now)
-    action = "列入公示名单"
-    _require_system_or_window(
-        round=application.round, phases=[Phase.PUBLICITY], actor=actor, now=now, action=action
-    )
+    transition_allowed(application, "publicize", actor=actor, now=now)
     if application.admitted is not True:
         raise InvalidTransition("该申请未进入年度落户名单，不能公示。")
     return _transition(
         application=application,
         method="publicize",
-        action=action,
         actor=actor,
         now=now,
         label=label,
@@ -409,16 +325,12 @@ def application_mark_not_admitted(
     label: str = "system",
 ) -> Application:
     now = now_or(now)
-    action = "标记未进入落户名单"
-    _require_system_or_window(
-        round=application.round, phases=[Phase.PUBLICITY], actor=actor, now=now, action=action
-    )
+    transition_allowed(application, "mark_not_admitted", actor=actor, now=now)
     if application.admitted is not False:
         raise InvalidTransition("该申请已进入年度落户名单。")
     return _transition(
         application=application,
         method="mark_not_admitted",
-        action=action,
         actor=actor,
         now=now,
         label=label,
@@ -435,8 +347,7 @@ def application_qualify(
     """公示期满无异议: qualified for two years (细则第十条: 落户资格保留 2年)."""
     now = now_or(now)
     action = "确认取得落户资格"
-    require_system_or_admin(actor, action=action)
-    require_phase(round=application.round, phases=[Phase.CLOSED], action=action)
+    transition_allowed(application, "qualify", actor=actor, now=now)
     closes_at = application.round.publicity_closes_at
     if now <= closes_at:
         raise WindowClosed(f"公示期至 {format_moment(closes_at)} 结束，期满后才能{action}。")
@@ -447,7 +358,6 @@ def application_qualify(
     return _transition(
         application=application,
         method="qualify",
-        action=action,
         actor=actor,
         now=now,
         label=label,
@@ -460,14 +370,11 @@ def application_cancel(
 ) -> Application:
     """取消落户资格: an upheld objection (细则第十条) or a failed check (细则第十一条)."""
     now = now_or(now)
-    action = "取消落户资格"
-    if not roles.is_administrator(actor):
-        raise NotPermitted(f"只有管理员才能{action}。")
-    require_phase(round=application.round, phases=[Phase.PUBLICITY, Phase.CLOSED], action=action)
+    transition_allowed(application, "cancel", actor=actor, now=now)
     if not reason.strip():
         raise DomainError("请填写取消落户资格的原因。")
     return _transition(
-        application=application, method="cancel", action=action, actor=actor, now=now, reason=reason
+        application=application, method="cancel", actor=actor, now=now, reason=reason
     )
 
 
@@ -483,9 +390,9 @@ def application_cancel_for_fraud(
     if not reason.strip():
         raise DomainError("请填写认定弄虚作假的事实。")
     if application.state in (AppState.PUBLICIZED, AppState.QUALIFIED):
-        method, action = "cancel", "取消落户资格"
+        method = "cancel"
     elif application.state in (AppState.UNDER_REVIEW, AppState.RESULTS_PUBLISHED, AppState.FINAL):
-        method, action = "mark_ineligible", "取消申报资格"
+        method = "mark_ineligible"
     elif application.state == AppState.RANKED:
         raise InvalidTransition(
             "该申请已排名但尚未公示：请在公示后取消其资格，或先重新审核后重新排名。"
@@ -493,7 +400,7 @@ def application_cancel_for_fraud(
     else:
         return application  # nothing of this year's to cancel; the bar still applies
     return _transition(
-        application=application, method=method, action=action, actor=actor, now=now, reason=reason
+        application=application, method=method, actor=actor, now=now, reason=reason, guard="fraud"
     )
 
 
@@ -501,17 +408,12 @@ def application_settle(
     *, application: Application, actor: Any, now: dt.datetime | None = None
 ) -> Application:
     now = now_or(now)
-    action = "办理落户"
-    if not roles.is_administrator(actor):
-        raise NotPermitted(f"只有管理员才能{action}。")
-    require_phase(round=application.round, phases=[Phase.CLOSED], action=action)
+    transition_allowed(application, "settle", actor=actor, now=now)
     if application.qualified_until and timezone.localdate(now) > application.qualified_until:
         raise DomainError(
             f"落户资格已于 {application.qualified_until:%Y年%m月%d日} 到期，不能再办理落户。"
         )
-    return _transition(
-        application=application, method="settle", action=action, actor=actor, now=now
-    )
+    return _transition(application=application, method="settle", actor=actor, now=now)
 
 
 def application_forfeit(
@@ -523,8 +425,7 @@ def application_forfeit(
 ) -> Application:
     # 细则第十条: 逾期未办理的视为自行放弃
     now = now_or(now)
-    action = "标记逾期放弃"
-    require_system_or_admin(actor, action=action)
+    transition_allowed(application, "forfeit", actor=actor, now=now)
     if (
         application.qualified_until is None
         or timezone.localdate(now) <= application.qualified_until
@@ -533,7 +434,6 @@ def application_forfeit(
     return _transition(
         application=application,
         method="forfeit",
-        action=action,
         actor=actor,
         now=now,
         reason="落户资格保留期满未办理",

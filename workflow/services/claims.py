@@ -11,23 +11,19 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from workflow import roles
-from workflow.exceptions import DomainError, InvalidTransition, NotPermitted
+from workflow.exceptions import DomainError, InvalidTransition
 from workflow.extensions import declaration_changed
 from workflow.indicators import INDICATORS, primary_department_of
-from workflow.models import AppState, ClaimState, IndicatorClaim, Phase
+from workflow.models import AppState, ClaimState, IndicatorClaim
 
 from ._common import (
     atomic_transition,
     audit_record,
     now_or,
-    require_phase,
-    require_phase_open,
-    require_transition,
-    require_window,
     snapshot,
 )
 from .departments import departments_ensure
+from .transitions import guard_check, guard_of, transition_allowed, transition_apply
 
 AUDITED_FIELDS = (
     "state",
@@ -48,61 +44,25 @@ def _transition(
     *,
     claim: IndicatorClaim,
     method: str,
-    action: str,
     actor: Any,
     now: dt.datetime,
     reason: str = "",
     changes: dict[str, Any] | None = None,
     label: str = "system",
 ) -> IndicatorClaim:
-    bound = getattr(claim, method)
-    require_transition(bound, state_label=claim.state_label, action=action)
-    before = snapshot(claim, AUDITED_FIELDS)
-    from_state = claim.state
-    with atomic_transition(CLAIM_CONFLICT):
-        bound()
-        for name, value in (changes or {}).items():
-            setattr(claim, name, value)
-        # Only what this transition owns: a concurrent change to another field survives.
-        claim.save(update_fields=["state", *(changes or {}), "updated_at"])
-        audit_record(
-            actor=actor,
-            label=label,
-            action=f"claim.{method}",
-            obj=claim,
-            now=now,
-            round_year=claim.application.round.year,
-            from_state=from_state,
-            to_state=claim.state,
-            reason=reason,
-            before=before,
-            after=snapshot(claim, AUDITED_FIELDS),
-        )
-    return claim
-
-
-def _require_owner(claim_application: Any, actor: Any, action: str) -> None:
-    applicant = roles.applicant_of(actor)
-    if applicant is None or applicant.pk != claim_application.applicant_id:
-        raise NotPermitted(f"只有申请人本人才能{action}。")
-
-
-def _require_reviewer(claim: IndicatorClaim, actor: Any, action: str) -> None:
-    # actor None = the system (data exchange, 细则第六条); administrators oversee every department.
-    if actor is None or roles.is_administrator(actor):
-        return
-    department = roles.department_of(actor)
-    if department is None or department.code not in INDICATORS[claim.indicator].departments:
-        raise NotPermitted(f"只有负责“{claim.get_indicator_display()}”指标的审核部门才能{action}。")
-
-
-def _require_time(
-    claim: IndicatorClaim, *, phases: list[str], actor: Any, now: dt.datetime, action: str
-) -> None:
-    if actor is None:
-        require_phase(round=claim.application.round, phases=phases, action=action)
-    else:
-        require_phase_open(round=claim.application.round, phases=phases, now=now, action=action)
+    """The one transition mechanism for a claim: its declared guard, the FSM method, a save of
+    what it owns and its audit row, in one transaction."""
+    return transition_apply(
+        claim,
+        method,
+        actor=actor,
+        now=now,
+        audited=AUDITED_FIELDS,
+        reason=reason,
+        changes=changes,
+        label=label,
+        message=CLAIM_CONFLICT,
+    )
 
 
 def _require_application_state(claim: IndicatorClaim, states: list[str], action: str) -> None:
@@ -131,8 +91,8 @@ def claim_declare(
     """
     now = now_or(now)
     action = "填报积分指标"
-    _require_owner(application, actor, action)
-    require_window(round=application.round, phases=[Phase.DECLARATION], now=now, action=action)
+    # Declaring is the applicant's, in the declaration window: the guard of `redeclare`.
+    guard_check(guard_of(IndicatorClaim, "redeclare"), application, actor=actor, now=now)
     if indicator not in INDICATORS:
         raise DomainError(f"未知的积分指标：{indicator}")
     if INDICATORS[indicator].zero_fill:
@@ -184,7 +144,6 @@ def claim_declare(
             _transition(
                 claim=claim,
                 method="redeclare",
-                action=action,
                 actor=actor,
                 now=now,
                 changes={
@@ -213,17 +172,13 @@ def claim_request_recheck(
     # 细则第五条: 对有异议的审核结果发起复查 (declaration phase only)
     now = now_or(now)
     action = "申请复查"
-    _require_owner(claim.application, actor, action)
-    require_window(
-        round=claim.application.round, phases=[Phase.DECLARATION], now=now, action=action
-    )
+    transition_allowed(claim, "request_recheck", actor=actor, now=now)
     _require_application_state(claim, [AppState.FILLING, AppState.SUBMITTED], action)
     if not reason.strip():
         raise DomainError("请填写申请复查的理由。")
     return _transition(
         claim=claim,
         method="request_recheck",
-        action=action,
         actor=actor,
         now=now,
         reason=reason,
@@ -237,10 +192,7 @@ def claim_appeal(
     # 细则第八条: 审核结果查询阶段提出申诉; 该阶段结束后不再受理. Once per claim.
     now = now_or(now)
     action = "提出申诉"
-    _require_owner(claim.application, actor, action)
-    require_window(
-        round=claim.application.round, phases=[Phase.RESULT_QUERY], now=now, action=action
-    )
+    transition_allowed(claim, "appeal", actor=actor, now=now)
     _require_application_state(claim, [AppState.RESULTS_PUBLISHED], action)
     if claim.appealed_at is not None:
         raise InvalidTransition(
@@ -251,7 +203,6 @@ def claim_appeal(
     return _transition(
         claim=claim,
         method="appeal",
-        action=action,
         actor=actor,
         now=now,
         reason=reason,
@@ -261,7 +212,6 @@ def claim_appeal(
 
 # --- the departments --------------------------------------------------------------------
 
-REVIEW_PHASES = [Phase.DECLARATION, Phase.AGGREGATION]
 REVIEWABLE_APPLICATION_STATES = [AppState.SUBMITTED, AppState.UNDER_REVIEW]
 
 
@@ -289,19 +239,18 @@ def _decide(
     now: dt.datetime | None,
     label: str,
     reason_required: bool,
-    phases: list[str] = REVIEW_PHASES,
     application_states: list[str] = REVIEWABLE_APPLICATION_STATES,
 ) -> IndicatorClaim:
     now = now_or(now)
-    _require_reviewer(claim, actor, action)
-    _require_time(claim, phases=phases, actor=actor, now=now, action=action)
+    # The claim's own department (or an administrator, or the data exchange), in the review
+    # phases until the round moves on: declared on the transition.
+    transition_allowed(claim, method, actor=actor, now=now)
     _require_application_state(claim, application_states, action)
     if reason_required and not reason.strip():
         raise DomainError(f"请填写{action}的理由。")
     return _transition(
         claim=claim,
         method=method,
-        action=action,
         actor=actor,
         now=now,
         reason=reason,
@@ -437,7 +386,6 @@ def claim_decide_appeal(
         now=now,
         label=label,
         reason_required=True,
-        phases=[Phase.RESULT_QUERY, Phase.RECHECK_RANKING],
         application_states=[AppState.RESULTS_PUBLISHED],
     )
 

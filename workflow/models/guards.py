@@ -1,0 +1,36 @@
+"""The guards of the state machines' transitions: who may make one, in which phases, by which
+clock. Declared next to each transition (``@transition(..., custom=guards(...))``) and
+enforced by the one transition mechanism, ``workflow.services.transitions``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Who may act (Guard.actors).
+OWNER = "owner"  # the applicant the application belongs to
+UNIT = "unit"  # a verified account of the application's employer
+DEPARTMENT = "department"  # a reviewer of the claim's department
+ADMIN = "administrator"
+SYSTEM = "system"  # beat, a phase job, the data exchange (actor None)
+
+# How the clock decides (Guard.clock), for people; the system follows the phase alone.
+WINDOW = "window"  # inside the phase's window (applicants' and units' deadlines)
+OPEN = "open"  # from the phase's start until the round actually moves on (departments)
+PHASE = "phase"  # the phase alone
+
+
+@dataclass(frozen=True)
+class Guard:
+    """Who may make a transition, when: declared once, next to the transition."""
+
+    action: str  # the Chinese verb of the messages: "提交"
+    phases: tuple[str, ...] = ()  # () = any phase
+    actors: frozenset[str] = field(default_factory=lambda: frozenset({SYSTEM, ADMIN}))
+    clock: str = WINDOW
+
+
+def guards(default: Guard, **others: Guard) -> dict[str, Any]:
+    """The ``custom=`` of a transition: its default guard and any named others (a
+    transition the system makes in one phase and a person in another, or a fraud finding)."""
+    return {"guards": {"default": default, **others}}

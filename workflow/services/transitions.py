@@ -1,0 +1,360 @@
+"""The one transition mechanism: every change of an application's, a claim's or a round's state,
+single or bulk, goes through here (issue 9, "One write path, one clock").
+
+Each FSM transition declares its guards next to it, in the model
+(``@transition(..., custom={"guards": {...}})``): in which phases it may happen, by which clock
+(a person inside the phase's window, a department until the round moves on, the system by the
+phase alone) and by whom (the applicant, the unit, the claim's department, an administrator,
+the system). ``transition_apply`` runs one object's transition after its guard;
+``transition_bulk`` moves a set with one conditional UPDATE per chunk after the same guard,
+and both write audit rows of the one shape (``audit_event``): before and after hold the state
+and every field the move wrote.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models, transaction
+from django_fsm import can_proceed
+
+from workflow import roles
+from workflow.exceptions import InvalidTransition, NotPermitted
+from workflow.models import AnnualRound, AuditEvent, Phase
+from workflow.models.guards import ADMIN, DEPARTMENT, OPEN, OWNER, PHASE, SYSTEM, UNIT, Guard
+
+from ._common import (
+    CONFLICT_MESSAGE,
+    actor_label,
+    atomic_transition,
+    jsonable,
+    require_phase,
+    require_phase_open,
+    require_window,
+    snapshot,
+)
+from .parties import UNIT_UNVERIFIED_MESSAGE
+
+
+def _meta_transition(model: type[models.Model], method: str, source: str) -> Any:
+    return getattr(model, method)._django_fsm.get_transition(source)
+
+
+def guard_of(model: type[models.Model], method: str, *, name: str = "default") -> Guard:
+    meta = getattr(model, method)._django_fsm
+    for transition in meta.transitions.values():
+        declared = (transition.custom or {}).get("guards", {})
+        if name in declared:
+            return declared[name]
+    raise LookupError(f"{model.__name__}.{method} declares no guard {name!r}")
+
+
+def round_of(obj: Any) -> AnnualRound:
+    if isinstance(obj, AnnualRound):
+        return obj
+    if hasattr(obj, "round"):
+        return obj.round
+    return obj.application.round
+
+
+def _actor_kind_allowed(guard: Guard, obj: Any, actor: Any) -> bool:
+    if actor is None:
+        return SYSTEM in guard.actors
+    if ADMIN in guard.actors and roles.is_administrator(actor):
+        return True
+    application = getattr(obj, "application", obj)
+    if OWNER in guard.actors:
+        applicant = roles.applicant_of(actor)
+        if applicant is not None and applicant.pk == application.applicant_id:
+            return True
+    if UNIT in guard.actors and roles.is_unit_admin_of(actor, application.employer):
+        # Registering a unit account takes only a credit code; acting for the unit takes an
+        # account an administrator has verified.
+        if not roles.is_verified_unit_admin_of(actor, application.employer):
+            raise NotPermitted(UNIT_UNVERIFIED_MESSAGE)
+        return True
+    if DEPARTMENT in guard.actors:
+        department = roles.department_of(actor)
+        if department is not None and department.pk == obj.department_id:
+            return True
+    return False
+
+
+def _refusal(guard: Guard, obj: Any) -> NotPermitted:
+    action = guard.action
+    if OWNER in guard.actors:
+        return NotPermitted(f"只有申请人本人才能{action}。")
+    if UNIT in guard.actors:
+        return NotPermitted(f"只有申请人所在用人单位的经办人才能{action}。")
+    if DEPARTMENT in guard.actors:
+        label = obj.get_indicator_display()
+        return NotPermitted(f"只有负责“{label}”指标的审核部门才能{action}。")
+    if SYSTEM in guard.actors:
+        return NotPermitted(f"只有管理员或系统才能{action}。")
+    return NotPermitted(f"只有管理员才能{action}。")
+
+
+def guard_check(guard: Guard, obj: Any, *, actor: Any, now: dt.datetime) -> None:
+    """Refuse (with the Chinese message naming the action) unless ``actor`` may make the
+    guarded transition on ``obj`` at ``now``."""
+    if not _actor_kind_allowed(guard, obj, actor):
+        raise _refusal(guard, obj)
+    if not guard.phases:
+        return
+    round = round_of(obj)
+    if actor is None or guard.clock == PHASE:
+        require_phase(round=round, phases=guard.phases, action=guard.action)
+    elif guard.clock == OPEN:
+        require_phase_open(round=round, phases=guard.phases, now=now, action=guard.action)
+    else:
+        require_window(round=round, phases=guard.phases, now=now, action=guard.action)
+
+
+def transition_allowed(
+    obj: Any, method: str, *, actor: Any, now: dt.datetime, guard: str = "default"
+) -> None:
+    """The declared guard of ``obj``'s ``method``, checked before a service's own business
+    checks (transition_apply checks it again inside its transaction)."""
+    guard_check(guard_of(type(obj), method, name=guard), obj, actor=actor, now=now)
+
+
+# --- the one audit shape ---------------------------------------------------------------------
+
+
+def audit_event(
+    *,
+    object_type: str,
+    object_id: Any,
+    action: str,
+    actor: Any,
+    label: str,
+    now: dt.datetime,
+    round_year: int | None,
+    from_state: str,
+    to_state: str,
+    reason: str,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+) -> AuditEvent:
+    """One audit row (unsaved): who, when, what, from which state to which, why, and the
+    audited fields before and after."""
+    return AuditEvent(
+        at=now,
+        actor=actor,
+        actor_label=actor_label(actor, label),
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        round_year=round_year,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        before=None if before is None else {k: jsonable(v) for k, v in before.items()},
+        after=None if after is None else {k: jsonable(v) for k, v in after.items()},
+    )
+
+
+_AUDIT_COLUMNS = (
+    "at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "object_type",
+    "object_id",
+    "round_year",
+    "from_state",
+    "to_state",
+    "reason",
+    "before",
+    "after",
+)
+
+
+def _json_or_null(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
+
+
+def audit_events_write(events: list[AuditEvent]) -> None:
+    """Append many audit rows in the caller's transaction. On PostgreSQL by COPY (Django's
+    bulk_create spends its time quoting the JSON snapshots); elsewhere bulk_create. Both
+    write the same rows: the test suite runs on both."""
+    if not events:
+        return
+    if connection.vendor != "postgresql":
+        AuditEvent.objects.bulk_create(events, batch_size=2000)
+        return
+    with connection.cursor() as cursor:
+        copy_sql = f"COPY {AuditEvent._meta.db_table} ({', '.join(_AUDIT_COLUMNS)}) FROM STDIN"
+        with cursor.cursor.copy(copy_sql) as copy:
+            for e in events:
+                copy.write_row(
+                    (
+                        e.at,
+                        e.actor_id,
+                        e.actor_label,
+                        e.action,
+                        e.object_type,
+                        e.object_id,
+                        e.round_year,
+                        e.from_state,
+                        e.to_state,
+                        e.reason,
+                        _json_or_null(e.before),
+                        _json_or_null(e.after),
+                    )
+                )
+
+
+# --- one object ------------------------------------------------------------------------------
+
+
+def transition_apply(
+    obj: Any,
+    method: str,
+    *,
+    actor: Any,
+    now: dt.datetime,
+    audited: Iterable[str],
+    reason: str = "",
+    changes: Mapping[str, Any] | None = None,
+    label: str = "system",
+    guard: str = "default",
+    message: str = CONFLICT_MESSAGE,
+    audit_action: str | None = None,
+) -> Any:
+    """Run one object's transition: its declared guard, the FSM method, a save of only what
+    it owns (a concurrent change to another field survives; a concurrent change of state is
+    a ConflictError), and its audit row, all in one transaction."""
+    declared = guard_of(type(obj), method, name=guard)
+    guard_check(declared, obj, actor=actor, now=now)
+    bound = getattr(obj, method)
+    if not can_proceed(bound):
+        raise InvalidTransition(f"当前状态（{_state_label(obj)}）不能{declared.action}。")
+    audited = list(audited)
+    state_field = _state_field(type(obj))
+    before = snapshot(obj, audited)
+    from_state = getattr(obj, state_field)
+    with atomic_transition(message):
+        bound()
+        for name, value in (changes or {}).items():
+            setattr(obj, name, value)
+        fields = [state_field, *(changes or {})]
+        if any(f.name == "updated_at" for f in type(obj)._meta.fields):
+            fields.append("updated_at")
+        obj.save(update_fields=fields)
+        event = audit_event(
+            object_type=obj._meta.label_lower,
+            object_id=obj.pk,
+            action=audit_action or f"{_audit_prefix(type(obj))}.{method}",
+            actor=actor,
+            label=label,
+            now=now,
+            round_year=round_of(obj).year,
+            from_state=from_state,
+            to_state=getattr(obj, state_field),
+            reason=reason,
+            before=before,
+            after=snapshot(obj, audited),
+        )
+        event.save()
+    return obj
+
+
+# --- many objects ----------------------------------------------------------------------------
+
+
+def transition_bulk(
+    model: type[models.Model],
+    method: str,
+    *,
+    round: AnnualRound,
+    ids: Iterable[int],
+    now: dt.datetime,
+    actor: Any = None,
+    reason: str = "",
+    changes: Mapping[str, Any] | None = None,
+    label: str = "system",
+    guard: str = "default",
+    chunk_size: int = 2000,
+) -> int:
+    """Move the objects ``ids`` (those still in a source state) through ``model.<method>``:
+    the transition's declared guard for ``actor`` (the system or an administrator), then per
+    chunk one conditional UPDATE of the state and ``changes`` and one audit row each, of the
+    shape ``transition_apply`` writes. Returns how many moved; re-running moves nothing twice."""
+    declared = guard_of(model, method, name=guard)
+    guard_check(declared, round, actor=actor, now=now)
+    meta = getattr(model, method)._django_fsm
+    state_field = _state_field(model)
+    sources = [s for s in meta.transitions if s not in ("*", "+")]
+    targets = {meta.transitions[s].target for s in sources}
+    if len(targets) != 1:  # pragma: no cover - every bulk move has one target
+        raise InvalidTransition(f"{model.__name__}.{method} has no single target")
+    target = targets.pop()
+    changed = list(changes or {})
+    has_updated_at = any(f.name == "updated_at" for f in model._meta.fields)
+    moved = 0
+    ids = list(ids)
+    for start in range(0, len(ids), chunk_size):
+        chunk = ids[start : start + chunk_size]
+        with transaction.atomic():
+            rows = list(
+                model.objects.select_for_update()
+                .filter(pk__in=chunk, **{f"{state_field}__in": sources})
+                .values_list("pk", state_field, *changed)
+            )
+            if not rows:
+                continue
+            values = {state_field: target, **(changes or {})}
+            if has_updated_at:
+                values["updated_at"] = now
+            model.objects.filter(
+                pk__in=[r[0] for r in rows], **{f"{state_field}__in": sources}
+            ).update(**values)
+            audit_events_write(
+                [
+                    audit_event(
+                        object_type=model._meta.label_lower,
+                        object_id=pk,
+                        action=f"{_audit_prefix(model)}.{method}",
+                        actor=actor,
+                        label=label,
+                        now=now,
+                        round_year=round.year,
+                        from_state=source,
+                        to_state=target,
+                        reason=reason,
+                        before={state_field: source, **dict(zip(changed, old, strict=True))},
+                        after={state_field: target, **(changes or {})},
+                    )
+                    for pk, source, *old in rows
+                ]
+            )
+            moved += len(rows)
+    return moved
+
+
+def transition_target(model: type[models.Model], method: str, source: str) -> str | None:
+    """The state ``model.<method>`` leads to from ``source`` (None: not allowed from it), for
+    set-based writers that compute per object what to write (the data exchange)."""
+    transition = _meta_transition(model, method, source)
+    return None if transition is None else transition.target
+
+
+def _state_field(model: type[models.Model]) -> str:
+    return "phase" if model is AnnualRound else "state"
+
+
+def _audit_prefix(model: type[models.Model]) -> str:
+    return {"annualround": "round", "indicatorclaim": "claim"}.get(
+        model._meta.model_name, model._meta.model_name
+    )
+
+
+def _state_label(obj: Any) -> str:
+    if isinstance(obj, AnnualRound):
+        return Phase(obj.phase).label
+    return obj.get_state_display()
