@@ -32,7 +32,7 @@ from ranking.models import RankingStatus
 from ranking.policy.identity import parse_id_number
 from workflow import roles
 from workflow.exceptions import DomainError, InvalidTransition, NotPermitted, WindowClosed
-from workflow.models import AnnualRound, Application, AppState, AuditEvent, Phase
+from workflow.models import AnnualRound, Application, AppState, Phase
 from workflow.services import (
     application_cancel,
     application_cancel_for_fraud,
@@ -44,6 +44,7 @@ from workflow.services import (
     require_phase,
     require_system_or_admin,
     round_publicity_window_align,
+    transition_bulk,
 )
 
 BATCH = 2000
@@ -267,55 +268,6 @@ def _entry_cancel(*, objection: Objection, now: dt.datetime) -> None:
 # --- qualification, forfeiture ---------------------------------------------------------------
 
 
-def _bulk_move(
-    *,
-    ids: list[int],
-    source: str,
-    method: str,
-    target: str,
-    reason: str,
-    now: dt.datetime,
-    round_year: int | None,
-    extra: dict[str, Any] | None = None,
-    label: str = "system",
-) -> int:
-    """Move applications through `Application.<method>` in bulk, one audit row each."""
-    transition = getattr(Application, method)._django_fsm.get_transition(source)
-    if transition is None or transition.target != target:
-        raise InvalidTransition(f"状态机不允许 {source} → {target}。")
-    moved = 0
-    for start in range(0, len(ids), BATCH):
-        chunk = ids[start : start + BATCH]
-        with transaction.atomic():
-            rows = list(
-                Application.objects.select_for_update(of=("self",))
-                .filter(pk__in=chunk, state=source)
-                .values_list("pk", "round__year", "qualified_until")
-            )
-            Application.objects.filter(pk__in=[r[0] for r in rows]).update(
-                state=target, updated_at=now, **(extra or {})
-            )
-            AuditEvent.objects.bulk_create(
-                AuditEvent(
-                    at=now,
-                    actor=None,
-                    actor_label=label,
-                    action=f"application.{method}",
-                    object_type=Application._meta.label_lower,
-                    object_id=str(pk),
-                    round_year=round_year or year,
-                    from_state=source,
-                    to_state=target,
-                    reason=reason,
-                    before={"state": source, "qualified_until": until},
-                    after={"state": target, **(extra or {})},
-                )
-                for pk, year, until in rows
-            )
-            moved += len(rows)
-    return moved
-
-
 def _holding_objections(application: Any):
     # An objection still under investigation, or upheld, holds the qualification back.
     return Objection.objects.filter(
@@ -350,15 +302,14 @@ def publicity_qualify_round(*, round: AnnualRound, now: dt.datetime | None = Non
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    return _bulk_move(
+    return transition_bulk(
+        Application,
+        "qualify",
+        round=round,
         ids=ids,
-        source=AppState.PUBLICIZED,
-        method="qualify",
-        target=AppState.QUALIFIED,
-        reason="公示期满无异议，取得落户资格",
         now=now,
-        round_year=round.year,
-        extra={"qualified_until": round.qualification_expires_on},
+        reason="公示期满无异议，取得落户资格",
+        changes={"qualified_until": round.qualification_expires_on},
     )
 
 
@@ -366,21 +317,19 @@ def qualifications_forfeit_expired(*, now: dt.datetime | None = None, label: str
     """Beat, daily: a qualification not used within its two years is forfeited (细则第十条)."""
     now = now_or(now)
     today = timezone.localdate(now)
-    ids = list(
-        Application.objects.filter(state=AppState.QUALIFIED, qualified_until__lt=today)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    return _bulk_move(
-        ids=ids,
-        source=AppState.QUALIFIED,
-        method="forfeit",
-        target=AppState.FORFEITED,
-        reason="落户资格保留期满未办理，视为自行放弃",
-        now=now,
-        round_year=None,
-        label=label,
-    )
+    expired = Application.objects.filter(state=AppState.QUALIFIED, qualified_until__lt=today)
+    moved = 0
+    for round in AnnualRound.objects.filter(pk__in=expired.values("round_id")).order_by("year"):
+        moved += transition_bulk(
+            Application,
+            "forfeit",
+            round=round,
+            ids=list(expired.filter(round=round).order_by("pk").values_list("pk", flat=True)),
+            now=now,
+            reason="落户资格保留期满未办理，视为自行放弃",
+            label=label,
+        )
+    return moved
 
 
 # --- settlement (落户办理) --------------------------------------------------------------------

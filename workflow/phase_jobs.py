@@ -29,12 +29,12 @@ from workflow.models import (
     AnnualRound,
     Application,
     AppState,
-    AuditEvent,
     ClaimState,
     IndicatorClaim,
     JobRun,
     Phase,
 )
+from workflow.services.transitions import transition_bulk
 
 # Jobs run right after the round enters the phase.
 PHASE_ENTER_JOBS: dict[str, list[str]] = {
@@ -107,46 +107,28 @@ def bulk_transition(
     method: str,
     reason: str = "",
     extra_filter: dict | None = None,
+    guard: str = "default",
     chunk_size: int = 500,
 ) -> None:
-    """Move every application of the round in `source` through `Application.<method>`.
-
-    The bulk form of the model transition (same source and target, checked against the
-    FSM meta), chunked and resumable: a chunk's state update, its audit rows and its
-    progress commit together.
-    """
+    """Move every application of the round in `source` through `Application.<method>` by the
+    one transition mechanism (its declared guard, a conditional UPDATE, one audit row each),
+    chunked and resumable: a chunk's moves, its audit rows and its progress commit together."""
     round = AnnualRound.objects.get(pk=round_id)
     job_run = JobRun.objects.get(pk=job_run_id)
     sources = [source] if isinstance(source, str) else list(source)
-    meta = getattr(Application, method)._django_fsm
-    targets = {meta.get_transition(s).target for s in sources}
-    if len(targets) != 1:
-        raise ValueError(f"{method} has no single target from {sources}")
-    target = targets.pop()
     pending = Application.objects.filter(round=round, state__in=sources, **(extra_filter or {}))
 
     def handle(objs: list[Application]) -> int:
-        now = timezone.now()
-        ids = [a.pk for a in objs]
-        Application.objects.filter(pk__in=ids).update(state=target, updated_at=now)
-        AuditEvent.objects.bulk_create(
-            AuditEvent(
-                at=now,
-                actor=None,
-                actor_label="system",
-                action=f"application.{method}",
-                object_type=Application._meta.label_lower,
-                object_id=str(a.pk),
-                round_year=round.year,
-                from_state=a.state,
-                to_state=target,
-                reason=reason,
-                before={"state": a.state},
-                after={"state": target},
-            )
-            for a in objs
+        return transition_bulk(
+            Application,
+            method,
+            round=round,
+            ids=[a.pk for a in objs],
+            now=timezone.now(),
+            reason=reason,
+            guard=guard,
+            chunk_size=chunk_size,
         )
-        return len(objs)
 
     job_run_chunks(job_run=job_run, pending=pending, handle=handle, chunk_size=chunk_size)
 
@@ -162,6 +144,7 @@ def close_unsubmitted(*, round_id: int, job_run_id: int) -> None:
         source=list(UNSUBMITTED_STATES),
         method="withdraw",
         reason=NOT_SUBMITTED_REASON,
+        guard="unsubmitted",
     )
 
 

@@ -33,6 +33,7 @@ from .rounds import (
     round_set_quota,
     rounds_advance_due,
 )
+from .transitions import transition_bulk
 
 __all__ = [
     "UNIT_UNVERIFIED_MESSAGE",
@@ -60,4 +61,5 @@ __all__ = [
     "round_set_quota",
     "rounds_advance_due",
     "snapshot",
+    "transition_bulk",
 ]
