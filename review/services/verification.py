@@ -55,14 +55,19 @@ from workflow.models import (
     IndicatorClaim,
     JobRun,
     JobStatus,
-    Phase,
 )
 from workflow.services import snapshot
 from workflow.services.claims import AUDITED_FIELDS
+from workflow.services.transitions import (
+    audit_event,
+    audit_events_write,
+    guard_of,
+    transition_target,
+)
 
 ACTOR_LABEL = "数据交换"
-# The system decides only while departments review (细则第六条, claims.REVIEW_PHASES).
-VERIFY_PHASES = [Phase.DECLARATION, Phase.AGGREGATION]
+# The system decides in the phases the decision's declared guard allows (细则第六条).
+VERIFY_PHASES = list(guard_of(IndicatorClaim, "verify").phases)
 VERIFIABLE_APP_STATES = [AppState.SUBMITTED, AppState.UNDER_REVIEW]
 CHUNK_SIZE = 1000  # applications (about 9 claims each)
 CLAIM_FIELDS = [
@@ -197,13 +202,13 @@ def _audit(
     reason: str,
     before: dict[str, Any],
 ) -> AuditEvent:
-    return AuditEvent(
-        at=now,
-        actor=None,
-        actor_label=ACTOR_LABEL,
-        action=action,
+    return audit_event(
         object_type=IndicatorClaim._meta.label_lower,
-        object_id=str(claim.pk),
+        object_id=claim.pk,
+        action=action,
+        actor=None,
+        label=ACTOR_LABEL,
+        now=now,
         round_year=year,
         from_state=from_state,
         to_state=claim.state,
@@ -238,7 +243,6 @@ def verification_decide(
     ):
         claims_by_app[claim.application_id].append(claim)
     records = records_for(app.applicant_id for app in applications.values())
-    meta = {m: getattr(IndicatorClaim, m)._django_fsm for m in _METHOD.values()}
 
     changed: list[IndicatorClaim] = []
     audits: list[AuditEvent] = []
@@ -274,13 +278,13 @@ def verification_decide(
                 stats.manual += 1
                 continue
             method = _METHOD[outcome.decision]
-            transition = meta[method].get_transition(claim.state)
-            if transition is None:  # pragma: no cover - guarded by the state check above
+            target = transition_target(IndicatorClaim, method, claim.state)
+            if target is None:  # pragma: no cover - guarded by the state check above
                 continue
             from_state = claim.state
-            # The bulk form of IndicatorClaim.<method>(): same source and target (FSM meta),
-            # set past the protected descriptor because bulk_update writes the whole chunk.
-            claim.__dict__["state"] = transition.target
+            # The bulk form of IndicatorClaim.<method>(): the same source and target as the
+            # transition, set past the protected descriptor because the chunk is written at once.
+            claim.__dict__["state"] = target
             claim.verified_facts = outcome.facts
             claim.decision_reason = outcome.reason
             claim.decided_by = None
@@ -310,7 +314,7 @@ def verification_decide(
         stats.applications += 1
     if changed:
         claims_write(changed)
-        audits_write(audits)
+        audit_events_write(audits)
     return stats
 
 
@@ -325,20 +329,6 @@ _PG_COLUMNS = (
     ("needs_manual_review", "bool"),
     ("mismatch", "jsonb"),
     ("updated_at", "timestamptz"),
-)
-_AUDIT_COLUMNS = (
-    "at",
-    "actor_id",
-    "actor_label",
-    "action",
-    "object_type",
-    "object_id",
-    "round_year",
-    "from_state",
-    "to_state",
-    "reason",
-    "before",
-    "after",
 )
 
 
@@ -384,34 +374,6 @@ def claims_write(claims: list[IndicatorClaim]) -> None:
             f"UPDATE {table} AS c SET {assignments} FROM review_claim_write AS v WHERE c.id = v.id"  # noqa: S608
         )
         cursor.execute("DELETE FROM review_claim_write")
-
-
-def audits_write(events: list[AuditEvent]) -> None:
-    """Append many audit rows (COPY on PostgreSQL: Django's bulk_create spends its time
-    quoting the JSON snapshots into arrays)."""
-    if connection.vendor != "postgresql":
-        AuditEvent.objects.bulk_create(events, batch_size=2000)
-        return
-    with connection.cursor() as cursor:
-        copy_sql = f"COPY {AuditEvent._meta.db_table} ({', '.join(_AUDIT_COLUMNS)}) FROM STDIN"
-        with cursor.cursor.copy(copy_sql) as copy:
-            for e in events:
-                copy.write_row(
-                    (
-                        e.at,
-                        e.actor_id,
-                        e.actor_label,
-                        e.action,
-                        e.object_type,
-                        e.object_id,
-                        e.round_year,
-                        e.from_state,
-                        e.to_state,
-                        e.reason,
-                        _json_or_null(e.before),
-                        _json_or_null(e.after),
-                    )
-                )
 
 
 # --- orchestration: chunks, progress, idempotency ------------------------------------------

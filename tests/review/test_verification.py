@@ -205,7 +205,7 @@ def test_a_chunk_that_fails_midway_leaves_no_claim_changed_without_its_audit_row
         raise RuntimeError("worker killed")
 
     # the claims are written, then the worker dies before the audit rows are
-    monkeypatch.setattr("review.services.verification.audits_write", boom)
+    monkeypatch.setattr("review.services.verification.audit_events_write", boom)
     with pytest.raises(RuntimeError), transaction.atomic():
         verification_decide(round=declaration_round, application_ids=[app.pk])
     assert set(app.claims.values_list("state", flat=True)) == {"pending"}
