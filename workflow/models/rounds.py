@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 from django.db import models
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from .guards import ADMIN, PHASE, SYSTEM, Guard, guards
+
 BEIJING = ZoneInfo("Asia/Shanghai")
 
 
@@ -61,6 +63,11 @@ def default_windows(year: int) -> dict[str, dt.datetime]:
         "publicity_opens_at": publicity_opens,
         "publicity_closes_at": publicity_opens + dt.timedelta(days=7),
     }
+
+
+# 细则第三条: the system (beat, at the window boundaries) or an administrator moves a round on,
+# one phase at a time; round_advance checks the timetable and runs each phase's jobs.
+ADVANCE = guards(Guard("推进年度轮次", (), frozenset({SYSTEM, ADMIN}), PHASE))
 
 
 class AnnualRound(ConcurrentTransitionMixin, models.Model):
@@ -158,28 +165,30 @@ class AnnualRound(ConcurrentTransitionMixin, models.Model):
             bounds += [getattr(self, f"{prefix}_opens_at"), getattr(self, f"{prefix}_closes_at")]
         return all(a <= b for a, b in zip(bounds, bounds[1:], strict=False))
 
-    # --- state machine: pure, one step at a time; services check the clock and role -----
-    @transition(field=phase, source=Phase.SCHEDULED, target=Phase.DECLARATION)
+    # --- state machine: pure, one step at a time; round_advance checks the timetable ------
+    @transition(field=phase, source=Phase.SCHEDULED, target=Phase.DECLARATION, custom=ADVANCE)
     def open_declaration(self) -> None:
         pass
 
-    @transition(field=phase, source=Phase.DECLARATION, target=Phase.AGGREGATION)
+    @transition(field=phase, source=Phase.DECLARATION, target=Phase.AGGREGATION, custom=ADVANCE)
     def open_aggregation(self) -> None:
         pass
 
-    @transition(field=phase, source=Phase.AGGREGATION, target=Phase.RESULT_QUERY)
+    @transition(field=phase, source=Phase.AGGREGATION, target=Phase.RESULT_QUERY, custom=ADVANCE)
     def open_result_query(self) -> None:
         pass
 
-    @transition(field=phase, source=Phase.RESULT_QUERY, target=Phase.RECHECK_RANKING)
+    @transition(
+        field=phase, source=Phase.RESULT_QUERY, target=Phase.RECHECK_RANKING, custom=ADVANCE
+    )
     def open_recheck_ranking(self) -> None:
         pass
 
-    @transition(field=phase, source=Phase.RECHECK_RANKING, target=Phase.PUBLICITY)
+    @transition(field=phase, source=Phase.RECHECK_RANKING, target=Phase.PUBLICITY, custom=ADVANCE)
     def open_publicity(self) -> None:
         pass
 
-    @transition(field=phase, source=Phase.PUBLICITY, target=Phase.CLOSED)
+    @transition(field=phase, source=Phase.PUBLICITY, target=Phase.CLOSED, custom=ADVANCE)
     def close(self) -> None:
         pass
 

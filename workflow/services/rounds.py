@@ -25,13 +25,13 @@ from workflow.models import (
 from workflow.models.rounds import WINDOW_FIELDS
 
 from ._common import (
-    atomic_transition,
     audit_record,
     format_moment,
     now_or,
     require_system_or_admin,
     snapshot,
 )
+from .transitions import transition_apply
 
 logger = logging.getLogger(__name__)
 TIMETABLE_FIELDS = [
@@ -233,24 +233,19 @@ def round_advance(
         _run_jobs(round=round, phase=round.phase, on="exit", progress=progress)
         from_phase = round.phase
         progress(f"{round.year}年度：{Phase(from_phase).label} → {Phase(step).label}")
-        with atomic_transition(ROUND_CONFLICT):
-            getattr(round, ROUND_TRANSITIONS[step])()
-            # The phase only: the quota (round_set_quota) may change while phase jobs ran,
-            # and a stale whole-row save would silently undo it.
-            round.save(update_fields=["phase", "updated_at"])
-            audit_record(
-                actor=actor,
-                label=label,
-                action="round.advance",
-                obj=round,
-                now=now,
-                round_year=round.year,
-                from_state=from_phase,
-                to_state=step,
-                reason="管理员提前推进" if force and now < opens_at else "",
-                before={"phase": from_phase},
-                after={"phase": step},
-            )
+        # The phase only is saved: the quota (round_set_quota) may change while phase jobs
+        # ran, and a stale whole-row save would silently undo it.
+        transition_apply(
+            round,
+            ROUND_TRANSITIONS[step],
+            actor=actor,
+            now=now,
+            audited=["phase"],
+            reason="管理员提前推进" if force and now < opens_at else "",
+            label=label,
+            message=ROUND_CONFLICT,
+            audit_action="round.advance",
+        )
         _run_jobs(round=round, phase=step, on="enter", progress=progress)
     return round
 
