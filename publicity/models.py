@@ -10,8 +10,17 @@ import datetime as dt
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from workflow.models import AnnualRound, Applicant, Application, Employer, validate_id_number_field
+from workflow.models import (
+    AnnualRound,
+    Applicant,
+    Application,
+    Employer,
+    Phase,
+    validate_id_number_field,
+)
+from workflow.models.guards import ADMIN, PHASE, Guard, guards
 
 PUBLICITY_DAYS = 7  # 细则第十条: 公示期为 7 天
 
@@ -129,7 +138,10 @@ class ObjectionState(models.TextChoices):
     REJECTED = "rejected", "查无实据"
 
 
-class Objection(models.Model):
+DECIDE = guards(Guard("处理举报", (Phase.PUBLICITY, Phase.CLOSED), frozenset({ADMIN}), PHASE))
+
+
+class Objection(ConcurrentTransitionMixin, models.Model):
     """实名举报. The reporter's identity is for administrators only (细则第十条: 实名举报)."""
 
     publication = models.ForeignKey(
@@ -145,8 +157,12 @@ class Objection(models.Model):
     reporter_contact = models.CharField("举报人联系方式", max_length=100)
     facts = models.TextField("举报事实")
     submitted_at = models.DateTimeField("举报时间")
-    state = models.CharField(
-        "处理状态", max_length=10, choices=ObjectionState.choices, default=ObjectionState.RECEIVED
+    state = FSMField(
+        "处理状态",
+        max_length=10,
+        choices=ObjectionState.choices,
+        default=ObjectionState.RECEIVED,
+        protected=True,
     )
     outcome = models.TextField("核查结论", blank=True)
     decided_by = models.ForeignKey(
@@ -162,6 +178,20 @@ class Objection(models.Model):
 
     def __str__(self) -> str:
         return f"举报 #{self.pk} → {self.entry.number}"
+
+    # 细则第十条: 对公示有异议的实名举报, investigated and decided by the administrators, during
+    # the publicity or after it (an investigation may outlast the 7 days).
+    @transition(
+        field=state, source=ObjectionState.RECEIVED, target=ObjectionState.UPHELD, custom=DECIDE
+    )
+    def uphold(self) -> None:
+        pass
+
+    @transition(
+        field=state, source=ObjectionState.RECEIVED, target=ObjectionState.REJECTED, custom=DECIDE
+    )
+    def dismiss(self) -> None:
+        pass
 
 
 class Settlement(models.Model):

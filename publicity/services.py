@@ -44,6 +44,7 @@ from workflow.services import (
     require_phase,
     require_system_or_admin,
     round_publicity_window_align,
+    transition_apply,
     transition_bulk,
 )
 
@@ -207,28 +208,23 @@ def objection_decide(
     if not outcome.strip():
         raise DomainError("核查结论：请填写核查情况和结论。")
     with transaction.atomic():
-        objection = Objection.objects.select_for_update().get(pk=objection.pk)
+        objection = (
+            Objection.objects.select_for_update(of=("self",))
+            .select_related("publication__round")
+            .get(pk=objection.pk)
+        )
         if objection.state != ObjectionState.RECEIVED:
             raise InvalidTransition(
                 f"该举报已处理（{objection.get_state_display()}），不能重复处理。"
             )
-        before = {"state": objection.state}
-        objection.state = ObjectionState.UPHELD if upheld else ObjectionState.REJECTED
-        objection.outcome = outcome.strip()
-        objection.decided_by = actor
-        objection.decided_at = now
-        objection.save(update_fields=["state", "outcome", "decided_by", "decided_at"])
-        audit_record(
+        transition_apply(
+            objection,
+            "uphold" if upheld else "dismiss",
             actor=actor,
-            action="objection.decide",
-            obj=objection,
             now=now,
-            round_year=objection.publication.round.year,
-            from_state=before["state"],
-            to_state=objection.state,
-            reason=objection.outcome,
-            before=before,
-            after={"state": objection.state},
+            audited=["state", "outcome", "decided_by", "decided_at"],
+            reason=outcome.strip(),
+            changes={"outcome": outcome.strip(), "decided_by": actor, "decided_at": now},
         )
         application = Application.objects.select_related("round").get(
             pk=objection.entry.application_id

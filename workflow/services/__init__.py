@@ -33,7 +33,7 @@ from .rounds import (
     round_set_quota,
     rounds_advance_due,
 )
-from .transitions import transition_bulk
+from .transitions import transition_apply, transition_bulk
 
 __all__ = [
     "UNIT_UNVERIFIED_MESSAGE",
@@ -61,5 +61,6 @@ __all__ = [
     "round_set_quota",
     "rounds_advance_due",
     "snapshot",
+    "transition_apply",
     "transition_bulk",
 ]

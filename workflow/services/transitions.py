@@ -56,9 +56,11 @@ def guard_of(model: type[models.Model], method: str, *, name: str = "default") -
 def round_of(obj: Any) -> AnnualRound:
     if isinstance(obj, AnnualRound):
         return obj
-    if hasattr(obj, "round"):
-        return obj.round
-    return obj.application.round
+    for path in ("round", "application", "publication"):  # an application; a claim; an objection
+        if hasattr(obj, path):
+            owner = getattr(obj, path)
+            return owner if path == "round" else round_of(owner)
+    raise TypeError(f"{type(obj).__name__} belongs to no round")
 
 
 def _actor_kind_allowed(guard: Guard, obj: Any, actor: Any) -> bool:
@@ -349,6 +351,7 @@ def _state_field(model: type[models.Model]) -> str:
 
 
 def _audit_prefix(model: type[models.Model]) -> str:
+    # "application.submit", "claim.verify", "round.advance", "objection.uphold"
     return {"annualround": "round", "indicatorclaim": "claim"}.get(
         model._meta.model_name, model._meta.model_name
     )
