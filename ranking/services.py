@@ -39,6 +39,12 @@ from workflow.services import (
     require_system_or_admin,
     round_set_quota,
 )
+from workflow.services.transitions import (
+    audit_event,
+    audit_events_write,
+    guard_check,
+    guard_of,
+)
 
 # Applications the ranking takes: results fixed (final), or ranked by an earlier run.
 RANKABLE_STATES = [AppState.FINAL, AppState.RANKED]
@@ -342,31 +348,39 @@ def _write_postgres(
 def _write_generic(
     changes: list[_Change], *, round: AnnualRound, actor: Any, label: str, now: dt.datetime
 ) -> int:
-    objs, events = [], []
-    who = actor_label(actor, label)
-    object_type = Application._meta.label_lower
+    """The same write as `_write_postgres`, row by row (the development database): each
+    UPDATE takes the application only if it still holds what the run read, and any that
+    moved meanwhile rolls the whole ranking back; audit rows of the mechanism's one shape."""
+    events = []
+    updated = 0
     for app_id, before, after, explanation_changed, action, reason in changes:
         state, total, rank, admitted, explanation = after
-        objs.append(
-            Application(
-                pk=app_id,
-                state=state,
-                total_points=total,
-                rank=rank,
-                admitted=admitted,
-                score_explanation=explanation if explanation_changed else before[4],
-                updated_at=now,
-            )
-        )
+        values = {
+            "state": state,
+            "total_points": total,
+            "rank": rank,
+            "admitted": admitted,
+            "updated_at": now,
+        }
+        if explanation_changed:
+            values["score_explanation"] = explanation
+        updated += Application.objects.filter(
+            pk=app_id,
+            round=round,
+            state=before[0],
+            total_points=before[1],
+            rank=before[2],
+            admitted=before[3],
+        ).update(**values)
         if action is not None:
             events.append(
-                AuditEvent(
-                    at=now,
-                    actor=actor,
-                    actor_label=who,
+                audit_event(
+                    object_type=Application._meta.label_lower,
+                    object_id=app_id,
                     action=action,
-                    object_type=object_type,
-                    object_id=str(app_id),
+                    actor=actor,
+                    label=label,
+                    now=now,
                     round_year=round.year,
                     from_state=before[0],
                     to_state=state,
@@ -375,12 +389,11 @@ def _write_generic(
                     after=dict(zip(RESULT_FIELDS, after[:4], strict=True)),
                 )
             )
-    Application.objects.bulk_update(
-        objs,
-        ["state", "total_points", "rank", "admitted", "score_explanation", "updated_at"],
-        batch_size=WRITE_CHUNK // 5,
-    )
-    AuditEvent.objects.bulk_create(events, batch_size=WRITE_CHUNK)
+    if updated != len(changes):
+        raise InvalidTransition(
+            f"排名期间有 {len(changes) - updated} 份申请被其他操作修改，本次排名未写入任何结果，请重新排名。"
+        )
+    audit_events_write(events)
     return len(events)
 
 
@@ -460,6 +473,8 @@ def ranking_commit(
         actor=actor,
         actor_label=actor_label(actor, label),
     )
+    # The moves' declared guard (the system or an administrator); the FSM checks the moves.
+    guard_check(guard_of(Application, "rank_applied"), round, actor=actor, now=now)
     with transaction.atomic():
         # One ranking at a time per round: a second run waits here, then ranks the same facts.
         AnnualRound.objects.select_for_update().filter(pk=round.pk).first()

@@ -201,7 +201,6 @@ def test_rerun_touches_no_unchanged_application_and_a_wider_quota_only_the_flipp
     assert run.changed_count == 1
 
 
-@pytest.mark.postgres
 def test_an_application_changed_during_the_run_rolls_the_whole_ranking_back(
     round_2020, administrator
 ):
