@@ -79,3 +79,47 @@ def test_every_claim_state_at_every_boundary_can_be_moved_on(
             )
         round_advance(round=round, actor=administrator)
     assert AnnualRound.objects.get(pk=round.pk).phase == next_phase
+
+
+def test_listeners_hear_of_a_move_once_after_the_commit_and_never_of_a_rollback(
+    administrator, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    from workflow.services import transitions
+
+    heard = []
+    transitions.transition_listener_register(heard.append)
+    try:
+        round = factories.RoundFactory(year=2020, phase=Phase.AGGREGATION)
+        application = factories.ApplicationFactory(round=round, state=AppState.SUBMITTED)
+        with django_capture_on_commit_callbacks(execute=True):
+            transitions.transition_bulk(
+                type(application),
+                "begin_review",
+                round=round,
+                ids=[application.pk],
+                now=at(2020, 8, 20),
+            )
+        assert [(d.method, d.ids, d.to_state) for d in heard] == [
+            ("begin_review", (application.pk,), AppState.UNDER_REVIEW)
+        ]
+        heard.clear()
+        other = factories.ApplicationFactory(round=round, state=AppState.SUBMITTED)
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            try:
+                with transaction.atomic():
+                    transitions.transition_bulk(
+                        type(other),
+                        "begin_review",
+                        round=round,
+                        ids=[other.pk],
+                        now=at(2020, 8, 20),
+                    )
+                    raise RuntimeError("rolled back")
+            except RuntimeError:
+                pass
+        assert heard == []
+        assert callbacks == []
+    finally:
+        transitions._listeners.remove(heard.append)

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -122,6 +123,36 @@ def transition_allowed(
     """The declared guard of ``obj``'s ``method``, checked before a service's own business
     checks (transition_apply checks it again inside its transaction)."""
     guard_check(guard_of(type(obj), method, name=guard), obj, actor=actor, now=now)
+
+
+# --- after a transition commits ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TransitionDone:
+    """What moved, for listeners that act after the commit (notices, caches): never inside a
+    transaction that may still roll back, once per committed move."""
+
+    model: str  # "workflow.application"
+    method: str  # "submit"
+    ids: tuple[int, ...]
+    to_state: str
+    actor_id: int | None
+    at: dt.datetime
+    reason: str
+
+
+_listeners: list[Callable[[TransitionDone], None]] = []
+
+
+def transition_listener_register(listener: Callable[[TransitionDone], None]) -> None:
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def _announce(done: TransitionDone) -> None:
+    for listener in _listeners:
+        transaction.on_commit(lambda listener=listener: listener(done))
 
 
 # --- the one audit shape ---------------------------------------------------------------------
@@ -263,6 +294,17 @@ def transition_apply(
             after=snapshot(obj, audited),
         )
         event.save()
+        _announce(
+            TransitionDone(
+                model=obj._meta.label_lower,
+                method=method,
+                ids=(obj.pk,),
+                to_state=getattr(obj, state_field),
+                actor_id=getattr(actor, "pk", None),
+                at=now,
+                reason=reason,
+            )
+        )
     return obj
 
 
@@ -336,6 +378,17 @@ def transition_bulk(
                 ]
             )
             moved += len(rows)
+            _announce(
+                TransitionDone(
+                    model=model._meta.label_lower,
+                    method=method,
+                    ids=tuple(r[0] for r in rows),
+                    to_state=target,
+                    actor_id=getattr(actor, "pk", None),
+                    at=now,
+                    reason=reason,
+                )
+            )
     return moved
 
 
