@@ -20,9 +20,17 @@ from review.models import RECORD_KINDS, BatchStatus, ImportBatch
 from review.services.imports import batch_submit
 from review.synthetic import csv_bytes, record_rows
 from workflow import portal, services
-from workflow.models import Application, AppState, ClaimState, IndicatorClaim
+from workflow.models import (
+    Application,
+    AppState,
+    ClaimState,
+    IndicatorClaim,
+    JobRun,
+    JobStatus,
+)
 
 Progress = Callable[[str], None]
+VERIFICATION_RUN = "review.verify"  # JobRun.kind of review.services.verification.verification_start
 
 UNIT_REFUSAL = "经核实，该职工的社会保险不由本单位缴纳，本单位不予确认隶属关系。"
 WITHDRAWAL = "个人原因，放弃本年度积分落户申报。"
@@ -49,7 +57,8 @@ def applications_begin(cast: Cast, *, progress: Progress) -> None:
 def units_decide(cast: Cast, *, progress: Progress, second_time: bool = False) -> None:
     """Each unit confirms its employees' affiliation; a few are refused the first time."""
     confirmed = refused = 0
-    for script in cast.scripts:
+    scripts = [s for s in cast.scripts if s.names_unit_again] if second_time else cast.scripts
+    for script in scripts:
         application = _application(cast, script.index)
         if application.state != AppState.AWAITING_EMPLOYER:
             continue
@@ -123,16 +132,20 @@ def departments_import(cast: Cast, *, progress: Progress) -> None:
 
 
 def verification_done(cast: Cast) -> bool:
-    """Every submitted application's claims have been through the data exchange: a pending
-    claim left is one flagged for a reviewer (on a worker this takes a moment)."""
+    """Every submitted application's claims have been through the data exchange (a pending
+    claim left is one flagged for a reviewer), and no verification run of the round is
+    still going: on a worker both take a moment after the commit that queued them."""
     unverified = IndicatorClaim.objects.filter(
         application=OuterRef("pk"), state=ClaimState.PENDING, needs_manual_review=False
     )
-    return (
-        not Application.objects.filter(
+    return not (
+        Application.objects.filter(
             round=cast.round, state__in=[AppState.SUBMITTED, AppState.UNDER_REVIEW]
         )
         .filter(Exists(unverified))
+        .exists()
+        or JobRun.objects.filter(round=cast.round, kind=VERIFICATION_RUN)
+        .exclude(status=JobStatus.SUCCEEDED)
         .exists()
     )
 
