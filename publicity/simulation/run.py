@@ -37,8 +37,9 @@ DAY = dt.timedelta(days=1)
 
 
 def default_quota(applicants: int) -> int:
-    """Beijing admits about 6,000 of some 120,000 applicants a year (5%)."""
-    return max(1, round_half_up(applicants * QUOTA_SHARE))
+    """Beijing admits about 6,000 of some 120,000 applicants a year (5%); at least two, so
+    that the list has someone for each of the two objections."""
+    return max(2, round_half_up(applicants * QUOTA_SHARE))
 
 
 class _Timer:

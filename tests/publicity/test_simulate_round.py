@@ -144,6 +144,12 @@ def test_a_year_that_already_has_a_round_is_refused():
         simulate()
 
 
+def test_fewer_than_two_applicants_are_refused():
+    with pytest.raises(CommandError, match="至少为 2"):
+        simulate(applicants=1)
+    assert not AnnualRound.objects.exists()
+
+
 def test_the_timetable_lies_in_the_past_so_the_real_clock_agrees_afterwards():
     now = at(2026, 11, 30, 9)
     windows = simulation_windows(2033, now=now)
