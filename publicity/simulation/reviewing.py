@@ -56,15 +56,15 @@ def _recheck(cast: Cast, claim: IndicatorClaim) -> Decision:
     if choice(cast.seed, script.index, claim.indicator, "recheck decision").random() < (
         P_RECHECK_CORRECTED
     ):
-        return "adjust", "经复查，采纳申请人提供的材料，按申报情况核定。", claim.declared_facts
-    return "verify", "经复查，维持原审核结果。", None
+        return "uphold", "经复查，采纳申请人提供的材料，按申报情况核定。", None
+    return "dismiss", "经复查，维持原审核结果。", None
 
 
 def _appeal(cast: Cast, claim: IndicatorClaim) -> Decision:
     script = cast.script_of_applicant(claim.application.applicant_id)
     if script.truthful(claim.indicator):
-        return "verify", "经复核，申诉成立，按申报情况核定。", None
-    return "reject", "经复核，申诉不成立，维持原审核结果。", None
+        return "uphold", "经复核，申诉成立，按申报情况核定。", None
+    return "dismiss", "经复核，申诉不成立，维持原审核结果。", None
 
 
 QUEUES: dict[str, Callable[[Cast, IndicatorClaim], Decision]] = {

@@ -11,14 +11,14 @@ from typing import Any
 from django.db.models import Count
 from django.utils import timezone
 
-from publicity.selectors import open_objection_count, publication_of
+from publicity.demo import QUOTA_SHARE, round_half_up
+from publicity.selectors import open_objection_count, publication_of, published_rows
 from publicity.simulation import declaration, listing, people, reviewing
 from publicity.simulation.clock import SimulatedClock, SimulationError, simulation_windows
 from publicity.simulation.script import applicant_scripts
 from ranking.population import generate_population
 from review.selectors import OPEN_STATES, claims_in_review
 from workflow import services
-from workflow.demo import QUOTA_SHARE, round_half_up
 from workflow.exceptions import DomainError
 from workflow.models import (
     AnnualRound,
@@ -198,7 +198,11 @@ def round_summary(*, round: AnnualRound, seconds: dict[str, float]) -> dict[str,
         "objections_open": open_objection_count(publication) if publication else 0,
         "quota": round.quota,
         "cutoff": None if publication is None else str(publication.cutoff),
-        "admitted": publication.entries.count() if publication else 0,
+        # The people the list was published with (同分同落: at least the quota), and the list
+        # as it stands, which export_publicity and the downloads give: an upheld objection
+        # takes its person off, and nobody moves up (细则第十条).
+        "admitted": publication.admitted_count if publication else 0,
+        "listed": len(published_rows(publication)) if publication else 0,
         # Obtained the qualification (细则第十条): holding it, or already settled with it.
         "qualified": states.get(AppState.QUALIFIED, 0) + states.get(AppState.SETTLED, 0),
         "settled": states.get(AppState.SETTLED, 0),

@@ -18,7 +18,7 @@ from typing import Any
 
 from ranking.policy import FactsError, parse_facts
 from ranking.policy.tables import DISTRICTS
-from ranking.scoring import CLAIM_FACT_KEYS
+from workflow.facts import CLAIM_FACT_KEYS
 from workflow.indicators import DECLARED_CODES
 
 # Each applicant's behaviour, as probabilities. Honest declarations are the rule: most claims
