@@ -43,19 +43,26 @@ def default_quota(applicants: int) -> int:
 
 
 class _Timer:
+    """Real seconds per phase (time-machine leaves the monotonic clock alone); each step's
+    line says how far into its phase it finished."""
+
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
         self.seconds: dict[str, float] = {}
+        self.started = time.monotonic()
+
+    def say(self, message: str) -> None:
+        self.progress(f"[{time.monotonic() - self.started:7.1f} s] {message}")
 
     @contextmanager
     def phase(self, name: str, label: str) -> Iterator[None]:
         self.progress(f"== {label} / {name} ==")
-        started = time.monotonic()  # real seconds: time-machine leaves the monotonic clock alone
+        self.started = time.monotonic()
         try:
             yield
         finally:
-            self.seconds[name] = round(time.monotonic() - started, 2)
-        self.progress(f"   {label} / {name}: {self.seconds[name]:.1f} s")
+            self.seconds[name] = round(time.monotonic() - self.started, 2)
+        self.progress(f"== {label} / {name}: {self.seconds[name]:.1f} s ==")
 
 
 def _advance(cast: people.Cast, clock: SimulatedClock, to: str, progress: Progress) -> None:
@@ -90,14 +97,14 @@ def simulate_round(
 ) -> dict[str, Any]:
     """Drive a new round of `year` through every phase with `applicants` generated people;
     returns the summary (`round_summary`). Deterministic for a seed, apart from the seconds."""
-    progress = progress or (lambda message: None)
+    timer = _Timer(progress or (lambda message: None))
+    progress = timer.say
     if applicants < 2:
         raise SimulationError("--applicants 至少为 2。")
     if AnnualRound.objects.filter(year=year).exists():
         raise SimulationError(f"{year}年度轮次已存在；模拟需要一个新的年度。")
     quota = quota or default_quota(applicants)
     windows = simulation_windows(year, now=timezone.now())
-    timer = _Timer(progress)
 
     with SimulatedClock(windows["declaration_opens_at"] - 7 * DAY) as clock:
         with timer.phase(Phase.SCHEDULED, "准备"):
