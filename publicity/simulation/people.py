@@ -23,6 +23,7 @@ from workflow.models import AnnualRound, Applicant, Department, Employer
 ADMIN_USERNAME = "simulate_admin"
 REVIEWER_USERNAME = "simulate_reviewer_{code}"
 UNIT_USERNAME = "simulate_unit_{credit_code}"
+UNIT_VERIFICATION = "已核验营业执照副本、经办人授权书和经办人身份证件。"
 
 
 @dataclass
@@ -69,7 +70,8 @@ def staff_cast(*, seed: int) -> Cast:
 
 def employers_register(cast: Cast, *, progress: Callable[[str], None]) -> None:
     """Each employer of the population registers with its first unit administrator, as
-    `portal.unit_account_register` does (an employer already registered is kept)."""
+    `portal.unit_account_register` does, whom the administrator verifies (an employer
+    already registered is kept)."""
     for script in cast.scripts:
         code, name = script.facts["employer"]["credit_code"], script.facts["employer"]["name"]
         if code in cast.employers:
@@ -78,7 +80,12 @@ def employers_register(cast: Cast, *, progress: Callable[[str], None]) -> None:
         if employer is None:
             employer = services.employer_register(credit_code=code, name=name)
         unit = _login(UNIT_USERNAME.format(credit_code=code), first_name=f"{name}经办人")
-        services.employer_membership_add(user=unit, employer=employer)
+        membership = services.employer_membership_add(user=unit, employer=employer)
+        # A unit account confirms declarations only once an administrator has seen the
+        # business licence and the letter of authorisation (idempotent).
+        services.employer_membership_verify(
+            membership=membership, actor=cast.admin, reason=UNIT_VERIFICATION
+        )
         cast.employers[code] = employer
         cast.units[code] = unit
     progress(f"{len(cast.employers)} 家用人单位已注册 / employers registered")
