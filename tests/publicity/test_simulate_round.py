@@ -93,7 +93,8 @@ def test_a_small_round_closes_with_nothing_left_open(tmp_path):
         "claim.decide_recheck",
         "claim.appeal",
         "claim.reject_appeal",
-        "objection.decide",
+        "objection.uphold",
+        "objection.dismiss",
         "application.cancel",
         "application.settle",
     } <= actions
