@@ -67,6 +67,14 @@ class ChineseWidget(widgets.Widget):
         return "" if value is None else str(value)
 
 
+class TextWidget(ChineseWidget):
+    """Free text; blank is "" (the text columns are NOT NULL, like Django's CharFields)."""
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
+        cleaned = super().clean(value, row, **kwargs)
+        return "" if cleaned is None else cleaned
+
+
 _MONTH = re.compile(r"^(\d{4})[-/.年]?(\d{1,2})月?$")
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 
@@ -237,11 +245,11 @@ COLUMNS: dict[str, list[Column]] = {
     "residence_permit": [Column("签发日期", "issued_on", DateWidget)],
     "criminal_record": [
         Column("判决日期", "recorded_on", DateWidget, key=True),
-        Column("说明", "description", lambda: ChineseWidget(required=False)),
+        Column("说明", "description", lambda: TextWidget(required=False)),
     ],
     "detention": [
         Column("拘留日期", "detained_on", DateWidget, key=True),
-        Column("说明", "description", lambda: ChineseWidget(required=False)),
+        Column("说明", "description", lambda: TextWidget(required=False)),
     ],
     "property": [
         Column("起始月份", "from_month", MonthWidget, key=True),
@@ -268,9 +276,9 @@ COLUMNS: dict[str, list[Column]] = {
     "tax_penalty": [Column("处罚日期", "penalized_on", DateWidget, key=True)],
     "award": [
         Column("奖项代码", "code", lambda: SetWidget(AWARD_CODES, "奖项代码"), key=True),
-        Column("等级", "grade", lambda: ChineseWidget(required=False), key=True),
+        Column("等级", "grade", lambda: TextWidget(required=False), key=True),
         Column("位次", "rank", lambda: IntWidget(low=1, high=999, required=False)),
-        Column("角色", "role", lambda: ChineseWidget(required=False)),
+        Column("角色", "role", lambda: TextWidget(required=False)),
         Column("获奖年度", "year", lambda: IntWidget(low=1980, high=2100), key=True),
     ],
     "honor": [
@@ -344,7 +352,7 @@ class RecordResource(resources.ModelResource):
             widget = column.widget()
             # Free text is kept as given, so it must fit its column; the other widgets map
             # what they accept (a Chinese label) to a code that fits.
-            if type(widget) is ChineseWidget:
+            if isinstance(widget, TextWidget):
                 widget.max_length = self._meta.model._meta.get_field(column.attribute).max_length
             self.fields[column.attribute] = fields.Field(
                 attribute=column.attribute, column_name=column.header, widget=widget

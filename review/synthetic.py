@@ -9,10 +9,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from review.models import (
+    RECORD_KINDS,
     AwardRecord,
     CriminalRecord,
     Degree,
@@ -25,7 +27,7 @@ from review.models import (
     SocialInsurancePeriod,
     TaxPenalty,
 )
-from review.resources import headers_of
+from review.resources import COLUMNS, headers_of
 
 
 def _month(text: str | None) -> dt.date | None:
@@ -179,6 +181,31 @@ def social_insurance_rows(people: Iterable[Mapping[str, Any]]) -> list[list[str]
                     p["district"],
                     "是" if p["back_paid"] else "否",
                 ]
+            )
+    return rows
+
+
+def record_rows(people: Iterable[Mapping[str, Any]]) -> dict[str, list[list[str]]]:
+    """Batch file rows (header first) per kind of record, for these people's facts: what
+    each department would upload. Built from `records_from_facts`, so a file holds exactly
+    the records that bear the facts out, in the columns (and cell formats) the import reads."""
+    kind_of = {kind.model: code for code, kind in RECORD_KINDS.items()}
+    # Award and honor records name their department; in a file, the uploading one does.
+    no_departments: defaultdict[str, Any] = defaultdict(lambda: None)
+    rows: dict[str, list[list[str]]] = {}
+    widgets = {
+        kind: [(column.attribute, column.widget()) for column in columns]
+        for kind, columns in COLUMNS.items()
+    }
+    for facts in people:
+        number = facts["person"]["id_number"]
+        for record in records_from_facts(facts, applicant_id=0, departments=no_departments):
+            kind = kind_of[type(record)]
+            if kind not in rows:
+                rows[kind] = [headers_of(kind)]
+            rows[kind].append(
+                [number]
+                + [widget.render(getattr(record, attribute)) for attribute, widget in widgets[kind]]
             )
     return rows
 

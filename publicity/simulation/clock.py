@@ -1,0 +1,84 @@
+"""The simulation's timetable and clock, and waiting for work handed to a worker.
+
+The round's windows are the one timetable, and the services check them against
+`timezone.now()`: so the simulation moves the process's clock (time-machine) to each step
+instead of forcing phases or passing a `now` that the phase jobs would not see. The whole
+timetable lies in the past (the 2020 timetable of the latest year that has fully passed),
+so once the run is over the real clock agrees with the round: it is closed, its list is
+published and `export_publicity`, the public pages and `round_status` read it as such.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from types import TracebackType
+
+from django.utils import timezone
+
+from workflow.models import default_windows
+
+WAIT_TIMEOUT = 3600.0  # seconds a step waits for a worker before the run gives up
+WAIT_POLL = 0.5
+
+
+class SimulationError(Exception):
+    """The round cannot go on: names the step, and what the services said."""
+
+
+def simulation_windows(year: int, *, now: dt.datetime) -> dict[str, dt.datetime]:
+    """The 2020 timetable (`default_windows`) of `year`, or of the latest earlier year whose
+    publicity has ended by `now`."""
+    timetable_year = year
+    while default_windows(timetable_year)["publicity_closes_at"] >= now:
+        timetable_year -= 1
+    return default_windows(timetable_year)
+
+
+class SimulatedClock:
+    """Moves the process's clock forward step by step; it ticks in between, so the audit
+    rows of one step are in the order they were written. Never moves backwards."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        try:
+            import time_machine
+        except ImportError as exc:  # a development dependency (pyproject: dev)
+            raise SimulationError(
+                "模拟需要开发依赖 time-machine（pip install -e '.[dev]'） / "
+                "the simulation needs the dev dependency time-machine"
+            ) from exc
+        self._traveller = time_machine.travel(start, tick=True)
+        self._coordinates = None
+
+    def __enter__(self) -> SimulatedClock:
+        self._coordinates = self._traveller.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._traveller.stop()
+        self._coordinates = None
+
+    def move_to(self, moment: dt.datetime) -> dt.datetime:
+        assert self._coordinates is not None, "use the clock as a context manager"
+        if moment < timezone.now():
+            raise SimulationError(f"the clock cannot go back to {moment.isoformat()}")
+        self._coordinates.move_to(moment)
+        return moment
+
+
+def wait_until(done: Callable[[], bool], *, what: str, timeout: float = WAIT_TIMEOUT) -> None:
+    """Wait for work queued on commit (a worker, with REDIS_URL); eager tasks are done already.
+
+    The real clock measures the wait: time-machine leaves time.monotonic alone.
+    """
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise SimulationError(f"等待{what}超过 {timeout:.0f} 秒（worker 是否在运行？）")
+        time.sleep(WAIT_POLL)

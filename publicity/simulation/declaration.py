@@ -1,0 +1,219 @@
+"""申报阶段: applicants, their units and the departments' data, in the declaration window.
+
+Applicants start through the portal's action (start and name the employer), units confirm
+or refuse the affiliation, the departments load their record batches through the import
+service (the data exchange, 细则第六条), and applicants declare their indicators and submit;
+submitting queues the verification that the applicant sees at once. Some then ask for a
+recheck (复查, 细则第五条) of an adjusted result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db.models import Exists, OuterRef
+
+from publicity.simulation.clock import SimulationError, wait_until
+from publicity.simulation.people import Cast
+from publicity.simulation.script import P_RECHECK, choice
+from review.models import RECORD_KINDS, BatchStatus, ImportBatch
+from review.services.imports import batch_submit
+from review.synthetic import csv_bytes, record_rows
+from workflow import portal, services
+from workflow.models import (
+    Application,
+    AppState,
+    ClaimState,
+    IndicatorClaim,
+    JobRun,
+    JobStatus,
+)
+
+Progress = Callable[[str], None]
+VERIFICATION_RUN = "review.verify"  # JobRun.kind of review.services.verification.verification_start
+
+UNIT_REFUSAL = "经核实，该职工的社会保险不由本单位缴纳，本单位不予确认隶属关系。"
+WITHDRAWAL = "个人原因，放弃本年度积分落户申报。"
+RECHECK_REASON = "我对“{label}”指标的审核结果有异议：申报的情况属实，请复查。"
+
+
+def _application(cast: Cast, index: int) -> Application:
+    # Fresh each time: another actor (the unit, a phase job) may have moved it meanwhile.
+    return Application.objects.select_related("round", "applicant", "employer").get(
+        pk=cast.applications[index]
+    )
+
+
+def applications_begin(cast: Cast, *, progress: Progress) -> None:
+    for script in cast.scripts:
+        employer = cast.employers[script.facts["employer"]["credit_code"]]
+        application = portal.application_begin(
+            round=cast.round, employer=employer, actor=cast.users[script.index]
+        )
+        cast.applications[script.index] = application.pk
+    progress(f"{len(cast.applications)} 份申请已开始并选择用人单位 / applications started")
+
+
+def units_decide(cast: Cast, *, progress: Progress, second_time: bool = False) -> None:
+    """Each unit confirms its employees' affiliation; a few are refused the first time."""
+    confirmed = refused = 0
+    scripts = [s for s in cast.scripts if s.names_unit_again] if second_time else cast.scripts
+    for script in scripts:
+        application = _application(cast, script.index)
+        if application.state != AppState.AWAITING_EMPLOYER:
+            continue
+        unit = cast.units[application.employer.credit_code]
+        if script.unit_rejects and not second_time:
+            services.employer_reject_affiliation(
+                application=application, actor=unit, reason=UNIT_REFUSAL
+            )
+            refused += 1
+        else:
+            services.employer_confirm_affiliation(application=application, actor=unit)
+            confirmed += 1
+    progress(f"单位确认 {confirmed}，不予确认 {refused} / units confirmed, refused")
+
+
+def employers_named_again(cast: Cast, *, progress: Progress) -> None:
+    """Half of those refused clear it up with their unit and name it again."""
+    count = 0
+    for script in cast.scripts:
+        if script.names_unit_again:
+            application = _application(cast, script.index)
+            services.application_name_employer(
+                application=application,
+                employer=application.employer,
+                actor=cast.users[script.index],
+            )
+            count += 1
+    progress(f"{count} 人重新提交单位确认 / named their unit again")
+
+
+def departments_import(cast: Cast, *, progress: Progress) -> None:
+    """Each department uploads one CSV per kind of record it holds, built from the people's
+    true facts; the 教委's data lacks the degrees of a few (the manual queue finds them)."""
+    people = []
+    for script in cast.scripts:
+        if script.degree_not_on_file:
+            people.append({**script.facts, "education": []})
+        else:
+            people.append(script.facts)
+    batches = []
+    for kind, rows in record_rows(people).items():
+        department_code = RECORD_KINDS[kind].departments[0]
+        batch = batch_submit(
+            department=cast.departments[department_code],
+            file_name=f"{cast.round.year}-{department_code}-{kind}.csv",
+            content=csv_bytes(rows),
+            uploaded_by=cast.reviewers[department_code],
+            kind=kind,
+        )
+        batches.append((batch.pk, kind, len(rows) - 1))
+    ids = [pk for pk, _, _ in batches]
+    wait_until(
+        lambda: (
+            not ImportBatch.objects.filter(
+                pk__in=ids, status__in=[BatchStatus.PENDING, BatchStatus.RUNNING]
+            ).exists()
+        ),
+        what="部门数据导入",
+    )
+    for batch in ImportBatch.objects.filter(pk__in=ids).order_by("pk"):
+        if batch.status != BatchStatus.LOADED:
+            shown = "；".join(
+                f"第 {e['row']} 行 {e['column']}：{e['message']}" for e in batch.errors[:5]
+            )
+            raise SimulationError(
+                f"review.services.imports.batch_submit：{batch.file_name} "
+                f"{batch.get_status_display()}：{shown}"
+            )
+    rows = sum(n for _, _, n in batches)
+    progress(f"{len(batches)} 个部门数据批次、{rows} 行已导入 / department batches loaded")
+
+
+def verification_done(cast: Cast) -> bool:
+    """Every submitted application's claims have been through the data exchange (a pending
+    claim left is one flagged for a reviewer), and no verification run of the round is
+    still going: on a worker both take a moment after the commit that queued them."""
+    unverified = IndicatorClaim.objects.filter(
+        application=OuterRef("pk"), state=ClaimState.PENDING, needs_manual_review=False
+    )
+    return not (
+        Application.objects.filter(
+            round=cast.round, state__in=[AppState.SUBMITTED, AppState.UNDER_REVIEW]
+        )
+        .filter(Exists(unverified))
+        .exists()
+        or JobRun.objects.filter(round=cast.round, kind=VERIFICATION_RUN)
+        .exclude(status=JobStatus.SUCCEEDED)
+        .exists()
+    )
+
+
+def wait_for_verification(cast: Cast) -> None:
+    wait_until(lambda: verification_done(cast), what="数据交换核验")
+
+
+def applicants_declare(cast: Cast, *, progress: Progress) -> None:
+    """Each applicant declares their indicators and submits; one in a hundred stops half-way."""
+    submitted = stopped = 0
+    for script in cast.scripts:
+        application = _application(cast, script.index)
+        if application.state != AppState.FILLING:
+            continue
+        user = cast.users[script.index]
+        declared = list(script.declared.items())
+        if script.abandons:
+            declared = declared[:1]
+        for indicator, facts in declared:
+            portal.claim_declare_from_form(
+                application=application, indicator=indicator, declared_facts=facts, actor=user
+            )
+        if script.abandons:
+            stopped += 1
+            continue
+        services.application_submit(application=application, actor=user)
+        submitted += 1
+    wait_for_verification(cast)
+    progress(f"{submitted} 份申请已提交，{stopped} 份未提交 / submitted, left unsubmitted")
+
+
+def applicants_withdraw(cast: Cast, *, progress: Progress) -> None:
+    count = 0
+    for script in cast.scripts:
+        if not script.withdraws:
+            continue
+        application = _application(cast, script.index)
+        if application.state == AppState.SUBMITTED:
+            services.application_withdraw(
+                application=application, actor=cast.users[script.index], reason=WITHDRAWAL
+            )
+            count += 1
+    progress(f"{count} 人撤回申请 / withdrew")
+
+
+def applicants_ask_recheck(cast: Cast, *, progress: Progress) -> None:
+    """An applicant whose claim was adjusted may ask for a recheck (复查, 细则第五条)."""
+    count = 0
+    claims = (
+        IndicatorClaim.objects.filter(
+            application__round=cast.round,
+            application__state=AppState.SUBMITTED,
+            state=ClaimState.ADJUSTED,
+        )
+        .select_related("application__round", "application__applicant")
+        .order_by("pk")
+    )
+    for claim in claims:
+        script = cast.script_of_applicant(claim.application.applicant_id)
+        if choice(cast.seed, script.index, claim.indicator, "recheck").random() >= P_RECHECK:
+            continue
+        portal.claim_object(
+            claim=claim,
+            kind="recheck",
+            reason=RECHECK_REASON.format(label=claim.get_indicator_display()),
+            uploads=[],
+            actor=cast.users[script.index],
+        )
+        count += 1
+    progress(f"{count} 项指标申请复查 / rechecks asked")
