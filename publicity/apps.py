@@ -11,6 +11,16 @@ class PublicityConfig(AppConfig):
         from publicity.selectors import credit_record_latest
         from publicity.services import objection_holds_qualification
         from workflow.extensions import credit_record_lookup_register, qualification_hold_register
+        from workflow.models import Phase
+        from workflow.phase_jobs import register_phase_job
 
         qualification_hold_register(objection_holds_qualification)
         credit_record_lookup_register(credit_record_latest)
+        # 细则第十条: the list goes public on entering 公示 (before the listed are publicized),
+        # and at its end the listed without an objection are qualified.
+        register_phase_job(
+            Phase.PUBLICITY,
+            "publicity.tasks.publish_round",
+            before="workflow.phase_jobs.publicize_ranked",
+        )
+        register_phase_job(Phase.CLOSED, "publicity.tasks.qualify_round")

@@ -10,5 +10,9 @@ class ReviewConfig(AppConfig):
         # verifies it after the commit (细则第五条: results during the declaration).
         from review.services.verification import verification_enqueue
         from workflow.extensions import declaration_listener_register
+        from workflow.models import Phase
+        from workflow.phase_jobs import register_phase_job
 
         declaration_listener_register(verification_enqueue)
+        # 细则第六条: departments verify by data exchange once the declaration is over.
+        register_phase_job(Phase.AGGREGATION, "review.tasks.verify_round")

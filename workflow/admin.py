@@ -20,7 +20,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from ranking.policy.identity import mask_id_number
-from workflow import roles, services
+from workflow import phase_jobs, roles, services
 from workflow.exceptions import DomainError
 from workflow.models import (
     AnnualRound,
@@ -211,10 +211,21 @@ class AnnualRoundAdmin(TransitionAdmin):
         ),
     )
 
+    @admin.display(description="推进到下一阶段前须处理的事项")
+    def open_before_boundary(self, obj: AnnualRound) -> str:
+        # Who holds the round up, before the boundary: the same query the exit job refuses on.
+        what, open_items = phase_jobs.round_open_items(round=obj)
+        if not open_items:
+            return "无"
+        window = obj.phase_window(obj.phase)
+        deadline = f"（本阶段 {services.format_moment(window[1])} 截止）" if window else ""
+        listing = "；".join(f"{name}审核人员 {count} 项" for name, count in open_items)
+        return f"{what}{deadline}：{listing}"
+
     def get_readonly_fields(self, request, obj=None):
         fields = ["phase", "created_at", "updated_at"]
         if obj is not None:
-            fields.append("year")
+            fields += ["year", "open_before_boundary"]
             if obj.phase != "scheduled":
                 # The timetable is fixed once the round has started.
                 fields += [

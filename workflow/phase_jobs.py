@@ -10,10 +10,10 @@ run by the beat task on a worker). A job must be idempotent: select work by *sta
 use `workflow.jobs.job_run_chunks` for progress. Raising stops the round where it is;
 the next advance (beat every minute, or `advance_round`) runs the job again.
 
-Other apps add their jobs here (keep the order meaningful), e.g.
-``PHASE_ENTER_JOBS[Phase.AGGREGATION].append("review.tasks.verify_round")`` and
-``PHASE_EXIT_JOBS[Phase.RECHECK_RANKING].append("ranking.tasks.rank_round")``,
-or call `register_phase_job` from an AppConfig.ready().
+The core names only its own jobs. Each app above it registers its jobs from its
+AppConfig.ready() with `register_phase_job` (docs/architecture.md): review its verification
+on entering aggregation, ranking its ranking on leaving recheck, publicity the publication
+(before the core's publicize_ranked) and the qualification.
 """
 
 from __future__ import annotations
@@ -39,20 +39,18 @@ from workflow.services.transitions import transition_bulk
 # Jobs run right after the round enters the phase.
 PHASE_ENTER_JOBS: dict[str, list[str]] = {
     Phase.DECLARATION: [],
-    # 细则第三条: 部门审核结果汇总 — the declaration is over.
+    # 细则第三条: 部门审核结果汇总 — the declaration is over. (review adds its verification.)
     Phase.AGGREGATION: [
         "workflow.phase_jobs.close_unsubmitted",
         "workflow.phase_jobs.begin_review",
-        # 细则第六条: departments verify by data exchange (review app: chunked Celery job).
-        "review.tasks.verify_round",
     ],
     # 细则第八条: 审核结果查询 — applicants see their results.
     Phase.RESULT_QUERY: ["workflow.phase_jobs.publish_results"],
     Phase.RECHECK_RANKING: [],
-    # 细则第十条: 公示 7 天
-    Phase.PUBLICITY: ["publicity.tasks.publish_round", "workflow.phase_jobs.publicize_ranked"],
-    # 细则第十条: 公示期满无异议的，取得年度积分落户资格 (one with an undecided objection waits)
-    Phase.CLOSED: ["publicity.tasks.qualify_round"],
+    # 细则第十条: 公示 7 天 (publicity adds the publication before this).
+    Phase.PUBLICITY: ["workflow.phase_jobs.publicize_ranked"],
+    # 细则第十条: 公示期满无异议的，取得年度积分落户资格 (publicity adds its qualification job).
+    Phase.CLOSED: [],
 }
 
 # Jobs run before the round leaves the phase; if one fails the round stays.
@@ -64,7 +62,8 @@ PHASE_EXIT_JOBS: dict[str, list[str]] = {
     Phase.AGGREGATION: ["workflow.phase_jobs.require_reviews_decided"],
     Phase.RESULT_QUERY: [],
     # 细则第三条 fourth phase: appeals decided, results fixed, then the ranking.
-    Phase.RECHECK_RANKING: ["workflow.phase_jobs.finalize_results", "ranking.tasks.rank_round"],
+    # (ranking adds the ranking after the results are fixed)
+    Phase.RECHECK_RANKING: ["workflow.phase_jobs.finalize_results"],
     Phase.PUBLICITY: [],
 }
 

@@ -345,3 +345,32 @@ def test_round_status_names_who_must_act_before_the_boundary(capsys):
     out = capsys.readouterr().out
     assert "须在推进到下一阶段前处理的待审核或复查（本阶段 2020年09月04日 23:59:59 截止）" in out
     assert "教委审核人员：1 项" in out
+
+
+def test_the_admin_round_page_names_who_must_act_before_the_boundary(client, administrator):
+    from django.urls import reverse
+
+    administrator.is_superuser = True
+    administrator.save()
+    round = factories.RoundFactory(year=2020, phase=Phase.AGGREGATION)
+    application = factories.ApplicationFactory(round=round, state=AppState.UNDER_REVIEW)
+    factories.ClaimFactory(application=application, indicator="housing", state="pending")
+    client.force_login(administrator)
+    page = client.get(reverse("admin:workflow_annualround_change", args=[round.pk]))
+    assert "推进到下一阶段前须处理的事项" in page.content.decode()
+    assert "住建委审核人员 1 项" in page.content.decode()
+
+
+def test_a_forced_advance_moves_the_timetable_so_phase_and_windows_agree(administrator):
+    round = factories.RoundFactory(year=2020, phase=Phase.DECLARATION)
+    early = at(2020, 8, 10, 9)
+    with time_machine.travel(early, tick=False):
+        services.round_advance(round=round, actor=administrator, force=True)
+    round.refresh_from_db()
+    assert round.phase == Phase.AGGREGATION
+    assert round.aggregation_opens_at == early
+    assert round.declaration_closes_at < early
+    assert round.phase_due(early) == round.phase
+    assert round.windows_in_order
+    moved = AuditEvent.objects.get(action="round.reschedule")
+    assert moved.before["declaration_closes_at"].startswith("2020-08-15T12:00")

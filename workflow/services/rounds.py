@@ -151,6 +151,35 @@ def round_publicity_window_align(
     return round
 
 
+def _round_window_start(
+    *, round: AnnualRound, phase: str, at: dt.datetime, actor: Any, label: str
+) -> None:
+    """An administrator moved the round into ``phase`` before its window opened: the
+    timetable follows, so phase and windows never disagree — the phase's window opens now
+    and the previous phase's closes just before (audited, before and after)."""
+    prefix = WINDOW_FIELDS[phase]
+    changes = {f"{prefix}_opens_at": at}
+    previous = PHASE_ORDER[PHASE_ORDER.index(phase) - 1]
+    if previous in WINDOW_FIELDS:
+        closes = f"{WINDOW_FIELDS[previous]}_closes_at"
+        changes[closes] = min(getattr(round, closes), at - dt.timedelta(microseconds=1))
+    before = snapshot(round, list(changes))
+    AnnualRound.objects.filter(pk=round.pk).update(**changes)
+    for name, value in changes.items():
+        setattr(round, name, value)
+    audit_record(
+        actor=actor,
+        label=label,
+        action="round.reschedule",
+        obj=round,
+        now=at,
+        round_year=round.year,
+        reason=f"管理员提前进入{Phase(phase).label}，时间表随之调整",
+        before=before,
+        after=snapshot(round, list(changes)),
+    )
+
+
 def _run_jobs(*, round: AnnualRound, phase: str, on: str, progress: Progress) -> None:
     for dotted_path in phase_jobs.phase_jobs(phase, on=on):
         key = phase_jobs.phase_job_key(year=round.year, phase=phase, on=on, dotted_path=dotted_path)
@@ -233,6 +262,7 @@ def round_advance(
         _run_jobs(round=round, phase=round.phase, on="exit", progress=progress)
         from_phase = round.phase
         progress(f"{round.year}年度：{Phase(from_phase).label} → {Phase(step).label}")
+        forced_early = force and now < opens_at
         # The phase only is saved: the quota (round_set_quota) may change while phase jobs
         # ran, and a stale whole-row save would silently undo it.
         transition_apply(
@@ -241,11 +271,13 @@ def round_advance(
             actor=actor,
             now=now,
             audited=["phase"],
-            reason="管理员提前推进" if force and now < opens_at else "",
+            reason="管理员提前推进" if forced_early else "",
             label=label,
             message=ROUND_CONFLICT,
             audit_action="round.advance",
         )
+        if forced_early:
+            _round_window_start(round=round, phase=step, at=now, actor=actor, label=label)
         _run_jobs(round=round, phase=step, on="enter", progress=progress)
     return round
 
