@@ -131,6 +131,16 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="noreply@luohutong.local")
 EMAIL_HOST = env_str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+# Notices (workflow.notices): the short-message gateway (a dotted path to a class with
+# send(*, to, text)); the default writes each message to the log. SITE_URL makes the links
+# in mails and messages absolute.
+SMS_BACKEND = env_str("SMS_BACKEND", default="workflow.sms.LogSmsBackend")
+SITE_URL = env_str("SITE_URL", default="http://localhost:8000").rstrip("/")
 
 # --- Celery -----------------------------------------------------------------------------
 # Without Redis everything runs in-process (development, unit tests); with it a real worker.
