@@ -80,7 +80,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "workflow.passwords.ChineseMinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -95,7 +95,9 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# One language: every page, Django's own messages (password rules, the admin) included, is
+# Chinese whatever the browser's Accept-Language says (LocaleMiddleware picks only from here).
+LANGUAGES = [("zh-hans", "简体中文")]
 # The round's windows are Beijing wall-clock times; the policy says so, not the server.
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True

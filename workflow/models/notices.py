@@ -58,7 +58,7 @@ class NoticePreference(models.Model):
     )
     email_enabled = models.BooleanField("接收邮件通知", default=True)
     sms_enabled = models.BooleanField("接收短信通知", default=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name="更新时间")
 
     class Meta:
         verbose_name = "通知方式"
