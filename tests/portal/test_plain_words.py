@@ -84,3 +84,15 @@ def test_not_found_page_is_chinese(client):
     response = client.get("/no-such-page/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 404
     assert "没有找到该页面" in response.content.decode()
+
+
+def test_status_words_say_where_each_item_is(login, filling, clock):
+    factories.ClaimFactory(application=filling, indicator="education")
+    factories.ClaimFactory(application=filling, indicator="housing", declared_facts={"housing": []})
+    client = login(filling.applicant.user)
+    page = client.get("/apply/").content.decode()
+    assert "已填报，待提交" in page  # education: declared, application not yet submitted
+    assert "待审核" not in page  # nothing is with a department before submission
+    assert "未填报" in page  # housing: a blank form saved is no declaration
+    type(filling).objects.filter(pk=filling.pk).update(state=AppState.SUBMITTED)
+    assert "已申报待审核" in client.get("/apply/").content.decode()
