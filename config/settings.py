@@ -64,6 +64,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "workflow.context_processors.current_round",
+                "workflow.context_processors.unread_notices",
             ],
         },
     },
@@ -79,7 +80,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "workflow.passwords.ChineseMinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -94,7 +95,9 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# One language: every page, Django's own messages (password rules, the admin) included, is
+# Chinese whatever the browser's Accept-Language says (LocaleMiddleware picks only from here).
+LANGUAGES = [("zh-hans", "简体中文")]
 # The round's windows are Beijing wall-clock times; the policy says so, not the server.
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
@@ -131,6 +134,16 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="noreply@luohutong.local")
 EMAIL_HOST = env_str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+# Notices (workflow.notices): the short-message gateway (a dotted path to a class with
+# send(*, to, text)); the default writes each message to the log. SITE_URL makes the links
+# in mails and messages absolute.
+SMS_BACKEND = env_str("SMS_BACKEND", default="workflow.sms.LogSmsBackend")
+SITE_URL = env_str("SITE_URL", default="http://localhost:8000").rstrip("/")
 
 # --- Celery -----------------------------------------------------------------------------
 # Without Redis everything runs in-process (development, unit tests); with it a real worker.

@@ -43,9 +43,14 @@ class Publication(models.Model):
     # [{"from": "90.00", "to": "91.00", "count": 12}, ...] over ALL ranked applicants' totals.
     histogram = models.JSONField("积分分布", default=list, encoder=DjangoJSONEncoder)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="发布人",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="创建时间")
     # The list changes after publication only when an upheld objection cancels an entry
     # (细则第十条); the version keys its stored downloads and cached statistics, the time is
     # the downloads' Last-Modified.
@@ -67,9 +72,14 @@ class Publication(models.Model):
 class PublicityEntry(models.Model):
     """One line of the public list, in the layout of the official lists since 2020."""
 
-    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="entries")
+    publication = models.ForeignKey(
+        Publication, on_delete=models.CASCADE, related_name="entries", verbose_name="公示"
+    )
     application = models.OneToOneField(
-        Application, on_delete=models.PROTECT, related_name="publicity_entry"
+        Application,
+        on_delete=models.PROTECT,
+        related_name="publicity_entry",
+        verbose_name="申请",
     )
     number = models.CharField("公示编号", max_length=12)  # year + 5-digit sequence: 202000001
     position = models.PositiveIntegerField("序号")
@@ -109,12 +119,14 @@ class PublicationDownload(models.Model):
     """A published list's download, built once per list version and served as stored (with
     its digest as the ETag) until an upheld objection changes the list."""
 
-    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="downloads")
+    publication = models.ForeignKey(
+        Publication, on_delete=models.CASCADE, related_name="downloads", verbose_name="公示"
+    )
     format = models.CharField("格式", max_length=4, choices=DownloadFormat.choices)
     list_version = models.PositiveIntegerField("名单版本")
     writer = models.CharField("生成程序版本", max_length=16)  # publicity.downloads.WRITER_REVISION
     content = models.BinaryField("文件内容")
-    sha256 = models.CharField("SHA-256", max_length=64)
+    sha256 = models.CharField("SHA-256 校验值", max_length=64)
     size = models.PositiveIntegerField("字节数")
     built_at = models.DateTimeField("生成时间")
 
@@ -145,7 +157,10 @@ class Objection(ConcurrentTransitionMixin, models.Model):
     """实名举报. The reporter's identity is for administrators only (细则第十条: 实名举报)."""
 
     publication = models.ForeignKey(
-        Publication, on_delete=models.PROTECT, related_name="objections"
+        Publication,
+        on_delete=models.PROTECT,
+        related_name="objections",
+        verbose_name="公示",
     )
     entry = models.ForeignKey(
         PublicityEntry, on_delete=models.PROTECT, related_name="objections", verbose_name="被举报人"
@@ -166,7 +181,12 @@ class Objection(ConcurrentTransitionMixin, models.Model):
     )
     outcome = models.TextField("核查结论", blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="处理人",
     )
     decided_at = models.DateTimeField("处理时间", null=True, blank=True)
 
@@ -210,9 +230,14 @@ class Settlement(models.Model):
     notes = models.TextField("备注", blank=True)
     completed_at = models.DateTimeField("办结时间", null=True, blank=True)
     completed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="办结人",
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name="更新时间")
 
     class Meta:
         verbose_name = "落户办理"
@@ -244,10 +269,20 @@ class CreditRecord(models.Model):
 
     party = models.CharField("对象类型", max_length=10, choices=CreditParty.choices)
     applicant = models.ForeignKey(
-        Applicant, on_delete=models.PROTECT, null=True, blank=True, related_name="credit_records"
+        Applicant,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credit_records",
+        verbose_name="申请人",
     )
     employer = models.ForeignKey(
-        Employer, on_delete=models.PROTECT, null=True, blank=True, related_name="credit_records"
+        Employer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credit_records",
+        verbose_name="用人单位",
     )
     application = models.ForeignKey(
         Application,
@@ -255,12 +290,19 @@ class CreditRecord(models.Model):
         related_name="credit_records",
         verbose_name="相关申请",
     )
-    round = models.ForeignKey(AnnualRound, on_delete=models.PROTECT, related_name="credit_records")
+    round = models.ForeignKey(
+        AnnualRound, on_delete=models.PROTECT, related_name="credit_records", verbose_name="年度"
+    )
     reason = models.TextField("原因")
     barred_until = models.DateField("限制申报至")
     recorded_at = models.DateTimeField("记录时间")
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="记录人",
     )
 
     class Meta:

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef
+from django.urls import reverse
 from django.utils import timezone
 
 from publicity.models import (
@@ -33,6 +34,7 @@ from ranking.policy.identity import parse_id_number
 from workflow import roles
 from workflow.exceptions import DomainError, InvalidTransition, NotPermitted, WindowClosed
 from workflow.models import AnnualRound, Application, AppState, Phase
+from workflow.notice_events import notices_send
 from workflow.services import (
     application_cancel,
     application_cancel_for_fraud,
@@ -47,6 +49,7 @@ from workflow.services import (
     transition_apply,
     transition_bulk,
 )
+from workflow.services.notices import NoticeDraft
 
 BATCH = 2000
 BAR_YEARS = 5  # 细则第十一条: 5 年内不得申报 (the year of the finding and 5 more)
@@ -373,7 +376,32 @@ def settlement_update(
             before=before,
             after={name: getattr(settlement, name) for name in SETTLEMENT_MATERIALS},
         )
+        draft = _settlement_notice(application=application, settlement=settlement, now=now)
+        transaction.on_commit(lambda: notices_send([draft]))
     return settlement
+
+
+def _settlement_notice(
+    *, application: Application, settlement: Settlement, now: dt.datetime
+) -> NoticeDraft:
+    received = [
+        str(Settlement._meta.get_field(name).verbose_name)
+        for name in SETTLEMENT_MATERIALS
+        if getattr(settlement, name) and name != "has_minor_children"
+    ]
+    missing = settlement.missing_materials()
+    body = "落户办理材料已登记。"
+    body += f"已收：{'、'.join(received)}。" if received else ""
+    body += f"尚缺：{'、'.join(missing)}。" if missing else "材料已齐，等待办结。"
+    if application.qualified_until:
+        body += f"落户资格有效期至 {application.qualified_until}，逾期视为放弃（细则第十条）。"
+    return NoticeDraft(
+        application.applicant.user_id,
+        f"settlement:{settlement.pk}:{now.isoformat()}",
+        "落户办理进度更新" + ("：材料已齐" if not missing else f"：尚缺 {len(missing)} 项材料"),
+        body,
+        reverse("workflow:applicant"),
+    )
 
 
 def settlement_complete(

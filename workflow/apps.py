@@ -13,3 +13,9 @@ class WorkflowConfig(AppConfig):
         from workflow.services.logins import login_failure_record
 
         user_login_failed.connect(login_failure_record, dispatch_uid="workflow.login_failed")
+
+        # Notices: told after a move commits, never for a rollback (workflow.notice_events).
+        from workflow.notice_events import on_transition_done
+        from workflow.services.transitions import transition_listener_register
+
+        transition_listener_register(on_transition_done)

@@ -27,6 +27,7 @@ from workflow.models import (
     AnnualRound,
     Applicant,
     Application,
+    AuditEvent,
     Employer,
     EvidencePurpose,
     FormDraft,
@@ -365,3 +366,20 @@ def applicant_overview(
             for code in ("eligibility", "employment")
         ),
     }
+
+
+def withdrawal_of(*, application: Application) -> dict[str, Any] | None:
+    """When and why the application was withdrawn (细则第五条: not submitted by the deadline,
+    or by the applicant), from its audit row."""
+    event = (
+        AuditEvent.objects.filter(
+            object_type=Application._meta.label_lower,
+            object_id=str(application.pk),
+            action="application.withdraw",
+        )
+        .order_by("-at", "-id")
+        .first()
+    )
+    if event is None:
+        return None
+    return {"at": event.at, "reason": event.reason, "by_applicant": event.actor_id is not None}

@@ -15,6 +15,7 @@ from workflow.models import (
     Application,
     AuditEvent,
     IndicatorClaim,
+    Notice,
     Phase,
 )
 
@@ -89,3 +90,14 @@ def claims_reviewable_by(*, user: Any) -> QuerySet[IndicatorClaim]:
     if department is None:
         return claims.none()
     return claims.filter(department=department)
+
+
+def notices_of(*, user: Any) -> QuerySet[Notice]:
+    """The user's own notices, newest first (nobody else's, whoever asks)."""
+    return Notice.objects.filter(recipient=user).order_by("-created_at", "-id")
+
+
+def notices_unread_count(*, user: Any) -> int:
+    if user is None or not user.is_authenticated:
+        return 0
+    return Notice.objects.filter(recipient=user, read_at__isnull=True).count()

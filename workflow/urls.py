@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workflow.views import accounts, applicant, evidence, unit
+from workflow.views import accounts, applicant, evidence, notices, unit
 
 app_name = "workflow"
 urlpatterns = [
@@ -20,6 +20,11 @@ urlpatterns = [
     path("unit/applications/<int:pk>/", unit.detail, name="unit_application"),
     path("unit/applications/<int:pk>/confirm/", unit.confirm, name="unit_confirm"),
     path("unit/applications/<int:pk>/reject/", unit.reject, name="unit_reject"),
+    # 站内通知
+    path("notices/", notices.inbox, name="notices"),
+    path("notices/<int:pk>/read/", notices.read, name="notice_read"),
+    path("notices/read-all/", notices.read_all, name="notices_read_all"),
+    path("notices/preferences/", notices.preferences, name="notice_preferences"),
     # 证明材料
     path("evidence/<int:pk>/", evidence.download, name="evidence"),
 ]

@@ -42,7 +42,12 @@ class ImportBatch(models.Model):
     # [{"row": 3, "column": "起始月份", "message": "……"}]; row = the line in the file.
     errors = models.JSONField("错误报告", default=list, blank=True)
     job_run = models.ForeignKey(
-        JobRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        JobRun,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="导入作业",
     )
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)

@@ -59,9 +59,11 @@ from workflow.models import (
 from workflow.services import snapshot
 from workflow.services.claims import AUDITED_FIELDS
 from workflow.services.transitions import (
+    TransitionDone,
     audit_event,
     audit_events_write,
     guard_of,
+    transition_announce,
     transition_target,
 )
 
@@ -315,6 +317,24 @@ def verification_decide(
     if changed:
         claims_write(changed)
         audit_events_write(audits)
+        # Decided claims are told to the transition listeners (the applicant's notices) after
+        # the caller's transaction commits, as a reviewer's single decision is.
+        decided: dict[str, list[int]] = defaultdict(list)
+        for claim in changed:
+            if claim.state in _METHOD_OF:
+                decided[claim.state].append(claim.pk)
+        for state, ids in decided.items():
+            transition_announce(
+                TransitionDone(
+                    model=IndicatorClaim._meta.label_lower,
+                    method=_METHOD_OF[state],
+                    ids=tuple(ids),
+                    to_state=state,
+                    actor_id=None,
+                    at=now,
+                    reason="",
+                )
+            )
     return stats
 
 

@@ -2,6 +2,7 @@
 
 from .accounts import ApplicantRegistrationForm, UnitRegistrationForm
 from .indicators import DECLARED_PAGES, PAGES, BoundPage, IndicatorPage
+from .notices import NoticePreferenceForm
 from .objections import (
     EmployerCodeForm,
     EvidenceUploadForm,
@@ -17,6 +18,7 @@ __all__ = [
     "EmployerCodeForm",
     "EvidenceUploadForm",
     "IndicatorPage",
+    "NoticePreferenceForm",
     "ObjectionForm",
     "RejectAffiliationForm",
     "UnitRegistrationForm",

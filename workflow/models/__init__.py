@@ -14,6 +14,7 @@ from .applications import (
 from .audit import AppendOnlyError, AuditEvent
 from .evidence import Evidence, EvidencePurpose, FormDraft
 from .jobs import JobRun, JobStatus
+from .notices import Notice, NoticePreference
 from .parties import (
     Applicant,
     Department,
@@ -61,6 +62,8 @@ __all__ = [
     "JobRun",
     "JobStatus",
     "LoginUnlock",
+    "Notice",
+    "NoticePreference",
     "Phase",
     "ReviewerProfile",
     "default_windows",

@@ -96,8 +96,8 @@ class Application(ConcurrentTransitionMixin, models.Model):
     )
     # 细则第十条: 落户资格保留 2 年
     qualified_until = models.DateField("落户资格有效期至", null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="创建时间")
+    updated_at = models.DateTimeField(auto_now=True, verbose_name="更新时间")
 
     class Meta:
         verbose_name = "积分落户申请"
@@ -329,8 +329,8 @@ class IndicatorClaim(ConcurrentTransitionMixin, models.Model):
     # Filled by department review when data exchange disagrees with the declaration.
     needs_manual_review = models.BooleanField("需人工审核", default=False)
     mismatch = models.JSONField("比对差异", null=True, blank=True, encoder=DjangoJSONEncoder)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="创建时间")
+    updated_at = models.DateTimeField(auto_now=True, verbose_name="更新时间")
 
     class Meta:
         verbose_name = "积分指标"

@@ -23,7 +23,12 @@ class JobRun(models.Model):
     kind = models.CharField("类型", max_length=60)
     key = models.CharField("幂等键", max_length=200, unique=True)
     round = models.ForeignKey(
-        AnnualRound, on_delete=models.CASCADE, null=True, blank=True, related_name="job_runs"
+        AnnualRound,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="job_runs",
+        verbose_name="年度",
     )
     status = models.CharField(
         "状态", max_length=10, choices=JobStatus.choices, default=JobStatus.PENDING
@@ -35,7 +40,7 @@ class JobRun(models.Model):
     error = models.TextField("错误", blank=True)
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
     finished_at = models.DateTimeField("结束时间", null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="创建时间")
 
     class Meta:
         verbose_name = "批处理任务"

@@ -49,7 +49,7 @@ class Employer(models.Model):
     registered_in_beijing = models.BooleanField("在京注册", default=True)
     tax_registered = models.BooleanField("已税务登记", default=True)
     barred_until = models.DateField("限制申报至", null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="创建时间")
 
     class Meta:
         verbose_name = "用人单位"
@@ -85,7 +85,7 @@ class Applicant(models.Model):
         "女性岗位类别", max_length=10, choices=FemaleJob.choices, null=True, blank=True
     )
     barred_until = models.DateField("限制申报至", null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="创建时间")
 
     class Meta:
         verbose_name = "申请人"
@@ -128,10 +128,15 @@ class EmployerMembership(models.Model):
     """
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="employer_memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="employer_memberships",
+        verbose_name="账号",
     )
-    employer = models.ForeignKey(Employer, on_delete=models.CASCADE, related_name="memberships")
-    created_at = models.DateTimeField(auto_now_add=True)
+    employer = models.ForeignKey(
+        Employer, on_delete=models.CASCADE, related_name="memberships", verbose_name="用人单位"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="创建时间")
     verified_at = models.DateTimeField("核验时间", null=True, blank=True, editable=False)
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -162,9 +167,14 @@ class ReviewerProfile(models.Model):
     """A department reviewer (审核人员)."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviewer_profile"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reviewer_profile",
+        verbose_name="账号",
     )
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="reviewers")
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="reviewers", verbose_name="审核部门"
+    )
 
     class Meta:
         verbose_name = "审核人员"

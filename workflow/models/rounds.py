@@ -87,8 +87,8 @@ class AnnualRound(ConcurrentTransitionMixin, models.Model):
     publicity_closes_at = models.DateTimeField("公示结束")
 
     phase = FSMField("阶段", choices=Phase.choices, default=Phase.SCHEDULED, protected=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="创建时间")
+    updated_at = models.DateTimeField(auto_now=True, verbose_name="更新时间")
 
     class Meta:
         verbose_name = "年度轮次"

@@ -15,6 +15,12 @@ from .claims import *  # noqa: F403
 from .claims import __all__ as _claims
 from .departments import departments_ensure
 from .logins import login_unlock
+from .notices import (
+    NoticeDraft,
+    notice_mark_read,
+    notice_preference_of,
+    notice_preference_set,
+)
 from .parties import (
     UNIT_UNVERIFIED_MESSAGE,
     administrator_grant,
@@ -37,6 +43,10 @@ from .transitions import transition_apply, transition_bulk
 
 __all__ = [
     "UNIT_UNVERIFIED_MESSAGE",
+    "NoticeDraft",
+    "notice_mark_read",
+    "notice_preference_of",
+    "notice_preference_set",
     *_applications,
     *_claims,
     "actor_label",

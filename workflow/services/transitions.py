@@ -155,6 +155,13 @@ def _announce(done: TransitionDone) -> None:
         transaction.on_commit(lambda listener=listener: listener(done))
 
 
+def transition_announce(done: TransitionDone) -> None:
+    """For a set-based writer that moves objects by their declared transitions without
+    ``transition_bulk`` (review's verification writes decided claims by COPY): tell the
+    listeners after the caller's transaction commits, as the mechanism does for its own."""
+    _announce(done)
+
+
 # --- the one audit shape ---------------------------------------------------------------------
 
 

@@ -127,3 +127,33 @@ def facts_lines(facts: Any) -> list[str]:
             else "行政拘留记录：" + "、".join(map(str, detentions))
         )
     return lines
+
+
+def _declared_nothing(facts: Any) -> bool:
+    # A blank form saved: every list empty, every value blank.
+    if not facts:
+        return True
+    if isinstance(facts, dict):
+        return all(_declared_nothing(v) for v in facts.values())
+    if isinstance(facts, list | tuple):
+        return all(_declared_nothing(v) for v in facts)
+    return facts in ("", None)
+
+
+@register.filter
+def claim_word(claim: Any, application: Any = None) -> str:
+    """Where the item is, in the applicant's words: 未填报, 已填报待提交, 已申报待审核, then
+    the department's result. 待审核 only once a department actually has it."""
+    from workflow.indicators import INDICATORS
+    from workflow.models import UNSUBMITTED_STATES
+
+    if claim is None:
+        return "未填报"
+    if claim.state != "pending":
+        return claim.state_label
+    zero_fill = INDICATORS[claim.indicator].zero_fill
+    if not zero_fill and _declared_nothing(claim.declared_facts):
+        return "未填报"
+    if application is not None and application.state in UNSUBMITTED_STATES:
+        return "已填报，待提交"
+    return "待部门核定" if zero_fill else "已申报待审核"

@@ -66,6 +66,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             AppState.FORFEITED,
         ):
             context["ranking"] = portal.application_ranking(application=application)
+        if application.state == AppState.WITHDRAWN:
+            context["withdrawal"] = portal.withdrawal_of(application=application)
         if application.employer_id:
             context["employer_bar"] = portal.bar_notice(party=application.employer, now=now)
     return render(request, "workflow/applicant/dashboard.html", context)
@@ -161,6 +163,7 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
                 "indicator": INDICATORS[code],
                 "departments": portal._department_names(),
                 "evidence": list(Evidence.objects.filter(application=application, indicator=code)),
+                "declaration_open": application.round.is_declaration_open(now),
             },
         )
     page = PAGES[code]

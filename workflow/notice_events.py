@@ -1,0 +1,320 @@
+"""Which committed moves tell whom what (站内通知、邮件、短信).
+
+A transition listener (registered in ``WorkflowConfig.ready``): after a move commits, it
+composes the notices for it and records them once per recipient and key, then hands the new
+ones to the delivery task. A move rolled back is never announced, so never notified.
+
+Who hears (and nobody who may not see the item):
+- the applicant, about their own application and claims;
+- the unit's *verified* accounts, about their staff's affiliation requests and final
+  outcomes (an unverified account sees none of its staff's applications);
+- at a phase change, the applicants of the round whose application is still live.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from typing import Any
+
+from django.urls import reverse
+
+from workflow.extensions import ranking_summary
+from workflow.models import (
+    AnnualRound,
+    Application,
+    AppState,
+    ClaimState,
+    EmployerMembership,
+    IndicatorClaim,
+    Phase,
+)
+from workflow.services._common import format_moment
+from workflow.services.notices import NoticeDraft, notices_record
+from workflow.services.transitions import TransitionDone
+from workflow.tasks import notices_queue
+
+logger = logging.getLogger(__name__)
+
+# No longer in the round: a phase change is none of their business any more.
+ENDED_STATES = [
+    AppState.WITHDRAWN,
+    AppState.INELIGIBLE,
+    AppState.NOT_ADMITTED,
+    AppState.CANCELLED,
+    AppState.FORFEITED,
+    AppState.SETTLED,
+]
+
+
+def notices_send(drafts: Iterable[NoticeDraft]) -> int:
+    """Record the notices (once each) and queue their e-mail and SMS. Call it only after the
+    change it describes committed. Returns how many were new."""
+    ids = notices_record(drafts=drafts)
+    notices_queue(ids)
+    return len(ids)
+
+
+def on_transition_done(done: TransitionDone) -> None:
+    """The listener. A notice that fails must not turn a committed decision into an error
+    page: it is logged, and the move stands."""
+    try:
+        notices_send(drafts_for(done))
+    except Exception:
+        logger.exception("notices for %s.%s %s failed", done.model, done.method, done.ids[:5])
+
+
+def drafts_for(done: TransitionDone) -> Iterator[NoticeDraft]:
+    if done.model == "workflow.application":
+        yield from _application_drafts(done)
+    elif done.model == "workflow.indicatorclaim":
+        yield from _claim_drafts(done)
+    elif done.model == "workflow.annualround":
+        yield from _phase_drafts(done)
+
+
+def _applicant_link() -> str:
+    return reverse("workflow:applicant")
+
+
+def unit_recipients(employer_id: int | None) -> list[int]:
+    """The unit's verified accounts: only they see its staff's applications."""
+    if employer_id is None:
+        return []
+    return list(
+        EmployerMembership.objects.filter(
+            employer_id=employer_id, verified_at__isnull=False
+        ).values_list("user_id", flat=True)
+    )
+
+
+def _points(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+# --- applications -----------------------------------------------------------------------
+
+
+def _outcome_text(application: Application, cutoff: Any) -> str:
+    cutoff_text = f"，本年度落户分数线 {_points(cutoff)} 分" if cutoff is not None else ""
+    return f"积分 {_points(application.total_points)} 分，排名第 {application.rank or '—'} 名{cutoff_text}"
+
+
+def _application_drafts(done: TransitionDone) -> Iterator[NoticeDraft]:
+    applications = (
+        Application.objects.filter(pk__in=done.ids)
+        .select_related("applicant", "round", "employer")
+        .order_by("pk")
+    )
+    cutoff_by_round: dict[int, Any] = {}
+    for app in applications.iterator(chunk_size=2000):
+        year = app.round.year
+        key = f"application:{app.pk}:{done.method}:{done.to_state}"
+        stamped_key = f"{key}:{done.at.isoformat()}"  # a move that may happen again
+        mine = _applicant_link()
+        unit_link = reverse("workflow:unit_application", args=[app.pk])
+        name = app.applicant.name
+        if done.method == "name_employer":
+            for user_id in unit_recipients(app.employer_id):
+                yield NoticeDraft(
+                    user_id,
+                    stamped_key,
+                    f"{name}申请确认与本单位的隶属关系",
+                    f"{name}在{year}年度积分落户申报中选择了本单位“{app.employer}”，请在申报截止"
+                    f"（{format_moment(app.round.declaration_closes_at)}）前确认或说明不予确认的原因。",
+                    unit_link,
+                )
+        elif done.method == "confirm_affiliation":
+            yield NoticeDraft(
+                app.applicant.user_id,
+                stamped_key,
+                "用人单位已确认隶属关系",
+                f"“{app.employer}”已确认您与单位的隶属关系。请填报积分指标，并在申报截止"
+                f"（{format_moment(app.round.declaration_closes_at)}）前提交申请。",
+                mine,
+            )
+        elif done.method == "reject_affiliation":
+            yield NoticeDraft(
+                app.applicant.user_id,
+                stamped_key,
+                "用人单位不予确认隶属关系",
+                f"“{app.employer}”不予确认您与单位的隶属关系，原因：{done.reason}。"
+                f"您可在申报截止（{format_moment(app.round.declaration_closes_at)}）前"
+                "重新选择用人单位。",
+                mine,
+            )
+        elif done.method == "withdraw":
+            why = f"原因：{done.reason}。" if done.reason else ""
+            yield NoticeDraft(
+                app.applicant.user_id,
+                key,
+                f"{year}年度积分落户申请已撤回",
+                f"您的{year}年度积分落户申请已于 {format_moment(done.at)} 撤回。{why}",
+                mine,
+            )
+        elif done.method == "mark_ineligible":
+            yield NoticeDraft(
+                app.applicant.user_id,
+                key,
+                "申请不符合积分落户资格条件",
+                f"经审核，您的{year}年度积分落户申请不符合资格条件。{done.reason}",
+                mine,
+            )
+        elif done.method in ("publicize", "mark_not_admitted"):
+            if app.round_id not in cutoff_by_round:
+                summary = ranking_summary(app.round) or {}
+                cutoff_by_round[app.round_id] = summary.get("cutoff")
+            outcome = _outcome_text(app, cutoff_by_round[app.round_id])
+            admitted = done.method == "publicize"
+            verdict = "进入落户公示名单" if admitted else "未进入落户名单"
+            tail = (
+                f"公示期至 {format_moment(app.round.publicity_closes_at)}，期满无异议的取得落户资格。"
+                if admitted
+                else ""
+            )
+            yield NoticeDraft(
+                app.applicant.user_id,
+                key,
+                f"{year}年度积分落户结果：{verdict}",
+                f"您{outcome}，{verdict}。{tail}",
+                mine,
+            )
+            for user_id in unit_recipients(app.employer_id):
+                yield NoticeDraft(
+                    user_id,
+                    key,
+                    f"本单位职工{name}：{verdict}",
+                    f"{name}{outcome}，{verdict}。",
+                    unit_link,
+                )
+        elif done.method in ("qualify", "settle", "forfeit", "cancel"):
+            texts = {
+                "qualify": (
+                    "已取得积分落户资格",
+                    f"公示期满无异议，您已取得{year}年度积分落户资格，有效期至 "
+                    f"{app.qualified_until or app.round.qualification_expires_on}。"
+                    "请备齐《北京市积分落户申请表》等材料办理落户。",
+                ),
+                "settle": ("落户办理已完成", "您的积分落户手续已办结。"),
+                "forfeit": (
+                    "积分落户资格逾期视为放弃",
+                    "落户资格保留期满未办理落户，视为自行放弃（细则第十条）。",
+                ),
+                "cancel": ("积分落户资格已取消", f"您的积分落户资格已取消。{done.reason}"),
+            }
+            subject, body = texts[done.method]
+            yield NoticeDraft(app.applicant.user_id, key, subject, body, mine)
+            if done.method in ("qualify", "settle", "cancel"):
+                for user_id in unit_recipients(app.employer_id):
+                    yield NoticeDraft(
+                        user_id,
+                        key,
+                        f"本单位职工{name}：{subject}",
+                        f"{name}：{subject}。",
+                        unit_link,
+                    )
+
+
+# --- claims -----------------------------------------------------------------------------
+
+
+def _appeal_hint(round: AnnualRound, state: str, now_phase: str) -> str:
+    """细则第五条、第八条: until the declaration closes a recheck; in the result-query phase one
+    appeal per indicator."""
+    parts = []
+    if now_phase == Phase.DECLARATION and state in (ClaimState.REJECTED, ClaimState.ADJUSTED):
+        parts.append(f"申报截止（{format_moment(round.declaration_closes_at)}）前可申请复查")
+    if now_phase in (Phase.SCHEDULED, Phase.DECLARATION, Phase.AGGREGATION, Phase.RESULT_QUERY):
+        parts.append(
+            f"审核结果查询阶段（{format_moment(round.result_query_opens_at)} 至 "
+            f"{format_moment(round.result_query_closes_at)}）可提出申诉，每项指标限一次"
+        )
+    return "如有异议，" + "；".join(parts) + "。" if parts else ""
+
+
+def _claim_drafts(done: TransitionDone) -> Iterator[NoticeDraft]:
+    if done.method not in (
+        "verify",
+        "reject",
+        "adjust",
+        "decide_recheck",
+        "uphold_appeal",
+        "reject_appeal",
+    ):
+        return  # the applicant's own moves (declare, recheck, appeal) need no notice
+    claims = (
+        IndicatorClaim.objects.filter(pk__in=done.ids)
+        .exclude(application__state=AppState.WITHDRAWN)
+        .select_related("application__applicant", "application__round", "department")
+        .order_by("pk")
+    )
+    for claim in claims.iterator(chunk_size=2000):
+        round = claim.application.round
+        label = claim.get_indicator_display()
+        result = ClaimState(claim.state).label
+        kind = {
+            "decide_recheck": "复查结论",
+            "uphold_appeal": "申诉结论",
+            "reject_appeal": "申诉结论",
+        }.get(done.method, "审核结果")
+        reason = claim.decision_reason if done.method in ("verify", "reject", "adjust") else ""
+        lines = [
+            f"“{label}”指标的{kind}（{claim.department.name}）：{result}，"
+            f"核定分值 {_points(claim.points)} 分。"
+        ]
+        if reason:
+            lines.append(f"审核意见：{reason}")
+        if done.method in ("uphold_appeal", "reject_appeal"):
+            lines.append("申诉结论为最终审核结果。")
+        else:
+            hint = _appeal_hint(round, claim.state, round.phase)
+            if hint:
+                lines.append(hint)
+        yield NoticeDraft(
+            claim.application.applicant.user_id,
+            f"claim:{claim.pk}:{done.method}:{done.at.isoformat()}",
+            f"“{label}”{kind}：{result}",
+            "\n".join(lines),
+            reverse("workflow:indicator", args=[claim.indicator]),
+        )
+
+
+# --- phases -----------------------------------------------------------------------------
+
+
+def phase_text(round: AnnualRound, phase: str) -> tuple[str, str]:
+    m = format_moment
+    texts = {
+        Phase.DECLARATION: f"申报截止时间：{m(round.declaration_closes_at)}。",
+        Phase.AGGREGATION: (
+            f"申报已截止。各部门审核结果汇总至 {m(round.aggregation_closes_at)}；"
+            f"审核结果查询将于 {m(round.result_query_opens_at)} 开始。"
+        ),
+        Phase.RESULT_QUERY: (
+            f"请登录查询审核结果。对审核结果有异议的，请在 {m(round.result_query_closes_at)} "
+            "前提出申诉（每项指标限一次），逾期不再受理。"
+        ),
+        Phase.RECHECK_RANKING: (
+            f"审核结果查询已结束。各部门复核申诉并进行积分排名，至 {m(round.recheck_closes_at)}。"
+        ),
+        Phase.PUBLICITY: (
+            f"积分落户名单公示至 {m(round.publicity_closes_at)}。请登录查看您的排名和结果。"
+        ),
+        Phase.CLOSED: "本年度积分落户公示已结束。",
+    }
+    return f"{round.year}年度积分落户进入{Phase(phase).label}", texts.get(phase, "")
+
+
+def _phase_drafts(done: TransitionDone) -> Iterator[NoticeDraft]:
+    for round in AnnualRound.objects.filter(pk__in=done.ids):
+        subject, body = phase_text(round, done.to_state)
+        recipients = (
+            Application.objects.filter(round=round)
+            .exclude(state__in=ENDED_STATES)
+            .values_list("applicant__user_id", flat=True)
+        )
+        link = _applicant_link()
+        key = f"round:{round.year}:phase:{done.to_state}"
+        for user_id in recipients.iterator(chunk_size=5000):
+            yield NoticeDraft(user_id, key, subject, body, link)

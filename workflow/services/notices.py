@@ -1,0 +1,198 @@
+"""Notices: record them once (idempotent by key per recipient), deliver each by e-mail and
+SMS at most once, mark them read, and keep each person's choice of channels.
+
+Nothing here runs inside a domain transaction: notices are written after the move they
+describe committed (``workflow.notice_events``, a transition listener), so a rollback never
+tells anyone anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+
+from workflow.models import (
+    AnnualRound,
+    Applicant,
+    AppState,
+    ClaimState,
+    IndicatorClaim,
+    Notice,
+    NoticePreference,
+    Phase,
+)
+from workflow.sms import sms_send
+
+from ._common import format_moment, now_or
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE = "落户通 · 北京市积分落户在线申报"
+
+
+@dataclass(frozen=True)
+class NoticeDraft:
+    recipient_id: int
+    dedup_key: str
+    subject: str
+    body: str
+    link: str = ""
+
+
+def notices_record(*, drafts: Iterable[NoticeDraft], now: dt.datetime | None = None) -> list[int]:
+    """Write the notices not written before (same recipient and key: skipped) and return the
+    ids of those still to be delivered by e-mail and SMS."""
+    now = now_or(now)
+    drafts = list({(d.recipient_id, d.dedup_key): d for d in drafts}.values())
+    if not drafts:
+        return []
+    with transaction.atomic():
+        Notice.objects.bulk_create(
+            [
+                Notice(
+                    recipient_id=d.recipient_id,
+                    dedup_key=d.dedup_key,
+                    subject=d.subject[:200],
+                    body=d.body,
+                    link=d.link,
+                    created_at=now,
+                )
+                for d in drafts
+            ],
+            batch_size=2000,
+            ignore_conflicts=True,
+        )
+    wanted = {(d.recipient_id, d.dedup_key) for d in drafts}
+    keys = sorted({d.dedup_key for d in drafts})
+    ids: list[int] = []
+    for start in range(0, len(keys), 500):
+        rows = Notice.objects.filter(
+            dedup_key__in=keys[start : start + 500], delivered_at__isnull=True
+        ).values_list("pk", "recipient_id", "dedup_key")
+        ids += [pk for pk, recipient_id, key in rows if (recipient_id, key) in wanted]
+    return sorted(ids)
+
+
+def _absolute(link: str) -> str:
+    return f"{settings.SITE_URL}{link}" if link.startswith("/") else link
+
+
+def notices_deliver(*, notice_ids: Iterable[int], now: dt.datetime | None = None) -> int:
+    """Send each notice by the channels its recipient keeps on, once: the delivery that wins
+    the conditional UPDATE of ``delivered_at`` sends; a re-run or a second worker sends
+    nothing. Returns how many notices this call delivered."""
+    now = now_or(now)
+    delivered = 0
+    for notice in Notice.objects.filter(
+        pk__in=list(notice_ids), delivered_at__isnull=True
+    ).select_related("recipient"):
+        if not Notice.objects.filter(pk=notice.pk, delivered_at__isnull=True).update(
+            delivered_at=now
+        ):
+            continue
+        delivered += 1
+        user = notice.recipient
+        preference = NoticePreference.objects.filter(user=user).first()
+        email_on = preference.email_enabled if preference else True
+        sms_on = preference.sms_enabled if preference else True
+        link = _absolute(notice.link)
+        if email_on and user.email:
+            send_mail(
+                notice.subject,
+                f"{notice.body}\n\n{'查看详情：' + link if link else ''}\n\n{SIGNATURE}",
+                None,
+                [user.email],
+            )
+        if sms_on:
+            phone = Applicant.objects.filter(user=user).values_list("phone", flat=True).first()
+            if phone:
+                sms_send(to=phone, text=f"【落户通】{notice.subject}。详情请登录落户通查看。")
+    return delivered
+
+
+def notice_mark_read(
+    *, user: Any, notice_id: int | None = None, now: dt.datetime | None = None
+) -> int:
+    """Mark one of the user's notices read (or all of them, ``notice_id`` None). Another
+    person's notice is never touched."""
+    now = now_or(now)
+    unread = Notice.objects.filter(recipient=user, read_at__isnull=True)
+    if notice_id is not None:
+        unread = unread.filter(pk=notice_id)
+    return unread.update(read_at=now)
+
+
+def notice_preference_set(*, user: Any, email_enabled: bool, sms_enabled: bool) -> NoticePreference:
+    preference, _ = NoticePreference.objects.update_or_create(
+        user=user, defaults={"email_enabled": email_enabled, "sms_enabled": sms_enabled}
+    )
+    return preference
+
+
+def notice_preference_of(user: Any) -> NoticePreference:
+    return NoticePreference.objects.filter(user=user).first() or NoticePreference(user=user)
+
+
+# --- the reminder before the appeal deadline (beat) -------------------------------------
+
+REMINDER_BEFORE = dt.timedelta(days=2)
+
+
+def appeal_reminders_record(*, now: dt.datetime) -> list[int]:
+    """细则第八条: two days before the result-query window closes, remind each applicant who
+    still has an adjusted or rejected item not appealed. Once per applicant and round;
+    returns the notices to deliver."""
+    drafts = []
+    rounds = AnnualRound.objects.filter(
+        phase=Phase.RESULT_QUERY,
+        result_query_closes_at__gte=now,
+        result_query_closes_at__lte=now + REMINDER_BEFORE,
+    )
+    for round in rounds:
+        claims = (
+            IndicatorClaim.objects.filter(
+                application__round=round,
+                application__state=AppState.RESULTS_PUBLISHED,
+                state__in=[ClaimState.REJECTED, ClaimState.ADJUSTED],
+                appealed_at__isnull=True,
+            )
+            .select_related("application__applicant")
+            .order_by("application_id", "indicator")
+        )
+        by_user: dict[int, list[str]] = {}
+        for claim in claims.iterator(chunk_size=2000):
+            by_user.setdefault(claim.application.applicant.user_id, []).append(
+                f"“{claim.get_indicator_display()}”（{claim.get_state_display()}）"
+            )
+        for user_id, items in by_user.items():
+            drafts.append(
+                NoticeDraft(
+                    user_id,
+                    f"round:{round.year}:appeal_reminder",
+                    f"申诉将于 {format_moment(round.result_query_closes_at)} 截止",
+                    f"您的{'、'.join(items)}尚未申诉。如有异议，请在 "
+                    f"{format_moment(round.result_query_closes_at)} 前提出申诉"
+                    "（每项指标限一次），逾期不再受理。",
+                    reverse("workflow:applicant"),
+                )
+            )
+    return notices_record(drafts=drafts, now=now)
+
+
+__all__ = [
+    "NoticeDraft",
+    "appeal_reminders_record",
+    "notice_mark_read",
+    "notice_preference_of",
+    "notice_preference_set",
+    "notices_deliver",
+    "notices_record",
+]
