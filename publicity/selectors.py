@@ -165,8 +165,9 @@ def _rows(values: Iterable[tuple[Any, ...]]) -> list[ListRow]:
 def list_rows(round: AnnualRound) -> tuple[list[ListRow], bool]:
     """(rows, is_draft): the published list if there is one, else a draft from the ranking.
 
-    A published list leaves out the people whose admission an upheld objection cancelled: the
-    downloads are the list as it stands (the page still shows them, marked)."""
+    The published list is the 公示名单 as it went public, every admitted person on it: an
+    upheld objection cancels that person's admission (no backfill, 细则第十条) and the page
+    marks them, but the published document itself never loses a row."""
     publication = publication_of(round)
     if publication is not None:
         return published_rows(publication), False
@@ -174,8 +175,9 @@ def list_rows(round: AnnualRound) -> tuple[list[ListRow], bool]:
 
 
 def published_rows(publication: Publication) -> list[ListRow]:
-    """The published list as it stands, in list order: without cancelled admissions."""
-    entries = publication.entries.filter(cancelled_at__isnull=True).order_by("position")
+    """The published list in list order, every entry as published (cancelled ones too, with
+    their ``cancelled`` flag for the page)."""
+    entries = publication.entries.order_by("position")
     return _rows(entries.values_list(*ROW_FIELDS).iterator(chunk_size=5000))
 
 

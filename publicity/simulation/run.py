@@ -12,7 +12,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from publicity.demo import QUOTA_SHARE, round_half_up
-from publicity.selectors import open_objection_count, publication_of, published_rows
+from publicity.selectors import open_objection_count, publication_of
 from publicity.simulation import declaration, listing, people, reviewing
 from publicity.simulation.clock import SimulatedClock, SimulationError, simulation_windows
 from publicity.simulation.script import applicant_scripts
@@ -209,7 +209,6 @@ def round_summary(*, round: AnnualRound, seconds: dict[str, float]) -> dict[str,
         # as it stands, which export_publicity and the downloads give: an upheld objection
         # takes its person off, and nobody moves up (细则第十条).
         "admitted": publication.admitted_count if publication else 0,
-        "listed": len(published_rows(publication)) if publication else 0,
         # Obtained the qualification (细则第十条): holding it, or already settled with it.
         "qualified": states.get(AppState.QUALIFIED, 0) + states.get(AppState.SETTLED, 0),
         "settled": states.get(AppState.SETTLED, 0),
