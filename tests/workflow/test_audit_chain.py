@@ -20,7 +20,6 @@ from workflow.services.transitions import audit_event, audit_events_write
 
 pytestmark = pytest.mark.django_db
 
-TABLE = AuditEvent._meta.db_table
 REFUSED = "append-only"
 
 
@@ -80,35 +79,35 @@ def test_the_database_refuses_an_update_from_the_orm_and_from_raw_sql(events):
     with pytest.raises(IntegrityError, match=REFUSED), transaction.atomic():
         # The base manager has no Python guard: this reaches the database.
         AuditEvent._base_manager.filter(pk=first.pk).update(reason="篡改")
-    refused(f'UPDATE "{TABLE}" SET reason = %s WHERE id = %s', ["篡改", first.pk])
-    refused(f'UPDATE "{TABLE}" SET actor_label = %s', ["someone"])
+    refused('UPDATE "workflow_auditevent" SET reason = %s WHERE id = %s', ["篡改", first.pk])
+    refused('UPDATE "workflow_auditevent" SET actor_label = %s', ["someone"])
     assert reason_of(first.pk) == first.reason
 
 
 def test_the_database_refuses_delete_and_truncate(events):
     with pytest.raises(IntegrityError, match=REFUSED), transaction.atomic():
         AuditEvent._base_manager.filter(pk=events[0].pk)._raw_delete(connection.alias)
-    refused(f'DELETE FROM "{TABLE}" WHERE id = %s', [events[0].pk])
+    refused('DELETE FROM "workflow_auditevent" WHERE id = %s', [events[0].pk])
     if connection.vendor == "postgresql":
         with connection.cursor() as c:
             # The rows' deferred foreign-key checks first: TRUNCATE refuses to run past them.
             c.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        refused(f'TRUNCATE "{TABLE}"')
+        refused('TRUNCATE "workflow_auditevent"')
     else:
         # SQLite has no TRUNCATE: a DELETE without WHERE is its truncate, and the trigger holds.
-        refused(f'DELETE FROM "{TABLE}"')
+        refused('DELETE FROM "workflow_auditevent"')
     assert AuditEvent.objects.count() == len(events)
 
 
 def test_a_row_is_sealed_once_and_the_seal_changes_nothing_else(events):
     row = events[0]
     refused(
-        f'UPDATE "{TABLE}" SET chain_seq = 1, prev_hash = %s, hash = %s, reason = %s WHERE id = %s',
+        'UPDATE "workflow_auditevent" SET chain_seq = 1, prev_hash = %s, hash = %s, reason = %s WHERE id = %s',
         [GENESIS, "f" * 64, "篡改", row.pk],
     )
     audit_seal()
-    refused(f'UPDATE "{TABLE}" SET hash = %s WHERE id = %s', ["f" * 64, row.pk])
-    refused(f'UPDATE "{TABLE}" SET chain_seq = NULL, prev_hash = NULL, hash = NULL')
+    refused('UPDATE "workflow_auditevent" SET hash = %s WHERE id = %s', ["f" * 64, row.pk])
+    refused('UPDATE "workflow_auditevent" SET chain_seq = NULL, prev_hash = NULL, hash = NULL')
     assert audit_chain_verify().intact
 
 
@@ -123,9 +122,11 @@ def test_deleting_an_actor_only_clears_actor_id_and_the_chain_holds(events, admi
 
 def test_maintenance_lets_a_dba_through_inside_its_transaction_only(events):
     with audit_maintenance(), connection.cursor() as c:
-        c.execute(f'UPDATE "{TABLE}" SET reason = %s WHERE id = %s', ["修复", events[0].pk])
+        c.execute(
+            'UPDATE "workflow_auditevent" SET reason = %s WHERE id = %s', ["修复", events[0].pk]
+        )
     assert reason_of(events[0].pk) == "修复"
-    refused(f'UPDATE "{TABLE}" SET reason = %s WHERE id = %s', ["再改", events[0].pk])
+    refused('UPDATE "workflow_auditevent" SET reason = %s WHERE id = %s', ["再改", events[0].pk])
 
 
 def test_the_python_guard_still_refuses_first():
@@ -225,7 +226,9 @@ def test_audit_verify_names_the_row_a_dba_changed(events):
     audit_seal()
     changed = events[2]
     with audit_maintenance(), connection.cursor() as c:  # a DBA, past the trigger
-        c.execute(f'UPDATE "{TABLE}" SET reason = %s WHERE id = %s', ["篡改", changed.pk])
+        c.execute(
+            'UPDATE "workflow_auditevent" SET reason = %s WHERE id = %s', ["篡改", changed.pk]
+        )
     with pytest.raises(CommandError, match=rf"row id={changed.pk}: .*content changed since sealed"):
         verify()
     # From the row after it on, the chain holds (it trusts the stored hash before it).
@@ -235,7 +238,7 @@ def test_audit_verify_names_the_row_a_dba_changed(events):
 def test_audit_verify_names_the_row_after_one_a_dba_removed(events):
     audit_seal()
     with audit_maintenance(), connection.cursor() as c:
-        c.execute(f'DELETE FROM "{TABLE}" WHERE id = %s', [events[1].pk])
+        c.execute('DELETE FROM "workflow_auditevent" WHERE id = %s', [events[1].pk])
     with pytest.raises(
         CommandError, match=rf"row id={events[2].pk}: .*chain_seq jumps from 1 to 3"
     ):
@@ -246,8 +249,8 @@ def test_audit_verify_names_a_row_whose_links_were_rewritten(events):
     audit_seal()
     with audit_maintenance(), connection.cursor() as c:
         # Removed, and the next row's place moved up to hide the gap: its prev_hash gives it away.
-        c.execute(f'DELETE FROM "{TABLE}" WHERE id = %s', [events[1].pk])
-        c.execute(f'UPDATE "{TABLE}" SET chain_seq = 2 WHERE id = %s', [events[2].pk])
+        c.execute('DELETE FROM "workflow_auditevent" WHERE id = %s', [events[1].pk])
+        c.execute('UPDATE "workflow_auditevent" SET chain_seq = 2 WHERE id = %s', [events[2].pk])
     report = audit_chain_verify()
     assert (report.broken_id, report.checked) == (events[2].pk, 1)
     assert "is not the hash of the row before" in report.problem
