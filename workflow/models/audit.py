@@ -1,4 +1,8 @@
-"""The append-only audit log of every state change and decision."""
+"""The append-only audit log of every state change and decision.
+
+Append-only twice: here in Python (a clear refusal before any SQL), and in the database,
+whoever asks: triggers (migration 0007) refuse UPDATE, DELETE and TRUNCATE but the seal of
+the hash chain (workflow/audit_chain.py, docs/reliability.md)."""
 
 from __future__ import annotations
 
