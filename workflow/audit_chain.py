@@ -260,7 +260,12 @@ def audit_chain_verify(*, from_id: int | None = None, chunk_size: int = SEAL_CHU
 
 
 def _problem(
-    expected_seq: int, expected_prev: str, seq: int, prev_hash: str, stored: str, row: list[Any]
+    expected_seq: int,
+    expected_prev: str,
+    seq: int,
+    prev_hash: str | None,
+    stored: str | None,
+    row: list[Any],
 ) -> str:
     if seq != expected_seq:
         return (
@@ -269,13 +274,17 @@ def _problem(
         )
     if prev_hash != expected_prev:
         return (
-            f"prev_hash 与前一条记录的哈希不符（前一条被改动或删除）/ prev_hash {prev_hash[:12]}… "
-            f"is not the hash of the row before ({expected_prev[:12]}…)"
+            f"prev_hash 与前一条记录的哈希不符（前一条被改动或删除）/ prev_hash {_short(prev_hash)} "
+            f"is not the hash of the row before ({_short(expected_prev)})"
         )
     recomputed = row_hash(prev_hash, row)
     if recomputed != stored:
         return (
             f"内容与封存时不同（封存后被改动）/ content changed since sealed: stored hash "
-            f"{stored[:12]}…, recomputed {recomputed[:12]}…"
+            f"{_short(stored)}, recomputed {_short(recomputed)}"
         )
     return ""
+
+
+def _short(digest: str | None) -> str:
+    return "(empty)" if digest is None else f"{digest[:12]}…"

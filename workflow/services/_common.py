@@ -147,8 +147,7 @@ def audit_record(
 ) -> AuditEvent:
     """Append one audit row; call inside the transaction of the change it records. Sealed
     into the chain once that transaction commits."""
-    audit_seal_after_commit()
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         at=now,
         actor=actor,
         actor_label=actor_label(actor, label),
@@ -162,6 +161,8 @@ def audit_record(
         before=before,
         after=after,
     )
+    audit_seal_after_commit()
+    return event
 
 
 @contextmanager

@@ -219,10 +219,14 @@ def audit_events_write(events: list[AuditEvent]) -> None:
     transaction commits."""
     if not events:
         return
-    audit_seal_after_commit()
-    if connection.vendor != "postgresql":
+    if connection.vendor == "postgresql":
+        _audit_events_copy(events)
+    else:
         AuditEvent.objects.bulk_create(events, batch_size=2000)
-        return
+    audit_seal_after_commit()
+
+
+def _audit_events_copy(events: list[AuditEvent]) -> None:
     with connection.cursor() as cursor:
         copy_sql = f"COPY {AuditEvent._meta.db_table} ({', '.join(_AUDIT_COLUMNS)}) FROM STDIN"
         with cursor.cursor.copy(copy_sql) as copy:
