@@ -258,3 +258,12 @@ def test_audit_verify_names_a_row_whose_links_were_rewritten(events):
 
 def test_audit_verify_reports_unsealed_rows_without_failing(events):
     assert "5 rows not sealed yet" in verify()
+
+
+def test_audit_verify_names_a_row_whose_hash_was_emptied(events):
+    audit_seal()
+    with audit_maintenance(), connection.cursor() as c:
+        c.execute("UPDATE workflow_auditevent SET hash = NULL WHERE id = %s", [events[3].pk])
+    report = audit_chain_verify()
+    assert report.broken_id == events[3].pk
+    assert "stored hash (empty)" in report.problem
