@@ -37,6 +37,7 @@ from workflow.models import (
     IndicatorClaim,
 )
 from workflow.services import actor_label, audit_record, now_or
+from workflow.services.transitions import audit_events_write
 
 BATCH = 5000
 
@@ -321,4 +322,4 @@ def _write(
             claims = []
     IndicatorClaim.objects.bulk_create(claims, batch_size=BATCH)
     report.claims += len(claims)
-    AuditEvent.objects.bulk_create(events, batch_size=BATCH)
+    audit_events_write(events)  # the mechanism's writer: COPY on PostgreSQL, then sealed

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
+from workflow.audit_chain import audit_seal
 from workflow.services import rounds_advance_due
 from workflow.services.notices import appeal_reminders_record, notices_deliver
 
@@ -25,7 +26,7 @@ def deliver_notices(notice_ids: list[int]) -> int:
 
 @shared_task(name="workflow.tasks.remind_appeal_deadline", acks_late=True)
 def remind_appeal_deadline() -> int:
-    """Beat, hourly (PeriodicTask seeded by migration 0007). Idempotent by notice key."""
+    """Beat, hourly (PeriodicTask seeded by migration 0008). Idempotent by notice key."""
     ids = appeal_reminders_record(now=timezone.now())
     notices_queue(ids)
     return len(ids)
@@ -35,3 +36,11 @@ def notices_queue(notice_ids: list[int]) -> None:
     """Queue the e-mail and SMS of recorded notices, in chunks a worker finishes quickly."""
     for start in range(0, len(notice_ids), DELIVERY_CHUNK):
         deliver_notices.delay(notice_ids[start : start + DELIVERY_CHUNK])
+
+
+@shared_task(name="workflow.tasks.seal_audit_events", acks_late=True)
+def seal_audit_events() -> int:
+    """Beat, every minute (PeriodicTask seeded by migration 0010): seals the audit rows no
+    writer's commit sealed (a seal that failed, a process that died after its commit).
+    Idempotent."""
+    return audit_seal()

@@ -1,4 +1,8 @@
-"""The append-only audit log of every state change and decision."""
+"""The append-only audit log of every state change and decision.
+
+Append-only twice: here in Python (a clear refusal before any SQL), and in the database,
+whoever asks: triggers (migration 0010) refuse UPDATE, DELETE and TRUNCATE but the seal of
+the hash chain (workflow/audit_chain.py, docs/reliability.md)."""
 
 from __future__ import annotations
 
@@ -47,6 +51,11 @@ class AuditEvent(models.Model):
     reason = models.TextField("原因", blank=True)
     before = models.JSONField("变更前", null=True, blank=True, encoder=DjangoJSONEncoder)
     after = models.JSONField("变更后", null=True, blank=True, encoder=DjangoJSONEncoder)
+    # The tamper-evident chain (workflow/audit_chain.py): empty until the row is sealed, after
+    # its writer commits; then its place in the chain, the hash of the row before it and its own.
+    chain_seq = models.PositiveBigIntegerField("链序号", null=True, blank=True, editable=False)
+    prev_hash = models.CharField("前一条哈希", max_length=64, null=True, blank=True, editable=False)
+    hash = models.CharField("哈希", max_length=64, null=True, blank=True, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -56,6 +65,18 @@ class AuditEvent(models.Model):
         ordering = ["-at", "-id"]
         indexes = [
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
+            # What the next seal takes, in id order; empty once everything is sealed.
+            models.Index(
+                fields=["id"], condition=models.Q(hash__isnull=True), name="audit_unsealed"
+            ),
+        ]
+        constraints = [
+            # One row per place in the chain; partial, so the chain's end is one index probe.
+            models.UniqueConstraint(
+                fields=["chain_seq"],
+                condition=models.Q(chain_seq__isnull=False),
+                name="audit_chain_seq_unique",
+            ),
         ]
 
     def __str__(self) -> str:

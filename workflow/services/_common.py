@@ -13,6 +13,7 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed
 
 from workflow import roles
+from workflow.audit_chain import audit_seal_after_commit
 from workflow.exceptions import ConflictError, InvalidTransition, NotPermitted, WindowClosed
 from workflow.models import AnnualRound, AuditEvent, Phase
 
@@ -144,8 +145,9 @@ def audit_record(
     after: dict[str, Any] | None = None,
     label: str = "system",
 ) -> AuditEvent:
-    """Append one audit row; call inside the transaction of the change it records."""
-    return AuditEvent.objects.create(
+    """Append one audit row; call inside the transaction of the change it records. Sealed
+    into the chain once that transaction commits."""
+    event = AuditEvent.objects.create(
         at=now,
         actor=actor,
         actor_label=actor_label(actor, label),
@@ -159,6 +161,8 @@ def audit_record(
         before=before,
         after=after,
     )
+    audit_seal_after_commit()
+    return event
 
 
 @contextmanager

@@ -24,6 +24,7 @@ from django.db import connection, models, transaction
 from django_fsm import can_proceed
 
 from workflow import roles
+from workflow.audit_chain import audit_seal_after_commit
 from workflow.exceptions import InvalidTransition, NotPermitted
 from workflow.models import AnnualRound, AuditEvent, Phase
 from workflow.models.guards import ADMIN, DEPARTMENT, OPEN, OWNER, PHASE, SYSTEM, UNIT, Guard
@@ -221,12 +222,18 @@ def _json_or_null(value: Any) -> str | None:
 def audit_events_write(events: list[AuditEvent]) -> None:
     """Append many audit rows in the caller's transaction. On PostgreSQL by COPY (Django's
     bulk_create spends its time quoting the JSON snapshots); elsewhere bulk_create. Both
-    write the same rows: the test suite runs on both."""
+    write the same rows: the test suite runs on both. Sealed into the chain once the
+    transaction commits."""
     if not events:
         return
-    if connection.vendor != "postgresql":
+    if connection.vendor == "postgresql":
+        _audit_events_copy(events)
+    else:
         AuditEvent.objects.bulk_create(events, batch_size=2000)
-        return
+    audit_seal_after_commit()
+
+
+def _audit_events_copy(events: list[AuditEvent]) -> None:
     with connection.cursor() as cursor:
         copy_sql = f"COPY {AuditEvent._meta.db_table} ({', '.join(_AUDIT_COLUMNS)}) FROM STDIN"
         with cursor.cursor.copy(copy_sql) as copy:
@@ -301,6 +308,7 @@ def transition_apply(
             after=snapshot(obj, audited),
         )
         event.save()
+        audit_seal_after_commit()
         _announce(
             TransitionDone(
                 model=obj._meta.label_lower,
