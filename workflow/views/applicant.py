@@ -13,7 +13,7 @@ from workflow import portal, services
 from workflow.evidence import evidence_upload
 from workflow.exceptions import DomainError
 from workflow.forms import PAGES, EmployerCodeForm, EvidenceUploadForm, ObjectionForm
-from workflow.forms.indicators import data_from_draft, draft_data, with_extra_row
+from workflow.forms.indicators import RowLimits, data_from_draft, draft_data, with_extra_row
 from workflow.indicators import INDICATORS
 from workflow.models import (
     APPEALABLE_STATES,
@@ -167,6 +167,11 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
             },
         )
     page = PAGES[code]
+    limits = RowLimits.of(
+        applicant=application.applicant,
+        year=application.round.year,
+        today=timezone.localdate(now),
+    )
     if application.state in (
         AppState.DRAFT,
         AppState.AWAITING_EMPLOYER,
@@ -178,10 +183,12 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
     if request.method != "POST":
         draft = FormDraft.objects.filter(application=application, indicator=code).first()
         if draft is not None and (claim is None or draft.saved_at >= claim.updated_at):
-            bound = page.bind(data=data_from_draft(draft.data))
+            bound = page.bind(data=data_from_draft(draft.data), limits=limits)
         else:
             bound = page.bind(
-                facts=claim.declared_facts if claim else None, declared=claim is not None
+                facts=claim.declared_facts if claim else None,
+                declared=claim is not None,
+                limits=limits,
             )
         return render(
             request,
@@ -196,7 +203,7 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
             portal.draft_save(
                 application=application, indicator=code, data=draft_data(data), actor=request.user
             )
-            bound = page.bind(data=data)
+            bound = page.bind(data=data, limits=limits)
             return render(
                 request,
                 "workflow/applicant/indicator_form.html",
@@ -214,7 +221,7 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
         if action == "save_draft":
             messages.success(request, "草稿已保存（尚未申报，部门看不到草稿）。")
             return redirect("workflow:indicator", code=code)
-        bound = page.bind(data=request.POST)
+        bound = page.bind(data=request.POST, limits=limits)
         declared = bound.check_with_engine(
             applicant=application.applicant,
             year=application.round.year,
