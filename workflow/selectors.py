@@ -118,6 +118,7 @@ def employers_search(*, query: str, limit: int = EMPLOYER_SEARCH_LIMIT) -> list[
     if len(text) < 2:
         return []
     return list(
-        Employer.objects.filter(Q(name__icontains=text) | Q(credit_code__startswith=text.upper()))
-        .order_by("name", "credit_code")[:limit]
+        Employer.objects.filter(
+            Q(name__icontains=text) | Q(credit_code__startswith=text.upper())
+        ).order_by("name", "credit_code")[:limit]
     )
