@@ -368,6 +368,33 @@ def applicant_overview(
     }
 
 
+PUBLISHED_PHASES = (Phase.PUBLICITY, Phase.CLOSED)
+
+
+def results_public(*, round: AnnualRound) -> bool:
+    """细则第九条: final points, rank and outcome are public once the list is in 公示."""
+    return round.phase in PUBLISHED_PHASES
+
+
+def unit_application_rows(*, application: Application) -> list[dict[str, Any]]:
+    """An employee's indicators for the unit: in the applicant's order (INDICATOR_CODES),
+    each with its own reviewing departments and the claim's progress (None: not declared)."""
+    from workflow.indicators import INDICATORS
+
+    claims = {c.indicator: c for c in application.claims.all()}
+    names = _department_names()
+    return [
+        {
+            "code": code,
+            "label": indicator.label,
+            "zero_fill": indicator.zero_fill,
+            "departments": [names.get(d, d) for d in indicator.departments],
+            "claim": claims.get(code),
+        }
+        for code, indicator in INDICATORS.items()
+    ]
+
+
 def withdrawal_of(*, application: Application) -> dict[str, Any] | None:
     """When and why the application was withdrawn (细则第五条: not submitted by the deadline,
     or by the applicant), from its audit row."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from workflow import roles
@@ -14,6 +14,7 @@ from workflow.models import (
     AnnualRound,
     Application,
     AuditEvent,
+    Employer,
     IndicatorClaim,
     Notice,
     Phase,
@@ -101,3 +102,23 @@ def notices_unread_count(*, user: Any) -> int:
     if user is None or not user.is_authenticated:
         return 0
     return Notice.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+EMPLOYER_SEARCH_LIMIT = 20
+
+
+def employers_search(*, query: str, limit: int = EMPLOYER_SEARCH_LIMIT) -> list[Employer]:
+    """Registered units whose name contains `query` or whose credit code starts with it.
+
+    Every registered unit, its account verified or not: the applicant names the unit that
+    pays the insurance, and an unverified account is verified before it can confirm anyone.
+    Fewer than two characters find nothing (a single 北 would list half the city).
+    """
+    text = query.strip()
+    if len(text) < 2:
+        return []
+    return list(
+        Employer.objects.filter(
+            Q(name__icontains=text) | Q(credit_code__startswith=text.upper())
+        ).order_by("name", "credit_code")[:limit]
+    )

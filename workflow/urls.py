@@ -9,6 +9,7 @@ urlpatterns = [
     path("register/unit/", accounts.register_unit, name="register_unit"),
     # 申请人
     path("apply/", applicant.dashboard, name="applicant"),
+    path("apply/employer/", applicant.name_employer, name="name_employer"),
     path("apply/begin/", applicant.begin, name="begin"),
     path("apply/submit/", applicant.submit, name="submit"),
     path("apply/indicators/<slug:code>/", applicant.indicator, name="indicator"),

@@ -14,6 +14,7 @@ from ranking.policy.months import month_label, month_of_date
 from ranking.policy.params import PolicyParams
 from ranking.policy.result import CENT, IndicatorResult, fmt, round_half_up
 from ranking.policy.tables import (
+    EDUCATION_LEVEL_LABELS,
     EQUITY_MIN_HOLDING_PCT,
     EQUITY_MIN_INVESTOR_FUNDING_WAN,
     EQUITY_TABLE,
@@ -129,6 +130,19 @@ def scored_education(facts: Facts, p: PolicyParams) -> tuple[EducationItem, Educ
     return best
 
 
+def _education_left_out(facts: Facts, p: PolicyParams) -> str:
+    """Why each declared item that cannot count is left out (细则第十六条: by Y-1-12-31)."""
+    cutoff = dt.date(facts.year - 1, 12, 31)
+    notes = []
+    for item in facts.education:
+        label = f"{EDUCATION_LEVEL_LABELS.get(item.level, item.level)}（{item.graduated_on:%Y-%m-%d} 毕业）"
+        if item.graduated_on > cutoff:
+            notes.append(f"{label}：毕业晚于截止日期 {cutoff:%Y-%m-%d}，不计分")
+        elif education_row_for(item, p) is None:
+            notes.append(f"{label}：积分表无对应项，不计分")
+    return "；".join(notes)
+
+
 def education(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
     chosen = scored_education(facts, p)
     if chosen is None:
@@ -137,17 +151,24 @@ def education(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
             ZERO,
             p.articles["education"],
             lambda: (
-                "无可积分的学历（学位）：未申报、无对应积分表行或毕业晚于截止日期",
+                f"无可积分的学历（学位）：{_education_left_out(facts, p) or '未申报'}",
                 {},
             ),
         )
     item, row = chosen
+
+    def with_left_out(rule: str) -> str:
+        left_out = _education_left_out(facts, p)
+        return f"{rule}；未计：{left_out}" if left_out else rule
+
     return IndicatorResult(
         "education",
         round_half_up(row.points),
         p.articles["education"],
         lambda: (
-            f"{row.label}（{item.graduated_on:%Y-%m-%d} 毕业）= {fmt(row.points)}（{row.source}）",
+            with_left_out(
+                f"{row.label}（{item.graduated_on:%Y-%m-%d} 毕业）= {fmt(row.points)}（{row.source}）"
+            ),
             {
                 "level": item.level,
                 "diploma": item.diploma,
@@ -255,7 +276,7 @@ def award_points(award: Award, facts: Facts, p: PolicyParams) -> tuple[Decimal, 
     if award.code in p.award_codes_not_scored:
         return ZERO, f"{row.label}：本政策不计分"
     if award.year > facts.year - 1:
-        return ZERO, f"{row.label}（{award.year}年）：晚于截止年度，不计分"
+        return ZERO, f"{row.label}（{award.year}年）：晚于截止年度 {facts.year - 1} 年，不计分"
     if row.first_year is not None and award.year < row.first_year:
         return ZERO, f"{row.label}（{award.year}年）：{row.first_year}年起获奖方可积分"
     if row.needs_income_tax_wan is not None:
@@ -378,7 +399,16 @@ def age(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
 def honors(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
     counted = [h for h in facts.honors if h.year is None or h.year <= facts.year - 1]
     if not counted:
-        return IndicatorResult("honors", ZERO, p.articles["honors"], lambda: ("无荣誉表彰", {}))
+
+        def late() -> str:
+            return "；".join(
+                f"{HONORS[h.code][0]}（{h.year}年）：晚于截止年度 {facts.year - 1} 年，不计分"
+                for h in facts.honors
+            )
+
+        return IndicatorResult(
+            "honors", ZERO, p.articles["honors"], lambda: (late() or "无荣誉表彰", {})
+        )
     label, source = HONORS[counted[0].code]
     return IndicatorResult(
         "honors",

@@ -5,6 +5,7 @@ from .indicators import DECLARED_PAGES, PAGES, BoundPage, IndicatorPage
 from .notices import NoticePreferenceForm
 from .objections import (
     EmployerCodeForm,
+    EmployerSearchForm,
     EvidenceUploadForm,
     ObjectionForm,
     RejectAffiliationForm,
@@ -16,6 +17,7 @@ __all__ = [
     "ApplicantRegistrationForm",
     "BoundPage",
     "EmployerCodeForm",
+    "EmployerSearchForm",
     "EvidenceUploadForm",
     "IndicatorPage",
     "NoticePreferenceForm",

@@ -10,6 +10,7 @@ on that row's field, so the page says exactly what to fix.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,6 +20,7 @@ from django import forms
 from django.http import QueryDict
 
 from ranking.policy import FactsError, parse_facts
+from ranking.policy.identity import parse_id_number
 from ranking.policy.months import parse_month
 from workflow.facts import CLAIM_FACT_KEYS, person_facts
 
@@ -65,10 +67,49 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+# 教育背景: nobody finishes a school before this age; an earlier date is a typing error.
+MIN_GRADUATION_AGE = 14
+
+
+@dataclass(frozen=True)
+class RowLimits:
+    """What a row's dates are checked against: who declares, for which round, on which day."""
+
+    today: dt.date
+    year: int  # the round's year Y; items count up to Y-1 (细则第十六条)
+    birth_date: dt.date | None = None
+
+    @classmethod
+    def of(cls, *, applicant: Any, year: int, today: dt.date) -> RowLimits:
+        try:
+            birth_date = parse_id_number(applicant.id_number).birth_date
+        except ValueError:
+            birth_date = None
+        return cls(today=today, year=year, birth_date=birth_date)
+
+    @property
+    def age_14_on(self) -> dt.date | None:
+        if self.birth_date is None:
+            return None
+        born = self.birth_date
+        try:
+            return born.replace(year=born.year + MIN_GRADUATION_AGE)
+        except ValueError:  # born on 29 February
+            return dt.date(born.year + MIN_GRADUATION_AGE, 3, 1)
+
+
 class RowForm(forms.Form):
-    """One row of a section; FACT_FIELDS maps a facts key to the form field that holds it."""
+    """One row of a section; FACT_FIELDS maps a facts key to the form field that holds it.
+
+    `limits`, when given, refuses impossible dates on the row's own field (a date in the
+    future, an award after the round's cut-off year), so the page says which row is wrong.
+    """
 
     FACT_FIELDS: dict[str, str] = {}
+
+    def __init__(self, *args: Any, limits: RowLimits | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limits = limits
 
     def to_fact(self) -> Any:
         raise NotImplementedError
@@ -128,6 +169,23 @@ class EducationRow(RowForm):
             self.add_error("diploma", "请至少勾选学历或学位之一。")
         return data
 
+    def clean_graduated_on(self) -> dt.date:
+        graduated_on = self.cleaned_data["graduated_on"]
+        limits = self.limits
+        if limits is None:
+            return graduated_on
+        if graduated_on > limits.today:
+            raise forms.ValidationError(
+                f"毕业（授予）日期 {graduated_on:%Y-%m-%d} 晚于今天，请填写已取得证书上的日期。"
+            )
+        age_14_on = limits.age_14_on
+        if age_14_on is not None and graduated_on < age_14_on:
+            raise forms.ValidationError(
+                f"毕业（授予）日期 {graduated_on:%Y-%m-%d} 早于您年满 {MIN_GRADUATION_AGE} 周岁"
+                f"（{age_14_on:%Y-%m-%d}，按公民身份号码中的出生日期计算），请核对证书上的日期。"
+            )
+        return graduated_on
+
     def to_fact(self) -> dict[str, Any]:
         d = self.cleaned_data
         return {
@@ -165,6 +223,21 @@ class AwardRow(RowForm):
         "rank": "rank",
         "year": "year",
     }
+
+    def clean_year(self) -> int:
+        year = self.cleaned_data["year"]
+        limits = self.limits
+        if limits is None:
+            return year
+        if year > limits.today.year:
+            raise forms.ValidationError(f"获奖年份 {year} 年晚于今年，请填写证书上的年份。")
+        if year > limits.year - 1:
+            # 细则第十六条: a round counts what was obtained by 12月31日 of the year before.
+            raise forms.ValidationError(
+                f"{limits.year}年度只计 {limits.year - 1} 年 12 月 31 日前获得的奖项："
+                f"{year} 年的奖项请在下一年度申报。"
+            )
+        return year
 
     def to_fact(self) -> dict[str, Any]:
         d = self.cleaned_data
@@ -320,9 +393,10 @@ class IndicatorPage:
         data: QueryDict | None = None,
         facts: dict[str, Any] | None = None,
         declared: bool = False,
+        limits: RowLimits | None = None,
     ) -> BoundPage:
         """Bound to `data` (POST or a draft), else filled from the claim's declared `facts`."""
-        return BoundPage(self, data=data, facts=facts or {}, declared=declared)
+        return BoundPage(self, data=data, facts=facts or {}, declared=declared, limits=limits)
 
 
 PAGES: dict[str, IndicatorPage] = {
@@ -376,6 +450,7 @@ class BoundPage:
         data: QueryDict | None,
         facts: dict[str, Any],
         declared: bool = False,
+        limits: RowLimits | None = None,
     ) -> None:
         self.page = page
         self.data = data
@@ -392,13 +467,14 @@ class BoundPage:
                 absolute_max=50,
                 validate_max=True,
             )
+            row_kwargs = {"limits": limits}
             if data is not None:
-                formset = formset_class(data, prefix=section.key)
+                formset = formset_class(data, prefix=section.key, form_kwargs=row_kwargs)
             else:
                 initial = [
                     section.row_form.initial_from(item) for item in facts.get(section.key) or []
                 ]
-                formset = formset_class(prefix=section.key, initial=initial)
+                formset = formset_class(prefix=section.key, initial=initial, form_kwargs=row_kwargs)
             self.formsets[section.key] = formset
         for single in page.singles:
             if data is not None:

@@ -89,6 +89,15 @@ class EmployerCodeForm(forms.Form):
         return code
 
 
+class EmployerSearchForm(forms.Form):
+    q = forms.CharField(
+        label="单位名称或统一社会信用代码",
+        max_length=200,
+        required=False,
+        help_text="输入单位名称中的至少两个字，或信用代码的前几位。",
+    )
+
+
 class RejectAffiliationForm(forms.Form):
     reason = forms.CharField(
         label="不予确认的原因",

@@ -12,8 +12,14 @@ from django.views.decorators.http import require_POST
 from workflow import portal, services
 from workflow.evidence import evidence_upload
 from workflow.exceptions import DomainError
-from workflow.forms import PAGES, EmployerCodeForm, EvidenceUploadForm, ObjectionForm
-from workflow.forms.indicators import data_from_draft, draft_data, with_extra_row
+from workflow.forms import (
+    PAGES,
+    EmployerCodeForm,
+    EmployerSearchForm,
+    EvidenceUploadForm,
+    ObjectionForm,
+)
+from workflow.forms.indicators import RowLimits, data_from_draft, draft_data, with_extra_row
 from workflow.indicators import INDICATORS
 from workflow.models import (
     APPEALABLE_STATES,
@@ -26,7 +32,7 @@ from workflow.models import (
     IndicatorClaim,
     Phase,
 )
-from workflow.selectors import application_for, round_current
+from workflow.selectors import application_for, employers_search, round_current
 from workflow.services.claims import EDITABLE_APPLICATION_STATES
 
 from ._common import applicant_required, report
@@ -73,19 +79,60 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "workflow/applicant/dashboard.html", context)
 
 
+def _employer_page(
+    request: HttpRequest, *, code_form: EmployerCodeForm, query: str, status: int = 200
+) -> HttpResponse:
+    """The name-employer page: search by name or code, choose, or type the code (kept on error)."""
+    round = round_current()
+    now = timezone.now()
+    application = application_for(round=round, user=request.user) if round else None
+    search = EmployerSearchForm({"q": query})
+    query = search.cleaned_data["q"].strip() if search.is_valid() else ""
+    if application is None:
+        can_name = bool(round and round.is_declaration_open(now)) and not (
+            request.applicant.is_barred(timezone.localdate(now))
+        )
+    else:
+        can_name = round.is_declaration_open(now) and application.state in (
+            AppState.DRAFT,
+            AppState.REJECTED_BY_EMPLOYER,
+        )
+    return render(
+        request,
+        "workflow/applicant/employer.html",
+        {
+            "round": round,
+            "application": application,
+            "can_name": can_name,
+            "search": search,
+            "query": query,
+            "results": employers_search(query=query) if query else [],
+            "chosen": code_form.data.get("credit_code", "") if code_form.is_bound else "",
+            "code_form": code_form,
+        },
+        status=status,
+    )
+
+
+@applicant_required
+def name_employer(request: HttpRequest) -> HttpResponse:
+    """细则第五条: the applicant names the unit that pays the insurance; found by a GET search."""
+    return _employer_page(request, code_form=EmployerCodeForm(), query=request.GET.get("q", ""))
+
+
 @require_POST
 @applicant_required
 def begin(request: HttpRequest) -> HttpResponse:
     """Start the application naming the employer, or name another one after a refusal."""
     round = round_current()
     form = EmployerCodeForm(request.POST)
+    query = request.POST.get("q", "")
     if round is None:
         messages.error(request, "目前没有进行中的积分落户年度。")
         return redirect("workflow:applicant")
     if not form.is_valid():
-        for error in form.errors.get("credit_code", []):
-            messages.error(request, f"用人单位统一社会信用代码：{error}")
-        return redirect("workflow:applicant")
+        # What was typed (or chosen) stays on the page, next to its error.
+        return _employer_page(request, code_form=form, query=query, status=400)
     application = application_for(round=round, user=request.user)
     try:
         if application is None:
@@ -96,10 +143,10 @@ def begin(request: HttpRequest) -> HttpResponse:
             )
     except DomainError as error:
         report(request, error)
-    else:
-        messages.success(
-            request, f"已提交给“{form.employer.name}”确认隶属关系；单位确认后即可填报积分指标。"
-        )
+        return _employer_page(request, code_form=form, query=query, status=400)
+    messages.success(
+        request, f"已提交给“{form.employer.name}”确认隶属关系；单位确认后即可填报积分指标。"
+    )
     return redirect("workflow:applicant")
 
 
@@ -167,6 +214,11 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
             },
         )
     page = PAGES[code]
+    limits = RowLimits.of(
+        applicant=application.applicant,
+        year=application.round.year,
+        today=timezone.localdate(now),
+    )
     if application.state in (
         AppState.DRAFT,
         AppState.AWAITING_EMPLOYER,
@@ -178,10 +230,12 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
     if request.method != "POST":
         draft = FormDraft.objects.filter(application=application, indicator=code).first()
         if draft is not None and (claim is None or draft.saved_at >= claim.updated_at):
-            bound = page.bind(data=data_from_draft(draft.data))
+            bound = page.bind(data=data_from_draft(draft.data), limits=limits)
         else:
             bound = page.bind(
-                facts=claim.declared_facts if claim else None, declared=claim is not None
+                facts=claim.declared_facts if claim else None,
+                declared=claim is not None,
+                limits=limits,
             )
         return render(
             request,
@@ -196,7 +250,7 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
             portal.draft_save(
                 application=application, indicator=code, data=draft_data(data), actor=request.user
             )
-            bound = page.bind(data=data)
+            bound = page.bind(data=data, limits=limits)
             return render(
                 request,
                 "workflow/applicant/indicator_form.html",
@@ -214,7 +268,7 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
         if action == "save_draft":
             messages.success(request, "草稿已保存（尚未申报，部门看不到草稿）。")
             return redirect("workflow:indicator", code=code)
-        bound = page.bind(data=request.POST)
+        bound = page.bind(data=request.POST, limits=limits)
         declared = bound.check_with_engine(
             applicant=application.applicant,
             year=application.round.year,

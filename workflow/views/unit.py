@@ -74,6 +74,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "counts": [(AppState(code).label, code, n) for code, n in sorted(counts.items())],
             "awaiting": counts.get(AppState.AWAITING_EMPLOYER, 0),
             "declaration_open": bool(round and round.is_declaration_open(now)),
+            "results_public": bool(round and portal.results_public(round=round)),
             "reject_form": RejectAffiliationForm(),
         },
     )
@@ -85,13 +86,13 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not roles.is_verified_unit_admin_of(request.user, application.employer):
         messages.error(request, services.UNIT_UNVERIFIED_MESSAGE)
         return redirect("workflow:unit")
-    claims = list(application.claims.select_related("department"))
     return render(
         request,
         "workflow/unit/application.html",
         {
             "application": application,
-            "claims": claims,
+            "rows": portal.unit_application_rows(application=application),
+            "results_public": portal.results_public(round=application.round),
             "reject_form": RejectAffiliationForm(),
             "declaration_open": application.round.is_declaration_open(timezone.now()),
             "bar": portal.bar_notice(party=application.employer),
@@ -123,7 +124,8 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
             "workflow/unit/application.html",
             {
                 "application": application,
-                "claims": list(application.claims.select_related("department")),
+                "rows": portal.unit_application_rows(application=application),
+                "results_public": portal.results_public(round=application.round),
                 "reject_form": form,
                 "declaration_open": application.round.is_declaration_open(timezone.now()),
             },
