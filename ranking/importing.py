@@ -32,11 +32,10 @@ from workflow.models import (
     AppState,
     AuditEvent,
     ClaimState,
-    Department,
     Employer,
     IndicatorClaim,
 )
-from workflow.services import actor_label, audit_record, now_or
+from workflow.services import actor_label, audit_record, departments_ensure, now_or
 from workflow.services.transitions import audit_events_write
 
 BATCH = 5000
@@ -280,7 +279,7 @@ def _write(
     Application.objects.bulk_create(applications, batch_size=BATCH)
     report.applications = len(applications)
 
-    departments = {d.code: d for d in Department.objects.all()}
+    departments = departments_ensure()  # re-created if a transactional test flushed them
     claims: list[IndicatorClaim] = []
     events: list[AuditEvent] = []
     object_type = Application._meta.label_lower

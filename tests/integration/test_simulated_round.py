@@ -21,7 +21,9 @@ pytestmark = [
 ]
 
 
-def test_a_simulated_round_closes_through_the_worker(start_worker, tmp_path):
+def test_a_simulated_round_closes_through_the_worker(start_worker, tmp_path, monkeypatch):
+    # Every department batch goes to the worker, however small (a real round's are large).
+    monkeypatch.setattr("review.services.imports.INLINE_MAX_BYTES", 0)
     worker = start_worker(concurrency=2)
     summary_path = tmp_path / "summary.json"
     call_command(
@@ -49,6 +51,7 @@ def test_a_simulated_round_closes_through_the_worker(start_worker, tmp_path):
     log = worker.log()
     # The work the round queued went through Redis to the worker, and finished there.
     assert "review.tasks.verify_applications" in log
+    assert "review.tasks.load_batch" in log
     assert "succeeded" in log
     round = AnnualRound.objects.get(year=2037)
     assert not JobRun.objects.filter(round=round).exclude(status=JobStatus.SUCCEEDED).exists()
@@ -57,3 +60,44 @@ def test_a_simulated_round_closes_through_the_worker(start_worker, tmp_path):
     assert advance_due_rounds.delay().get(timeout=120) == []
     assert forfeit_expired_qualifications.delay().get(timeout=120) == 0
     assert "workflow.tasks.advance_due_rounds" in worker.log()
+
+
+def test_ranking_publication_and_qualification_run_on_the_worker(start_worker):
+    # Beat's task goes through Redis; on the worker it ranks (leaving 部门复核及积分排名),
+    # publishes (entering 公示) and, once the 7 days are over, qualifies.
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from publicity.models import Publication
+    from ranking.importing import facts_import
+    from ranking.models import RankingRun
+    from tests import factories
+    from tests.publicity.helpers import facts, lines
+    from workflow.models import Application, AppState, default_windows
+
+    now = timezone.now()
+    windows = default_windows(now.year - 1)
+    # Shift the timetable so the 公示 window opened a minute ago.
+    shift = now - dt.timedelta(minutes=1) - windows["publicity_opens_at"]
+    round = factories.RoundFactory(
+        year=2038,
+        quota=2,
+        phase=Phase.RECHECK_RANKING,
+        **{k: v + shift for k, v in windows.items()},
+    )
+    people = [facts(i, year=2038, insurance_from=f"2012-0{i}") for i in range(1, 5)]
+    assert not facts_import(round=round, lines=lines(*people)).errors
+    worker = start_worker()
+
+    assert advance_due_rounds.delay().get(timeout=120) == [
+        f"2038: {Phase.RECHECK_RANKING} → {Phase.PUBLICITY}"
+    ]
+    round.refresh_from_db()
+    assert round.phase == Phase.PUBLICITY
+    assert RankingRun.objects.get(round=round, is_current=True).admitted_count == 2
+    assert Publication.objects.get(round=round).admitted_count == 2
+    assert Application.objects.filter(round=round, state=AppState.PUBLICIZED).count() == 2
+    log = worker.log()
+    assert "workflow.tasks.advance_due_rounds" in log
+    assert "succeeded" in log
