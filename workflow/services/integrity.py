@@ -31,6 +31,15 @@ from .transitions import transition_allowed, transition_apply
 # --- 细则第十条: 落户规模报市政府批准 -------------------------------------------------------------
 
 
+def quota_approver_grant(*, user: Any) -> Any:
+    """Make ``user`` a 市政府 approver account (group quota_approver): demo and simulation."""
+    from django.contrib.auth.models import Group
+
+    group, _ = Group.objects.get_or_create(name=roles.QUOTA_APPROVER_GROUP)
+    user.groups.add(group)
+    return user
+
+
 def quota_approval_current(round: AnnualRound) -> QuotaApproval | None:
     """The approval of the round's quota as it stands (None: not approved — never, or the
     quota changed since: a widened quota needs its own approval)."""
@@ -204,6 +213,7 @@ __all__ = [
     "criminal_record_report_submit",
     "criminal_record_report_terminate",
     "quota_approval_current",
+    "quota_approver_grant",
     "quota_approve",
     "quota_unapproved_message",
 ]
