@@ -188,7 +188,10 @@ def simulate_round(
                     run=run, document_number=f"京政函〔{year}〕模拟2号", actor=approver
                 )
                 progress(f"市政府批准落户人员名单（排名 #{run.pk}） / the city approves the list")
-                _advance(cast, clock, Phase.PUBLICITY, progress)
+                # The round is in 公示 already: the advance only finishes its entry jobs.
+                services.round_advance(
+                    round=cast.round, to=Phase.PUBLICITY, actor=cast.admin, label=LABEL
+                )
             publication = publication_of(cast.round)
             if publication is None:
                 raise SimulationError(
