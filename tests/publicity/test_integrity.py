@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 
 from publicity import services
 from publicity.models import CreditRecord
@@ -15,7 +16,7 @@ from tests import factories
 from tests.publicity.conftest import PUBLISH_AT, set_phase
 from workflow.bars import bar_refusal
 from workflow.exceptions import DomainError, InvalidTransition, NotPermitted
-from workflow.models import Application, AppState, AuditEvent, Phase
+from workflow.models import Application, AppState, AuditEvent, CriminalRecordReport, Phase
 from workflow.services import (
     application_renounce,
     application_terminate,
@@ -183,3 +184,34 @@ def test_a_list_is_not_published_without_the_approval_of_its_run(db):
     set_phase(round, Phase.PUBLICITY)
     with pytest.raises(InvalidTransition, match="尚未完成积分排名"):
         services.publicity_publish(round=round, now=PUBLISH_AT)
+
+
+# --- the portal -------------------------------------------------------------------------------
+
+
+def test_the_applicant_renounces_through_the_confirm_page(client, applicant, other_applicant):
+    round = factories.RoundFactory(year=2020, phase=Phase.CLOSED)
+    app = factories.ApplicationFactory(round=round, applicant=applicant, state=AppState.QUALIFIED)
+    url = reverse("workflow:renounce", args=[app.pk])
+    client.force_login(other_applicant.user)
+    assert client.get(url).status_code == 404
+    client.force_login(applicant.user)
+    assert "不递补" in client.get(url).content.decode()
+    client.post(url, {})  # not confirmed: nothing happens
+    app.refresh_from_db()
+    assert app.state == AppState.QUALIFIED
+    client.post(url, {"confirm": "1"})
+    app.refresh_from_db()
+    assert app.state == AppState.RENOUNCED
+
+
+def test_the_unit_reports_in_writing_in_the_portal(client, applicant, unit_admin, employer):
+    round = factories.RoundFactory(year=2020, phase=Phase.CLOSED)
+    app = factories.ApplicationFactory(
+        round=round, applicant=applicant, employer=employer, state=AppState.QUALIFIED
+    )
+    client.force_login(unit_admin)
+    url = reverse("workflow:criminal_record_report", args=[app.pk])
+    client.post(url, {"facts": "该职工曾因危险驾驶罪被追究刑事责任"})
+    report = CriminalRecordReport.objects.get(application=app)
+    assert report.reporter_role == "unit"
