@@ -40,8 +40,10 @@ from django.utils import timezone
 from publicity.selectors import publication_of
 from publicity.services import objection_submit
 from ranking.importing import facts_import
+from ranking.models import RankingRun
 from ranking.policy.identity import make_id_number
 from ranking.population import generate_population
+from ranking.services import ranking_run_approve
 from review.synthetic import records_from_facts
 from workflow import roles, services
 from workflow.exceptions import DomainError
@@ -360,6 +362,7 @@ def _current_round(*, today: dt.date, now: dt.datetime) -> AnnualRound:
         round = services.round_create(
             year=today.year, quota=100, windows=demo_windows(today), now=now
         )
+    _quota_approve(round, now=now)
     if round.phase == Phase.SCHEDULED and round.declaration_opens_at <= now:
         services.round_advance(round=round, to=Phase.DECLARATION, now=now, label=LABEL)
     return round
@@ -562,6 +565,7 @@ def _past_round(
             windows=past_windows(year, today),
             now=now,
         )
+    _quota_approve(round, now=now)
     if not round.applications.exists() and round.phase != Phase.CLOSED:
         progress(
             f"生成并导入 {count} 名{year}年度申请人 / importing {count} generated applicants …"
@@ -577,14 +581,45 @@ def _past_round(
             services.round_advance(
                 round=round, to=Phase.PUBLICITY, now=now, label=LABEL, progress=progress
             )
-        except DomainError as exc:  # e.g. an administrator's round with other windows
-            report.warnings.append(f"{year}年度轮次未能推进到公示阶段：{exc}")
+        except DomainError as exc:
+            # 细则第十条: ranked, the list waits in 公示 for the city's approval.
+            if round.phase != Phase.PUBLICITY:  # e.g. an administrator's round, other windows
+                report.warnings.append(f"{year}年度轮次未能推进到公示阶段：{exc}")
+    if round.phase == Phase.PUBLICITY and publication_of(round) is None:
+        run = RankingRun.objects.filter(round=round, is_current=True).first()
+        if run is not None and not hasattr(run, "approval"):
+            ranking_run_approve(
+                run=run, document_number=f"京政函〔{year}〕演示2号", actor=_city_approver(), now=now
+            )
+        try:
+            services.round_advance(round=round, now=now, to=Phase.PUBLICITY, label=LABEL)
+        except DomainError as exc:
+            report.warnings.append(f"{year}年度公示名单未能发布：{exc}")
     publication = publication_of(round)
     # The list opens when the phase job publishes it, a moment after `now`.
     now = max(now, timezone.now())
     if publication is not None and publication.is_open(now) and not publication.objections.exists():
         _objection(publication, now=now)
     return round
+
+
+def _city_approver() -> Any:
+    user, _ = get_user_model().objects.get_or_create(
+        username="city-approver", defaults={"first_name": "市政府审批（演示）"}
+    )
+    return services.quota_approver_grant(user=user)
+
+
+def _quota_approve(round: AnnualRound, *, now: dt.datetime) -> None:
+    # 细则第十条: 落户规模报市政府批准 — the demo's rounds rank against an approved quota.
+    if services.quota_approval_current(round) is None and not round.quota_locked:
+        services.quota_approve(
+            round=round,
+            quota=round.quota,
+            document_number=f"京政函〔{round.year}〕演示1号",
+            actor=_city_approver(),
+            now=now,
+        )
 
 
 def round_half_up(value: float) -> int:

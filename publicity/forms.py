@@ -38,3 +38,13 @@ class SettlementForm(forms.ModelForm):
 
 class FraudForm(forms.Form):
     reason = forms.CharField(label="弄虚作假的事实", widget=forms.Textarea(attrs={"rows": 4}))
+    # 细则第十七条: the unit is barred only on an explicit finding that it assisted.
+    employer_assisted = forms.BooleanField(
+        label="查实用人单位协助提供虚假材料（单位当年及以后 5 年内不受理其积分落户申请事项）",
+        required=False,
+    )
+    employer_reason = forms.CharField(
+        label="用人单位协助造假的事实",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

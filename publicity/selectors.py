@@ -22,7 +22,7 @@ from publicity.models import (
 from ranking.models import RankingRun
 from ranking.policy import INDICATOR_CODES
 from ranking.policy.identity import parse_id_number
-from workflow.models import AnnualRound, Application
+from workflow.models import AnnualRound, Application, AppState
 
 PAGE_SIZE = 50
 MIN_YEAR, MAX_YEAR = 1900, 9999
@@ -75,9 +75,13 @@ def publication_of(round: AnnualRound) -> Publication | None:
 
 
 def admitted_applications(round: AnnualRound):
-    # List order = ranking.standings.list_order_key: total desc, then application id.
+    # List order = ranking.standings.list_order_key: total desc, then application id. Only
+    # those still ranked: one voided or terminated meanwhile (细则第十七条、第十八条) is off
+    # the list (and its run is marked to be ranked again before it is approved).
     return (
-        Application.objects.filter(round=round, admitted=True, rank__isnull=False)
+        Application.objects.filter(
+            round=round, admitted=True, rank__isnull=False, state=AppState.RANKED
+        )
         .order_by("-total_points", "pk")
         .values_list(
             "pk",

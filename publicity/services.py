@@ -29,8 +29,8 @@ from publicity.selectors import (
     publication_of,
     totals_histogram,
 )
-from ranking.models import RankingStatus
 from ranking.policy.identity import parse_id_number
+from ranking.services import ranking_run_unpublishable_reason
 from workflow import roles
 from workflow.exceptions import DomainError, InvalidTransition, NotPermitted, WindowClosed
 from workflow.models import AnnualRound, Application, AppState, Phase
@@ -78,8 +78,11 @@ def publicity_publish(
         return existing
     require_phase(round=round, phases=[Phase.PUBLICITY], action=action)
     run = current_ranking(round)
-    if run is None or run.status != RankingStatus.SUCCEEDED:
-        raise InvalidTransition(f"{round.year}年度尚未完成积分排名，不能发布公示名单。")
+    # 细则第十条: 落户规模和落户人员情况报市政府批准后向社会发布 — the round waits in 公示 (this
+    # entry job is re-run by the next advance) until the current list is approved.
+    missing = ranking_run_unpublishable_reason(run, year=round.year)
+    if missing:
+        raise InvalidTransition(f"{missing}，不能发布公示名单。")
     rows = build_rows(round)
     with transaction.atomic():
         AnnualRound.objects.select_for_update().filter(pk=round.pk).first()
@@ -428,15 +431,29 @@ def settlement_complete(
 
 
 def fraud_record(
-    *, application: Application, reason: str, actor: Any, now: dt.datetime | None = None
+    *,
+    application: Application,
+    reason: str,
+    actor: Any,
+    employer_assisted: bool = False,
+    employer_reason: str = "",
+    now: dt.datetime | None = None,
 ) -> list[CreditRecord]:
-    """Fraud found at any point: the qualification (or the application) is cancelled, and the
-    applicant and the employer are barred for the round's year and 5 more (细则第十一条)."""
+    """Fraud found at any point (细则第十七条): the year's application, the qualification or the
+    hukou obtained is cancelled (``application_cancel_for_fraud``), and the applicant is barred
+    for the round's year and 5 more. The employer is barred likewise only on an explicit
+    finding that it assisted (协助提供虚假材料), with its reason; a unit that did not know is
+    not barred."""
     now = now_or(now)
     _require_admin(actor, "认定弄虚作假")
     if not reason.strip():
         raise DomainError("原因：请填写认定弄虚作假的事实。")
     reason = reason.strip()
+    employer_reason = employer_reason.strip()
+    if employer_assisted and application.employer_id is None:
+        raise DomainError("该申请没有用人单位，不能认定单位协助提供虚假材料。")
+    if employer_assisted and not employer_reason:
+        raise DomainError("单位协助提供虚假材料：请填写认定用人单位协助造假的事实。")
     round = application.round
     barred_until = dt.date(round.year + BAR_YEARS, 12, 31)
     with transaction.atomic():
@@ -449,10 +466,13 @@ def fraud_record(
         why = f"弄虚作假：{reason}"
         application_cancel_for_fraud(application=application, actor=actor, now=now, reason=why)
         records = []
-        parties: list[tuple[str, Any]] = [(CreditParty.APPLICANT, application.applicant)]
-        if application.employer is not None:
-            parties.append((CreditParty.EMPLOYER, application.employer))
-        for party, obj in parties:
+        parties: list[tuple[str, Any, str]] = [
+            (CreditParty.APPLICANT, application.applicant, reason)
+        ]
+        if employer_assisted:
+            # 细则第十七条: 对用人单位协助提供虚假材料的，当年及以后 5 年内不受理其积分落户申请事项.
+            parties.append((CreditParty.EMPLOYER, application.employer, employer_reason))
+        for party, obj, party_reason in parties:
             before = {"barred_until": obj.barred_until}
             if obj.barred_until is None or obj.barred_until < barred_until:
                 type(obj).objects.filter(pk=obj.pk).update(barred_until=barred_until)
@@ -464,7 +484,7 @@ def fraud_record(
                     employer=obj if party == CreditParty.EMPLOYER else None,
                     application=application,
                     round=round,
-                    reason=reason,
+                    reason=party_reason,
                     barred_until=obj.barred_until,
                     recorded_at=now,
                     recorded_by=actor,
@@ -476,7 +496,7 @@ def fraud_record(
                 obj=obj,
                 now=now,
                 round_year=round.year,
-                reason=why,
+                reason=f"弄虚作假：{party_reason}",
                 before=before,
                 after={"barred_until": obj.barred_until},
             )

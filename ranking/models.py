@@ -44,6 +44,9 @@ class RankingRun(models.Model):
         verbose_name="操作人",
     )
     actor_label = models.CharField("操作人标识", max_length=150)
+    # 细则第十七条/第十八条: an application on this run's list left it before publication (fraud,
+    # a criminal record): the list must be ranked again before it is approved or published.
+    stale_reason = models.TextField("须重新排名的原因", blank=True)
 
     class Meta:
         verbose_name = "积分排名记录"
@@ -61,3 +64,23 @@ class RankingRun(models.Model):
         return (
             f"{self.round.year} 排名 {self.started_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"
         )
+
+
+class RankingApproval(models.Model):
+    """细则第十条: 落户人员情况报市政府批准后向社会发布 — the approval of one ranking run's list."""
+
+    run = models.OneToOneField(
+        RankingRun, on_delete=models.PROTECT, related_name="approval", verbose_name="排名记录"
+    )
+    document_number = models.CharField("批准文号", max_length=100)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="批准人"
+    )
+    approved_at = models.DateTimeField("批准时间")
+
+    class Meta:
+        verbose_name = "落户人员名单批准"
+        verbose_name_plural = "落户人员名单批准"
+
+    def __str__(self) -> str:
+        return f"{self.run} 批准（{self.document_number}）"

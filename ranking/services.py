@@ -14,10 +14,11 @@ from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 
-from ranking.models import RankingRun, RankingStatus
+from ranking.models import RankingApproval, RankingRun, RankingStatus
 from ranking.policy import ELIGIBILITY_LABELS, FactsError, ScoreResult
 from ranking.standings import Standings, rank_standings
-from workflow.exceptions import DomainError, InvalidTransition, WindowClosed
+from workflow import roles
+from workflow.exceptions import DomainError, InvalidTransition, NotPermitted, WindowClosed
 from workflow.facts import BASIS_VERIFIED, score_applications
 from workflow.indicators import indicator_label
 from workflow.models import (
@@ -36,6 +37,8 @@ from workflow.services import (
     audit_record,
     format_moment,
     now_or,
+    quota_approval_current,
+    quota_unapproved_message,
     require_system_or_admin,
     round_set_quota,
 )
@@ -54,9 +57,15 @@ NAMED_AT_MOST = 20
 
 
 def _is_published(round: AnnualRound) -> bool:
-    # The list is public once the round entered 公示 or any application is on it (the same
-    # test as the quota's lock); ranking never reads the publicity app, which builds on it.
-    return round.phase in (Phase.PUBLICITY, Phase.CLOSED) or (
+    # The list is public once any application is on it (the same test as the quota's lock)
+    # or the round is closed; ranking never reads the publicity app, which builds on it. In
+    # 公示 the list waits for the city's approval (细则第十条): until a current run is approved
+    # it may still be ranked again (a widened quota, an application cancelled meanwhile).
+    if round.phase == Phase.PUBLICITY:
+        current = RankingRun.objects.filter(round=round, is_current=True).first()
+        if current is not None and ranking_run_publishable(current):
+            return True
+    return round.phase == Phase.CLOSED or (
         Application.objects.filter(round=round, state__in=PUBLISHED_STATES).exists()
     )
 
@@ -428,6 +437,9 @@ def round_rank(
         round_set_quota(round=round, quota=quota, actor=actor, now=now, label=label)
     if _is_published(round):
         raise WindowClosed(f"{round.year}年度落户名单已公示，不能重新排名。")
+    if quota_approval_current(round) is None:
+        # 细则第十条: 落户规模报市政府批准 — the ranking uses only an approved quota.
+        raise InvalidTransition(quota_unapproved_message(round, action))
     appeals = undecided_appeals(round)
     if appeals:
         # 细则第八条/第三条: appeals are decided in the recheck phase, before any ranking.
@@ -536,8 +548,83 @@ def ranking_run_record_failure(
     )
 
 
+# --- 细则第十条: 落户人员情况报市政府批准后向社会发布 ----------------------------------------------
+
+
+def ranking_run_publishable(run: RankingRun) -> bool:
+    """Approved by the city and not overtaken by a change of the list since."""
+    return (
+        run.status == RankingStatus.SUCCEEDED
+        and not run.stale_reason
+        and RankingApproval.objects.filter(run=run).exists()
+    )
+
+
+def ranking_run_unpublishable_reason(run: RankingRun | None, *, year: int) -> str | None:
+    """Why the round's list cannot be published yet, naming what is missing (None: it can)."""
+    if run is None or run.status != RankingStatus.SUCCEEDED:
+        return f"{year}年度尚未完成积分排名"
+    if run.stale_reason:
+        return f"排名 #{run.pk} 之后名单有变化（{run.stale_reason}），须重新排名并报市政府批准"
+    if not RankingApproval.objects.filter(run=run).exists():
+        return (
+            f"{year}年度落户人员名单（排名 #{run.pk}）尚未经市政府批准（缺少批准记录：批准人、"
+            "批准时间和批准文号）"
+        )
+    return None
+
+
+def ranking_run_approve(
+    *, run: RankingRun, document_number: str, actor: Any, now: dt.datetime | None = None
+) -> RankingApproval:
+    """Record the city's approval of the round's current ranked list (细则第十条)."""
+    now = now_or(now)
+    if not roles.is_quota_approver(actor):
+        raise NotPermitted("只有市政府审批账号才能批准落户人员名单。")
+    document_number = document_number.strip()
+    if not document_number:
+        raise DomainError("批准文号：请填写市政府批准落户人员名单的文号。")
+    with transaction.atomic():
+        run = RankingRun.objects.select_for_update().select_related("round").get(pk=run.pk)
+        if not run.is_current or run.status != RankingStatus.SUCCEEDED:
+            raise InvalidTransition(f"排名 #{run.pk} 不是本年度当前的排名结果，不能批准。")
+        if run.stale_reason:
+            raise InvalidTransition(
+                f"排名 #{run.pk} 之后名单有变化（{run.stale_reason}），请重新排名后再批准。"
+            )
+        if run.quota != run.round.quota or quota_approval_current(run.round) is None:
+            raise InvalidTransition(quota_unapproved_message(run.round, "批准落户人员名单"))
+        existing = RankingApproval.objects.filter(run=run).first()
+        if existing is not None:
+            return existing
+        approval = RankingApproval.objects.create(
+            run=run, document_number=document_number, approved_by=actor, approved_at=now
+        )
+        audit_record(
+            actor=actor,
+            action="ranking.approve",
+            obj=approval,
+            now=now,
+            round_year=run.round.year,
+            after={"run": run.pk, "document_number": document_number},
+            reason=f"市政府批准落户人员名单（{document_number}）",
+        )
+    return approval
+
+
+def ranking_mark_stale(*, round: Any, reason: str) -> None:
+    """The core's hook (workflow.extensions.ranked_list_changed): an application left the
+    ranked, unpublished list, so its current run must be ranked again (in the caller's
+    transaction; its approval, if any, no longer lets the list be published)."""
+    RankingRun.objects.filter(round=round, is_current=True).update(stale_reason=reason[:2000])
+
+
 __all__ = [
     "RANKABLE_STATES",
+    "ranking_mark_stale",
+    "ranking_run_approve",
+    "ranking_run_publishable",
+    "ranking_run_unpublishable_reason",
     "ranking_run_record_failure",
     "require_declaration_closed",
     "round_rank",

@@ -47,6 +47,8 @@ class RoundFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = AnnualRound
         django_get_or_create = ("year",)
+        # The approval is a row of its own; the round needs no second save after it.
+        skip_postgeneration_save = True
 
     year = 2020
     quota = 6000
@@ -57,6 +59,44 @@ class RoundFactory(factory.django.DjangoModelFactory):
         for name, value in default_windows(kwargs["year"]).items():
             kwargs.setdefault(name, value)
         return kwargs
+
+    @factory.post_generation
+    def quota_approved(obj, create, extracted, **kwargs):
+        # 细则第十条: ranking takes only a quota the city approved. Approved by default;
+        # RoundFactory(quota_approved=False) for the refused case.
+        if create and extracted is not False:
+            quota_approval_record(obj)
+
+
+def city_approver():
+    """The 市政府 approver persona (group quota_approver)."""
+    from django.contrib.auth.models import Group
+
+    from workflow.roles import QUOTA_APPROVER_GROUP
+
+    user, _ = get_user_model().objects.get_or_create(username="city-approver")
+    group, _ = Group.objects.get_or_create(name=QUOTA_APPROVER_GROUP)
+    user.groups.add(group)
+    return user
+
+
+def quota_approval_record(round, *, document_number: str = "京政函〔测试〕1号"):
+    """Approve the round's current quota (as the city would), unless it already is."""
+    from workflow.services import quota_approval_current, quota_approve
+
+    if quota_approval_current(round) is None:
+        quota_approve(
+            round=round, quota=round.quota, document_number=document_number, actor=city_approver()
+        )
+
+
+def ranking_approval_record(round, *, document_number: str = "京政函〔测试〕2号"):
+    """Approve the round's current ranked list (细则第十条), so it can be published."""
+    from ranking.models import RankingRun
+    from ranking.services import ranking_run_approve
+
+    run = RankingRun.objects.get(round=round, is_current=True)
+    return ranking_run_approve(run=run, document_number=document_number, actor=city_approver())
 
 
 def department(code: str) -> Department:

@@ -574,3 +574,7 @@ class JobRunAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# 细则第十条、第十八条: the approvals and written reports (their own module, autodiscovered here).
+from workflow import admin_integrity  # noqa: E402, F401

@@ -75,3 +75,18 @@ def ranking_summary(round: Any) -> dict[str, Any] | None:
 def qualification_holds(application: Any) -> list[str]:
     """Why the application's qualification must wait (empty: nothing holds it)."""
     return [why for hold in QUALIFICATION_HOLDS if (why := hold(application))]
+
+
+# 细则第十七条/第十八条: an application left a ranked list that is not public yet (fraud, a
+# criminal record): ranking marks its current run to be ranked again before approval.
+RankedListListener = Callable[..., None]  # (round=…, reason=…) -> None
+_ranked_list_listeners: list[RankedListListener] = []
+
+
+def ranked_list_listener_register(listener: RankedListListener) -> None:
+    _add(_ranked_list_listeners, listener)
+
+
+def ranked_list_changed(*, round: Any, reason: str) -> None:
+    for listener in _ranked_list_listeners:
+        listener(round=round, reason=reason)

@@ -29,6 +29,7 @@ from workflow.models import (
     EmployerMembership,
     IndicatorClaim,
     Phase,
+    ReviewerProfile,
 )
 from workflow.services._common import format_moment
 from workflow.services.notices import NoticeDraft, notices_record
@@ -45,6 +46,10 @@ ENDED_STATES = [
     AppState.CANCELLED,
     AppState.FORFEITED,
     AppState.SETTLED,
+    AppState.VOIDED,
+    AppState.HUKOU_REVOKED,
+    AppState.TERMINATED,
+    AppState.RENOUNCED,
 ]
 
 
@@ -86,6 +91,15 @@ def unit_recipients(employer_id: int | None) -> list[int]:
         EmployerMembership.objects.filter(
             employer_id=employer_id, verified_at__isnull=False
         ).values_list("user_id", flat=True)
+    )
+
+
+def police_recipients() -> list[int]:
+    """The police department's reviewers (公安局): they cancel a hukou obtained by fraud."""
+    return list(
+        ReviewerProfile.objects.filter(department__code="police", user__is_active=True)
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
     )
 
 
@@ -159,6 +173,46 @@ def _application_drafts(done: TransitionDone) -> Iterator[NoticeDraft]:
                 key,
                 "申请不符合积分落户资格条件",
                 f"经审核，您的{year}年度积分落户申请不符合资格条件。{done.reason}",
+                mine,
+            )
+        elif done.method in ("void_for_fraud", "terminate", "renounce"):
+            subject, body = {
+                "void_for_fraud": (
+                    f"{year}年度积分落户申请已取消",
+                    f"经核查，您的{year}年度积分落户申请材料弄虚作假，申请已取消（细则第十七条）。"
+                    f"{done.reason}",
+                ),
+                "terminate": (
+                    "积分落户办理程序已终止",
+                    f"您的{year}年度积分落户办理程序已终止（细则第十八条）。{done.reason}",
+                ),
+                "renounce": (
+                    "已自行放弃积分落户资格",
+                    f"您已于 {format_moment(done.at)} 自行放弃{year}年度积分落户资格，"
+                    "该资格不递补（细则第十三条）。",
+                ),
+            }[done.method]
+            yield NoticeDraft(app.applicant.user_id, key, subject, body, mine)
+            for user_id in unit_recipients(app.employer_id):
+                yield NoticeDraft(user_id, key, f"本单位职工{name}：{subject}", subject, unit_link)
+        elif done.method == "revoke_hukou":
+            # 细则第十七条: 已取得本市常住户口的，由公安部门予以注销 — the police reviewers act on it.
+            for user_id in police_recipients():
+                yield NoticeDraft(
+                    user_id,
+                    key,
+                    f"提请注销户口：{name}（{year}年度积分落户）",
+                    f"{name}（公民身份号码 {app.applicant.id_number}）通过{year}年度积分落户"
+                    f"取得本市常住户口，现查实申请材料弄虚作假（{done.reason}）。"
+                    "请依细则第十七条注销其本市常住户口，并迁回调京前户籍所在地。",
+                    "",
+                )
+            yield NoticeDraft(
+                app.applicant.user_id,
+                key,
+                "积分落户所得户口将被注销",
+                f"经核查，您的{year}年度积分落户申请材料弄虚作假（{done.reason}），已提请公安部门"
+                "注销您的本市常住户口并迁回调京前户籍所在地（细则第十七条）。",
                 mine,
             )
         elif done.method in ("publicize", "mark_not_admitted"):

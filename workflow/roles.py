@@ -11,6 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 ADMIN_GROUP = "积分落户管理员"
+# 细则第十条: 落户规模和落户人员情况报市政府批准 — the accounts that record the city's approvals
+# (the year's quota, the ranked list). Administrators are not approvers by being administrators.
+QUOTA_APPROVER_GROUP = "quota_approver"
 
 ROLE_LABELS = {
     "administrator": "管理员",
@@ -28,6 +31,12 @@ def is_administrator(user: Any) -> bool:
     if user.is_superuser:
         return True
     return bool(user.is_staff and user.groups.filter(name=ADMIN_GROUP).exists())
+
+
+def is_quota_approver(user: Any) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return user.groups.filter(name=QUOTA_APPROVER_GROUP).exists()
 
 
 def applicant_of(user: Any):

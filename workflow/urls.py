@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workflow.views import accounts, applicant, evidence, notices, unit
+from workflow.views import accounts, applicant, evidence, integrity, notices, unit
 
 app_name = "workflow"
 urlpatterns = [
@@ -17,6 +17,12 @@ urlpatterns = [
     path("apply/indicators/<slug:code>/recheck/", applicant.recheck, name="recheck"),
     path("apply/indicators/<slug:code>/appeal/", applicant.appeal, name="appeal"),
     # 用人单位
+    path("apply/applications/<int:pk>/renounce/", integrity.renounce, name="renounce"),
+    path(
+        "applications/<int:pk>/criminal-record-report/",
+        integrity.criminal_record_report,
+        name="criminal_record_report",
+    ),
     path("unit/", unit.dashboard, name="unit"),
     path("unit/applications/<int:pk>/", unit.detail, name="unit_application"),
     path("unit/applications/<int:pk>/confirm/", unit.confirm, name="unit_confirm"),

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count
 from django.utils import timezone
 
@@ -16,7 +17,9 @@ from publicity.selectors import open_objection_count, publication_of
 from publicity.simulation import declaration, listing, people, reviewing
 from publicity.simulation.clock import SimulatedClock, SimulationError, simulation_windows
 from publicity.simulation.script import applicant_scripts
+from ranking.models import RankingRun
 from ranking.population import generate_population
+from ranking.services import ranking_run_approve
 from review.selectors import OPEN_STATES, claims_in_review
 from workflow import services
 from workflow.exceptions import DomainError
@@ -63,6 +66,13 @@ class _Timer:
         finally:
             self.seconds[name] = round(time.monotonic() - self.started, 2)
         self.progress(f"== {label} / {name}: {self.seconds[name]:.1f} s ==")
+
+
+def _city_approver() -> Any:
+    user, _ = get_user_model().objects.get_or_create(
+        username="sim-city-approver", defaults={"first_name": "市政府审批（模拟）"}
+    )
+    return services.quota_approver_grant(user=user)
 
 
 def _advance(cast: people.Cast, clock: SimulatedClock, to: str, progress: Progress) -> None:
@@ -113,6 +123,14 @@ def simulate_round(
                 year=year, quota=quota, windows=windows, actor=cast.admin
             )
             progress(f"{year}年度轮次，落户规模 {quota} 人 / round created, quota {quota}")
+            # 细则第十条: the 发改委's quota, approved by the city before anything is ranked.
+            approver = _city_approver()
+            services.quota_approve(
+                round=cast.round,
+                quota=quota,
+                document_number=f"京政函〔{year}〕模拟1号",
+                actor=approver,
+            )
             population = list(generate_population(year=year, count=applicants, seed=seed))
             cast.scripts = applicant_scripts(population, seed=seed)
             people.employers_register(cast, progress=progress)
@@ -157,8 +175,23 @@ def simulate_round(
 
         with timer.phase(Phase.PUBLICITY, Phase.PUBLICITY.label):
             # Leaving the recheck phase fixes the results and ranks (同分同落); entering
-            # publicity publishes the list for 7 days.
-            _advance(cast, clock, Phase.PUBLICITY, progress)
+            # publicity publishes the list for 7 days once the city approved it (细则第十条):
+            # the round waits in 公示 for the approval, then the entry job resumes.
+            try:
+                _advance(cast, clock, Phase.PUBLICITY, progress)
+            except SimulationError:
+                if cast.round.phase != Phase.PUBLICITY:
+                    raise
+            if publication_of(cast.round) is None:
+                run = RankingRun.objects.get(round=cast.round, is_current=True)
+                ranking_run_approve(
+                    run=run, document_number=f"京政函〔{year}〕模拟2号", actor=approver
+                )
+                progress(f"市政府批准落户人员名单（排名 #{run.pk}） / the city approves the list")
+                # The round is in 公示 already: the advance only finishes its entry jobs.
+                services.round_advance(
+                    round=cast.round, to=Phase.PUBLICITY, actor=cast.admin, label=LABEL
+                )
             publication = publication_of(cast.round)
             if publication is None:
                 raise SimulationError(

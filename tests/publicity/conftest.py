@@ -34,6 +34,7 @@ def ranked_round(db):
     ]
     assert not facts_import(round=round, lines=lines(*items)).errors
     round_rank(round=round)
+    factories.ranking_approval_record(round)  # 细则第十条: 报市政府批准后向社会发布
     return round
 
 
@@ -69,6 +70,7 @@ def publish_round(*, year: int, people: list[dict], quota: int) -> Publication:
     round = factories.RoundFactory(year=year, quota=quota)
     assert not facts_import(round=round, lines=lines(*people)).errors
     round_rank(round=round)
+    factories.ranking_approval_record(round)
     set_phase(round, Phase.PUBLICITY)
     publication = publicity_publish(round=round, now=PUBLISH_AT.replace(year=year))
     Application.objects.filter(round=round, state=AppState.RANKED, admitted=True).update(

@@ -38,6 +38,7 @@ def published_2021(db) -> Publication:
     report = facts_import(round=round, lines=lines(*items))
     assert not report.errors
     round_rank(round=round)
+    factories.ranking_approval_record(round)
     set_phase(round, Phase.PUBLICITY)
     return publicity_publish(round=round, now=PUBLISH_AT.replace(year=YEAR))
 

@@ -323,7 +323,13 @@ def test_fraud_cancels_and_bars_applicant_and_employer_for_the_year_and_five_mor
     yi = Application.objects.select_related("applicant", "employer").get(
         round=published.round, applicant__name="乙"
     )
-    records = services.fraud_record(application=yi, reason="伪造学位证书", actor=administrator)
+    records = services.fraud_record(
+        application=yi,
+        reason="伪造学位证书",
+        actor=administrator,
+        employer_assisted=True,
+        employer_reason="单位出具虚假在职证明",
+    )
     yi.refresh_from_db()
     assert yi.state == AppState.CANCELLED
     assert {r.party for r in records} == {"applicant", "employer"}
@@ -348,7 +354,13 @@ def test_a_barred_party_is_refused_at_its_next_application_with_the_reason_and_d
         round=published.round, applicant__name="乙"
     )
     time_machine.move_to(dt.datetime(2023, 11, 2, 10, tzinfo=dt.UTC))
-    services.fraud_record(application=yi, reason="伪造学位证书", actor=administrator)
+    services.fraud_record(
+        application=yi,
+        reason="伪造学位证书",
+        actor=administrator,
+        employer_assisted=True,
+        employer_reason="伪造学位证书",
+    )
     next_round = factories.RoundFactory(year=2024, quota=100)
     set_phase(next_round, Phase.DECLARATION)
     time_machine.move_to(dt.datetime(2024, 7, 20, 10, tzinfo=dt.UTC))

@@ -11,6 +11,7 @@ from ranking.importing import facts_import
 from ranking.models import RankingRun
 from tests import factories
 from tests.publicity.helpers import facts, lines
+from workflow.exceptions import InvalidTransition
 from workflow.models import AnnualRound, Application, AppState, ClaimState, IndicatorClaim, Phase
 from workflow.services import round_advance
 
@@ -31,7 +32,14 @@ def round_in_recheck(db):
 def test_round_advance_ranks_publishes_and_qualifies(round_in_recheck, time_machine):
     # Published late (after the scheduled window): public for 7 full days from then.
     time_machine.move_to(AFTER_PUBLICITY, tick=False)
-    round_advance(round=round_in_recheck, to=Phase.PUBLICITY)
+    # 细则第十条: ranked on leaving 复核及排名, the list waits in 公示 for the city's approval
+    with pytest.raises(InvalidTransition, match="尚未经市政府批准.*批准文号"):
+        round_advance(round=round_in_recheck, to=Phase.PUBLICITY)
+    round_in_recheck.refresh_from_db()
+    assert round_in_recheck.phase == Phase.PUBLICITY
+    assert not Publication.objects.filter(round=round_in_recheck).exists()
+    factories.ranking_approval_record(round_in_recheck)
+    round_advance(round=round_in_recheck, to=Phase.PUBLICITY)  # the entry job resumes
     round_in_recheck.refresh_from_db()
     assert round_in_recheck.publicity_closes_at == AFTER_PUBLICITY + dt.timedelta(days=7)
     time_machine.move_to(AFTER_PUBLICITY + dt.timedelta(days=7, seconds=1), tick=False)

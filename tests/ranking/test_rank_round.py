@@ -83,7 +83,8 @@ def test_ties_at_the_cutoff_are_all_admitted_and_ineligible_never_ranked(round_2
 
 
 def test_quota_larger_than_eligible_admits_everyone(round_2020, administrator):
-    run = services.round_rank(round=round_2020, quota=100, actor=administrator)
+    approve_quota(round_2020, 100)
+    run = services.round_rank(round=round_2020, actor=administrator)
     assert run.admitted_count == 6
     assert run.cutoff == min(v[1] for v in standings(round_2020).values() if v[2])
 
@@ -111,20 +112,22 @@ def test_crash_mid_run_keeps_the_previous_result(round_2020, administrator, monk
 
     # the crash comes after every application row of the new run was written
     monkeypatch.setattr(services, "_record_run", crash)
+    approve_quota(round_2020, 1)
     with pytest.raises(RuntimeError):
-        services.round_rank(round=round_2020, quota=1, actor=administrator)
+        services.round_rank(round=round_2020, actor=administrator)
     assert standings(round_2020) == before
     assert RankingRun.objects.get(is_current=True) == current
 
 
 def test_widening_the_quota_before_publication_reranks_in_one_call(round_2020, administrator):
     services.round_rank(round=round_2020, actor=administrator)
-    run = services.round_rank(round=round_2020, quota=6, actor=administrator)
+    approve_quota(round_2020, 6)
+    run = services.round_rank(round=round_2020, actor=administrator)
     round_2020.refresh_from_db()
     assert round_2020.quota == 6
     assert standings(round_2020)["己"][3] is True
     assert run.changed_count == 1
-    assert AuditEvent.objects.filter(action="round.set_quota", after__quota=6).exists()
+    assert AuditEvent.objects.filter(action="round.approve_quota", after__quota=6).exists()
 
 
 def test_quota_change_refused_after_publication(round_2020, administrator):
@@ -163,11 +166,32 @@ def test_refused_for_a_non_administrator(round_2020, applicant, unit_admin):
 
 
 def test_rank_round_command_with_quota(round_2020, capsys):
-    call_command("rank_round", "--year", "2020", "--quota", "6")
+    with pytest.raises(CommandError, match="须经市政府批准"):
+        call_command("rank_round", "--year", "2020", "--quota", "6")
+    factories.city_approver()
+    call_command(
+        "rank_round",
+        "--year",
+        "2020",
+        "--quota",
+        "6",
+        "--approved-by",
+        "city-approver",
+        "--document-number",
+        "京政函〔2020〕6号",
+    )
     out = capsys.readouterr().out
     assert "落户分数线" in out
     assert "进入落户名单 6 人" in out
-    assert AuditEvent.objects.filter(action="round.set_quota", actor_label="rank_round").exists()
+    assert AuditEvent.objects.filter(
+        action="round.approve_quota", after__document_number="京政函〔2020〕6号"
+    ).exists()
+
+
+def test_ranking_refused_without_an_approved_quota_naming_what_is_missing(administrator):
+    round = factories.RoundFactory(year=2021, quota=3, quota_approved=False)
+    with pytest.raises(InvalidTransition, match="2021年度落户规模 3 人尚未经市政府批准.*批准文号"):
+        services.round_rank(round=round, actor=administrator)
 
 
 def test_rank_round_command_reports_a_refusal_and_records_it(round_2020):
@@ -189,7 +213,8 @@ def test_rerun_touches_no_unchanged_application_and_a_wider_quota_only_the_flipp
     services.round_rank(round=round_2020, actor=administrator, now=later)
     assert dict(round_2020.applications.values_list("pk", "updated_at")) == stamps
 
-    run = services.round_rank(round=round_2020, quota=6, actor=administrator, now=later)
+    approve_quota(round_2020, 6)
+    run = services.round_rank(round=round_2020, actor=administrator, now=later)
     touched = round_2020.applications.filter(updated_at=later)
     assert [a.applicant.name for a in touched] == ["己"]
     event = AuditEvent.objects.get(action="application.rerank")
@@ -224,3 +249,15 @@ def test_an_application_changed_during_the_run_rolls_the_whole_ranking_back(
     assert {k: v for k, v in after.items() if k != "甲"} == {
         k: v for k, v in before.items() if k != "甲"
     }
+
+
+def approve_quota(round, quota):
+    # 细则第十条: widening the quota goes through the city's approval, like the first quota.
+    from workflow.services import quota_approve
+
+    quota_approve(
+        round=round,
+        quota=quota,
+        document_number=f"京政函〔测试〕{quota}号",
+        actor=factories.city_approver(),
+    )

@@ -12,7 +12,7 @@ from review.services.decisions import claim_decide
 from tests import factories
 from tests.workflow.conftest import at
 from workflow.decisions import decisions_for
-from workflow.exceptions import PhaseJobFailed
+from workflow.exceptions import InvalidTransition, PhaseJobFailed
 from workflow.models import AnnualRound, AppState, ClaimState, Phase
 from workflow.services import round_advance
 
@@ -77,7 +77,14 @@ def test_every_claim_state_at_every_boundary_can_be_moved_on(
             claim_decide(
                 claim=claim, actor=reviewer_of("education"), decision=decision, reason="补审"
             )
-        round_advance(round=round, actor=administrator)
+        if next_phase == Phase.PUBLICITY:
+            # 细则第十条: the ranked list waits in 公示 for the city's approval
+            with pytest.raises(InvalidTransition, match="尚未经市政府批准"):
+                round_advance(round=round, actor=administrator)
+            factories.ranking_approval_record(round)
+            round_advance(round=round, to=Phase.PUBLICITY, actor=administrator)
+        else:
+            round_advance(round=round, actor=administrator)
     assert AnnualRound.objects.get(pk=round.pk).phase == next_phase
 
 

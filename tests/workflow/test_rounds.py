@@ -8,7 +8,13 @@ import time_machine
 from tests import factories
 from tests.workflow.conftest import at
 from workflow import phase_jobs, services
-from workflow.exceptions import DomainError, NotPermitted, PhaseJobFailed, WindowClosed
+from workflow.exceptions import (
+    DomainError,
+    InvalidTransition,
+    NotPermitted,
+    PhaseJobFailed,
+    WindowClosed,
+)
 from workflow.models import AnnualRound, AppState, AuditEvent, JobRun, JobStatus, Phase
 from workflow.tasks import advance_due_rounds
 
@@ -244,6 +250,10 @@ def test_whole_round_to_closed(administrator):
     )
     assert not report.errors
     with time_machine.travel(at(2020, 10, 15, 0, 0, 1), tick=False):
+        # 细则第十条: ranked on leaving 复核及排名; the list waits for the city's approval
+        with pytest.raises(InvalidTransition, match="尚未经市政府批准"):
+            services.round_advance(round=round, to=Phase.PUBLICITY, actor=administrator)
+        factories.ranking_approval_record(round)
         services.round_advance(round=round, to=Phase.PUBLICITY, actor=administrator)
     # Published one second after the scheduled opening: public until one second after too.
     with (

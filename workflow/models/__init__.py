@@ -3,7 +3,9 @@ from .applications import (
     APPEALABLE_STATES,
     DECIDED_STATES,
     DECLARATION_STATES,
+    NOT_FINAL_STATES,
     NOT_IN_REVIEW_STATES,
+    PRE_PUBLICATION_STATES,
     PUBLISHED_STATES,
     UNSUBMITTED_STATES,
     Application,
@@ -25,12 +27,14 @@ from .parties import (
     validate_credit_code_field,
     validate_id_number_field,
 )
+from .reports import CriminalRecordReport, ReporterRole
 from .rounds import (
     BEIJING,
     PHASE_ORDER,
     ROUND_TRANSITIONS,
     AnnualRound,
     Phase,
+    QuotaApproval,
     default_windows,
 )
 
@@ -39,8 +43,10 @@ __all__ = [
     "BEIJING",
     "DECIDED_STATES",
     "DECLARATION_STATES",
+    "NOT_FINAL_STATES",
     "NOT_IN_REVIEW_STATES",
     "PHASE_ORDER",
+    "PRE_PUBLICATION_STATES",
     "PUBLISHED_STATES",
     "ROUND_TRANSITIONS",
     "UNSUBMITTED_STATES",
@@ -51,6 +57,7 @@ __all__ = [
     "Application",
     "AuditEvent",
     "ClaimState",
+    "CriminalRecordReport",
     "Department",
     "Employer",
     "Evidence",
@@ -65,6 +72,8 @@ __all__ = [
     "Notice",
     "NoticePreference",
     "Phase",
+    "QuotaApproval",
+    "ReporterRole",
     "ReviewerProfile",
     "default_windows",
     "validate_credit_code_field",

@@ -45,6 +45,15 @@ class AppState(models.TextChoices):
     NOT_ADMITTED = "not_admitted", "未进入落户名单"
     CANCELLED = "cancelled", "已取消资格"
     FORFEITED = "forfeited", "逾期视为放弃"
+    # 细则第十七条: fraud found before the list is public cancels that year's application.
+    VOIDED = "voided", "因弄虚作假取消申请"
+    # 细则第十七条: fraud found after settlement — the police cancel the Beijing hukou and move
+    # it back to where it was before (迁回调京前户籍所在地).
+    HUKOU_REVOKED = "hukou_revoked", "户口注销"
+    # 细则第十八条: a criminal record found before settlement ends the procedure.
+    TERMINATED = "terminated", "终止办理"
+    # 细则第十三条: 取得落户资格后自行放弃 — final, nobody is admitted in the place.
+    RENOUNCED = "renounced", "自行放弃落户资格"
 
 
 S = AppState
@@ -57,7 +66,26 @@ UNSUBMITTED_STATES = [S.DRAFT, S.AWAITING_EMPLOYER, S.FILLING, S.REJECTED_BY_EMP
 NOT_IN_REVIEW_STATES = [*UNSUBMITTED_STATES, S.WITHDRAWN]
 # On or past the public list (细则第十条): once any application of a round is here, the list is
 # published and the quota and ranking are final.
-PUBLISHED_STATES = [S.PUBLICIZED, S.NOT_ADMITTED, S.QUALIFIED, S.SETTLED, S.CANCELLED, S.FORFEITED]
+PUBLISHED_STATES = [
+    S.PUBLICIZED,
+    S.NOT_ADMITTED,
+    S.QUALIFIED,
+    S.SETTLED,
+    S.CANCELLED,
+    S.FORFEITED,
+    S.HUKOU_REVOKED,
+    S.RENOUNCED,
+]
+# Before the list is public: fraud found here voids the year's application (细则第十七条).
+PRE_PUBLICATION_STATES = [
+    *DECLARATION_STATES,
+    S.UNDER_REVIEW,
+    S.RESULTS_PUBLISHED,
+    S.FINAL,
+    S.RANKED,
+]
+# 细则第十八条: 在落户手续办理前 — every state from which the procedure can still go on.
+NOT_FINAL_STATES = [*PRE_PUBLICATION_STATES, S.PUBLICIZED, S.QUALIFIED]
 
 
 class Application(ConcurrentTransitionMixin, models.Model):
@@ -203,8 +231,6 @@ class Application(ConcurrentTransitionMixin, models.Model):
         target=S.INELIGIBLE,
         custom=guards(
             Guard("认定不符合资格条件", (P.AGGREGATION, P.RESULT_QUERY, P.RECHECK_RANKING)),
-            # 细则第十七条: fraud cancels the application whenever it is found.
-            fraud=Guard("取消申报资格", (), frozenset({ADMIN})),
         ),
     )
     def mark_ineligible(self) -> None:
@@ -267,6 +293,47 @@ class Application(ConcurrentTransitionMixin, models.Model):
         custom=guards(Guard("办理落户", (P.CLOSED,), frozenset({ADMIN}), PHASE)),
     )
     def settle(self) -> None:
+        pass
+
+    # 细则第十七条: 弄虚作假的，取消其当年积分落户申请资格 — found at any state before the list is
+    # public, ranked included: the ranking is then marked to be re-run (publicity.fraud_record).
+    @transition(
+        field=state,
+        source=PRE_PUBLICATION_STATES,
+        target=S.VOIDED,
+        custom=guards(Guard("因弄虚作假取消申请", (), frozenset({ADMIN}))),
+    )
+    def void_for_fraud(self) -> None:
+        pass
+
+    # 细则第十七条: 已取得本市常住户口的，由公安部门予以注销，并迁回调京前户籍所在地.
+    @transition(
+        field=state,
+        source=S.SETTLED,
+        target=S.HUKOU_REVOKED,
+        custom=guards(Guard("提请注销户口", (), frozenset({ADMIN}))),
+    )
+    def revoke_hukou(self) -> None:
+        pass
+
+    # 细则第十八条: 在落户手续办理前，发现申请人曾因犯罪被追究过刑事责任的，终止其积分落户办理程序.
+    @transition(
+        field=state,
+        source=NOT_FINAL_STATES,
+        target=S.TERMINATED,
+        custom=guards(Guard("终止积分落户办理程序", (), frozenset({ADMIN}))),
+    )
+    def terminate(self) -> None:
+        pass
+
+    # 细则第十三条: 取得落户资格后自行放弃的，落户资格不递补 — the applicant's own declaration.
+    @transition(
+        field=state,
+        source=S.QUALIFIED,
+        target=S.RENOUNCED,
+        custom=guards(Guard("放弃落户资格", (), frozenset({OWNER}), PHASE)),
+    )
+    def renounce(self) -> None:
         pass
 
     # 细则第十条: 落户资格保留 2年，逾期未办理的视为自行放弃

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import models
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -202,3 +203,31 @@ ROUND_TRANSITIONS: dict[str, str] = {
     Phase.PUBLICITY: "open_publicity",
     Phase.CLOSED: "close",
 }
+
+
+class QuotaApproval(models.Model):
+    """细则第十条: 市发展改革委研究提出年度落户规模, 报市政府批准. One row per approval; the round's
+    quota is approved when its latest approval is for exactly that quota (a widened quota
+    needs an approval of its own)."""
+
+    round = models.ForeignKey(
+        AnnualRound, on_delete=models.PROTECT, related_name="quota_approvals", verbose_name="年度"
+    )
+    quota = models.PositiveIntegerField("批准的年度落户规模")
+    proposed_by = models.CharField("提出单位", max_length=60, default="市发展改革委")
+    document_number = models.CharField("批准文号", max_length=100)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="批准人",
+    )
+    approved_at = models.DateTimeField("批准时间")
+
+    class Meta:
+        verbose_name = "年度落户规模批准"
+        verbose_name_plural = "年度落户规模批准"
+        ordering = ["-approved_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.round.year}年度落户规模 {self.quota} 人（{self.document_number}）"

@@ -15,7 +15,7 @@ from django.utils import timezone
 from workflow import roles
 from workflow.bars import bar_refusal
 from workflow.exceptions import DomainError, InvalidTransition, NotPermitted, WindowClosed
-from workflow.extensions import declaration_changed, qualification_holds
+from workflow.extensions import declaration_changed, qualification_holds, ranked_list_changed
 from workflow.indicators import ZERO_FILL_CODES, primary_department_of
 from workflow.models import (
     AnnualRound,
@@ -26,6 +26,7 @@ from workflow.models import (
     IndicatorClaim,
     Phase,
 )
+from workflow.models.applications import PRE_PUBLICATION_STATES
 
 from ._common import (
     atomic_transition,
@@ -381,27 +382,31 @@ def application_cancel(
 def application_cancel_for_fraud(
     *, application: Application, actor: Any, reason: str, now: dt.datetime | None = None
 ) -> Application:
-    """弄虚作假 found (细则第十七条): at any time, the qualification or the application is
-    cancelled — from publicity on the qualification, before it the application. A ranked list
-    not yet public is re-ranked instead, so nobody on it moves without the list changing."""
+    """弄虚作假 found (细则第十七条), at any state: before the list is public the year's
+    application is voided (a ranked one too: the ranking is then marked to be re-run, so the
+    list is ranked, approved and published without it); on the list or qualified the
+    qualification is cancelled; settled, the hukou is to be cancelled by the police
+    (户口注销, 迁回调京前户籍所在地). Already out of the round: nothing moves, the bar still applies."""
     now = now_or(now)
     if not roles.is_administrator(actor):
         raise NotPermitted("只有管理员才能认定弄虚作假。")
     if not reason.strip():
         raise DomainError("请填写认定弄虚作假的事实。")
-    if application.state in (AppState.PUBLICIZED, AppState.QUALIFIED):
-        method = "cancel"
-    elif application.state in (AppState.UNDER_REVIEW, AppState.RESULTS_PUBLISHED, AppState.FINAL):
-        method = "mark_ineligible"
-    elif application.state == AppState.RANKED:
-        raise InvalidTransition(
-            "该申请已排名但尚未公示：请在公示后取消其资格，或先重新审核后重新排名。"
-        )
+    was = application.state
+    if was in PRE_PUBLICATION_STATES:
+        method, guard = "void_for_fraud", "default"
+    elif was in (AppState.PUBLICIZED, AppState.QUALIFIED):
+        method, guard = "cancel", "fraud"
+    elif was == AppState.SETTLED:
+        method, guard = "revoke_hukou", "default"
     else:
-        return application  # nothing of this year's to cancel; the bar still applies
-    return _transition(
-        application=application, method=method, actor=actor, now=now, reason=reason, guard="fraud"
+        return application
+    application = _transition(
+        application=application, method=method, actor=actor, now=now, reason=reason, guard=guard
     )
+    if was == AppState.RANKED:
+        ranked_list_changed(round=application.round, reason=f"申请 #{application.pk} {reason}")
+    return application
 
 
 def application_settle(

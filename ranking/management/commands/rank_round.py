@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from ranking.services import ranking_run_record_failure, round_rank
 from workflow.exceptions import DomainError
 from workflow.models import AnnualRound
-from workflow.services import round_set_quota
+from workflow.services import quota_approve
 
 
 class Command(BaseCommand):
@@ -22,7 +22,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--year", type=int, required=True, help="年度 Y")
-        parser.add_argument("--quota", type=int, help="新的年度落户规模（公示前可调整）")
+        parser.add_argument(
+            "--quota",
+            type=int,
+            help="经市政府批准的新年度落户规模（公示前可调整；须同时给出 --approved-by 和 --document-number）",
+        )
+        parser.add_argument(
+            "--approved-by", dest="approved_by", help="登记批准的市政府审批账号（quota_approver）"
+        )
+        parser.add_argument("--document-number", dest="document_number", help="市政府批准文号")
         parser.add_argument(
             "--as-user",
             dest="as_user",
@@ -42,8 +50,22 @@ class Command(BaseCommand):
         started = time.perf_counter()
         try:
             if options.get("quota") is not None:
-                round_set_quota(
-                    round=round, quota=options["quota"], actor=actor, label="rank_round"
+                # 细则第十条: a widened quota is the city's to approve, like the first one.
+                approver = (
+                    get_user_model().objects.filter(username=options.get("approved_by")).first()
+                    if options.get("approved_by")
+                    else None
+                )
+                if approver is None or not options.get("document_number"):
+                    raise CommandError(
+                        "--quota：新的年度落户规模须经市政府批准，请同时给出 --approved-by"
+                        "（市政府审批账号）和 --document-number（批准文号）。"
+                    )
+                quota_approve(
+                    round=round,
+                    quota=options["quota"],
+                    document_number=options["document_number"],
+                    actor=approver,
                 )
             run = round_rank(round=round, actor=actor, label="rank_round")
         except DomainError as exc:
