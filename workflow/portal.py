@@ -410,3 +410,21 @@ def withdrawal_of(*, application: Application) -> dict[str, Any] | None:
     if event is None:
         return None
     return {"at": event.at, "reason": event.reason, "by_applicant": event.actor_id is not None}
+
+
+def education_comparison_for(*, application: Application, education: list[dict[str, Any]]) -> Any:
+    """就业与就学积分比较 (2020 Q&A 6: 在教育背景指标填报页面增设了就业与就学积分比较计算器):
+    the applicant's own records (department figures where decided, else what they declared)
+    with each of these education items alone, against declaring none. None when there is
+    nothing to compare or the records are not yet complete enough to score."""
+    from ranking.policy import FactsError
+    from ranking.policy.comparison import education_comparison
+    from workflow.facts import BASIS_EFFECTIVE, application_facts
+
+    if not education:
+        return None
+    facts = application_facts(application, basis=BASIS_EFFECTIVE)
+    try:
+        return education_comparison({**facts, "education": education})
+    except FactsError:
+        return None

@@ -184,6 +184,13 @@ def _page_context(request, application, code, bound, claim, now) -> dict:
         and application.state in EDITABLE_APPLICATION_STATES,
         "declaration_open": round.is_declaration_open(now),
         "draft": FormDraft.objects.filter(application=application, indicator=code).first(),
+        # The education page shows the comparison for what is declared (the compare button
+        # shows it for what is typed).
+        "comparison": portal.education_comparison_for(
+            application=application, education=(claim.declared_facts or {}).get("education") or []
+        )
+        if code == "education" and claim is not None
+        else None,
         "department_names": [names.get(d, d) for d in INDICATORS[code].departments],
     }
 
@@ -274,6 +281,14 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
             year=application.round.year,
             policy_id=application.round.policy_id,
         )
+        if action == "compare" and declared is not None:
+            # 就业与就学积分比较: what is typed, against the applicant's records, nothing declared.
+            context = _page_context(request, application, code, bound, claim, now)
+            context["comparison"] = portal.education_comparison_for(
+                application=application, education=declared.get("education") or []
+            )
+            context["compared"] = True
+            return render(request, "workflow/applicant/indicator_form.html", context)
         if declared is None:
             return render(
                 request,
