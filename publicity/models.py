@@ -22,8 +22,6 @@ from workflow.models import (
 )
 from workflow.models.guards import ADMIN, PHASE, Guard, guards
 
-PUBLICITY_DAYS = 7  # 细则第十条: 公示期为 7 天
-
 
 class Publication(models.Model):
     """The list as published: a frozen copy, so what the public saw never changes."""

@@ -11,10 +11,17 @@ from django.utils import timezone
 from workflow.extensions import credit_record_latest
 
 
+def _found_on(record: Any) -> str:
+    # The day the fraud was found, in Beijing: what both wordings of a bar name.
+    return f"{timezone.localtime(record.recorded_at).date():%Y年%m月%d日}"
+
+
 def bar_finding(record: Any) -> str:
-    """ "2020年度积分落户申报中弄虚作假：伪造学位证书（2020年11月02日认定）"."""
-    found = timezone.localtime(record.recorded_at).date()
-    return f"{record.round.year}年度积分落户申报中弄虚作假：{record.reason}（{found:%Y年%m月%d日}认定）"
+    """The finding for the portal's notice: "2020年度积分落户申报中弄虚作假：伪造学位证书
+    （2020年11月02日认定）"."""
+    return (
+        f"{record.round.year}年度积分落户申报中弄虚作假：{record.reason}（{_found_on(record)}认定）"
+    )
 
 
 def bar_refusal(*, applicant: Any = None, employer: Any = None, on: dt.date) -> str | None:
@@ -27,10 +34,9 @@ def bar_refusal(*, applicant: Any = None, employer: Any = None, on: dt.date) -> 
     record = credit_record_latest(applicant=applicant, employer=employer)
     why = ""
     if record is not None:
-        found = timezone.localtime(record.recorded_at).date()
         why = (
             f"因{record.round.year}年度积分落户申报中弄虚作假"
-            f"（{record.reason}，{found:%Y年%m月%d日}认定），"
+            f"（{record.reason}，{_found_on(record)}认定），"
         )
     what = "不得申报积分落户" if applicant is not None else "不得为申请人申报积分落户"
     return f"{why}{party.barred_until:%Y年%m月%d日} 前{what}。"

@@ -10,11 +10,11 @@ from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
-from django_fsm import ConcurrentTransition, can_proceed
+from django_fsm import ConcurrentTransition
 
 from workflow import roles
 from workflow.audit_chain import audit_seal_after_commit
-from workflow.exceptions import ConflictError, InvalidTransition, NotPermitted, WindowClosed
+from workflow.exceptions import ConflictError, NotPermitted, WindowClosed
 from workflow.models import AnnualRound, AuditEvent, Phase
 
 CONFLICT_MESSAGE = "该申请已被他人同时修改，请刷新后重试"
@@ -100,11 +100,6 @@ def require_system_or_admin(actor: Any, *, action: str) -> None:
     # actor None = the system itself (beat, a phase job, data exchange).
     if actor is not None and not roles.is_administrator(actor):
         raise NotPermitted(f"只有管理员或系统才能{action}。")
-
-
-def require_transition(bound_method: Any, *, state_label: str, action: str) -> None:
-    if not can_proceed(bound_method):
-        raise InvalidTransition(f"当前状态（{state_label}）不能{action}。")
 
 
 def actor_label(actor: Any, default: str = "system") -> str:

@@ -151,16 +151,13 @@ def transition_listener_register(listener: Callable[[TransitionDone], None]) -> 
         _listeners.append(listener)
 
 
-def _announce(done: TransitionDone) -> None:
+def transition_announce(done: TransitionDone) -> None:
+    """Tell the listeners of a move once the caller's transaction commits (never for a
+    rollback). The mechanism calls it for its own moves; a set-based writer that moves objects
+    by their declared transitions without ``transition_bulk`` (review's verification writes
+    decided claims by COPY) calls it too."""
     for listener in _listeners:
         transaction.on_commit(lambda listener=listener: listener(done))
-
-
-def transition_announce(done: TransitionDone) -> None:
-    """For a set-based writer that moves objects by their declared transitions without
-    ``transition_bulk`` (review's verification writes decided claims by COPY): tell the
-    listeners after the caller's transaction commits, as the mechanism does for its own."""
-    _announce(done)
 
 
 # --- the one audit shape ---------------------------------------------------------------------
@@ -309,7 +306,7 @@ def transition_apply(
         )
         event.save()
         audit_seal_after_commit()
-        _announce(
+        transition_announce(
             TransitionDone(
                 model=obj._meta.label_lower,
                 method=method,
@@ -393,7 +390,7 @@ def transition_bulk(
                 ]
             )
             moved += len(rows)
-            _announce(
+            transition_announce(
                 TransitionDone(
                     model=model._meta.label_lower,
                     method=method,
