@@ -16,6 +16,7 @@ from django.contrib import admin
 from publicity import services
 from publicity.forms import ObjectionDecisionForm, SettlementForm
 from publicity.models import (
+    CreditExport,
     CreditRecord,
     Objection,
     ObjectionState,
@@ -254,6 +255,7 @@ class CreditRecordAdmin(ReadOnlyAdmin):
         "barred_until",
         "recorded_at",
         "recorded_by",
+        "export",
     )
     list_filter = ("party", "round")
     search_fields = ("applicant__name", "employer__name", "employer__credit_code")
@@ -268,5 +270,21 @@ class CreditRecordAdmin(ReadOnlyAdmin):
         "barred_until",
         "recorded_at",
         "recorded_by",
+        "export",
     )
     fields = readonly_fields
+
+
+@admin.register(CreditExport)
+class CreditExportAdmin(ReadOnlyAdmin):
+    """失信记录报送批次: made and downloaded on /publicity/manage/credit-exports/."""
+
+    list_display = ("number", "created_at", "created_by_label", "record_count", "sha256")
+    fields = readonly_fields = (
+        "number",
+        "created_at",
+        "created_by_label",
+        "record_count",
+        "sha256",
+        "signature",
+    )

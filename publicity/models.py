@@ -262,6 +262,40 @@ class CreditParty(models.TextChoices):
     EMPLOYER = "employer", "用人单位"
 
 
+class CreditExport(models.Model):
+    """报送市经济和信息化局: one dated, signed batch of 失信记录 for the public credit platform
+    (细则第十七条: 纳入本市公共信用信息服务平台). Each record goes out in exactly one batch;
+    a batch is kept as built, so it can be downloaded again, byte for byte."""
+
+    number = models.CharField("报送批号", max_length=20, unique=True)
+    created_at = models.DateTimeField("生成时间")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="生成人",
+    )
+    created_by_label = models.CharField("生成人（记录时）", max_length=150)
+    record_count = models.PositiveIntegerField("记录数")
+    # The JSON file is the batch of record; CSV and XLSX carry the same rows, digest and
+    # signature for a reader with a spreadsheet.
+    content_json = models.BinaryField("JSON 文件")
+    content_csv = models.BinaryField("CSV 文件")
+    content_xlsx = models.BinaryField("XLSX 文件")
+    sha256 = models.CharField("记录 SHA-256", max_length=64)
+    signature = models.CharField("签名（HMAC-SHA256）", max_length=64)
+
+    class Meta:
+        verbose_name = "失信记录报送批次"
+        verbose_name_plural = "失信记录报送批次"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.number}（{self.record_count} 条）"
+
+
 class CreditRecord(models.Model):
     """失信记录: fraud found at any point bars the party for the year and 5 more (细则第十一条)."""
 
@@ -301,6 +335,14 @@ class CreditRecord(models.Model):
         blank=True,
         related_name="+",
         verbose_name="记录人",
+    )
+    export = models.ForeignKey(
+        CreditExport,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="records",
+        verbose_name="报送批次",
     )
 
     class Meta:

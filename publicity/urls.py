@@ -30,6 +30,12 @@ urlpatterns = [
     path("manage/objections/<int:pk>/", views.objection_detail, name="objection_detail"),
     path("manage/settlements/<int:application_id>/", views.settlement_detail, name="settlement"),
     path("manage/applications/<int:application_id>/fraud/", views.fraud_create, name="fraud"),
+    path("manage/credit-exports/", views.credit_export_list, name="credit_exports"),
+    path(
+        "manage/credit-exports/<int:pk>.<str:fmt>",
+        views.credit_export_download,
+        name="credit_export_download",
+    ),
 ]
 
 # 核验公示名单 (public): its own module, so the list pages' views stay theirs.

@@ -13,16 +13,16 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 
-from publicity import downloads, selectors, services, statistics
+from publicity import credit_exports, downloads, selectors, services, statistics
 from publicity.charts import histogram_chart
 from publicity.exports import csv_bytes, xlsx_bytes
 from publicity.forms import FraudForm, ObjectionDecisionForm, ObjectionForm, SettlementForm
-from publicity.models import Objection, Settlement
+from publicity.models import CreditExport, CreditRecord, Objection, Settlement
 from publicity.selectors import MAX_YEAR, MIN_YEAR
 from ranking.policy import INDICATOR_CODES, INDICATOR_LABELS
 from workflow import roles
 from workflow import selectors as workflow_selectors
-from workflow.exceptions import DomainError
+from workflow.exceptions import DomainError, NotPermitted
 from workflow.models import AnnualRound, Application
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -269,3 +269,47 @@ def fraud_create(request: HttpRequest, application_id: int) -> HttpResponse:
             messages.success(request, "已取消资格并记入信用记录。")
             return redirect("publicity:manage", year=application.round.year)
     return render(request, "publicity/fraud.html", {"application": application, "form": form})
+
+
+def credit_export_list(request: HttpRequest) -> HttpResponse:
+    """失信记录报送 (细则第十七条): administrators make batches, 市经信局 downloads them."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not credit_exports.may_download(request.user):
+        raise PermissionDenied("只有管理员和市经济和信息化局的账号才能查看失信记录报送。")
+    if request.method == "POST":
+        try:
+            export = credit_exports.credit_export_create(actor=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, f"已生成报送批次 {export.number}，共 {export.record_count} 条记录。"
+            )
+        return redirect("publicity:credit_exports")
+    return render(
+        request,
+        "publicity/credit_exports.html",
+        {
+            "exports": CreditExport.objects.all()[:100],
+            "pending": CreditRecord.objects.filter(export__isnull=True).count(),
+            "may_create": roles.is_administrator(request.user),
+        },
+    )
+
+
+def credit_export_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    export = get_object_or_404(CreditExport, pk=pk)
+    try:
+        content, content_type, filename = credit_exports.credit_export_file(
+            export=export, fmt=fmt, actor=request.user
+        )
+    except NotPermitted as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        raise Http404(exc.message) from exc
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

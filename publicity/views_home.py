@@ -15,6 +15,7 @@ ROLE_HOMES = {
     "unit_admin": "workflow:unit",
     "reviewer": "/review/",
     "administrator": "/review/",
+    "credit_platform": "publicity:credit_exports",
 }
 
 

@@ -14,12 +14,16 @@ ADMIN_GROUP = "积分落户管理员"
 # 细则第十条: 落户规模和落户人员情况报市政府批准 — the accounts that record the city's approvals
 # (the year's quota, the ranked list). Administrators are not approvers by being administrators.
 QUOTA_APPROVER_GROUP = "quota_approver"
+# 细则第二条/第十七条: 市经济和信息化局 receives the serious-dishonesty records for the public
+# credit platform; its accounts download the batches and see nothing else.
+CREDIT_PLATFORM_GROUP = "credit_platform"
 
 ROLE_LABELS = {
     "administrator": "管理员",
     "reviewer": "审核人员",
     "unit_admin": "单位经办人",
     "applicant": "申请人",
+    "credit_platform": "市经济和信息化局（信用平台）",
     "anonymous": "访客",
     "none": "未分配角色",
 }
@@ -37,6 +41,12 @@ def is_quota_approver(user: Any) -> bool:
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     return user.groups.filter(name=QUOTA_APPROVER_GROUP).exists()
+
+
+def is_credit_platform(user: Any) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return user.groups.filter(name=CREDIT_PLATFORM_GROUP).exists()
 
 
 def applicant_of(user: Any):
@@ -96,4 +106,6 @@ def role_of(user: Any) -> str:
         return "unit_admin"
     if applicant_of(user) is not None:
         return "applicant"
+    if is_credit_platform(user):
+        return "credit_platform"
     return "none"
