@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from ranking.policy.identity import mask_id_number
 from workflow import phase_jobs, roles, services
+from workflow import selectors as workflow_selectors
 from workflow.exceptions import DomainError
 from workflow.models import (
     AnnualRound,
@@ -114,13 +115,15 @@ class TransitionAdmin(admin.ModelAdmin):
         if button is None:
             raise PermissionDenied
         try:
-            button.run(obj, request.user, request.POST.get("reason", "").strip())
+            summary = button.run(obj, request.user, request.POST.get("reason", "").strip())
         except DomainError as exc:
             messages.error(request, f"{button.label}未执行：{exc}")
         except ValidationError as exc:
             messages.error(request, f"{button.label}未执行：{'；'.join(exc.messages)}")
         else:
-            messages.success(request, f"{button.label}：已完成。")
+            # A button may say what it did (an advance: what its jobs moved).
+            done = summary if isinstance(summary, str) and summary else "已完成。"
+            messages.success(request, f"{button.label}：{done}")
         return HttpResponseRedirect(self._change_url(obj))
 
     def _change_url(self, obj: Any) -> str:
@@ -187,6 +190,22 @@ class TransitionAdmin(admin.ModelAdmin):
 # --- the round ------------------------------------------------------------------------
 
 
+def round_advance_summarised(round: AnnualRound, user: Any, *, force: bool) -> str:
+    """Advance, then say what the phase jobs did, counted from the audit log they wrote:
+    how many moved from which state to which (withdrawn, begun review, ranked …)."""
+    from django.db.models import Max
+
+    since = AuditEvent.objects.aggregate(last=Max("id"))["last"] or 0
+    services.round_advance(round=round, actor=user, force=force)
+    lines = []
+    for model, move, count in workflow_selectors.audit_moves_since(round=round, after_id=since):
+        if model is AnnualRound:
+            lines.append(move)
+        else:
+            lines.append(f"{model._meta.verbose_name} {move} {count} 项")
+    return "已完成。" + "；".join(lines) + "。"
+
+
 @admin.register(AnnualRound)
 class AnnualRoundAdmin(TransitionAdmin):
     list_display = (
@@ -202,12 +221,12 @@ class AnnualRoundAdmin(TransitionAdmin):
         Button(
             "advance",
             "推进到下一阶段（按时间表）",
-            lambda o, u, r: services.round_advance(round=o, actor=u),
+            lambda o, u, r: round_advance_summarised(o, u, force=False),
         ),
         Button(
             "force_advance",
             "提前推进到下一阶段（记入审计）",
-            lambda o, u, r: services.round_advance(round=o, actor=u, force=True),
+            lambda o, u, r: round_advance_summarised(o, u, force=True),
         ),
     )
 

@@ -122,3 +122,34 @@ def employers_search(*, query: str, limit: int = EMPLOYER_SEARCH_LIMIT) -> list[
             Q(name__icontains=text) | Q(credit_code__startswith=text.upper())
         ).order_by("name", "credit_code")[:limit]
     )
+
+
+def audit_moves_since(*, round: AnnualRound, after_id: int) -> list[tuple[Any, str, int]]:
+    """What a run of the round's jobs moved, from the audit log: one line per kind of move
+    (model, "填报中 → 已撤回", 12), in the order of the first such move. The audit log is
+    the record every move writes, so the summary is what happened, not what was meant to."""
+    from django.apps import apps
+    from django.db.models import Min
+
+    rows = (
+        AuditEvent.objects.filter(id__gt=after_id, round_year=round.year)
+        .exclude(to_state="")
+        .values("object_type", "from_state", "to_state")
+        .annotate(count=Count("id"), first=Min("id"))
+        .order_by("first")
+    )
+    lines = []
+    for row in rows:
+        try:
+            model = apps.get_model(row["object_type"])
+        except (LookupError, ValueError):
+            continue  # a row of a model since removed: nothing this run moved
+        else:
+            field = next((f for f in model._meta.fields if f.name in ("state", "phase")), None)
+            labels = dict(field.flatchoices) if field is not None else {}
+        move = (
+            f"{labels.get(row['from_state'], row['from_state'] or '—')} → "
+            f"{labels.get(row['to_state'], row['to_state'])}"
+        )
+        lines.append((model, move, row["count"]))
+    return lines

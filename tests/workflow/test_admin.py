@@ -97,3 +97,18 @@ def test_admin_changelists_render(client, administrator, model):
     factories.ClaimFactory()
     client.force_login(administrator)
     assert client.get(reverse(f"admin:workflow_{model}_changelist")).status_code == 200
+
+
+def test_an_advance_says_what_its_jobs_moved(client, administrator, employer):
+    administrator.is_superuser = True
+    administrator.save()
+    round = factories.RoundFactory(year=2020, phase=Phase.DECLARATION)
+    for state in (AppState.SUBMITTED, AppState.SUBMITTED, AppState.FILLING):
+        factories.ApplicationFactory(round=round, employer=employer, state=state)
+    client.force_login(administrator)
+    with time_machine.travel(at(2020, 8, 16, 0, 0, 30), tick=False):
+        response = client.post(_transition_url("annualround", round.pk, "advance"), follow=True)
+    page = response.content.decode()
+    assert "已完成。申报阶段 → 部门审核结果汇总阶段；" in page
+    assert "积分落户申请 填报中 → 已撤回 1 项" in page
+    assert "积分落户申请 已提交 → 审核汇总中 2 项" in page
