@@ -26,6 +26,7 @@ urlpatterns = [
     path("<int:year>/list.<download_format:fmt>", views.publicity_download, name="download"),
     path("<int:year>/objection/", views.objection_create, name="objection"),
     path("manage/<int:year>/", views.manage_round, name="manage"),
+    path("manage/<int:year>/rank/", views.rank_confirm, name="rank"),
     path("manage/<int:year>/list.<str:fmt>", views.manage_download, name="manage_download"),
     path("manage/objections/<int:pk>/", views.objection_detail, name="objection_detail"),
     path("manage/settlements/<int:application_id>/", views.settlement_detail, name="settlement"),

@@ -19,6 +19,7 @@ from publicity.exports import csv_bytes, xlsx_bytes
 from publicity.forms import FraudForm, ObjectionDecisionForm, ObjectionForm, SettlementForm
 from publicity.models import CreditExport, CreditRecord, Objection, Settlement
 from publicity.selectors import MAX_YEAR, MIN_YEAR
+from ranking import confirmation
 from ranking.policy import INDICATOR_CODES, INDICATOR_LABELS
 from workflow import roles
 from workflow import selectors as workflow_selectors
@@ -313,3 +314,28 @@ def credit_export_download(request: HttpRequest, pk: int, fmt: str) -> HttpRespo
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@administrator_required
+def rank_confirm(request: HttpRequest, year: int) -> HttpResponse:
+    """积分排名 from the back office (细则第十条): first a 试算 that states the quota, the cutoff
+    it produces, the ties and the counts; then the ranking, only on a confirmed 试算. Both run
+    as background jobs (150,000 applications take a minute); the page follows them."""
+    round = get_object_or_404(AnnualRound, year=year)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "rank":
+                confirmation.ranking_confirm(
+                    round=round,
+                    actor=request.user,
+                    preview_id=request.POST.get("preview", ""),
+                    checked=request.POST.get("checked") == "on",
+                )
+                messages.success(request, "已开始积分排名，完成后本页显示结果。")
+            else:
+                confirmation.ranking_job_start(round=round, actor=request.user, preview=True)
+                messages.success(request, "已开始试算，完成后本页显示结果。")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("publicity:rank", year=year)
+    return render(request, "publicity/rank_confirm.html", confirmation.ranking_page(round=round))

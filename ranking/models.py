@@ -5,13 +5,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from workflow.models import AnnualRound
+from workflow.models import AnnualRound, JobRun
 
 
 class RankingStatus(models.TextChoices):
     SUCCEEDED = "succeeded", "成功"
     FAILED = "failed", "失败"
     REFUSED = "refused", "被拒绝"
+    # 试算: computed as a ranking is, written nowhere; the administrator confirms it first.
+    PREVIEW = "preview", "试算（未写入）"
 
 
 class RankingRun(models.Model):
@@ -47,6 +49,15 @@ class RankingRun(models.Model):
     # 细则第十七条/第十八条: an application on this run's list left it before publication (fraud,
     # a criminal record): the list must be ranked again before it is approved or published.
     stale_reason = models.TextField("须重新排名的原因", blank=True)
+    # The background job that ran it (the phase job, the administrator's ranking page).
+    job_run = models.ForeignKey(
+        JobRun,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="任务",
+    )
 
     class Meta:
         verbose_name = "积分排名记录"

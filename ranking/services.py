@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from ranking.models import RankingApproval, RankingRun, RankingStatus
 from ranking.policy import ELIGIBILITY_LABELS, FactsError, ScoreResult
@@ -88,6 +89,82 @@ def undecided_appeals(round: AnnualRound) -> list[str]:
         .values_list("application_id", "application__applicant__name", "indicator")
     )
     return [f"{name}（申请 #{app_id}）：{indicator_label(code)}" for app_id, name, code in rows]
+
+
+def ranking_refusals(*, round: AnnualRound, now: dt.datetime) -> list[DomainError]:
+    """Every reason the round cannot be ranked now, in the order `round_rank` checks them
+    (empty: it can). The admin's ranking page lists them all; `round_rank` raises the first."""
+    action = "进行积分排名"
+    refusals: list[DomainError] = []
+    try:
+        require_declaration_closed(round=round, now=now, action=action)
+    except DomainError as exc:
+        refusals.append(exc)
+    if _is_published(round):
+        refusals.append(WindowClosed(f"{round.year}年度落户名单已公示，不能重新排名。"))
+    if quota_approval_current(round) is None:
+        # 细则第十条: 落户规模报市政府批准 — the ranking uses only an approved quota.
+        refusals.append(InvalidTransition(quota_unapproved_message(round, action)))
+    appeals = undecided_appeals(round)
+    if appeals:
+        # 细则第八条/第三条: appeals are decided in the recheck phase, before any ranking.
+        more = f"等 {len(appeals)} 项" if len(appeals) > NAMED_AT_MOST else ""
+        refusals.append(
+            InvalidTransition(
+                f"还有 {len(appeals)} 项申诉尚未作出结论，不能排名{more}："
+                + "；".join(appeals[:NAMED_AT_MOST])
+            )
+        )
+    return refusals
+
+
+def ranking_preview(
+    *,
+    round: AnnualRound,
+    actor: Any,
+    now: dt.datetime | None = None,
+    job_run: JobRun | None = None,
+) -> RankingRun:
+    """试算: what ranking now would produce (quota, cutoff, ties, counts, how many results
+    change), computed exactly as `round_rank` computes it and written nowhere but a
+    RankingRun of status "preview", which the administrator confirms before ranking."""
+    now = now_or(now)
+    require_system_or_admin(actor, action="试算积分排名")
+    round.refresh_from_db()
+    refusals = ranking_refusals(round=round, now=now)
+    if refusals:
+        raise refusals[0]
+    computed = _compute(round)
+    standings = computed.standings
+    assert standings is not None
+    changed = sum(
+        1 for app_id, row in computed.rows.items() if computed.before[app_id][:4] != row[:4]
+    )
+    run = RankingRun(
+        round=round,
+        status=RankingStatus.PREVIEW,
+        is_current=False,
+        quota=round.quota,
+        cutoff=standings.cutoff,
+        eligible_count=standings.eligible_count,
+        admitted_count=standings.admitted_count,
+        ties_at_cutoff=standings.ties_at_cutoff,
+        ineligible_count=len(computed.ineligible_reasons),
+        changed_count=changed,
+        started_at=now,
+        finished_at=timezone.now(),
+        actor=actor,
+        actor_label=actor_label(actor),
+        job_run=job_run,
+    )
+    run.message = (
+        f"试算：年度落户规模 {run.quota} 人，落户分数线 "
+        f"{run.cutoff if run.cutoff is not None else '—'} 分，进入落户名单 {run.admitted_count} 人"
+        f"（分数线同分 {run.ties_at_cutoff} 人），参与排名 {run.eligible_count} 人，"
+        f"不符合资格条件 {run.ineligible_count} 人，结果将有变化的申请 {changed} 份。"
+    )
+    run.save()
+    return run
 
 
 def _explanation(result: ScoreResult) -> dict[str, Any]:
@@ -435,19 +512,8 @@ def round_rank(
     if quota is not None:
         # The one quota service: refused once the list is published (AnnualRound.quota_locked).
         round_set_quota(round=round, quota=quota, actor=actor, now=now, label=label)
-    if _is_published(round):
-        raise WindowClosed(f"{round.year}年度落户名单已公示，不能重新排名。")
-    if quota_approval_current(round) is None:
-        # 细则第十条: 落户规模报市政府批准 — the ranking uses only an approved quota.
-        raise InvalidTransition(quota_unapproved_message(round, action))
-    appeals = undecided_appeals(round)
-    if appeals:
-        # 细则第八条/第三条: appeals are decided in the recheck phase, before any ranking.
-        more = f"等 {len(appeals)} 项" if len(appeals) > NAMED_AT_MOST else ""
-        raise InvalidTransition(
-            f"还有 {len(appeals)} 项申诉尚未作出结论，不能排名{more}："
-            + "；".join(appeals[:NAMED_AT_MOST])
-        )
+    for refusal in ranking_refusals(round=round, now=now):
+        raise refusal
     _check_transitions()
 
     computed = _compute(round)
@@ -472,6 +538,7 @@ def ranking_commit(
     standings = computed.standings
     assert standings is not None
     run = RankingRun(
+        job_run=job_run,
         round=round,
         status=RankingStatus.SUCCEEDED,
         is_current=True,
@@ -622,6 +689,8 @@ def ranking_mark_stale(*, round: Any, reason: str) -> None:
 __all__ = [
     "RANKABLE_STATES",
     "ranking_mark_stale",
+    "ranking_preview",
+    "ranking_refusals",
     "ranking_run_approve",
     "ranking_run_publishable",
     "ranking_run_unpublishable_reason",
