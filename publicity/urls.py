@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
 from publicity import views
+from publicity.views_approvals import approvals, approve_list, approve_quota
 from publicity.views_audit import list_audit
 
 
@@ -41,3 +42,10 @@ urlpatterns = [
 
 # 核验公示名单 (public): its own module, so the list pages' views stay theirs.
 urlpatterns += [path("audit/", list_audit, name="audit")]
+
+# 市政府审批 (细则第十条): the approver accounts' page.
+urlpatterns += [
+    path("approvals/", approvals, name="approvals"),
+    path("approvals/<int:year>/quota/", approve_quota, name="approve_quota"),
+    path("approvals/<int:year>/list/<int:run_id>/", approve_list, name="approve_list"),
+]

@@ -193,8 +193,13 @@ def manage_round(request: HttpRequest, year: int) -> HttpResponse:
     )
 
 
-@administrator_required
 def manage_download(request: HttpRequest, year: int, fmt: str) -> HttpResponse:
+    """The list as ranked (a draft until published): for the administrators, and for the
+    city's approvers, who approve it (细则第十条)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not (roles.is_administrator(request.user) or roles.is_quota_approver(request.user)):
+        raise PermissionDenied("只有管理员和市政府审批账号才能下载排名名单。")
     return _export_download(get_object_or_404(AnnualRound, year=year), fmt)
 
 

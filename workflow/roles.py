@@ -24,6 +24,7 @@ ROLE_LABELS = {
     "unit_admin": "单位经办人",
     "applicant": "申请人",
     "credit_platform": "市经济和信息化局（信用平台）",
+    "quota_approver": "市政府审批",
     "anonymous": "访客",
     "none": "未分配角色",
 }
@@ -106,6 +107,8 @@ def role_of(user: Any) -> str:
         return "unit_admin"
     if applicant_of(user) is not None:
         return "applicant"
+    if is_quota_approver(user):
+        return "quota_approver"
     if is_credit_platform(user):
         return "credit_platform"
     return "none"
