@@ -13,8 +13,9 @@ from django.db.models import Count
 from django.utils import timezone
 
 from publicity.demo import QUOTA_SHARE, round_half_up
+from publicity.models import CreditRecord
 from publicity.selectors import open_objection_count, publication_of
-from publicity.simulation import declaration, listing, people, reviewing
+from publicity.simulation import declaration, integrity, listing, people, reviewing
 from publicity.simulation.clock import SimulatedClock, SimulationError, simulation_windows
 from publicity.simulation.script import applicant_scripts
 from ranking.models import RankingRun
@@ -212,6 +213,8 @@ def simulate_round(
             _advance(cast, clock, Phase.CLOSED, progress)
             clock.move_to(timezone.now() + 14 * DAY)
             listing.settlement_one(cast, publication=publication, progress=progress)
+            integrity.renunciation_one(cast, publication=publication, progress=progress)
+            integrity.fraud_one(cast, publication=publication, progress=progress)
 
     return round_summary(round=cast.round, seconds=timer.seconds)
 
@@ -245,6 +248,8 @@ def round_summary(*, round: AnnualRound, seconds: dict[str, float]) -> dict[str,
         # Obtained the qualification (细则第十条): holding it, or already settled with it.
         "qualified": states.get(AppState.QUALIFIED, 0) + states.get(AppState.SETTLED, 0),
         "settled": states.get(AppState.SETTLED, 0),
+        "renounced": states.get(AppState.RENOUNCED, 0),
+        "cancelled_for_fraud": CreditRecord.objects.filter(round=round, party="applicant").count(),
         "audit_events": AuditEvent.objects.filter(round_year=round.year).count(),
         "seconds": seconds,
     }

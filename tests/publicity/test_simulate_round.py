@@ -8,6 +8,7 @@ commits would hold it back.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from io import StringIO
@@ -16,7 +17,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from publicity.models import Publication
+from publicity.models import CreditRecord, Publication
 from publicity.simulation import default_quota
 from publicity.simulation.clock import simulation_windows
 from publicity.simulation.script import applicant_scripts
@@ -110,10 +111,17 @@ def test_a_small_round_closes_with_nothing_left_open(tmp_path):
     assert len(listed) == summary["admitted"]
     assert str(publication.cutoff) == summary["cutoff"]
     # The scripted actors: one objection upheld (that admission cancelled, nobody moves
-    # up), one dismissed; everyone else listed qualifies; one settles.
-    assert summary["applications"]["cancelled"] == 1
+    # up), one dismissed; everyone else listed qualifies; one settles, one renounces, one is
+    # found to have cheated (qualification cancelled, barred, sent to the credit platform).
+    assert summary["applications"]["cancelled"] == 2
+    assert summary["renounced"] == summary["applications"]["renounced"] == 1
+    assert summary["cancelled_for_fraud"] == 1
     cancelled = publication.entries.get(cancelled_at__isnull=False)
     assert cancelled.application.state == AppState.CANCELLED
+    fraud = CreditRecord.objects.get(round=round)
+    assert fraud.application.state == AppState.CANCELLED
+    assert fraud.applicant.barred_until == dt.date(YEAR + 5, 12, 31)
+    assert fraud.export is not None
     # The list as export_publicity gives it (on the real clock): exactly the admitted, as
     # published; the upheld objection cancelled one admission without changing the list.
     rows = exported(tmp_path)
@@ -121,7 +129,7 @@ def test_a_small_round_closes_with_nothing_left_open(tmp_path):
         publication.entries.order_by("position").values_list("number", flat=True)
     )
     assert len(rows) == summary["admitted"]
-    assert summary["qualified"] == summary["admitted"] - 1
+    assert summary["qualified"] == summary["admitted"] - 3
     assert summary["settled"] == summary["applications"]["settled"] == 1
     assert Application.objects.filter(pk__in=listed, state=AppState.NOT_ADMITTED).count() == 0
     assert not Application.objects.filter(round=round, state=AppState.FINAL).exists()
