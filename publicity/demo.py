@@ -417,6 +417,27 @@ def _accounts(report: DemoReport, *, employer: Employer, password_hash: str, now
         )
     )
 
+    approver = _user("city-approver", password_hash, first_name="市政府审批（演示）")
+    services.quota_approver_grant(user=approver)
+    report.logins.append(
+        Login(
+            "city-approver",
+            "市政府审批 city approver",
+            "/publicity/approvals/ 批准年度落户规模与落户人员名单（细则第十条） / "
+            "approve the quota and the ranked list",
+        )
+    )
+    credit = _user("credit", password_hash, first_name="市经济和信息化局（演示）")
+    credit.groups.add(Group.objects.get_or_create(name=roles.CREDIT_PLATFORM_GROUP)[0])
+    report.logins.append(
+        Login(
+            "credit",
+            "市经济和信息化局 credit platform",
+            "/publicity/manage/credit-exports/ 失信记录报送批次（细则第十七条） / "
+            "the dishonesty record batches",
+        )
+    )
+
     unit = _user("unit", password_hash, first_name="单位经办人")
     membership = services.employer_membership_add(user=unit, employer=employer, now=now)
     # The demo unit acts at once: as if the administrator had seen its business licence.
