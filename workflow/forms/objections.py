@@ -45,6 +45,18 @@ class EvidenceUploadForm(forms.Form):
         return files
 
 
+class EvidenceReplaceForm(forms.Form):
+    """One file in the place of an uploaded one (before submission)."""
+
+    file = forms.FileField(
+        label="替换为",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}
+        ),
+        error_messages={"required": "请选择用来替换的文件。"},
+    )
+
+
 class ObjectionForm(forms.Form):
     reason = forms.CharField(
         label="理由",
