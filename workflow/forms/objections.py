@@ -34,8 +34,12 @@ class MultipleFileField(forms.FileField):
 
 
 class EvidenceUploadForm(forms.Form):
+    # Not marked required: evidence is needed only where the data exchange cannot verify
+    # (the page says which); an empty upload is still refused, by clean_file.
     file = MultipleFileField(
-        label="证明材料", help_text=f"{ALLOWED_LABEL} 格式，可一次选择多个文件。"
+        label="选择文件",
+        required=False,
+        help_text=f"{ALLOWED_LABEL} 格式，可一次选择多个文件。",
     )
 
     def clean_file(self) -> list[Any]:
