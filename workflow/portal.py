@@ -312,7 +312,7 @@ def applicant_overview(
     from ranking.policy import FactsError
     from workflow.evidence import evidence_for
     from workflow.facts import application_score
-    from workflow.indicators import INDICATORS
+    from workflow.indicators import INDICATORS, evidence_required
     from workflow.models import APPEALABLE_STATES, DECIDED_STATES, AppState
     from workflow.services.claims import EDITABLE_APPLICATION_STATES
 
@@ -338,6 +338,13 @@ def applicant_overview(
                 "departments": [names.get(d, d) for d in indicator.departments],
                 "claim": claim,
                 "evidence": evidence.get(code, []),
+                # 细则第七条: what submission will ask for, said before the applicant submits.
+                "evidence_missing": evidence_required(code, claim.declared_facts)
+                if claim is not None
+                and not any(
+                    e.purpose == EvidencePurpose.DECLARATION for e in evidence.get(code, [])
+                )
+                else None,
                 "has_draft": code in drafts,
                 "can_recheck": bool(claim and can_object and claim.state in DECIDED_STATES),
                 "can_appeal": bool(

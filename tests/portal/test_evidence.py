@@ -351,11 +351,14 @@ def test_another_applicant_cannot_delete_or_replace(login, stored, other_applica
 def test_submission_refused_when_equity_has_no_evidence(login, filling, clock):
     factories.ClaimFactory(application=filling, indicator="innovation", declared_facts=EQUITY)
     client = login(filling.applicant.user)
+    # Said on the dashboard before submitting, then on submitting.
+    assert "须上传证明材料" in client.get("/apply/").content.decode()
     response = client.post("/apply/submit/", follow=True)
     assert "尚不能提交：“创新创业”申报了股权投资" in response.content.decode()
     filling.refresh_from_db()
     assert filling.state == AppState.FILLING
     upload(client, "innovation", "投资协议.pdf", PDF)
+    assert "须上传证明材料" not in client.get("/apply/").content.decode()
     client.post("/apply/submit/")
     filling.refresh_from_db()
     assert filling.state == AppState.SUBMITTED
