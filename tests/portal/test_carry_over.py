@@ -161,3 +161,18 @@ def test_a_declared_claim_from_scratch_shows_no_source_to_the_reviewer(
     claim = IndicatorClaim.objects.get(application=filling, indicator="housing")
     text = login(reviewer_of("housing_construction")).get(f"/review/claims/{claim.pk}/")
     assert "沿用" not in text.content.decode()
+
+
+def test_offered_over_a_blank_declaration_but_not_over_a_real_one(
+    login, filling, clock, round2019, employer
+):
+    earlier_claim(round2019, filling.applicant, employer, "education", {"education": [DEGREE]})
+    claim = factories.ClaimFactory(
+        application=filling, indicator="education", declared_facts={"education": []}
+    )
+    client = login(filling.applicant.user)
+    assert "与上一年度相同（无变化）" in page(client, "education")
+    client.post("/apply/indicators/education/carry-over/")
+    claim.refresh_from_db()
+    assert claim.declared_facts == {"education": [DEGREE]}
+    assert "与上一年度相同（无变化）" not in page(client, "education")

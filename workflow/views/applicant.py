@@ -195,9 +195,10 @@ def _page_context(request, application, code, bound, claim, now) -> dict:
         # Until submission the evidence is the applicant's working set (services.evidence).
         "can_change_evidence": round.is_declaration_open(now)
         and application.state in UNSUBMITTED_STATES,
-        # 历史数据能用尽用: offered while nothing is declared on this page yet.
+        # 历史数据能用尽用: offered while nothing is declared on this page yet (no claim, or
+        # a blank form saved).
         "carry_over": carry_over_offer(application=application, indicator=code)
-        if can_fill and claim is None
+        if can_fill and (claim is None or not any((claim.declared_facts or {}).values()))
         else None,
         "can_fill": can_fill,
         "declaration_open": round.is_declaration_open(now),
