@@ -114,6 +114,9 @@ STORAGES = {
 # that checks the object's permissions (never by nginx directly).
 PRIVATE_STORAGE_ROOT = Path(env_str("PRIVATE_STORAGE_ROOT", default=str(BASE_DIR / "private")))
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+# At most this many evidence files per indicator and purpose (申报、复查、申诉): enough for a
+# contract's pages, and stated on the page before anything is uploaded.
+EVIDENCE_MAX_FILES = env_int("EVIDENCE_MAX_FILES", 10)
 
 # --- Imports: what one file may hold (stated on the upload page) --------------------------
 # Department batches (CSV/XLSX). 200,000 rows is above the largest batch a department sends

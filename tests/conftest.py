@@ -120,6 +120,14 @@ def _login_failures_counted_per_test(settings):
 
 
 @pytest.fixture(autouse=True)
+def _private_storage(settings, tmp_path):
+    # Evidence files go to each test's own folder, never to the project's private/: the
+    # browser tests and the simulated rounds upload too (PrivateStorage reads the setting
+    # at use, so the live server's thread follows it).
+    settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # PBKDF2 costs ~0.3 s per persona; tests only need a working hash.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

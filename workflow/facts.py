@@ -45,6 +45,25 @@ _DECIDED_WITH_FIGURES = {
 # A rejected claim contributes nothing: the declared facts were not borne out.
 _REJECTED = {"rejected"}
 
+# 2020年问答第十二问（历史数据能用尽用）: 去年填报有效的自有住所产权信息和国内学历学位信息没有
+# 变化的，不必重复输入，直接选择即可. Own homes and degrees do not lapse; a rental ends with
+# its lease, so only the own-home periods of a verified housing claim are offered again.
+CARRY_OVER_INDICATORS = ("housing", "education")
+OWN_HOUSING_KINDS = ("own", "spouse_own")
+
+
+def carry_over_facts(indicator: str, verified: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """What of an earlier verified claim may be declared again unchanged, or None."""
+    verified = verified or {}
+    if indicator == "housing":
+        own = [p for p in verified.get("housing") or [] if p.get("kind") in OWN_HOUSING_KINDS]
+        return {"housing": own} if own else None
+    if indicator == "education":
+        items = list(verified.get("education") or [])
+        return {"education": items} if items else None
+    return None
+
+
 BASIS_EFFECTIVE = "effective"  # department figures where decided, the declaration where pending
 BASIS_VERIFIED = "verified"  # department figures only: what ranking uses
 BASIS_DECLARED = "declared"  # what the applicant declared: the 模拟 view

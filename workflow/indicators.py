@@ -33,28 +33,95 @@ class Indicator:
     # 零填报: the applicant declares nothing; the department's data exchange fills it
     # (细则第六条: 通过数据交换方式核查).
     zero_fill: bool = False
+    # 细则第七条: evidence is uploaded only where the data exchange (细则第六条) cannot verify.
+    # What the indicator's page says about it, before anything is uploaded.
+    evidence_note: str = ""
 
     @property
     def departments(self) -> tuple[str, ...]:
         return (self.primary_department, *self.other_departments)
 
 
+_ZERO_FILL_NOTE = "无需上传：零填报指标由部门通过数据交换核定（细则第六条）。"
+_MANUAL_NOTE = "部门查不到记录时会转人工核查，届时上传的材料可供参考。"
+
 INDICATORS: dict[str, Indicator] = {
     item.code: item
     for item in (
         # 细则第十四条: residence permit, age, criminal record (police); insurance years (HRSS).
-        Indicator("eligibility", "资格条件", "police", ("hrss",), zero_fill=True),
-        Indicator("employment", "合法稳定就业", "hrss", zero_fill=True),
-        Indicator("housing", "合法稳定住所", "housing_construction", ("planning",)),
-        Indicator("education", "教育背景", "education"),
-        Indicator("job_residence_area", "职住区域", "planning"),
-        Indicator("innovation", "创新创业", "science", ("publicity_dept", "hrss")),
-        Indicator("tax", "纳税", "tax", zero_fill=True),
-        Indicator("age", "年龄", "police", zero_fill=True),
-        Indicator("honors", "荣誉表彰", "trade_union", ("publicity_dept", "civil_affairs")),
-        Indicator("law_record", "守法记录", "police", zero_fill=True),
+        Indicator(
+            "eligibility",
+            "资格条件",
+            "police",
+            ("hrss",),
+            zero_fill=True,
+            evidence_note=_ZERO_FILL_NOTE,
+        ),
+        Indicator(
+            "employment", "合法稳定就业", "hrss", zero_fill=True, evidence_note=_ZERO_FILL_NOTE
+        ),
+        Indicator(
+            "housing",
+            "合法稳定住所",
+            "housing_construction",
+            ("planning",),
+            # Both the property registrations and the rental filings (dormitories too) are in
+            # the departments' records: review.models.PropertyRegistration, RentalFiling.
+            evidence_note="一般无需上传：规划自然资源委（不动产登记）和住建委（房屋租赁登记备案、单位宿舍）"
+            "通过数据交换核查（细则第六条）。" + _MANUAL_NOTE,
+        ),
+        Indicator(
+            "education",
+            "教育背景",
+            "education",
+            evidence_note="一般无需上传：教委通过国内学历学位信息数据交换核查（细则第六条）。"
+            + _MANUAL_NOTE,
+        ),
+        Indicator(
+            "job_residence_area",
+            "职住区域",
+            "planning",
+            evidence_note="无需上传：由住所与社会保险记录计算。",
+        ),
+        Indicator(
+            "innovation",
+            "创新创业",
+            "science",
+            ("publicity_dept", "hrss"),
+            evidence_note="奖项、竞赛由科委、宣传部、人社局通过数据交换核查，无需上传；"
+            "申报股权投资的，部门无法通过数据交换核查，必须上传证明材料（细则第七条）。",
+        ),
+        Indicator("tax", "纳税", "tax", zero_fill=True, evidence_note=_ZERO_FILL_NOTE),
+        Indicator("age", "年龄", "police", zero_fill=True, evidence_note=_ZERO_FILL_NOTE),
+        Indicator(
+            "honors",
+            "荣誉表彰",
+            "trade_union",
+            ("publicity_dept", "civil_affairs"),
+            evidence_note="一般无需上传：总工会、宣传部、民政局通过数据交换核查表彰记录（细则第六条）。"
+            + _MANUAL_NOTE,
+        ),
+        Indicator(
+            "law_record", "守法记录", "police", zero_fill=True, evidence_note=_ZERO_FILL_NOTE
+        ),
     )
 }
+
+# 细则第七条: 对部分指标信息不能通过数据交换比对核查的，申请人应按要求在系统内上传相关凭证材料.
+# Of the declared facts, only equity (股权投资) has no department record to compare with
+# (review.matching sends it to the manual queue); 细则附件3 lists what proves it.
+EQUITY_EVIDENCE = (
+    "在北京市市场监督管理局备案的公司章程和企业信用备案信息，以及投资协议、审计报告、"
+    "投资资金银行进账单、相关股东会决议或董事会公告（细则附件3）"
+)
+
+
+def evidence_required(code: str, declared_facts: dict | None) -> str | None:
+    """Why this declaration cannot be submitted without evidence, or None (细则第七条)."""
+    if code == "innovation" and (declared_facts or {}).get("equity"):
+        return f"申报了股权投资，部门无法通过数据交换核查，须上传{EQUITY_EVIDENCE}"
+    return None
+
 
 INDICATOR_CODES: tuple[str, ...] = tuple(INDICATORS)
 INDICATOR_CHOICES: list[tuple[str, str]] = [(i.code, i.label) for i in INDICATORS.values()]

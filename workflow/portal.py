@@ -20,7 +20,6 @@ from django.utils import timezone
 
 from workflow import mails, services
 from workflow.bars import bar_finding
-from workflow.evidence import _store, evidence_check
 from workflow.exceptions import NotPermitted
 from workflow.extensions import credit_record_latest, ranking_summary
 from workflow.models import (
@@ -226,6 +225,20 @@ def claim_declare_from_form(
     return claim
 
 
+def claim_carry_over_from_page(
+    *, application: Application, indicator: str, actor: Any, now: dt.datetime | None = None
+) -> IndicatorClaim:
+    """Declare last year's verified data (services.claim_carry_over) and drop the page's
+    draft, which it replaces."""
+    now = now_or(now)
+    with transaction.atomic():
+        claim = services.claim_carry_over(
+            application=application, indicator=indicator, actor=actor, now=now
+        )
+        draft_discard(application=application, indicator=indicator)
+    return claim
+
+
 def claim_object(
     *,
     claim: IndicatorClaim,
@@ -237,11 +250,6 @@ def claim_object(
 ) -> IndicatorClaim:
     """A recheck (复查, 细则第五条) or an appeal (申诉, 细则第八条) with its evidence, all or nothing."""
     now = now_or(now)
-    uploads = list(uploads)
-    # Check every file first: a bad third file must not leave the first two on disk
-    # after the transaction rolls back.
-    for upload in uploads:
-        evidence_check(upload)
     with transaction.atomic():
         if kind == "appeal":
             claim = services.claim_appeal(claim=claim, actor=actor, reason=reason, now=now)
@@ -249,11 +257,13 @@ def claim_object(
         else:
             claim = services.claim_request_recheck(claim=claim, actor=actor, reason=reason, now=now)
             purpose = EvidencePurpose.RECHECK
-        for upload in uploads:
-            _store(
+        uploads = list(uploads)
+        if uploads:
+            # Every file is checked before any is written; a refused one rolls back the objection.
+            services.evidence_store_all(
                 application=claim.application,
                 indicator=claim.indicator,
-                upload=upload,
+                uploads=uploads,
                 purpose=purpose,
                 claim=claim,
                 actor=actor,
@@ -302,7 +312,7 @@ def applicant_overview(
     from ranking.policy import FactsError
     from workflow.evidence import evidence_for
     from workflow.facts import application_score
-    from workflow.indicators import INDICATORS
+    from workflow.indicators import INDICATORS, evidence_required
     from workflow.models import APPEALABLE_STATES, DECIDED_STATES, AppState
     from workflow.services.claims import EDITABLE_APPLICATION_STATES
 
@@ -328,6 +338,13 @@ def applicant_overview(
                 "departments": [names.get(d, d) for d in indicator.departments],
                 "claim": claim,
                 "evidence": evidence.get(code, []),
+                # 细则第七条: what submission will ask for, said before the applicant submits.
+                "evidence_missing": evidence_required(code, claim.declared_facts)
+                if claim is not None
+                and not any(
+                    e.purpose == EvidencePurpose.DECLARATION for e in evidence.get(code, [])
+                )
+                else None,
                 "has_draft": code in drafts,
                 "can_recheck": bool(claim and can_object and claim.state in DECIDED_STATES),
                 "can_appeal": bool(

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from workflow import roles
+from workflow.facts import CARRY_OVER_INDICATORS, carry_over_facts
 from workflow.models import (
     NOT_IN_REVIEW_STATES,
     AnnualRound,
     Application,
+    AppState,
     AuditEvent,
+    ClaimState,
     Employer,
     IndicatorClaim,
     Notice,
@@ -64,6 +68,46 @@ def round_state_counts(*, round: AnnualRound) -> dict[str, int]:
 
 def application_for(*, round: AnnualRound, user: Any) -> Application | None:
     return Application.objects.filter(round=round, applicant__user=user).first()
+
+
+@dataclass(frozen=True)
+class CarryOver:
+    """An earlier round's verified claim the applicant may declare again with one click."""
+
+    source: IndicatorClaim
+    facts: dict[str, Any]
+
+    @property
+    def year(self) -> int:
+        return self.source.application.round.year
+
+
+# An application voided or cancelled (fraud, an upheld objection) vouches for nothing.
+_DISCREDITED_STATES = [AppState.VOIDED, AppState.HUKOU_REVOKED, AppState.CANCELLED]
+
+
+def carry_over_offer(*, application: Application, indicator: str) -> CarryOver | None:
+    """The applicant's own latest claim of `indicator` from an earlier round that the
+    department verified as declared (审核通过; not rejected, not adjusted), with the part
+    that may be declared again (workflow.facts.carry_over_facts); None if there is none."""
+    if indicator not in CARRY_OVER_INDICATORS:
+        return None
+    earlier = (
+        IndicatorClaim.objects.filter(
+            application__applicant_id=application.applicant_id,
+            application__round__year__lt=application.round.year,
+            indicator=indicator,
+            state=ClaimState.VERIFIED,
+        )
+        .exclude(application__state__in=_DISCREDITED_STATES)
+        .select_related("application__round")
+        .order_by("-application__round__year")
+        .first()
+    )
+    if earlier is None:
+        return None
+    facts = carry_over_facts(indicator, earlier.verified_facts)
+    return None if facts is None else CarryOver(source=earlier, facts=facts)
 
 
 def audit_trail(*, obj: Any) -> list[AuditEvent]:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("apply/submit/", applicant.submit, name="submit"),
     path("apply/indicators/<slug:code>/", applicant.indicator, name="indicator"),
     path("apply/indicators/<slug:code>/evidence/", applicant.upload, name="upload"),
+    path("apply/indicators/<slug:code>/carry-over/", applicant.carry_over, name="carry_over"),
     path("apply/indicators/<slug:code>/recheck/", applicant.recheck, name="recheck"),
     path("apply/indicators/<slug:code>/appeal/", applicant.appeal, name="appeal"),
     # 用人单位
@@ -34,4 +35,6 @@ urlpatterns = [
     path("notices/preferences/", notices.preferences, name="notice_preferences"),
     # 证明材料
     path("evidence/<int:pk>/", evidence.download, name="evidence"),
+    path("evidence/<int:pk>/delete/", evidence.delete, name="evidence_delete"),
+    path("evidence/<int:pk>/replace/", evidence.replace, name="evidence_replace"),
 ]

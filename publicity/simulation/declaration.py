@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.core.files.base import ContentFile
 from django.db.models import Exists, OuterRef
 
 from publicity.simulation.clock import SimulationError, wait_until
@@ -20,6 +21,7 @@ from review.models import RECORD_KINDS, BatchStatus, ImportBatch
 from review.services.imports import batch_submit
 from review.synthetic import csv_bytes, record_rows
 from workflow import portal, services
+from workflow.indicators import evidence_required
 from workflow.models import (
     Application,
     AppState,
@@ -35,6 +37,9 @@ VERIFICATION_RUN = "review.verify"  # JobRun.kind of review.services.verificatio
 UNIT_REFUSAL = "经核实，该职工的社会保险不由本单位缴纳，本单位不予确认隶属关系。"
 WITHDRAWAL = "个人原因，放弃本年度积分落户申报。"
 RECHECK_REASON = "我对“{label}”指标的审核结果有异议：申报的情况属实，请复查。"
+# A scanned document stands in for what 细则第七条 asks where the data exchange cannot verify
+# (股权投资): the smallest PDF the content check accepts.
+EVIDENCE_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def _application(cast: Cast, index: int) -> Application:
@@ -169,6 +174,17 @@ def applicants_declare(cast: Cast, *, progress: Progress) -> None:
             portal.claim_declare_from_form(
                 application=application, indicator=indicator, declared_facts=facts, actor=user
             )
+            # A resumed run finds the file already there (an exact duplicate is refused).
+            if (
+                evidence_required(indicator, facts)
+                and not application.evidence.filter(indicator=indicator).exists()
+            ):
+                services.evidence_upload(
+                    application=application,
+                    indicator=indicator,
+                    upload=ContentFile(EVIDENCE_PDF, name="证明材料.pdf"),
+                    actor=user,
+                )
         if script.abandons:
             stopped += 1
             continue

@@ -1,5 +1,7 @@
 """Evidence: checked by content, size-limited, stored privately, served only to those allowed."""
 
+import os
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -184,3 +186,186 @@ def test_probing_evidence_ids_opens_only_the_departments_own_files(
 def test_storage_has_no_public_url(stored):
     with pytest.raises(ValueError, match="没有公开地址"):
         _ = stored.file.url
+
+
+# --- stated up front, duplicates, delete and replace until submission ------------------------
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64
+EQUITY = {
+    "awards": [],
+    "equity": {
+        "qualified_firm": True,
+        "investor_funding_3y_wan": "600",
+        "equity_financing_3y_wan": "4500",
+        "holding_pct": "12",
+        "full_year": True,
+    },
+}
+
+
+def test_limits_and_need_are_stated_before_any_upload(login, filling, clock, settings):
+    settings.EVIDENCE_MAX_FILES = 7
+    page = login(filling.applicant.user).get("/apply/indicators/housing/").content.decode()
+    assert "PDF、JPG、PNG 格式" in page
+    assert "单个文件不超过 10.0 MB" in page
+    assert "本项最多 7 个文件" in page
+    assert "同一文件不能重复上传" in page
+    # 住所 is in the departments' records: evidence is not needed (细则第六条、第七条).
+    assert "一般无需上传" in page
+    assert "必须上传" not in page
+
+
+def test_equity_declared_says_evidence_must_be_uploaded(login, filling, clock):
+    factories.ClaimFactory(application=filling, indicator="innovation", declared_facts=EQUITY)
+    page = login(filling.applicant.user).get("/apply/indicators/innovation/").content.decode()
+    assert "必须上传：" in page
+    assert "投资协议" in page
+
+
+def test_zero_files_are_refused_with_the_fields_name(login, filling, clock):
+    response = login(filling.applicant.user).post(
+        "/apply/indicators/housing/evidence/", {}, follow=True
+    )
+    assert "证明材料：请选择要上传的文件。" in response.content.decode()
+    assert not Evidence.objects.exists()
+
+
+def test_an_exact_duplicate_is_refused_naming_both_files(login, filling, clock):
+    client = login(filling.applicant.user)
+    upload(client, "housing", "房产证.pdf", PDF)
+    response = upload(client, "housing", "房产证（副本）.pdf", PDF)
+    assert "文件“房产证（副本）.pdf”与已上传的“房产证.pdf”内容完全相同" in response.content.decode()
+    assert Evidence.objects.count() == 1
+    assert len(Evidence.objects.get().sha256) == 64
+
+
+def test_the_same_file_twice_in_one_selection_is_stored_once(login, filling, clock):
+    response = login(filling.applicant.user).post(
+        "/apply/indicators/housing/evidence/",
+        {
+            "file": [
+                SimpleUploadedFile("a.png", PNG, content_type="image/png"),
+                SimpleUploadedFile("b.png", PNG, content_type="image/png"),
+            ]
+        },
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "已上传 1 个文件" in page
+    assert "文件“b.png”与已上传的“a.png”内容完全相同" in page
+    assert Evidence.objects.count() == 1
+
+
+def test_the_count_limit_is_told_and_kept(login, filling, clock, settings):
+    settings.EVIDENCE_MAX_FILES = 1
+    client = login(filling.applicant.user)
+    upload(client, "housing", "房产证.pdf", PDF)
+    response = upload(client, "housing", "照片.png", PNG, "image/png")
+    assert "“合法稳定住所”最多上传 1 个文件，已有 1 个" in response.content.decode()
+    assert Evidence.objects.count() == 1
+
+
+def test_delete_before_submission_removes_the_file_and_is_audited(
+    login, stored, filling, django_capture_on_commit_callbacks
+):
+    path = stored.file.path
+    client = login(filling.applicant.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/evidence/{stored.pk}/delete/", follow=True)
+    assert "已删除证明材料“房产证.pdf”" in response.content.decode()
+    assert not Evidence.objects.exists()
+    assert not os.path.exists(path)
+    event = AuditEvent.objects.get(action="evidence.delete")
+    assert event.actor == filling.applicant.user
+    assert event.before["original_name"] == "房产证.pdf"
+    assert event.after is None
+    # The same file may then be uploaded again.
+    assert "已上传 1 个文件" in upload(client, "housing", "房产证.pdf", PDF).content.decode()
+
+
+def test_replace_before_submission_keeps_one_file_and_audits_before_and_after(
+    login, stored, filling
+):
+    response = login(filling.applicant.user).post(
+        f"/evidence/{stored.pk}/replace/",
+        {"file": SimpleUploadedFile("房产证-清晰.jpg", JPEG, content_type="image/jpeg")},
+        follow=True,
+    )
+    assert "已用“房产证-清晰.jpg”替换“房产证.pdf”" in response.content.decode()
+    (new,) = Evidence.objects.all()
+    assert (new.original_name, new.content_type) == ("房产证-清晰.jpg", "image/jpeg")
+    event = AuditEvent.objects.get(action="evidence.replace")
+    assert event.before["original_name"] == "房产证.pdf"
+    assert event.after["original_name"] == "房产证-清晰.jpg"
+    assert event.actor == filling.applicant.user
+
+
+def test_replace_by_a_copy_of_another_file_is_refused(login, stored, filling):
+    client = login(filling.applicant.user)
+    upload(client, "housing", "照片.png", PNG, "image/png")
+    response = client.post(
+        f"/evidence/{stored.pk}/replace/",
+        {"file": SimpleUploadedFile("again.png", PNG, content_type="image/png")},
+        follow=True,
+    )
+    assert "与已上传的“照片.png”内容完全相同" in response.content.decode()
+    assert set(Evidence.objects.values_list("original_name", flat=True)) == {
+        "房产证.pdf",
+        "照片.png",
+    }
+
+
+def test_after_submission_no_delete_nor_replace_but_more_files(login, stored, filling):
+    client = login(filling.applicant.user)
+    client.post("/apply/submit/")
+    filling.refresh_from_db()
+    assert filling.state == AppState.SUBMITTED
+    page = client.get("/apply/indicators/housing/").content.decode()
+    assert f"/evidence/{stored.pk}/delete/" not in page
+    assert "已上传的文件不能再删除或替换，仍可补充上传" in page
+    response = client.post(f"/evidence/{stored.pk}/delete/", follow=True)
+    assert "提交时的证明材料“房产证.pdf”不能再删除" in response.content.decode()
+    response = client.post(
+        f"/evidence/{stored.pk}/replace/",
+        {"file": SimpleUploadedFile("x.png", PNG, content_type="image/png")},
+        follow=True,
+    )
+    assert "不能再替换" in response.content.decode()
+    assert Evidence.objects.get().pk == stored.pk
+    assert (
+        "已上传 1 个文件" in upload(client, "housing", "x.png", PNG, "image/png").content.decode()
+    )
+
+
+def test_another_applicant_cannot_delete_or_replace(login, stored, other_applicant):
+    client = login(other_applicant.user)
+    assert client.post(f"/evidence/{stored.pk}/delete/").status_code == 404
+    replace = client.post(
+        f"/evidence/{stored.pk}/replace/",
+        {"file": SimpleUploadedFile("x.png", PNG, content_type="image/png")},
+    )
+    assert replace.status_code == 404
+    assert Evidence.objects.filter(pk=stored.pk).exists()
+
+
+def test_submission_refused_when_equity_has_no_evidence(login, filling, clock):
+    factories.ClaimFactory(application=filling, indicator="innovation", declared_facts=EQUITY)
+    client = login(filling.applicant.user)
+    # Said on the dashboard before submitting, then on submitting.
+    assert "须上传证明材料" in client.get("/apply/").content.decode()
+    response = client.post("/apply/submit/", follow=True)
+    assert "尚不能提交：“创新创业”申报了股权投资" in response.content.decode()
+    filling.refresh_from_db()
+    assert filling.state == AppState.FILLING
+    upload(client, "innovation", "投资协议.pdf", PDF)
+    assert "须上传证明材料" not in client.get("/apply/").content.decode()
+    client.post("/apply/submit/")
+    filling.refresh_from_db()
+    assert filling.state == AppState.SUBMITTED
+
+
+def test_submission_needs_no_evidence_where_the_data_exchange_verifies(login, filling, clock):
+    factories.ClaimFactory(application=filling, indicator="education")
+    login(filling.applicant.user).post("/apply/submit/")
+    filling.refresh_from_db()
+    assert filling.state == AppState.SUBMITTED

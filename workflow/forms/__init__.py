@@ -6,6 +6,7 @@ from .notices import NoticePreferenceForm
 from .objections import (
     EmployerCodeForm,
     EmployerSearchForm,
+    EvidenceReplaceForm,
     EvidenceUploadForm,
     ObjectionForm,
     RejectAffiliationForm,
@@ -18,6 +19,7 @@ __all__ = [
     "BoundPage",
     "EmployerCodeForm",
     "EmployerSearchForm",
+    "EvidenceReplaceForm",
     "EvidenceUploadForm",
     "IndicatorPage",
     "NoticePreferenceForm",

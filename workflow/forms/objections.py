@@ -34,8 +34,12 @@ class MultipleFileField(forms.FileField):
 
 
 class EvidenceUploadForm(forms.Form):
+    # Not marked required: evidence is needed only where the data exchange cannot verify
+    # (the page says which); an empty upload is still refused, by clean_file.
     file = MultipleFileField(
-        label="证明材料", help_text=f"{ALLOWED_LABEL} 格式，可一次选择多个文件。"
+        label="选择文件",
+        required=False,
+        help_text=f"{ALLOWED_LABEL} 格式，可一次选择多个文件。",
     )
 
     def clean_file(self) -> list[Any]:
@@ -43,6 +47,18 @@ class EvidenceUploadForm(forms.Form):
         if not files:
             raise forms.ValidationError("请选择要上传的文件。")
         return files
+
+
+class EvidenceReplaceForm(forms.Form):
+    """One file in the place of an uploaded one (before submission)."""
+
+    file = forms.FileField(
+        label="替换为",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}
+        ),
+        error_messages={"required": "请选择用来替换的文件。"},
+    )
 
 
 class ObjectionForm(forms.Form):

@@ -393,6 +393,17 @@ class IndicatorClaim(ConcurrentTransitionMixin, models.Model):
         verbose_name="审核人",
     )
     decided_at = models.DateTimeField("审核时间", null=True, blank=True)
+    # 2020年问答第十二问（历史数据能用尽用）: declared with one click from the applicant's own
+    # claim verified in an earlier round; the department still verifies it this year, and
+    # its reviewer is shown where the data came from. Any later edit clears it.
+    carried_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="沿用的往年已核实指标",
+    )
     # Filled by department review when data exchange disagrees with the declaration.
     needs_manual_review = models.BooleanField("需人工审核", default=False)
     mismatch = models.JSONField("比对差异", null=True, blank=True, encoder=DjangoJSONEncoder)

@@ -82,6 +82,8 @@ class Evidence(models.Model):
     content_type = models.CharField("文件类型", max_length=60)
     extension = models.CharField("扩展名", max_length=10)
     size = models.PositiveIntegerField("大小（字节）")
+    # The content's SHA-256: the same file uploaded twice to one indicator is refused.
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -14,6 +14,8 @@ from .applications import __all__ as _applications
 from .claims import *  # noqa: F403
 from .claims import __all__ as _claims
 from .departments import departments_ensure
+from .evidence import *  # noqa: F403
+from .evidence import __all__ as _evidence
 from .integrity import *  # noqa: F403
 from .integrity import __all__ as _integrity
 from .logins import login_unlock
@@ -51,6 +53,7 @@ __all__ = [
     "notice_preference_set",
     *_applications,
     *_claims,
+    *_evidence,
     *_integrity,
     "actor_label",
     "administrator_grant",

@@ -16,13 +16,20 @@ from workflow import roles
 from workflow.bars import bar_refusal
 from workflow.exceptions import DomainError, InvalidTransition, NotPermitted, WindowClosed
 from workflow.extensions import declaration_changed, qualification_holds, ranked_list_changed
-from workflow.indicators import ZERO_FILL_CODES, primary_department_of
+from workflow.indicators import (
+    INDICATORS,
+    ZERO_FILL_CODES,
+    evidence_required,
+    primary_department_of,
+)
 from workflow.models import (
     AnnualRound,
     Application,
     AppState,
     ClaimState,
     Employer,
+    Evidence,
+    EvidencePurpose,
     IndicatorClaim,
     Phase,
 )
@@ -176,8 +183,12 @@ def employer_reject_affiliation(
 def application_submit(
     *, application: Application, actor: Any, now: dt.datetime | None = None
 ) -> Application:
-    """Submit for review; creates the zero-fill claims (零填报) the departments fill in."""
+    """Submit for review; creates the zero-fill claims (零填报) the departments fill in.
+
+    细则第七条: a declaration the data exchange cannot verify is refused without evidence."""
     now = now_or(now)
+    transition_allowed(application, "submit", actor=actor, now=now)
+    _require_evidence(application)
     with atomic_transition():
         _transition(
             application=application,
@@ -200,6 +211,24 @@ def application_submit(
         # The departments verify it now (细则第五条: results during the declaration).
         declaration_changed(round=application.round, application_ids=[application.pk])
     return application
+
+
+def _require_evidence(application: Application) -> None:
+    with_evidence = set(
+        Evidence.objects.filter(
+            application=application, purpose=EvidencePurpose.DECLARATION
+        ).values_list("indicator", flat=True)
+    )
+    missing = [
+        f"“{INDICATORS[claim.indicator].label}”{why}"
+        for claim in application.claims.all()
+        if claim.indicator not in with_evidence
+        and (why := evidence_required(claim.indicator, claim.declared_facts))
+    ]
+    if missing:
+        raise DomainError(
+            "尚不能提交：" + "；".join(missing) + "。请在该指标页面上传后再提交（细则第七条）。"
+        )
 
 
 def application_withdraw(

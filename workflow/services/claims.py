@@ -15,6 +15,7 @@ from workflow.exceptions import DomainError, InvalidTransition
 from workflow.extensions import declaration_changed
 from workflow.indicators import INDICATORS, primary_department_of
 from workflow.models import AppState, ClaimState, IndicatorClaim
+from workflow.selectors import carry_over_offer
 
 from ._common import (
     atomic_transition,
@@ -34,6 +35,7 @@ AUDITED_FIELDS = (
     "recheck_reason",
     "appeal_reason",
     "appealed_at",
+    "carried_from",
 )
 CLAIM_CONFLICT = "该指标已被他人同时修改，请刷新后重试"
 # 细则第五条: the applicant edits until the declaration window closes, submitted or not.
@@ -81,8 +83,12 @@ def claim_declare(
     declared_facts: dict[str, Any],
     actor: Any,
     now: dt.datetime | None = None,
+    carried_from: IndicatorClaim | None = None,
 ) -> IndicatorClaim:
     """Create or change the applicant's declaration for one indicator.
+
+    `carried_from`: the earlier round's verified claim these facts were taken from
+    (`claim_carry_over`); any other declaration clears it, being the applicant's own.
 
     细则第五条: 在申报阶段内，申请人可修改所填报的积分指标信息. A submitted application is
     edited as it stands: it stays submitted (nothing to re-submit, nothing withdrawn at
@@ -109,6 +115,7 @@ def claim_declare(
                 indicator=indicator,
                 department=departments_ensure()[primary_department_of(indicator)],
                 declared_facts=declared_facts,
+                carried_from=carried_from,
             )
             audit_record(
                 actor=actor,
@@ -122,10 +129,17 @@ def claim_declare(
         elif claim.state == ClaimState.PENDING:
             before = snapshot(claim, AUDITED_FIELDS)
             claim.declared_facts = declared_facts
+            claim.carried_from = carried_from
             # The old comparison was of the old declaration; verification compares afresh.
             claim.needs_manual_review, claim.mismatch = False, None
             claim.save(
-                update_fields=["declared_facts", "needs_manual_review", "mismatch", "updated_at"]
+                update_fields=[
+                    "declared_facts",
+                    "carried_from",
+                    "needs_manual_review",
+                    "mismatch",
+                    "updated_at",
+                ]
             )
             audit_record(
                 actor=actor,
@@ -148,6 +162,7 @@ def claim_declare(
                 now=now,
                 changes={
                     "declared_facts": declared_facts,
+                    "carried_from": carried_from,
                     "verified_facts": None,
                     "points": None,
                     "decided_by": None,
@@ -164,6 +179,27 @@ def claim_declare(
             application.save(update_fields=["updated_at"])
             declaration_changed(round=application.round, application_ids=[application.pk])
     return claim
+
+
+def claim_carry_over(
+    *, application: Any, indicator: str, actor: Any, now: dt.datetime | None = None
+) -> IndicatorClaim:
+    """ "与上一年度相同（无变化）": declare the applicant's own data verified in an earlier round
+    (2020年问答第十二问: 历史数据能用尽用), recording that claim as the source. The department
+    still verifies it this year like any declaration (细则第六条); its reviewer sees the source.
+    The source is looked up here, never taken from the request: only the applicant's own."""
+    offer = carry_over_offer(application=application, indicator=indicator)
+    if offer is None:
+        label = INDICATORS[indicator].label if indicator in INDICATORS else indicator
+        raise DomainError(f"没有可沿用的往年已核实“{label}”信息，请在本页填写。")
+    return claim_declare(
+        application=application,
+        indicator=indicator,
+        declared_facts=offer.facts,
+        actor=actor,
+        now=now,
+        carried_from=offer.source,
+    )
 
 
 def claim_request_recheck(
@@ -393,6 +429,7 @@ def claim_decide_appeal(
 __all__ = [
     "claim_adjust",
     "claim_appeal",
+    "claim_carry_over",
     "claim_decide_appeal",
     "claim_decide_recheck",
     "claim_declare",

@@ -10,20 +10,22 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from workflow import portal, services
-from workflow.evidence import evidence_upload
+from workflow.evidence import evidence_limits
 from workflow.exceptions import DomainError
 from workflow.forms import (
     PAGES,
     EmployerCodeForm,
     EmployerSearchForm,
+    EvidenceReplaceForm,
     EvidenceUploadForm,
     ObjectionForm,
 )
 from workflow.forms.indicators import RowLimits, data_from_draft, draft_data, with_extra_row
-from workflow.indicators import INDICATORS
+from workflow.indicators import INDICATORS, evidence_required
 from workflow.models import (
     APPEALABLE_STATES,
     DECIDED_STATES,
+    UNSUBMITTED_STATES,
     Application,
     AppState,
     ClaimState,
@@ -32,7 +34,12 @@ from workflow.models import (
     IndicatorClaim,
     Phase,
 )
-from workflow.selectors import application_for, employers_search, round_current
+from workflow.selectors import (
+    application_for,
+    carry_over_offer,
+    employers_search,
+    round_current,
+)
 from workflow.services.claims import EDITABLE_APPLICATION_STATES
 
 from ._common import applicant_required, report
@@ -171,6 +178,7 @@ def submit(request: HttpRequest) -> HttpResponse:
 def _page_context(request, application, code, bound, claim, now) -> dict:
     round = application.round
     names = portal._department_names()
+    can_fill = round.is_declaration_open(now) and application.state in EDITABLE_APPLICATION_STATES
     return {
         "application": application,
         "round": round,
@@ -180,8 +188,19 @@ def _page_context(request, application, code, bound, claim, now) -> dict:
         "indicator": INDICATORS[code],
         "evidence": list(Evidence.objects.filter(application=application, indicator=code)),
         "upload_form": EvidenceUploadForm(),
-        "can_fill": round.is_declaration_open(now)
-        and application.state in EDITABLE_APPLICATION_STATES,
+        "replace_form": EvidenceReplaceForm(),
+        "limits": evidence_limits(),
+        # 细则第七条: only where the data exchange cannot verify what is declared.
+        "evidence_required": evidence_required(code, claim.declared_facts if claim else None),
+        # Until submission the evidence is the applicant's working set (services.evidence).
+        "can_change_evidence": round.is_declaration_open(now)
+        and application.state in UNSUBMITTED_STATES,
+        # 历史数据能用尽用: offered while nothing is declared on this page yet (no claim, or
+        # a blank form saved).
+        "carry_over": carry_over_offer(application=application, indicator=code)
+        if can_fill and (claim is None or not any((claim.declared_facts or {}).values()))
+        else None,
+        "can_fill": can_fill,
         "declaration_open": round.is_declaration_open(now),
         "draft": FormDraft.objects.filter(application=application, indicator=code).first(),
         # The education page shows the comparison for what is declared (the compare button
@@ -331,7 +350,7 @@ def upload(request: HttpRequest, code: str) -> HttpResponse:
     stored = 0
     for upload_file in form.cleaned_data["file"]:
         try:
-            evidence_upload(
+            services.evidence_upload(
                 application=application, indicator=code, upload=upload_file, actor=request.user
             )
             stored += 1
@@ -339,6 +358,28 @@ def upload(request: HttpRequest, code: str) -> HttpResponse:
             report(request, error)
     if stored:
         messages.success(request, f"已上传 {stored} 个文件。")
+    return redirect("workflow:indicator", code=code)
+
+
+@require_POST
+@applicant_required
+def carry_over(request: HttpRequest, code: str) -> HttpResponse:
+    """与上一年度相同（无变化）: one click declares the earlier round's verified data."""
+    if code not in INDICATORS:
+        raise Http404("未知的积分指标。")
+    application = _application_or_404(request)
+    try:
+        claim = portal.claim_carry_over_from_page(
+            application=application, indicator=code, actor=request.user
+        )
+    except DomainError as error:
+        report(request, error)
+        return redirect("workflow:indicator", code=code)
+    messages.success(
+        request,
+        f"已沿用 {claim.carried_from.application.round.year} 年度已核实的“{INDICATORS[code].label}”信息"
+        "作为本年度申报；部门仍将核实。如有变化，可在本页修改后重新保存。",
+    )
     return redirect("workflow:indicator", code=code)
 
 
