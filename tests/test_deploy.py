@@ -83,7 +83,7 @@ def test_nginx_tells_django_the_request_came_over_https():
     assert settings.SECURE_PROXY_SSL_HEADER == ("HTTP_X_FORWARDED_PROTO", "https")
 
 
-def test_nginx_admits_the_largest_import_file_on_the_import_urls_only():
+def test_nginx_admits_the_largest_upload_on_its_own_urls_only():
     conf = re.sub(r"#.*", "", (DEPLOY / "nginx.conf").read_text())
     sizes = {
         location: int(size)
@@ -92,10 +92,17 @@ def test_nginx_admits_the_largest_import_file_on_the_import_urls_only():
         )
     }
 
-    assert set(sizes) == {"= /review/imports/", "~ ^/admin/review/[a-z]+/import/$"}
-    for megabytes in sizes.values():
-        assert megabytes * 1024 * 1024 > settings.IMPORT_MAX_BYTES
-        assert megabytes * 1024 * 1024 <= settings.IMPORT_MAX_BYTES + 2 * 1024 * 1024
+    imports = {"= /review/imports/", "~ ^/admin/review/[a-z]+/import/$"}
+    evidence = "~ ^/apply/indicators/[a-z0-9_-]+/(evidence|recheck|appeal)/$"
+    assert set(sizes) == imports | {evidence}
+    for location in imports:
+        assert sizes[location] * 1024 * 1024 > settings.IMPORT_MAX_BYTES
+        assert sizes[location] * 1024 * 1024 <= settings.IMPORT_MAX_BYTES + 2 * 1024 * 1024
+    # A full selection of evidence files (each at its limit) passes; nothing far bigger.
+    selection = settings.EVIDENCE_MAX_FILES * settings.EVIDENCE_MAX_BYTES
+    assert selection < sizes[evidence] * 1024 * 1024 <= selection + 2 * 1024 * 1024
+    for url in ("/apply/indicators/education/evidence/", "/apply/indicators/housing/appeal/"):
+        assert re.match(evidence.removeprefix("~ "), url)
 
 
 def test_redis_keeps_queued_tasks_across_a_restart_in_both_deployments():
