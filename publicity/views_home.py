@@ -16,6 +16,7 @@ ROLE_HOMES = {
     "reviewer": "/review/",
     "administrator": "/review/",
     "credit_platform": "publicity:credit_exports",
+    "district_office": "publicity:settlement_queue",
 }
 
 
