@@ -95,9 +95,15 @@ def pdf_text(page, href: str) -> str:
     return "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.body())).pages)
 
 
-def test_from_qualification_to_printed_materials_and_settlement(live_server, _chromium, world):
+@pytest.fixture
+def browser(_chromium):
+    """The session's Chromium (tests/browser/conftest.py); each actor opens its own context."""
+    return _chromium
+
+
+def test_from_qualification_to_printed_materials_and_settlement(live_server, browser, world):
     base = live_server.url
-    applicant_ctx, a = log_in(_chromium, base, "applicant")
+    applicant_ctx, a = log_in(browser, base, "applicant")
     try:
         # 1. The dashboard's 落户办理 card leads to the settlement page.
         a.goto(f"{base}/apply/")
@@ -145,7 +151,7 @@ def test_from_qualification_to_printed_materials_and_settlement(live_server, _ch
     finally:
         applicant_ctx.close()
 
-    office_ctx, o = log_in(_chromium, base, "office")
+    office_ctx, o = log_in(browser, base, "office")
     try:
         # 6. The district office's queue (its home page) → accept.
         assert o.url.endswith("/publicity/manage/settlements/")
@@ -155,7 +161,7 @@ def test_from_qualification_to_printed_materials_and_settlement(live_server, _ch
     finally:
         office_ctx.close()
 
-    hrss_ctx, h = log_in(_chromium, base, "hrss")
+    hrss_ctx, h = log_in(browser, base, "hrss")
     try:
         # 7. The 人社局 approves; the letter is numbered.
         h.goto(f"{base}/publicity/manage/settlements/")
@@ -166,7 +172,7 @@ def test_from_qualification_to_printed_materials_and_settlement(live_server, _ch
     finally:
         hrss_ctx.close()
 
-    office_ctx, o = log_in(_chromium, base, "office")
+    office_ctx, o = log_in(browser, base, "office")
     try:
         # 8. The settlement is recorded only with the residence permit cancelled.
         o.goto(f"{base}/publicity/manage/settlements/{world.pk}/")
@@ -179,7 +185,7 @@ def test_from_qualification_to_printed_materials_and_settlement(live_server, _ch
     finally:
         office_ctx.close()
 
-    applicant_ctx, a = log_in(_chromium, base, "applicant")
+    applicant_ctx, a = log_in(browser, base, "applicant")
     try:
         # 9. The applicant sees the settlement and can print the letter.
         a.goto(f"{base}/publicity/settlement/")
