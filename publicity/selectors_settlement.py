@@ -48,22 +48,25 @@ def settlement_queue_states(user: Any) -> tuple[str, ...]:
     return tuple(SettlementState.values)  # administrators see every state, act on none
 
 
+def _in_queue(user: Any) -> QuerySet[Settlement]:
+    settlements = Settlement.objects.filter(state__in=settlement_queue_states(user))
+    if roles.is_district_office(user) or roles.is_hrss_reviewer(user):
+        # A qualification forfeited, renounced or cancelled midway leaves its settlement where
+        # it stopped: nobody's work any more (细则第十条、第十三条).
+        settlements = settlements.filter(application__state=AppState.QUALIFIED)
+    return settlements
+
+
 def settlement_queue(*, user: Any, state: str = "") -> QuerySet[Settlement]:
-    states = settlement_queue_states(user)
+    settlements = _in_queue(user)
     if state:
-        states = tuple(s for s in states if s == state)
-    return (
-        Settlement.objects.filter(state__in=states)
-        .select_related("application__applicant", "application__round")
-        .order_by("submitted_at", "pk")
+        settlements = settlements.filter(state=state)
+    return settlements.select_related("application__applicant", "application__round").order_by(
+        "submitted_at", "pk"
     )
 
 
 def settlement_counts(*, user: Any) -> dict[str, int]:
     """How many settlements wait in each of the user's queue states."""
-    rows = (
-        Settlement.objects.filter(state__in=settlement_queue_states(user))
-        .values("state")
-        .annotate(n=Count("pk"))
-    )
+    rows = _in_queue(user).values("state").annotate(n=Count("pk"))
     return {row["state"]: row["n"] for row in rows}

@@ -27,6 +27,7 @@ from publicity.models import Settlement, SettlementState
 from publicity.settlement_pdfs import DOCUMENTS
 from workflow import roles
 from workflow.exceptions import DomainError
+from workflow.models import Application
 
 
 def _login_required(view):
@@ -226,12 +227,22 @@ ACTIONS = ("accept", "return", "approve", "record")
 
 @settlement_staff_required
 def settlement_detail(request: HttpRequest, application_id: int) -> HttpResponse:
-    settlement = get_object_or_404(
+    application = get_object_or_404(
+        Application.objects.select_related("applicant", "round"), pk=application_id
+    )
+    settlement = (
         Settlement.objects.select_related(
             "application__applicant", "application__employer", "application__round"
-        ),
-        application_id=application_id,
+        )
+        .filter(application=application)
+        .first()
     )
+    if settlement is None:  # the applicant has not started: nothing to act on yet
+        return render(
+            request,
+            "publicity/settlement.html",
+            {"application": application, "settlement": None},
+        )
     return_form = SettlementReturnForm(request.POST or None, prefix="return")
     record_form = SettlementRecordForm(request.POST or None, prefix="record")
     action = request.POST.get("action", "")

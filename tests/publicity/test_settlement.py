@@ -442,3 +442,21 @@ def test_queues_show_each_actor_its_work(client, jia, owner, office, hrss, unit_
     assert "甲" in client.get(queue).content.decode()
     client.force_login(unit_admin)
     assert client.get(queue).status_code == 403
+
+
+def test_a_forfeited_qualification_leaves_the_queues(client, jia, owner, office, time_machine):
+    submitted(jia, owner)
+    queue = reverse("publicity:settlement_queue")
+    client.force_login(office)
+    assert "甲" in client.get(queue).content.decode()
+    time_machine.move_to(beijing(2022, 10, 23, 0, 0))
+    services.qualifications_forfeit_expired()
+    assert "甲" not in client.get(queue).content.decode()
+
+
+def test_the_staff_page_of_an_application_not_started(client, jia, administrator, office):
+    url = reverse("publicity:settlement", args=[jia.pk])
+    client.force_login(office)
+    assert "申请人尚未在线开始办理落户" in client.get(url).content.decode()
+    client.force_login(jia.applicant.user)
+    assert client.get(url).status_code == 403
