@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib import admin
 
 from publicity import services
-from publicity.forms import ObjectionDecisionForm, SettlementForm
+from publicity.forms import ObjectionDecisionForm
 from publicity.models import (
     CreditExport,
     CreditRecord,
@@ -180,67 +180,14 @@ class ObjectionAdmin(TransitionAdmin):
         return False
 
 
-def _settlement_materials(obj: Settlement, user: Any, data: dict[str, Any]) -> Any:
-    notes = data.pop("notes", "")
-    return services.settlement_update(
-        application=obj.application, actor=user, materials=data, notes=notes
-    )
-
-
 @admin.register(Settlement)
-class SettlementAdmin(TransitionAdmin):
-    list_display = (
-        "application",
-        "application_form",
-        "transfer_registration",
-        "minor_children_papers",
-        "archive_statement",
-        "completed_at",
-    )
-    list_filter = ("completed_at",)
-    search_fields = ("application__applicant__name",)
+class SettlementAdmin(ReadOnlyAdmin):
+    # 细则第十一条、第十二条: every step is the chain's (the applicant, the district office, the
+    # 人社局), on their own pages; here it is only shown, never moved.
+    list_display = ("application", "state", "letter_number", "settled_at")
+    list_filter = ("state",)
+    search_fields = ("application__applicant__name", "letter_number")
     list_select_related = ("application__applicant", "application__round")
-    readonly_fields = (
-        "application",
-        "application_form",
-        "transfer_registration",
-        "has_minor_children",
-        "minor_children_papers",
-        "archive_statement",
-        "notes",
-        "completed_at",
-        "completed_by",
-        "updated_at",
-    )
-    fields = readonly_fields
-    buttons = (
-        Button(
-            "materials",
-            "登记收到的材料…",
-            _settlement_materials,
-            form=SettlementForm,
-            initial=lambda obj: {name: getattr(obj, name) for name in SettlementForm.Meta.fields},
-        ),
-        Button(
-            "complete",
-            "落户办理完成",
-            lambda obj, user, reason: services.settlement_complete(
-                application=obj.application, actor=user
-            ),
-        ),
-    )
-
-    def _visible_buttons(self, obj: Settlement) -> list[dict[str, Any]]:
-        return [] if obj.completed_at else super()._visible_buttons(obj)
-
-    def has_add_permission(self, request) -> bool:
-        return False  # a settlement starts with the first materials (settlement_update)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(CreditRecord)

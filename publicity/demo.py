@@ -469,6 +469,18 @@ def _accounts(report: DemoReport, *, employer: Employer, password_hash: str, now
             else "/review/ 本部门的核查队列 / the department's queue"
         )
         report.logins.append(Login(username, f"审核人员 reviewer（{name}）", look_at))
+
+    # 细则第二条、第十一条: a 区指定部门 account reviews settlement materials and records settlements.
+    district = _user("district", password_hash, first_name="区指定部门")
+    if not roles.is_district_office(district):
+        services.district_office_grant(user=district, now=now)
+    report.logins.append(
+        Login(
+            "district",
+            "区指定部门 district office",
+            "/publicity/manage/settlements/ 落户材料审核与落户登记 / settlement materials and records",
+        )
+    )
     return unit
 
 

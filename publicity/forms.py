@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from publicity.models import Settlement
+from publicity.models import HomeKind, Settlement, SettlementChild
 
 
 class ObjectionForm(forms.Form):
@@ -23,17 +23,77 @@ class ObjectionDecisionForm(forms.Form):
     outcome = forms.CharField(label="核查情况", widget=forms.Textarea(attrs={"rows": 4}))
 
 
-class SettlementForm(forms.ModelForm):
+class SettlementMaterialsForm(forms.ModelForm):
+    """The applicant's part of 落户办理 (细则第十一条、第十二条): where to settle, the archive."""
+
+    has_archive = forms.TypedChoiceField(
+        label="人事档案",
+        choices=[
+            ("1", "有档案（按规定办理档案审核）"),
+            ("0", "无档案（出具无档案诚信声明，附件1）"),
+        ],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+
     class Meta:
         model = Settlement
         fields = [
-            "application_form",
-            "transfer_registration",
-            "has_minor_children",
-            "minor_children_papers",
-            "archive_statement",
-            "notes",
+            "home_kind",
+            "home_address",
+            "home_document",
+            "has_archive",
+            "archive_holder",
+            "marriage_certificate",
+            "family_planning_certificate",
         ]
+        widgets = {"home_kind": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["home_kind"].required = True
+        self.fields["home_kind"].choices = HomeKind.choices
+        self.fields["home_address"].required = True
+        if self.instance.pk:
+            self.initial["has_archive"] = "1" if self.instance.has_archive else "0"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("has_archive") and not data.get("archive_holder", "").strip():
+            self.add_error("archive_holder", "有档案的，请填写档案存放单位。")
+        kind = data.get("home_kind")
+        if kind and kind != HomeKind.COLLECTIVE and not data.get("home_document", "").strip():
+            self.add_error(
+                "home_document", "请填写住房证明（产权证书、租赁合同或分配通知单）的编号。"
+            )
+        return data
+
+
+class SettlementChildForm(forms.ModelForm):
+    class Meta:
+        model = SettlementChild
+        fields = [
+            "name",
+            "birth_date",
+            "id_number",
+            "accompanying",
+            "hukou_booklet",
+            "birth_certificate",
+        ]
+        widgets = {"birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+
+class SettlementReturnForm(forms.Form):
+    reason = forms.CharField(
+        label="退回原因（需补正的材料）", widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class SettlementRecordForm(forms.Form):
+    residence_permit_cancelled = forms.BooleanField(
+        label="已依法注销申请人的《北京市居住证》（细则第十二条）",
+        required=False,
+    )
 
 
 class FraudForm(forms.Form):

@@ -12,6 +12,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from ranking.policy.settlement import COLLECTIVE, HOME_DIRECT_PUBLIC, HOME_OWN, HOME_UNIT_PUBLIC
 from workflow.models import (
     AnnualRound,
     Applicant,
@@ -20,7 +21,7 @@ from workflow.models import (
     Phase,
     validate_id_number_field,
 )
-from workflow.models.guards import ADMIN, PHASE, Guard, guards
+from workflow.models.guards import ADMIN, DISTRICT, HRSS, OWNER, PHASE, SYSTEM, Guard, guards
 
 
 class Publication(models.Model):
@@ -212,49 +213,195 @@ class Objection(ConcurrentTransitionMixin, models.Model):
         pass
 
 
-class Settlement(models.Model):
-    """落户办理: the materials checklist and the district office's completion mark."""
+class SettlementState(models.TextChoices):
+    PREPARING = "preparing", "准备材料"
+    SUBMITTED = "submitted", "已提交，待区指定部门审核"
+    RETURNED = "returned", "材料退回补正"
+    ACCEPTED = "accepted", "区指定部门审核通过，待市人力资源社会保障局核准"
+    APPROVED = "approved", "市人力资源社会保障局已核准"
+    LETTER_ISSUED = "letter_issued", "已出具函件"
+    SETTLED = "settled", "已落户"
+
+
+class HomeKind(models.TextChoices):
+    # 细则第十二条: 可以办理落户手续的合法住房, or the unit's collective household.
+    OWN_HOME = HOME_OWN, "自有住房（房屋所有权证或不动产权证书，规划用途为住宅）"
+    DIRECT_PUBLIC = HOME_DIRECT_PUBLIC, "直管公房（公有住房租赁合同）"
+    UNIT_PUBLIC = HOME_UNIT_PUBLIC, "自管公房（单位出具的住房分配通知单）"
+    COLLECTIVE = COLLECTIVE, "单位集体户"
+
+
+# Who moves a settlement (细则第十一条、第十二条): the applicant prepares and submits; the district
+# office (区指定部门) reviews and finally records the settlement; the 人社局 approves; the system
+# issues the letter once approved. No phase: the qualification's two years are the clock
+# (publicity.services checks qualified_until), and they outlast the round's own phases.
+_OWNER = frozenset({OWNER})
+_DISTRICT = frozenset({DISTRICT})
+SUBMIT = guards(Guard("提交落户材料", (), _OWNER, PHASE))
+REVIEW = guards(Guard("审核落户材料", (), _DISTRICT, PHASE))
+APPROVE = guards(Guard("核准落户", (), frozenset({HRSS}), PHASE))
+ISSUE = guards(Guard("出具落户函件", (), frozenset({HRSS, SYSTEM}), PHASE))
+SETTLE = guards(Guard("登记落户", (), _DISTRICT, PHASE))
+
+
+class Settlement(ConcurrentTransitionMixin, models.Model):
+    """落户办理 (细则第十一条、第十二条): the materials the applicant prepares online, the district
+    office's review, the 人社局's approval, the numbered letter, and the settlement itself."""
 
     application = models.OneToOneField(
         Application, on_delete=models.PROTECT, related_name="settlement", verbose_name="申请"
     )
-    application_form = models.BooleanField("《北京市积分落户申请表》", default=False)
-    transfer_registration = models.BooleanField("《调动人员情况登记表》", default=False)
-    # Accompanying minor children: their papers, or "none accompanying".
-    has_minor_children = models.BooleanField("有随迁未成年子女", default=False)
-    minor_children_papers = models.BooleanField("随迁未成年子女材料", default=False)
-    # 存档 (personnel archive transferred) or 无档案声明
-    archive_statement = models.BooleanField("存档证明或无档案声明", default=False)
-    notes = models.TextField("备注", blank=True)
-    completed_at = models.DateTimeField("办结时间", null=True, blank=True)
-    completed_by = models.ForeignKey(
+    state = FSMField(
+        "办理状态",
+        max_length=16,
+        choices=SettlementState.choices,
+        default=SettlementState.PREPARING,
+        protected=True,
+    )
+    # Where to settle (细则第十二条).
+    home_kind = models.CharField(
+        "落户地址类型", max_length=16, choices=HomeKind.choices, blank=True
+    )
+    home_address = models.CharField("落户地址", max_length=200, blank=True)
+    home_document = models.CharField("住房证明编号", max_length=60, blank=True)
+    # 细则第十一条: 档案审核按相关规定办理，无档案人员应出具无档案诚信声明（附件1）.
+    has_archive = models.BooleanField("有人事档案", default=True)
+    archive_holder = models.CharField("档案存放单位", max_length=200, blank=True)
+    # 细则第十一条（二）: the papers of the accompanying children.
+    marriage_certificate = models.BooleanField("与随迁子女有关的婚姻凭证已备齐", default=False)
+    family_planning_certificate = models.BooleanField("符合计划生育政策凭证已备齐", default=False)
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    return_reason = models.TextField("退回原因", blank=True)
+    reviewed_at = models.DateTimeField("区指定部门审核时间", null=True, blank=True)
+    reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
-        verbose_name="办结人",
+        verbose_name="审核人",
+    )
+    approved_at = models.DateTimeField("核准时间", null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="核准人",
+    )
+    # The letter's number is given once, in order within the year it is issued.
+    letter_year = models.PositiveIntegerField("函件年份", null=True, blank=True)
+    letter_sequence = models.PositiveIntegerField("函件序号", null=True, blank=True)
+    letter_number = models.CharField("函件编号", max_length=40, blank=True)
+    letter_issued_at = models.DateTimeField("函件出具时间", null=True, blank=True)
+    # 细则第十二条: 落户后应依法注销《北京市居住证》.
+    residence_permit_cancelled = models.BooleanField("已注销《北京市居住证》", default=False)
+    settled_at = models.DateTimeField("落户时间", null=True, blank=True)
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="登记人",
     )
     updated_at = models.DateTimeField(auto_now=True, verbose_name="更新时间")
 
     class Meta:
         verbose_name = "落户办理"
         verbose_name_plural = "落户办理"
+        indexes = [models.Index(fields=["state"], name="settlement_state")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["letter_year", "letter_sequence"],
+                condition=models.Q(letter_sequence__isnull=False),
+                name="settlement_letter_number_once",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"落户办理 {self.application_id}"
 
-    def missing_materials(self) -> list[str]:
-        missing = []
-        if not self.application_form:
-            missing.append(str(self._meta.get_field("application_form").verbose_name))
-        if not self.transfer_registration:
-            missing.append(str(self._meta.get_field("transfer_registration").verbose_name))
-        if self.has_minor_children and not self.minor_children_papers:
-            missing.append(str(self._meta.get_field("minor_children_papers").verbose_name))
-        if not self.archive_statement:
-            missing.append(str(self._meta.get_field("archive_statement").verbose_name))
-        return missing
+    @transition(
+        field=state,
+        source=[SettlementState.PREPARING, SettlementState.RETURNED],
+        target=SettlementState.SUBMITTED,
+        custom=SUBMIT,
+    )
+    def submit(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=SettlementState.SUBMITTED,
+        target=SettlementState.RETURNED,
+        custom=REVIEW,
+    )
+    def return_materials(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=SettlementState.SUBMITTED,
+        target=SettlementState.ACCEPTED,
+        custom=REVIEW,
+    )
+    def accept(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=SettlementState.ACCEPTED,
+        target=SettlementState.APPROVED,
+        custom=APPROVE,
+    )
+    def approve(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=SettlementState.APPROVED,
+        target=SettlementState.LETTER_ISSUED,
+        custom=ISSUE,
+    )
+    def issue_letter(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=SettlementState.LETTER_ISSUED,
+        target=SettlementState.SETTLED,
+        custom=SETTLE,
+    )
+    def settle(self) -> None:
+        pass
+
+
+class SettlementChild(models.Model):
+    """One of the applicant's children (细则第十一条（二）): all of them count for the
+    family-planning exemption; the accompanying minors bring their papers."""
+
+    settlement = models.ForeignKey(
+        Settlement, on_delete=models.CASCADE, related_name="children", verbose_name="落户办理"
+    )
+    name = models.CharField("子女姓名", max_length=60)
+    birth_date = models.DateField("出生日期")
+    id_number = models.CharField(
+        "公民身份号码", max_length=18, blank=True, validators=[validate_id_number_field]
+    )
+    accompanying = models.BooleanField("随迁", default=True)
+    # The accompanying child's papers: 户口簿 and 《出生医学证明》.
+    hukou_booklet = models.BooleanField("户口簿已备齐", default=False)
+    birth_certificate = models.BooleanField("《出生医学证明》已备齐", default=False)
+
+    class Meta:
+        verbose_name = "子女"
+        verbose_name_plural = "子女"
+        ordering = ["birth_date", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class CreditParty(models.TextChoices):

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef
-from django.urls import reverse
 from django.utils import timezone
 
 from publicity.models import (
@@ -21,7 +20,6 @@ from publicity.models import (
     ObjectionState,
     Publication,
     PublicityEntry,
-    Settlement,
 )
 from publicity.selectors import (
     build_rows,
@@ -34,12 +32,10 @@ from ranking.services import ranking_run_unpublishable_reason
 from workflow import roles
 from workflow.exceptions import DomainError, InvalidTransition, NotPermitted, WindowClosed
 from workflow.models import AnnualRound, Application, AppState, Phase
-from workflow.notice_events import notices_send
 from workflow.services import (
     application_cancel,
     application_cancel_for_fraud,
     application_qualify,
-    application_settle,
     audit_record,
     format_moment,
     now_or,
@@ -49,7 +45,6 @@ from workflow.services import (
     transition_apply,
     transition_bulk,
 )
-from workflow.services.notices import NoticeDraft
 
 BATCH = 2000
 BAR_YEARS = 5  # 细则第十一条: 5 年内不得申报 (the year of the finding and 5 more)
@@ -334,97 +329,7 @@ def qualifications_forfeit_expired(*, now: dt.datetime | None = None, label: str
     return moved
 
 
-# --- settlement (落户办理) --------------------------------------------------------------------
-
-SETTLEMENT_MATERIALS = (
-    "application_form",
-    "transfer_registration",
-    "has_minor_children",
-    "minor_children_papers",
-    "archive_statement",
-)
-
-
-def settlement_update(
-    *,
-    application: Application,
-    actor: Any,
-    materials: dict[str, bool],
-    notes: str = "",
-    now: dt.datetime | None = None,
-) -> Settlement:
-    """The district office ticks the materials received (administrators)."""
-    now = now_or(now)
-    _require_admin(actor, "登记落户办理材料")
-    if application.state != AppState.QUALIFIED:
-        raise InvalidTransition(f"当前状态（{application.state_label}）不能办理落户。")
-    unknown = set(materials) - set(SETTLEMENT_MATERIALS)
-    if unknown:
-        raise DomainError(f"未知的材料项：{'、'.join(sorted(unknown))}")
-    with transaction.atomic():
-        settlement, _ = Settlement.objects.select_for_update().get_or_create(
-            application=application
-        )
-        before = {name: getattr(settlement, name) for name in SETTLEMENT_MATERIALS}
-        for name, value in materials.items():
-            setattr(settlement, name, bool(value))
-        settlement.notes = notes.strip()
-        settlement.save()
-        audit_record(
-            actor=actor,
-            action="settlement.update",
-            obj=settlement,
-            now=now,
-            round_year=application.round.year,
-            before=before,
-            after={name: getattr(settlement, name) for name in SETTLEMENT_MATERIALS},
-        )
-        draft = _settlement_notice(application=application, settlement=settlement, now=now)
-        transaction.on_commit(lambda: notices_send([draft]))
-    return settlement
-
-
-def _settlement_notice(
-    *, application: Application, settlement: Settlement, now: dt.datetime
-) -> NoticeDraft:
-    received = [
-        str(Settlement._meta.get_field(name).verbose_name)
-        for name in SETTLEMENT_MATERIALS
-        if getattr(settlement, name) and name != "has_minor_children"
-    ]
-    missing = settlement.missing_materials()
-    body = "落户办理材料已登记。"
-    body += f"已收：{'、'.join(received)}。" if received else ""
-    body += f"尚缺：{'、'.join(missing)}。" if missing else "材料已齐，等待办结。"
-    if application.qualified_until:
-        body += f"落户资格有效期至 {application.qualified_until}，逾期视为放弃（细则第十条）。"
-    return NoticeDraft(
-        application.applicant.user_id,
-        f"settlement:{settlement.pk}:{now.isoformat()}",
-        "落户办理进度更新" + ("：材料已齐" if not missing else f"：尚缺 {len(missing)} 项材料"),
-        body,
-        reverse("workflow:applicant"),
-    )
-
-
-def settlement_complete(
-    *, application: Application, actor: Any, now: dt.datetime | None = None
-) -> Settlement:
-    """落户办理完成: every required material in, then the application is settled."""
-    now = now_or(now)
-    _require_admin(actor, "办结落户")
-    with transaction.atomic():
-        settlement, _ = Settlement.objects.select_for_update().get_or_create(
-            application=application
-        )
-        missing = settlement.missing_materials()
-        if missing:
-            raise DomainError(f"材料不齐，不能办结：缺少{'、'.join(missing)}。")
-        application_settle(application=application, actor=actor, now=now)
-        settlement.completed_at = now
-        settlement.completed_by = actor
-        settlement.save(update_fields=["completed_at", "completed_by", "updated_at"])
-    return settlement
+# --- settlement (落户办理): publicity.services_settlement, the chain ---------------------------
 
 
 # --- fraud (弄虚作假) ------------------------------------------------------------------------

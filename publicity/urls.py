@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from publicity import views
+from publicity import views, views_settlement
 from publicity.views_approvals import approvals, approve_list, approve_quota
 from publicity.views_audit import list_audit
 
@@ -30,7 +30,6 @@ urlpatterns = [
     path("manage/<int:year>/rank/", views.rank_confirm, name="rank"),
     path("manage/<int:year>/list.<str:fmt>", views.manage_download, name="manage_download"),
     path("manage/objections/<int:pk>/", views.objection_detail, name="objection_detail"),
-    path("manage/settlements/<int:application_id>/", views.settlement_detail, name="settlement"),
     path("manage/applications/<int:application_id>/fraud/", views.fraud_create, name="fraud"),
     path("manage/credit-exports/", views.credit_export_list, name="credit_exports"),
     path(
@@ -48,4 +47,33 @@ urlpatterns += [
     path("approvals/", approvals, name="approvals"),
     path("approvals/<int:year>/quota/", approve_quota, name="approve_quota"),
     path("approvals/<int:year>/list/<int:run_id>/", approve_list, name="approve_list"),
+]
+
+# 落户办理 (细则第十一条、第十二条): the applicant's page and papers, the queues of the chain.
+urlpatterns += [
+    path("settlement/", views_settlement.settlement_mine, name="settlement_mine"),
+    path("settlement/start/", views_settlement.settlement_start, name="settlement_start"),
+    path(
+        "settlement/materials/", views_settlement.settlement_materials, name="settlement_materials"
+    ),
+    path(
+        "settlement/children/", views_settlement.settlement_child_add, name="settlement_child_add"
+    ),
+    path(
+        "settlement/children/<int:child_id>/remove/",
+        views_settlement.settlement_child_remove,
+        name="settlement_child_remove",
+    ),
+    path("settlement/submit/", views_settlement.settlement_submit, name="settlement_submit"),
+    path(
+        "settlement/<int:application_id>/<slug:kind>.pdf",
+        views_settlement.settlement_pdf,
+        name="settlement_pdf",
+    ),
+    path("manage/settlements/", views_settlement.settlement_queue, name="settlement_queue"),
+    path(
+        "manage/settlements/<int:application_id>/",
+        views_settlement.settlement_detail,
+        name="settlement",
+    ),
 ]

@@ -16,8 +16,8 @@ from django.utils.http import http_date
 from publicity import credit_exports, downloads, selectors, services, statistics
 from publicity.charts import histogram_chart
 from publicity.exports import csv_bytes, xlsx_bytes
-from publicity.forms import FraudForm, ObjectionDecisionForm, ObjectionForm, SettlementForm
-from publicity.models import CreditExport, CreditRecord, Objection, Settlement
+from publicity.forms import FraudForm, ObjectionDecisionForm, ObjectionForm
+from publicity.models import CreditExport, CreditRecord, Objection
 from publicity.selectors import MAX_YEAR, MIN_YEAR
 from ranking import confirmation
 from ranking.policy import INDICATOR_CODES, INDICATOR_LABELS
@@ -219,44 +219,6 @@ def objection_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("publicity:manage", year=objection.publication.round.year)
     return render(
         request, "publicity/objection_detail.html", {"objection": objection, "form": form}
-    )
-
-
-@administrator_required
-def settlement_detail(request: HttpRequest, application_id: int) -> HttpResponse:
-    application = get_object_or_404(
-        Application.objects.select_related("applicant", "round"), pk=application_id
-    )
-    settlement = Settlement.objects.filter(application=application).first() or Settlement(
-        application=application
-    )
-    form = SettlementForm(request.POST or None, instance=settlement)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.settlement_update(
-                application=application,
-                actor=request.user,
-                notes=data.pop("notes", ""),
-                materials=data,
-            )
-            if "complete" in request.POST:
-                services.settlement_complete(application=application, actor=request.user)
-                messages.success(request, "落户办理已办结。")
-            else:
-                messages.success(request, "材料登记已保存。")
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
-            return redirect("publicity:settlement", application_id=application.pk)
-    return render(
-        request,
-        "publicity/settlement.html",
-        {
-            "application": application,
-            "settlement": settlement,
-            "form": form,
-        },
     )
 
 

@@ -17,6 +17,7 @@ ROLE_HOMES = {
     "administrator": "/review/",
     "credit_platform": "publicity:credit_exports",
     "quota_approver": "publicity:approvals",
+    "district_office": "publicity:settlement_queue",
 }
 
 

@@ -447,12 +447,6 @@ class ApplicationAdmin(TransitionAdmin):
             fsm_method="cancel",
         ),
         Button(
-            "settle",
-            "办理落户",
-            lambda o, u, r: services.application_settle(application=o, actor=u),
-            fsm_method="settle",
-        ),
-        Button(
             "forfeit",
             "标记逾期放弃",
             lambda o, u, r: services.application_forfeit(application=o, actor=u),

@@ -1,8 +1,9 @@
 """Hooks that the apps built on workflow register from their AppConfig.ready(), so the core
 asks them without importing them (docs/architecture.md: workflow imports no other app).
 
-- publicity: the latest credit record of a barred party (细则第十七条), and whether an
-  objection holds a qualification back (细则第十条);
+- publicity: the latest credit record of a barred party (细则第十七条), whether an
+  objection holds a qualification back (细则第十条), and whether the settlement chain allows
+  the application to be settled (细则第十一条、第十二条);
 - ranking: the round's current ranking (cut-off, quota, admitted) for the portal;
 - review: a submitted application's declared facts changed, so verify it (细则第五条: the
   applicant sees department results during the declaration). The service that changed the
@@ -90,3 +91,22 @@ def ranked_list_listener_register(listener: RankedListListener) -> None:
 def ranked_list_changed(*, round: Any, reason: str) -> None:
     for listener in _ranked_list_listeners:
         listener(round=round, reason=reason)
+
+
+# 细则第十一条、第十二条: an application is settled only at the end of the settlement chain
+# (materials accepted by the district office, approved by the 人社局, the letter issued), which
+# publicity holds. No hook registered: nothing can vouch for the chain, so nothing settles.
+SettlementHold = Callable[[Any], "str | None"]  # (application) -> why not yet, or None
+_settlement_holds: list[SettlementHold] = []
+SETTLEMENT_CHAIN_MISSING = "落户须经区指定部门审核材料、市人力资源社会保障局核准并出具函件后办理。"
+
+
+def settlement_hold_register(hold: SettlementHold) -> None:
+    _add(_settlement_holds, hold)
+
+
+def settlement_holds(application: Any) -> list[str]:
+    """Why the application cannot be settled yet (empty: the chain is complete)."""
+    if not _settlement_holds:
+        return [SETTLEMENT_CHAIN_MISSING]
+    return [why for hold in _settlement_holds if (why := hold(application))]

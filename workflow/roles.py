@@ -17,6 +17,11 @@ QUOTA_APPROVER_GROUP = "quota_approver"
 # 细则第二条/第十七条: 市经济和信息化局 receives the serious-dishonesty records for the public
 # credit platform; its accounts download the batches and see nothing else.
 CREDIT_PLATFORM_GROUP = "credit_platform"
+# 细则第二条/第十一条: 各区政府、北京经济技术开发区指定相关部门 handle settlement: they review the
+# materials (受理窗口), and record the settlement once the 人社局 has approved it.
+DISTRICT_OFFICE_GROUP = "district_office"
+# 细则第十一条: the materials 报市人力资源社会保障局核准 — the 人社局 department's reviewers.
+HRSS_DEPARTMENT = "hrss"
 
 ROLE_LABELS = {
     "administrator": "管理员",
@@ -25,6 +30,7 @@ ROLE_LABELS = {
     "applicant": "申请人",
     "credit_platform": "市经济和信息化局（信用平台）",
     "quota_approver": "市政府审批",
+    "district_office": "区指定部门（落户办理）",
     "anonymous": "访客",
     "none": "未分配角色",
 }
@@ -48,6 +54,17 @@ def is_credit_platform(user: Any) -> bool:
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     return user.groups.filter(name=CREDIT_PLATFORM_GROUP).exists()
+
+
+def is_district_office(user: Any) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return user.groups.filter(name=DISTRICT_OFFICE_GROUP).exists()
+
+
+def is_hrss_reviewer(user: Any) -> bool:
+    department = department_of(user)
+    return department is not None and department.code == HRSS_DEPARTMENT
 
 
 def applicant_of(user: Any):
@@ -111,4 +128,6 @@ def role_of(user: Any) -> str:
         return "quota_approver"
     if is_credit_platform(user):
         return "credit_platform"
+    if is_district_office(user):
+        return "district_office"
     return "none"

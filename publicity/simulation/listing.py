@@ -10,20 +10,30 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from publicity.models import Publication, PublicityEntry
-from publicity.services import (
-    objection_decide,
-    objection_submit,
-    settlement_complete,
-    settlement_update,
+from django.contrib.auth import get_user_model
+
+from publicity.models import HomeKind, Publication, PublicityEntry
+from publicity.services import objection_decide, objection_submit
+from publicity.services_settlement import (
+    scored_job_residence,
+    settlement_accept,
+    settlement_approve,
+    settlement_materials_save,
+    settlement_record,
+    settlement_return,
+    settlement_start,
+    settlement_submit,
 )
 from publicity.simulation.clock import SimulationError
 from publicity.simulation.people import Cast
 from publicity.simulation.script import choice
 from ranking.policy.identity import make_id_number
+from workflow import roles
 from workflow.models import Application, AppState
+from workflow.services import district_office_grant
 
 Progress = Callable[[str], None]
+DISTRICT_OFFICE_USERNAME = "simulate_district_office"
 
 OBJECTIONS = (
     (
@@ -72,7 +82,10 @@ def objections_decide(cast: Cast, *, objections: list, progress: Progress) -> No
 
 
 def settlement_one(cast: Cast, *, publication: Publication, progress: Progress) -> Application:
-    """The first qualified person on the list brings every material and is settled."""
+    """The first qualified person on the list settles through the whole chain (细则第十一条、
+    第十二条): prepares the materials, is returned once for a missing paper, resubmits; the
+    district office accepts, the 人社局 approves and the letter is issued, the district office
+    records the settlement."""
     entry = (
         PublicityEntry.objects.filter(
             publication=publication, application__state=AppState.QUALIFIED
@@ -82,18 +95,38 @@ def settlement_one(cast: Cast, *, publication: Publication, progress: Progress) 
     )
     if entry is None:
         raise SimulationError("没有取得落户资格的申请人，无法办理落户。")
-    application = Application.objects.select_related("round").get(pk=entry.application_id)
-    settlement_update(
-        application=application,
-        actor=cast.admin,
-        materials={
-            "application_form": True,
-            "transfer_registration": True,
-            "has_minor_children": False,
-            "archive_statement": True,
-        },
-        notes="材料齐全（模拟）",
+    application = Application.objects.select_related("round", "applicant__user").get(
+        pk=entry.application_id
     )
-    settlement_complete(application=application, actor=cast.admin)
-    progress(f"{entry.number} {entry.name} 办结落户 / settled")
+    applicant = application.applicant.user
+    office = _district_office(cast)
+    settlement = settlement_start(application=application, actor=applicant)
+    own_home = scored_job_residence(application)
+    settlement_materials_save(
+        settlement=settlement,
+        actor=applicant,
+        data={
+            "home_kind": HomeKind.OWN_HOME if own_home else HomeKind.COLLECTIVE,
+            "home_address": "北京市通州区（模拟）" if own_home else f"{application.employer}集体户",
+            "home_document": "京（2019）通州区不动产权第0000001号" if own_home else "",
+            "has_archive": False,
+            "archive_holder": "",
+        },
+    )
+    settlement_submit(settlement=settlement, actor=applicant)
+    settlement_return(settlement=settlement, actor=office, reason="请补充户口簿首页复印件（模拟）")
+    settlement_submit(settlement=settlement, actor=applicant)
+    settlement_accept(settlement=settlement, actor=office)
+    settlement_approve(settlement=settlement, actor=cast.reviewers["hrss"])
+    settlement_record(settlement=settlement, actor=office, residence_permit_cancelled=True)
+    progress(f"{entry.number} {entry.name} 办结落户，函件 {settlement.letter_number} / settled")
     return application
+
+
+def _district_office(cast: Cast):
+    user = get_user_model().objects.filter(username=DISTRICT_OFFICE_USERNAME).first()
+    if user is None:
+        user = get_user_model().objects.create_user(username=DISTRICT_OFFICE_USERNAME)
+    if not roles.is_district_office(user):
+        district_office_grant(user=user, actor=cast.admin)
+    return user

@@ -275,43 +275,6 @@ def test_forfeit_beat_task_is_scheduled_daily(db):
     assert task.crontab.hour == "0"
 
 
-def test_settlement_needs_every_material_then_settles(published, administrator, time_machine):
-    time_machine.move_to(dt.datetime(2020, 11, 2, 9, tzinfo=dt.UTC))
-    set_phase(published.round, Phase.CLOSED)
-    services.publicity_qualify_round(round=published.round)
-    jia = Application.objects.get(round=published.round, applicant__name="甲")
-    services.settlement_update(
-        application=jia,
-        actor=administrator,
-        materials={"application_form": True, "has_minor_children": True},
-    )
-    with pytest.raises(
-        DomainError, match="调动人员情况登记表.*随迁未成年子女材料.*存档证明或无档案声明"
-    ):
-        services.settlement_complete(application=jia, actor=administrator)
-    services.settlement_update(
-        application=jia,
-        actor=administrator,
-        materials={
-            "transfer_registration": True,
-            "minor_children_papers": True,
-            "archive_statement": True,
-        },
-    )
-    services.settlement_complete(application=jia, actor=administrator)
-    jia.refresh_from_db()
-    assert jia.state == AppState.SETTLED
-
-
-def test_settlement_page_for_administrators_only(published, client, administrator, unit_admin):
-    jia = Application.objects.get(round=published.round, applicant__name="甲")
-    url = reverse("publicity:settlement", args=[jia.pk])
-    client.force_login(unit_admin)
-    assert client.get(url).status_code == 403
-    client.force_login(administrator)
-    assert "调动人员情况登记表" in client.get(url).content.decode()
-
-
 # --- fraud ------------------------------------------------------------------------------------
 
 

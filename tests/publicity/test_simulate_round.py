@@ -98,6 +98,13 @@ def test_a_small_round_closes_with_nothing_left_open(tmp_path):
         "objection.dismiss",
         "application.cancel",
         "application.settle",
+        # 落户办理 through the chain (细则第十一条、第十二条), one return included
+        "settlement.submit",
+        "settlement.return_materials",
+        "settlement.accept",
+        "settlement.approve",
+        "settlement.issue_letter",
+        "settlement.settle",
     } <= actions
     assert summary["audit_events"] == AuditEvent.objects.filter(round_year=YEAR).count()
 

@@ -15,7 +15,18 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from workflow.indicators import INDICATOR_CHOICES
 
-from .guards import ADMIN, DEPARTMENT, OPEN, OWNER, PHASE, SYSTEM, UNIT, Guard, guards
+from .guards import (
+    ADMIN,
+    DEPARTMENT,
+    DISTRICT,
+    OPEN,
+    OWNER,
+    PHASE,
+    SYSTEM,
+    UNIT,
+    Guard,
+    guards,
+)
 from .parties import Applicant, Department, Employer
 from .rounds import AnnualRound
 from .rounds import Phase as P
@@ -286,11 +297,14 @@ class Application(ConcurrentTransitionMixin, models.Model):
     def cancel(self) -> None:
         pass
 
+    # 细则第十二条: the district office records the settlement, and only at the end of the
+    # chain (workflow.extensions.settlement_holds: materials accepted, 人社局 approved, letter
+    # issued). No administrator's shortcut.
     @transition(
         field=state,
         source=S.QUALIFIED,
         target=S.SETTLED,
-        custom=guards(Guard("办理落户", (P.CLOSED,), frozenset({ADMIN}), PHASE)),
+        custom=guards(Guard("登记落户", (P.CLOSED,), frozenset({DISTRICT}), PHASE)),
     )
     def settle(self) -> None:
         pass

@@ -12,6 +12,11 @@ OWNER = "owner"  # the applicant the application belongs to
 UNIT = "unit"  # a verified account of the application's employer
 DEPARTMENT = "department"  # a reviewer of the claim's department
 ADMIN = "administrator"
+# 细则第二条/第十一条: 各区政府、经开区指定部门 receive and review the settlement materials and
+# record the settlement (roles.is_district_office).
+DISTRICT = "district_office"
+# 细则第十一条: 报市人力资源社会保障局核准 — a reviewer of the 人社局 department.
+HRSS = "hrss"
 SYSTEM = "system"  # beat, a phase job, the data exchange (actor None)
 
 # How the clock decides (Guard.clock), for people; the system follows the phase alone.

@@ -15,7 +15,12 @@ from django.utils import timezone
 from workflow import roles
 from workflow.bars import bar_refusal
 from workflow.exceptions import DomainError, InvalidTransition, NotPermitted, WindowClosed
-from workflow.extensions import declaration_changed, qualification_holds, ranked_list_changed
+from workflow.extensions import (
+    declaration_changed,
+    qualification_holds,
+    ranked_list_changed,
+    settlement_holds,
+)
 from workflow.indicators import (
     INDICATORS,
     ZERO_FILL_CODES,
@@ -441,12 +446,16 @@ def application_cancel_for_fraud(
 def application_settle(
     *, application: Application, actor: Any, now: dt.datetime | None = None
 ) -> Application:
+    """落户 (细则第十二条): called by the settlement chain's last step, never on its own."""
     now = now_or(now)
     transition_allowed(application, "settle", actor=actor, now=now)
     if application.qualified_until and timezone.localdate(now) > application.qualified_until:
         raise DomainError(
             f"落户资格已于 {application.qualified_until:%Y年%m月%d日} 到期，不能再办理落户。"
         )
+    holds = settlement_holds(application)
+    if holds:
+        raise InvalidTransition(f"不能登记落户：{'；'.join(holds)}")
     return _transition(application=application, method="settle", actor=actor, now=now)
 
 

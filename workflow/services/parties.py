@@ -214,6 +214,20 @@ def administrator_grant(*, user: Any, actor: Any = None, now: dt.datetime | None
         )
 
 
+def district_office_grant(*, user: Any, actor: Any = None, now: dt.datetime | None = None) -> None:
+    """An account of a 区指定部门 (细则第二条: 各区政府、经开区指定相关部门), which reviews
+    settlement materials and records settlements."""
+    now = now_or(now)
+    if actor is not None and not roles.is_administrator(actor):
+        raise NotPermitted("只有管理员才能设置区指定部门账号。")
+    with transaction.atomic():
+        group, _ = Group.objects.get_or_create(name=roles.DISTRICT_OFFICE_GROUP)
+        user.groups.add(group)
+        audit_record(
+            actor=actor, action="district_office.grant", obj=user, now=now, after={"user": user.pk}
+        )
+
+
 def credit_code_check(value: str) -> str:
     """Validate a credit code outside a model (forms, imports): ValidationError on the field."""
     try:

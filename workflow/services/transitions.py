@@ -27,7 +27,18 @@ from workflow import roles
 from workflow.audit_chain import audit_seal_after_commit
 from workflow.exceptions import InvalidTransition, NotPermitted
 from workflow.models import AnnualRound, AuditEvent, Phase
-from workflow.models.guards import ADMIN, DEPARTMENT, OPEN, OWNER, PHASE, SYSTEM, UNIT, Guard
+from workflow.models.guards import (
+    ADMIN,
+    DEPARTMENT,
+    DISTRICT,
+    HRSS,
+    OPEN,
+    OWNER,
+    PHASE,
+    SYSTEM,
+    UNIT,
+    Guard,
+)
 
 from ._common import (
     CONFLICT_MESSAGE,
@@ -85,7 +96,9 @@ def _actor_kind_allowed(guard: Guard, obj: Any, actor: Any) -> bool:
         department = roles.department_of(actor)
         if department is not None and department.pk == obj.department_id:
             return True
-    return False
+    if DISTRICT in guard.actors and roles.is_district_office(actor):
+        return True
+    return HRSS in guard.actors and roles.is_hrss_reviewer(actor)
 
 
 def _refusal(guard: Guard, obj: Any) -> NotPermitted:
@@ -94,6 +107,10 @@ def _refusal(guard: Guard, obj: Any) -> NotPermitted:
         return NotPermitted(f"只有申请人本人才能{action}。")
     if UNIT in guard.actors:
         return NotPermitted(f"只有申请人所在用人单位的经办人才能{action}。")
+    if DISTRICT in guard.actors:
+        return NotPermitted(f"只有区指定部门（落户办理窗口）才能{action}。")
+    if HRSS in guard.actors:
+        return NotPermitted(f"只有市人力资源社会保障局才能{action}。")
     if DEPARTMENT in guard.actors:
         label = obj.get_indicator_display()
         return NotPermitted(f"只有负责“{label}”指标的审核部门才能{action}。")
