@@ -197,3 +197,12 @@ def audit_moves_since(*, round: AnnualRound, after_id: int) -> list[tuple[Any, s
         )
         lines.append((model, move, row["count"]))
     return lines
+
+
+def qualification_held_before(*, applicant: Any, current: Application | None) -> Application | None:
+    """A qualification from an earlier round still held (valid two years, 细则第十条), other
+    than the current round's application: the dashboard keeps the way to settle it."""
+    held = Application.objects.filter(applicant=applicant, state=AppState.QUALIFIED)
+    if current is not None:
+        held = held.exclude(pk=current.pk)
+    return held.select_related("round").order_by("-round__year").first()

@@ -49,3 +49,24 @@ def test_during_result_query_the_appeal_deadline_sits_above_the_results(
     notice = page.index('id="appeal-notice"')
     assert notice < page.index('id="claims"')
     assert "2020年09月12日 20:00" in page[notice : page.index('id="claims"')]
+
+
+def test_last_years_qualification_stays_on_the_dashboard_when_the_next_round_opens(
+    login, round2020, applicant, employer, clock
+):
+    import datetime as dt
+
+    AnnualRound.objects.filter(pk=round2020.pk).update(phase=Phase.CLOSED)
+    factories.ApplicationFactory(
+        round=round2020,
+        applicant=applicant,
+        employer=employer,
+        state=AppState.QUALIFIED,
+        qualified_until=dt.date(2022, 10, 31),
+    )
+    factories.RoundFactory(year=2021, phase=Phase.DECLARATION)
+    clock.move_to(at(2021, 7, 20, 9))
+    page = login(applicant.user).get("/apply/").content.decode()
+    assert "落户办理：2020年度积分落户资格" in page
+    assert "保留至 <strong>2022年10月31日</strong>" in page
+    assert "/publicity/settlement/" in page

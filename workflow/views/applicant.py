@@ -38,6 +38,7 @@ from workflow.selectors import (
     application_for,
     carry_over_offer,
     employers_search,
+    qualification_held_before,
     round_current,
 )
 from workflow.services.claims import EDITABLE_APPLICATION_STATES
@@ -68,6 +69,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "employer_form": EmployerCodeForm(),
         "declaration_open": bool(round and round.is_declaration_open(now)),
     }
+    # A qualification is held for two years (细则第十条): one from an earlier round stays on
+    # the dashboard after the next round opens, with the way to settle it.
+    context["earlier_qualification"] = qualification_held_before(
+        applicant=request.applicant, current=application
+    )
     if application is not None:
         context.update(portal.applicant_overview(application=application, now=now))
         if application.state in (
