@@ -17,7 +17,9 @@ from review.batch_files import Limits
 from review.forms import (
     BulkDecisionForm,
     DecisionForm,
+    OriginalsInviteForm,
     QueueFilterForm,
+    SupplementRequestForm,
     UploadForm,
     claim_part,
 )
@@ -29,7 +31,7 @@ from workflow import roles
 from workflow.exceptions import DomainError
 from workflow.facts import BASIS_EFFECTIVE, CLAIM_FACT_KEYS, application_score
 from workflow.indicators import INDICATORS
-from workflow.models import Department, IndicatorClaim
+from workflow.models import ClaimState, Department, IndicatorClaim
 from workflow.selectors import claims_reviewable_by, round_current
 
 
@@ -136,6 +138,11 @@ def _render_claim(request, claim: IndicatorClaim, form: DecisionForm, status: in
             "zero_fill": INDICATORS[claim.indicator].zero_fill,
             # 职住区域 and 年龄 carry no facts of their own: computed from others' records.
             "derived": not CLAIM_FACT_KEYS[claim.indicator],
+            # 细则第七条: 补件 and 原件查验 on this claim, and the forms to ask for them.
+            **selectors.claim_review_loop(claim=claim),
+            "supplement_form": SupplementRequestForm(),
+            "can_request_supplement": claim.state == ClaimState.PENDING,
+            "invite_form": OriginalsInviteForm(),
         },
         status=status,
     )

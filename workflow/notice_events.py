@@ -28,8 +28,10 @@ from workflow.models import (
     ClaimState,
     EmployerMembership,
     IndicatorClaim,
+    OriginalsCheck,
     Phase,
     ReviewerProfile,
+    SupplementRequest,
 )
 from workflow.services._common import format_moment
 from workflow.services.notices import NoticeDraft, notices_record
@@ -77,6 +79,8 @@ def drafts_for(done: TransitionDone) -> Iterator[NoticeDraft]:
         yield from _claim_drafts(done)
     elif done.model == "workflow.annualround":
         yield from _phase_drafts(done)
+    elif done.model == "workflow.originalscheck":
+        yield from _originals_drafts(done)
 
 
 def _applicant_link() -> str:
@@ -287,7 +291,47 @@ def _appeal_hint(round: AnnualRound, state: str, now_phase: str) -> str:
     return "如有异议，" + "；".join(parts) + "。" if parts else ""
 
 
+def _supplement_drafts(done: TransitionDone) -> Iterator[NoticeDraft]:
+    # 细则第七条: the applicant must know what to upload and by when, and that a missed
+    # deadline means the item is decided on what is there.
+    requests = (
+        SupplementRequest.objects.filter(claim_id__in=done.ids)
+        .select_related("claim__application__applicant", "claim__department")
+        .order_by("claim_id", "-requested_at", "-id")
+    )
+    seen: set[int] = set()
+    for request in requests:
+        if request.claim_id in seen:
+            continue  # the newest request of each claim
+        seen.add(request.claim_id)
+        claim = request.claim
+        label = claim.get_indicator_display()
+        link = reverse("workflow:supplement", args=[claim.pk])
+        user_id = claim.application.applicant.user_id
+        if done.method == "request_supplement":
+            yield NoticeDraft(
+                user_id,
+                f"supplement:{request.pk}:requested",
+                f"请补充“{label}”指标的材料",
+                f"{claim.department.name}要求您补充“{label}”指标的材料：{request.documents}\n"
+                f"请在 {format_moment(request.due_at)} 前登录上传；逾期未提交的，按现有材料审核。",
+                link,
+            )
+        else:
+            yield NoticeDraft(
+                user_id,
+                f"supplement:{request.pk}:overdue",
+                f"“{label}”补件已逾期",
+                f"“{label}”指标的补件截止时间（{format_moment(request.due_at)}）已过，"
+                f"{claim.department.name}将按现有材料审核。",
+                link,
+            )
+
+
 def _claim_drafts(done: TransitionDone) -> Iterator[NoticeDraft]:
+    if done.method in ("request_supplement", "supplement_overdue"):
+        yield from _supplement_drafts(done)
+        return
     if done.method not in (
         "verify",
         "reject",
@@ -332,6 +376,54 @@ def _claim_drafts(done: TransitionDone) -> Iterator[NoticeDraft]:
             "\n".join(lines),
             reverse("workflow:indicator", args=[claim.indicator]),
         )
+
+
+# --- 原件查验 -----------------------------------------------------------------------------
+
+
+def _originals_drafts(done: TransitionDone) -> Iterator[NoticeDraft]:
+    checks = OriginalsCheck.objects.filter(pk__in=done.ids).select_related(
+        "application__applicant", "department", "window"
+    )
+    for check in checks:
+        link = reverse("workflow:originals", args=[check.pk])
+        user_id = check.application.applicant.user_id
+        key = f"originals:{check.pk}:{done.method}:{done.at.isoformat()}"
+        if done.method == "invite":
+            yield NoticeDraft(
+                user_id,
+                key,
+                "请预约原件查验",
+                f"请携带以下原件到{check.department.name}的服务窗口查验：{check.documents}\n"
+                f"请在 {check.book_from:%Y年%m月%d日} 至 {check.book_until:%Y年%m月%d日} 之间"
+                "登录预约一个时段（细则第七条）。",
+                link,
+            )
+        elif done.method in ("book", "rebook"):
+            yield NoticeDraft(
+                user_id,
+                key,
+                "原件查验预约成功" if done.method == "book" else "原件查验已改约",
+                f"预约号 {check.number}：{check.window}（{check.window.address}），"
+                f"{check.date:%Y年%m月%d日}{check.get_half_display()}。请携带原件和预约单按时到场。",
+                link,
+            )
+        elif done.method == "cancel_booking":
+            yield NoticeDraft(
+                user_id,
+                key,
+                "原件查验预约已取消",
+                f"您已取消原件查验预约。请在 {check.book_until:%Y年%m月%d日} 前重新预约。",
+                link,
+            )
+        elif done.method == "mark_no_show":
+            yield NoticeDraft(
+                user_id,
+                key,
+                "原件查验：未到场",
+                f"{check.department.name}登记您未按预约到场查验原件。",
+                link,
+            )
 
 
 # --- phases -----------------------------------------------------------------------------

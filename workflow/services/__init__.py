@@ -13,7 +13,7 @@ from .applications import *  # noqa: F403
 from .applications import __all__ as _applications
 from .claims import *  # noqa: F403
 from .claims import __all__ as _claims
-from .departments import departments_ensure
+from .departments import departments_ensure, district_offices_ensure
 from .integrity import *  # noqa: F403
 from .integrity import __all__ as _integrity
 from .logins import login_unlock
@@ -58,6 +58,7 @@ __all__ = [
     "audit_record",
     "credit_code_check",
     "departments_ensure",
+    "district_offices_ensure",
     "employer_membership_add",
     "employer_membership_unverify",
     "employer_membership_verify",

@@ -95,6 +95,8 @@ def _refusal(guard: Guard, obj: Any) -> NotPermitted:
     if UNIT in guard.actors:
         return NotPermitted(f"只有申请人所在用人单位的经办人才能{action}。")
     if DEPARTMENT in guard.actors:
+        if not hasattr(obj, "get_indicator_display"):  # an office's work (原件查验)
+            return NotPermitted(f"只有{obj.department.name}的工作人员才能{action}。")
         label = obj.get_indicator_display()
         return NotPermitted(f"只有负责“{label}”指标的审核部门才能{action}。")
     if SYSTEM in guard.actors:
@@ -417,7 +419,7 @@ def _state_field(model: type[models.Model]) -> str:
 
 def _audit_prefix(model: type[models.Model]) -> str:
     # "application.submit", "claim.verify", "round.advance", "objection.uphold"
-    return {"annualround": "round", "indicatorclaim": "claim"}.get(
+    return {"annualround": "round", "indicatorclaim": "claim", "originalscheck": "originals"}.get(
         model._meta.model_name, model._meta.model_name
     )
 

@@ -32,7 +32,12 @@ from workflow.models import (
     IndicatorClaim,
     Phase,
 )
-from workflow.selectors import application_for, employers_search, round_current
+from workflow.selectors import (
+    applicant_review_requests,
+    application_for,
+    employers_search,
+    round_current,
+)
 from workflow.services.claims import EDITABLE_APPLICATION_STATES
 
 from ._common import applicant_required, report
@@ -63,6 +68,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     }
     if application is not None:
         context.update(portal.applicant_overview(application=application, now=now))
+        context["requests"] = applicant_review_requests(application=application)
         if application.state in (
             AppState.RANKED,
             AppState.PUBLICIZED,
