@@ -86,7 +86,9 @@ def test_request_puts_the_claim_in_its_own_state_with_audit_and_notice(
     event = AuditEvent.objects.get(action="claim.request_supplement", object_id=str(claim.pk))
     assert (event.from_state, event.to_state) == ("pending", "supplement_requested")
     assert "社保缴费凭证" in event.reason
-    notice = Notice.objects.get(recipient=world["owner"], dedup_key=f"supplement:{request.pk}:requested")
+    notice = Notice.objects.get(
+        recipient=world["owner"], dedup_key=f"supplement:{request.pk}:requested"
+    )
     assert "社保缴费凭证" in notice.body
     assert "2020年08月20日 17:00" in notice.body
     assert notice.link == reverse("workflow:supplement", args=[claim.pk])
@@ -166,9 +168,7 @@ def test_answer_one_second_after_the_deadline_is_refused(world, clock):
 def test_only_the_applicant_answers(world, other_applicant):
     ask(world)
     with pytest.raises(NotPermitted, match="只有申请人本人才能提交补件材料"):
-        claim_answer_supplement(
-            claim=world["claim"], actor=other_applicant.user, uploads=[pdf()]
-        )
+        claim_answer_supplement(claim=world["claim"], actor=other_applicant.user, uploads=[pdf()])
 
 
 def test_missed_deadline_hands_the_claim_back_marked_overdue(
@@ -186,10 +186,12 @@ def test_missed_deadline_hands_the_claim_back_marked_overdue(
     claim = world["claim"]
     claim.refresh_from_db()
     request.refresh_from_db()
-    assert claim.state == ClaimState.PENDING and claim.needs_manual_review
+    assert claim.state == ClaimState.PENDING
+    assert claim.needs_manual_review
     assert request.overdue_at is not None
     event = AuditEvent.objects.get(action="claim.supplement_overdue")
-    assert event.actor_label == "system" and "补件逾期" in event.reason
+    assert event.actor_label == "system"
+    assert "补件逾期" in event.reason
     counts = queue_counts(department=claim.department, round=world["round"])
     overdue = work_queue(
         department=claim.department,
