@@ -15,7 +15,8 @@ def departments_ensure() -> dict[str, Department]:
     ignore_conflicts so concurrent callers never fail on the unique code. Existing rows are
     never renamed here (an administrator may have edited a name).
     """
-    departments = {d.code: d for d in Department.objects.all()}
+    # The indicator reviewers only: the district offices have their own ensure below.
+    departments = {d.code: d for d in Department.objects.filter(code__in=DEPARTMENTS)}
     missing = [
         Department(code=code, name=name)
         for code, name in DEPARTMENTS.items()
@@ -23,7 +24,7 @@ def departments_ensure() -> dict[str, Department]:
     ]
     if missing:
         Department.objects.bulk_create(missing, ignore_conflicts=True)
-        departments = {d.code: d for d in Department.objects.all()}
+        departments = {d.code: d for d in Department.objects.filter(code__in=DEPARTMENTS)}
     return departments
 
 
