@@ -42,13 +42,17 @@ def booking_slip_pdf(check: OriginalsCheck) -> bytes:
     """The slip of a booked check (the caller makes sure it is booked)."""
     font = _font()
     buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=A4)
+    # Uncompressed: a one-page slip stays small, and its number is findable in the file.
+    pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=0)
     pdf.setTitle(f"原件查验预约单 {check.number}")
     width, height = A4
     pdf.setFont(font, 18)
     pdf.drawCentredString(width / 2, height - 30 * mm, "北京市积分落户 原件查验预约单")
     pdf.setFont(font, 14)
-    pdf.drawString(25 * mm, height - 45 * mm, f"预约号：{check.number}")
+    pdf.drawString(25 * mm, height - 45 * mm, "预约号：")
+    # The number in a Latin font, as the counter staff type it when the scanner fails.
+    pdf.setFont("Helvetica-Bold", 16)
+    pdf.drawString(45 * mm, height - 45 * mm, check.number)
 
     code = QrCodeWidget(check.number)
     x0, y0, x1, y1 = code.getBounds()
