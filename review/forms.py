@@ -329,3 +329,40 @@ class OriginalsRecordForm(forms.Form):
     outcome = forms.CharField(
         label="查验结果", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class JointCheckOpenForm(forms.Form):
+    subject = forms.CharField(
+        label="核察事项",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "请在“核察事项”中写明需要核察的内容。"},
+    )
+    departments = forms.ModelMultipleChoiceField(
+        label="参与部门",
+        queryset=Department.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "请选择“参与部门”（至少两个）。"},
+    )
+
+
+class JointCheckFindingForm(forms.Form):
+    finding = forms.CharField(
+        label="核查意见",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "请填写“核查意见”。"},
+    )
+    fraud_suspected = forms.BooleanField(label="发现弄虚作假", required=False)
+
+
+class JointCheckConcludeForm(forms.Form):
+    outcome = forms.CharField(
+        label="核察结论",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "请填写“核察结论”。"},
+    )
+    fraud_found = forms.BooleanField(
+        label="查实弄虚作假（转管理员依细则第十七条处理）", required=False
+    )

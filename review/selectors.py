@@ -19,6 +19,9 @@ from workflow.models import (
     ClaimState,
     Department,
     IndicatorClaim,
+    JointCheck,
+    JointCheckFinding,
+    JointCheckState,
     OriginalsCheck,
     OriginalsState,
     SupplementRequest,
@@ -231,4 +234,23 @@ def claim_review_loop(*, claim: IndicatorClaim) -> dict[str, Any]:
         "originals_checks": list(
             claim.originals_checks.select_related("department", "window").order_by("-invited_at")
         ),
+        "joint_checks": list(
+            claim.application.joint_checks.select_related("department").order_by("-opened_at")
+        ),
     }
+
+
+def joint_checks_for(*, department: Department, user: Any) -> QuerySet[JointCheck]:
+    """联动核察 a department sees: the lead (人社局) and administrators all of them; any other
+    department the ones it takes part in. Open ones first."""
+    checks = JointCheck.objects.select_related("application__applicant", "department")
+    if not (roles.is_administrator(user) or department.code == "hrss"):
+        checks = checks.filter(findings__department=department)
+    return checks.order_by("-state", "-opened_at", "-pk").distinct()
+
+
+def joint_checks_awaiting(*, department: Department) -> int:
+    """How many open joint checks still wait for this department's finding."""
+    return JointCheckFinding.objects.filter(
+        department=department, recorded_at__isnull=True, joint_check__state=JointCheckState.OPEN
+    ).count()

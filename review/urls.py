@@ -12,6 +12,11 @@ urlpatterns = [
     path("claims/<int:pk>/supplement/", views_review_loop.claim_supplement, name="supplement"),
     path("claims/<int:pk>/originals/", views_review_loop.claim_originals, name="originals"),
     path("supplements/", views.queue, {"kind": "supplement"}, name="supplements"),
+    path(
+        "claims/<int:pk>/joint-check/", views_review_loop.claim_joint_check, name="joint_check_open"
+    ),
+    path("joint-checks/", views_review_loop.joint_checks, name="joint_checks"),
+    path("joint-checks/<int:pk>/", views_review_loop.joint_check_detail, name="joint_check"),
     path("windows/", views_review_loop.windows, name="windows"),
     path(
         "originals/<int:pk>/record/",

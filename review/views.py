@@ -17,6 +17,7 @@ from review.batch_files import Limits
 from review.forms import (
     BulkDecisionForm,
     DecisionForm,
+    JointCheckOpenForm,
     OriginalsInviteForm,
     QueueFilterForm,
     SupplementRequestForm,
@@ -88,6 +89,7 @@ def queue(request, kind: str | None = None):
             "filters": filters,
             "page": page,
             "counts": selectors.queue_counts(department=department, round=round),
+            "joint_awaiting": selectors.joint_checks_awaiting(department=department),
             "deadline": selectors.queue_deadline(round=round, queue=filters.queue),
             "bulk_form": BulkDecisionForm(),
             "round": round,
@@ -143,6 +145,10 @@ def _render_claim(request, claim: IndicatorClaim, form: DecisionForm, status: in
             "supplement_form": SupplementRequestForm(),
             "can_request_supplement": claim.state == ClaimState.PENDING,
             "invite_form": OriginalsInviteForm(),
+            # 细则第二条: 人社局牵头开展联动核察.
+            "can_open_joint_check": administrator
+            or getattr(roles.department_of(request.user), "code", None) == "hrss",
+            "joint_check_form": JointCheckOpenForm(),
         },
         status=status,
     )

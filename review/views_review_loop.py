@@ -16,6 +16,9 @@ from django.views.decorators.http import require_POST
 
 from review import selectors
 from review.forms import (
+    JointCheckConcludeForm,
+    JointCheckFindingForm,
+    JointCheckOpenForm,
     OriginalsInviteForm,
     OriginalsRecordForm,
     SupplementRequestForm,
@@ -25,6 +28,11 @@ from workflow import roles
 from workflow.exceptions import DomainError
 from workflow.models import BEIJING, OriginalsCheck, ServiceWindow
 from workflow.services.appointments import originals_invite, originals_record, window_day_set
+from workflow.services.joint_checks import (
+    joint_check_conclude,
+    joint_check_open,
+    joint_check_record_finding,
+)
 from workflow.services.supplements import claim_request_supplement
 
 from .views import _claim_or_404
@@ -154,3 +162,86 @@ def originals_record_view(request, pk: int):
         else:
             messages.success(request, f"已登记预约号 {check.number}：{check.state_label}。")
     return redirect(f"{reverse('review:windows')}?date={check.date:%Y-%m-%d}")
+
+
+# --- 联动核察 -------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def claim_joint_check(request, pk: int):
+    claim = _claim_or_404(request, pk)
+    form = JointCheckOpenForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("review:claim", pk=claim.pk)
+    try:
+        check = joint_check_open(
+            application=claim.application,
+            actor=request.user,
+            subject=form.cleaned_data["subject"],
+            departments=form.cleaned_data["departments"],
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("review:claim", pk=claim.pk)
+    messages.success(request, "已发起联动核察，参与部门将收到通知。")
+    return redirect("review:joint_check", pk=check.pk)
+
+
+@login_required
+def joint_checks(request):
+    department = _office_or_403(request)
+    return render(
+        request,
+        "review/joint_checks.html",
+        {
+            "department": department,
+            "checks": selectors.joint_checks_for(department=department, user=request.user),
+        },
+    )
+
+
+@login_required
+def joint_check_detail(request, pk: int):
+    department = _office_or_403(request)
+    check = get_object_or_404(
+        selectors.joint_checks_for(department=department, user=request.user), pk=pk
+    )
+    finding_form = JointCheckFindingForm()
+    conclude_form = JointCheckConcludeForm()
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "conclude":
+                conclude_form = JointCheckConcludeForm(request.POST)
+                if conclude_form.is_valid():
+                    joint_check_conclude(
+                        check=check, actor=request.user, **conclude_form.cleaned_data
+                    )
+                    messages.success(request, "已作出联动核察结论。")
+                    return redirect("review:joint_check", pk=check.pk)
+            else:
+                finding_form = JointCheckFindingForm(request.POST)
+                if finding_form.is_valid():
+                    joint_check_record_finding(
+                        check=check, actor=request.user, **finding_form.cleaned_data
+                    )
+                    messages.success(request, "核查意见已保存。")
+                    return redirect("review:joint_check", pk=check.pk)
+        except DomainError as error:
+            messages.error(request, error.message)
+    mine = check.findings.filter(department=department).first()
+    return render(
+        request,
+        "review/joint_check.html",
+        {
+            "department": department,
+            "check": check,
+            "findings": check.findings.select_related("department", "recorded_by"),
+            "mine": mine,
+            "finding_form": finding_form,
+            "conclude_form": conclude_form,
+            "is_lead": department.pk == check.department_id or roles.is_administrator(request.user),
+        },
+        status=400 if request.method == "POST" else 200,
+    )

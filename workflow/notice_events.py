@@ -18,8 +18,11 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.urls import reverse
 
+from workflow import roles
 from workflow.extensions import ranking_summary
 from workflow.models import (
     AnnualRound,
@@ -28,6 +31,7 @@ from workflow.models import (
     ClaimState,
     EmployerMembership,
     IndicatorClaim,
+    JointCheck,
     OriginalsCheck,
     Phase,
     ReviewerProfile,
@@ -39,6 +43,7 @@ from workflow.services.transitions import TransitionDone
 from workflow.tasks import notices_queue
 
 logger = logging.getLogger(__name__)
+User = get_user_model()
 
 # No longer in the round: a phase change is none of their business any more.
 ENDED_STATES = [
@@ -81,6 +86,8 @@ def drafts_for(done: TransitionDone) -> Iterator[NoticeDraft]:
         yield from _phase_drafts(done)
     elif done.model == "workflow.originalscheck":
         yield from _originals_drafts(done)
+    elif done.model == "workflow.jointcheck":
+        yield from _joint_check_drafts(done)
 
 
 def _applicant_link() -> str:
@@ -424,6 +431,50 @@ def _originals_drafts(done: TransitionDone) -> Iterator[NoticeDraft]:
                 f"{check.department.name}登记您未按预约到场查验原件。",
                 link,
             )
+
+
+# --- 联动核察 -----------------------------------------------------------------------------
+
+
+def administrator_recipients() -> list[int]:
+    """The administrators: they take the integrity path (细则第十七条) on a fraud finding."""
+    return list(
+        User.objects.filter(is_active=True)
+        .filter(Q(is_superuser=True) | Q(is_staff=True, groups__name=roles.ADMIN_GROUP))
+        .distinct()
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _joint_check_drafts(done: TransitionDone) -> Iterator[NoticeDraft]:
+    for check in JointCheck.objects.filter(pk__in=done.ids).select_related(
+        "application__applicant", "application__round", "department"
+    ):
+        app = check.application
+        who = f"{app.applicant.name}（{app.round.year}年度）"
+        key = f"joint_check:{check.pk}:{done.method}"
+        if done.method == "open":
+            recipients = ReviewerProfile.objects.filter(
+                department__in=check.findings.values("department"), user__is_active=True
+            ).values_list("user_id", flat=True)
+            for user_id in recipients:
+                yield NoticeDraft(
+                    user_id,
+                    key,
+                    f"联动核察：{who}",
+                    f"{check.department.name}发起联动核察：{check.subject}\n请填写本部门的核查意见。",
+                    reverse("review:joint_check", args=[check.pk]),
+                )
+        elif done.method == "conclude" and check.fraud_found:
+            for user_id in administrator_recipients():
+                yield NoticeDraft(
+                    user_id,
+                    key,
+                    f"联动核察查实弄虚作假：{who}",
+                    f"联动核察结论：{check.outcome}\n请依细则第十七条认定弄虚作假并取消资格。",
+                    reverse("publicity:fraud", args=[app.pk]),
+                )
 
 
 # --- phases -----------------------------------------------------------------------------

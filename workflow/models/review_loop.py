@@ -247,3 +247,106 @@ class OriginalsCheck(ConcurrentTransitionMixin, models.Model):
     )
     def mark_no_show(self) -> None:
         pass
+
+
+# --- 联动核察 (细则第二条: 市人力资源社会保障局……牵头开展联动核察; 第七条) ----------------------------
+
+
+class JointCheckState(models.TextChoices):
+    OPEN = "open", "核察中"
+    CONCLUDED = "concluded", "已作出核察结论"
+
+
+class JointCheck(ConcurrentTransitionMixin, models.Model):
+    """A joint check of one application led by 人社局: each department taking part records its
+    finding; the lead concludes. The conclusion is written into the history of every claim of
+    those departments (their decisions follow it) and, where it finds fraud, goes to the
+    administrators for the integrity path (细则第十七条)."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="joint_checks", verbose_name="申请"
+    )
+    # The lead (人社局): its reviewers conclude.
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="+", verbose_name="牵头部门"
+    )
+    subject = models.TextField("核察事项")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="发起人",
+    )
+    opened_at = models.DateTimeField("发起时间")
+    state = FSMField(
+        "状态", choices=JointCheckState.choices, default=JointCheckState.OPEN, protected=True
+    )
+    outcome = models.TextField("核察结论", blank=True)
+    fraud_found = models.BooleanField("查实弄虚作假", default=False)
+    concluded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="作出结论的人员",
+    )
+    concluded_at = models.DateTimeField("结论时间", null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name="更新时间")
+
+    class Meta:
+        verbose_name = "联动核察"
+        verbose_name_plural = "联动核察"
+        ordering = ["-opened_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.application} · 联动核察"
+
+    @property
+    def state_label(self) -> str:
+        return JointCheckState(self.state).label
+
+    @transition(
+        field=state,
+        source=JointCheckState.OPEN,
+        target=JointCheckState.CONCLUDED,
+        custom=guards(Guard("作出联动核察结论", (), frozenset({DEPARTMENT, ADMIN}), PHASE)),
+    )
+    def conclude(self) -> None:
+        pass
+
+
+class JointCheckFinding(models.Model):
+    """One department's finding in a joint check (empty until it records it)."""
+
+    joint_check = models.ForeignKey(
+        JointCheck, on_delete=models.CASCADE, related_name="findings", verbose_name="联动核察"
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="+", verbose_name="核查部门"
+    )
+    finding = models.TextField("核查意见", blank=True)
+    fraud_suspected = models.BooleanField("发现弄虚作假", default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="填写人",
+    )
+    recorded_at = models.DateTimeField("填写时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "联动核察部门意见"
+        verbose_name_plural = "联动核察部门意见"
+        ordering = ["joint_check", "department"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["joint_check", "department"], name="one_finding_per_department"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.joint_check} · {self.department}"

@@ -419,9 +419,12 @@ def _state_field(model: type[models.Model]) -> str:
 
 def _audit_prefix(model: type[models.Model]) -> str:
     # "application.submit", "claim.verify", "round.advance", "objection.uphold"
-    return {"annualround": "round", "indicatorclaim": "claim", "originalscheck": "originals"}.get(
-        model._meta.model_name, model._meta.model_name
-    )
+    return {
+        "annualround": "round",
+        "indicatorclaim": "claim",
+        "originalscheck": "originals",
+        "jointcheck": "joint_check",
+    }.get(model._meta.model_name, model._meta.model_name)
 
 
 def _state_label(obj: Any) -> str:
