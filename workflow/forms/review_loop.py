@@ -59,6 +59,7 @@ class BookingForm(forms.Form):
         self.fields["window"].queryset = ServiceWindow.objects.filter(
             department_id=check.department_id
         )
+        self.fields["window"].label_from_instance = lambda w: f"{w.name}（{w.address}）"
         self.fields[
             "date"
         ].help_text = (
