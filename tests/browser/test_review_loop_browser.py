@@ -92,6 +92,12 @@ def world(db, settings, tmp_path):
     }
 
 
+@pytest.fixture
+def browser(_chromium):
+    """The session's Chromium (tests/browser/conftest.py); each actor opens its own context."""
+    return _chromium
+
+
 def log_in(page, base: str, username: str) -> None:
     page.goto(f"{base}/accounts/login/")
     page.fill("#id_username", username)
@@ -105,11 +111,11 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"review-loop-{name}.png"), full_page=True)
 
 
-def test_from_a_supplement_request_to_a_booked_appointment(live_server, _chromium, world):
+def test_from_a_supplement_request_to_a_booked_appointment(live_server, browser, world):
     base = live_server.url
     claim = world["claim"]
-    r = _chromium.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}).new_page()
-    a = _chromium.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}).new_page()
+    r = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}).new_page()
+    a = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}).new_page()
 
     # 1. The reviewer asks for 补件 on the claim page.
     log_in(r, base, "reviewer")
