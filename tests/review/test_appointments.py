@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from tests import factories
 from tests.review.conftest import build_application
-from workflow.exceptions import DomainError, NotPermitted
+from workflow.exceptions import DomainError, InvalidTransition, NotPermitted
 from workflow.models import (
     BEIJING,
     AuditEvent,
@@ -316,3 +316,27 @@ def test_office_page_lists_the_days_bookings_and_records_them(world, clock):
     check.refresh_from_db()
     assert check.state == OriginalsState.ATTENDED
     assert check.originals_match is True
+
+
+def test_after_qualification_a_department_invites_on_the_application(
+    clock, declaration_round, people, reviewer_of
+):
+    qualified = build_application(
+        people[0], round=declaration_round, state="qualified", with_records=False
+    )
+    final = build_application(people[1], round=declaration_round, state="final", with_records=False)
+    office = district_offices_ensure()["district_bda"]
+    invite = {
+        "actor": reviewer_of("police"),
+        "office": office,
+        "documents": "户口簿、身份证原件",
+        "book_from": dt.date(2020, 8, 5),
+        "book_until": DAY,
+    }
+
+    check = originals_invite(application=qualified, **invite)
+
+    assert check.claim is None
+    assert check.department.name == "北京经济技术开发区指定部门"
+    with pytest.raises(InvalidTransition, match="只能在审核过程中或取得落户资格后要求"):
+        originals_invite(application=final, **invite)
