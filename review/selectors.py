@@ -128,7 +128,11 @@ def queue_counts(*, department: Department, round: AnnualRound | None) -> dict[s
         supplement_overdue=Count("pk", filter=SUPPLEMENT_OVERDUE),
         pending=Count("pk", filter=Q(state=ClaimState.PENDING)),
         decided=Count("pk", filter=~Q(state__in=OPEN_STATES)),
-        oldest=Min("updated_at", filter=manual | Q(state__in=OPEN_STATES[1:])),
+        # The reviewers' own oldest item: a claim waiting for 补件 waits on the applicant.
+        oldest=Min(
+            "updated_at",
+            filter=manual | Q(state__in=[ClaimState.RECHECK_REQUESTED, ClaimState.APPEALED]),
+        ),
     )
 
 
