@@ -247,3 +247,23 @@ def test_reviewer_asks_from_the_claim_page_and_errors_name_the_field(world):
     assert done.status_code == 302
     world["claim"].refresh_from_db()
     assert world["claim"].state == ClaimState.SUPPLEMENT_REQUESTED
+
+
+@pytest.mark.parametrize("persona", ["anonymous", "owner", "education"])
+def test_back_office_review_loop_pages_refuse_outsiders(world, persona):
+    client = Client()
+    if persona != "anonymous":
+        client.force_login(world[persona])
+    ask_url = reverse("review:supplement", args=[world["claim"].pk])
+    invite_url = reverse("review:originals", args=[world["claim"].pk])
+
+    asked = client.post(ask_url, {"documents": "凭证", "due_at": "2020-08-20T17:00"})
+    invited = client.post(invite_url, {"documents": "原件"})
+    windows = client.get(reverse("review:windows"))
+
+    expected = {"anonymous": 302, "owner": 403, "education": 404}[persona]
+    assert asked.status_code == invited.status_code == expected
+    # Another department's reviewer sees its own (empty) windows page, never this claim.
+    assert windows.status_code == {"anonymous": 302, "owner": 403, "education": 200}[persona]
+    world["claim"].refresh_from_db()
+    assert world["claim"].state == ClaimState.PENDING
