@@ -227,7 +227,10 @@ def fraud_create(request: HttpRequest, application_id: int) -> HttpResponse:
     application = get_object_or_404(
         Application.objects.select_related("applicant", "employer", "round"), pk=application_id
     )
-    form = FraudForm(request.POST or None)
+    # A joint check that found fraud (联动核察, 细则第二条) brings its conclusion as the facts.
+    joint = application.joint_checks.filter(fraud_found=True).order_by("-concluded_at").first()
+    initial = {"reason": f"联动核察结论：{joint.outcome}"} if joint is not None else None
+    form = FraudForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.fraud_record(application=application, actor=request.user, **form.cleaned_data)

@@ -20,8 +20,8 @@ from workflow.forms.indicators import (
     with_extra_row,
 )
 from workflow.forms.labels import INSURANCE_DISTRICT_CHOICES
-from workflow.indicators import INDICATOR_CHOICES
-from workflow.models import ClaimState, IndicatorClaim
+from workflow.indicators import DISTRICT_OFFICES, INDICATOR_CHOICES
+from workflow.models import ClaimState, Department, IndicatorClaim
 
 
 class QueueFilterForm(forms.Form):
@@ -32,6 +32,8 @@ class QueueFilterForm(forms.Form):
             ("manual", "待人工审核"),
             ("recheck", "复查"),
             ("appeal", "申诉"),
+            ("supplement", "待补件"),
+            ("supplement_overdue", "补件逾期"),
             ("all", "全部"),
         ],
     )
@@ -235,3 +237,132 @@ class UploadForm(forms.Form):
         if error := Limits.from_settings().size_error(upload.size):
             raise forms.ValidationError(error)
         return upload
+
+
+# --- the review loop (细则第七条) -----------------------------------------------------------
+
+
+class SupplementRequestForm(forms.Form):
+    documents = forms.CharField(
+        label="需补充的材料",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "请在“需补充的材料”中写明要求申请人补充的材料。"},
+    )
+    due_at = forms.DateTimeField(
+        label="补件截止时间",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        error_messages={
+            "required": "请填写“补件截止时间”。",
+            "invalid": "“补件截止时间”格式应为 年-月-日 时:分。",
+        },
+    )
+
+
+class OriginalsInviteForm(forms.Form):
+    office = forms.ModelChoiceField(
+        label="查验部门（服务窗口所在区）",
+        # 细则第二条: 各区政府、北京经济技术开发区指定相关部门 (seeded by migration 0012).
+        queryset=Department.objects.filter(code__in=DISTRICT_OFFICES),
+        empty_label="请选择",
+        error_messages={"required": "请选择“查验部门”。"},
+    )
+    documents = forms.CharField(
+        label="需查验的原件",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "请在“需查验的原件”中写明要查验的原件。"},
+    )
+    book_from = forms.DateField(
+        label="可预约起始日",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": "请填写“可预约起始日”。",
+            "invalid": "“可预约起始日”格式应为 年-月-日。",
+        },
+    )
+    book_until = forms.DateField(
+        label="可预约截止日",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": "请填写“可预约截止日”。",
+            "invalid": "“可预约截止日”格式应为 年-月-日。",
+        },
+    )
+
+
+class WindowDayForm(forms.Form):
+    window = forms.ModelChoiceField(
+        label="服务窗口",
+        queryset=None,
+        empty_label="请选择",
+        error_messages={"required": "请选择“服务窗口”。"},
+    )
+    date = forms.DateField(
+        label="日期",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": "请填写“日期”。", "invalid": "“日期”格式应为 年-月-日。"},
+    )
+    morning_capacity = forms.IntegerField(label="上午可预约人数", min_value=0, max_value=500)
+    afternoon_capacity = forms.IntegerField(label="下午可预约人数", min_value=0, max_value=500)
+
+    def __init__(self, *args: Any, windows: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["window"].queryset = windows
+
+
+class OriginalsRecordForm(forms.Form):
+    attended = forms.TypedChoiceField(
+        label="到场情况",
+        choices=[("1", "已到场查验"), ("0", "未到场")],
+        coerce=lambda v: v == "1",
+        error_messages={"required": "请选择“到场情况”。"},
+    )
+    originals_match = forms.TypedChoiceField(
+        label="原件与所传材料是否一致",
+        required=False,
+        choices=[("", "—"), ("1", "一致"), ("0", "不一致")],
+        coerce=lambda v: v == "1",
+        empty_value=None,
+    )
+    outcome = forms.CharField(
+        label="查验结果", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class JointCheckOpenForm(forms.Form):
+    subject = forms.CharField(
+        label="核察事项",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "请在“核察事项”中写明需要核察的内容。"},
+    )
+    departments = forms.ModelMultipleChoiceField(
+        label="参与部门",
+        queryset=Department.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "请选择“参与部门”（至少两个）。"},
+    )
+
+
+class JointCheckFindingForm(forms.Form):
+    finding = forms.CharField(
+        label="核查意见",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "请填写“核查意见”。"},
+    )
+    fraud_suspected = forms.BooleanField(label="发现弄虚作假", required=False)
+
+
+class JointCheckConcludeForm(forms.Form):
+    outcome = forms.CharField(
+        label="核察结论",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "请填写“核察结论”。"},
+    )
+    fraud_found = forms.BooleanField(
+        label="查实弄虚作假（转管理员依细则第十七条处理）", required=False
+    )

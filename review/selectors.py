@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from review.models import RECORD_KINDS
@@ -19,6 +19,12 @@ from workflow.models import (
     ClaimState,
     Department,
     IndicatorClaim,
+    JointCheck,
+    JointCheckFinding,
+    JointCheckState,
+    OriginalsCheck,
+    OriginalsState,
+    SupplementRequest,
 )
 from workflow.selectors import claims_in_review
 
@@ -27,8 +33,19 @@ QUEUE_STATES = {
     "manual": [ClaimState.PENDING],
     "recheck": [ClaimState.RECHECK_REQUESTED],
     "appeal": [ClaimState.APPEALED],
+    # 细则第七条: waiting for the applicant's documents until the deadline the department set.
+    "supplement": [ClaimState.SUPPLEMENT_REQUESTED],
 }
-OPEN_STATES = [ClaimState.PENDING, ClaimState.RECHECK_REQUESTED, ClaimState.APPEALED]
+OPEN_STATES = [
+    ClaimState.PENDING,
+    ClaimState.RECHECK_REQUESTED,
+    ClaimState.APPEALED,
+    ClaimState.SUPPLEMENT_REQUESTED,
+]
+# Back from 补件 past its deadline, unanswered (补件逾期): decided on what is there.
+SUPPLEMENT_OVERDUE = Q(state=ClaimState.PENDING) & Q(
+    Exists(SupplementRequest.objects.filter(claim=OuterRef("pk"), overdue_at__isnull=False))
+)
 
 
 def reviewer_department(*, user: Any, requested: str | None = None) -> Department | None:
@@ -60,7 +77,7 @@ def can_see_department(*, user: Any, department: Department) -> bool:
 
 @dataclass
 class QueueFilters:
-    queue: str = "manual"  # manual | recheck | appeal | all
+    queue: str = "manual"  # manual | recheck | appeal | supplement | supplement_overdue | all
     state: str = ""
     indicator: str = ""
     older_than_days: int | None = None
@@ -84,6 +101,8 @@ def work_queue(
         claims = claims.filter(application__round=round)
     if filters.queue == "manual":
         claims = claims.filter(state=ClaimState.PENDING, needs_manual_review=True)
+    elif filters.queue == "supplement_overdue":
+        claims = claims.filter(SUPPLEMENT_OVERDUE)
     elif filters.queue in QUEUE_STATES:
         claims = claims.filter(state__in=QUEUE_STATES[filters.queue])
     if filters.state:
@@ -105,9 +124,15 @@ def queue_counts(*, department: Department, round: AnnualRound | None) -> dict[s
         manual=Count("pk", filter=manual),
         recheck=Count("pk", filter=Q(state=ClaimState.RECHECK_REQUESTED)),
         appeal=Count("pk", filter=Q(state=ClaimState.APPEALED)),
+        supplement=Count("pk", filter=Q(state=ClaimState.SUPPLEMENT_REQUESTED)),
+        supplement_overdue=Count("pk", filter=SUPPLEMENT_OVERDUE),
         pending=Count("pk", filter=Q(state=ClaimState.PENDING)),
         decided=Count("pk", filter=~Q(state__in=OPEN_STATES)),
-        oldest=Min("updated_at", filter=manual | Q(state__in=OPEN_STATES[1:])),
+        # The reviewers' own oldest item: a claim waiting for 补件 waits on the applicant.
+        oldest=Min(
+            "updated_at",
+            filter=manual | Q(state__in=[ClaimState.RECHECK_REQUESTED, ClaimState.APPEALED]),
+        ),
     )
 
 
@@ -194,3 +219,42 @@ def decisions_for_export(*, department: Department) -> QuerySet[IndicatorClaim]:
         .select_related("application__applicant", "application__round", "decided_by")
         .order_by("pk")
     )
+
+
+def office_bookings(*, department: Department, date: dt.date) -> QuerySet[OriginalsCheck]:
+    """The office's bookings of one day (原件查验), by half-day and window."""
+    return (
+        OriginalsCheck.objects.filter(department=department, date=date)
+        .exclude(state=OriginalsState.INVITED)
+        .select_related("application__applicant", "window", "claim")
+        .order_by("half", "window__name", "number")
+    )
+
+
+def claim_review_loop(*, claim: IndicatorClaim) -> dict[str, Any]:
+    """The claim page's 补件 requests and 原件查验 checks, newest first."""
+    return {
+        "supplements": list(claim.supplements.order_by("-requested_at", "-id")),
+        "originals_checks": list(
+            claim.originals_checks.select_related("department", "window").order_by("-invited_at")
+        ),
+        "joint_checks": list(
+            claim.application.joint_checks.select_related("department").order_by("-opened_at")
+        ),
+    }
+
+
+def joint_checks_for(*, department: Department, user: Any) -> QuerySet[JointCheck]:
+    """联动核察 a department sees: the lead (人社局) and administrators all of them; any other
+    department the ones it takes part in. Open ones first."""
+    checks = JointCheck.objects.select_related("application__applicant", "department")
+    if not (roles.is_administrator(user) or department.code == "hrss"):
+        checks = checks.filter(findings__department=department)
+    return checks.order_by("-state", "-opened_at", "-pk").distinct()
+
+
+def joint_checks_awaiting(*, department: Department) -> int:
+    """How many open joint checks still wait for this department's finding."""
+    return JointCheckFinding.objects.filter(
+        department=department, recorded_at__isnull=True, joint_check__state=JointCheckState.OPEN
+    ).count()

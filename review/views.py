@@ -17,7 +17,10 @@ from review.batch_files import Limits
 from review.forms import (
     BulkDecisionForm,
     DecisionForm,
+    JointCheckOpenForm,
+    OriginalsInviteForm,
     QueueFilterForm,
+    SupplementRequestForm,
     UploadForm,
     claim_part,
 )
@@ -29,7 +32,7 @@ from workflow import roles
 from workflow.exceptions import DomainError
 from workflow.facts import BASIS_EFFECTIVE, CLAIM_FACT_KEYS, application_score
 from workflow.indicators import INDICATORS
-from workflow.models import Department, IndicatorClaim
+from workflow.models import ClaimState, Department, IndicatorClaim
 from workflow.selectors import claims_reviewable_by, round_current
 
 
@@ -86,6 +89,7 @@ def queue(request, kind: str | None = None):
             "filters": filters,
             "page": page,
             "counts": selectors.queue_counts(department=department, round=round),
+            "joint_awaiting": selectors.joint_checks_awaiting(department=department),
             "deadline": selectors.queue_deadline(round=round, queue=filters.queue),
             "bulk_form": BulkDecisionForm(),
             "round": round,
@@ -136,6 +140,15 @@ def _render_claim(request, claim: IndicatorClaim, form: DecisionForm, status: in
             "zero_fill": INDICATORS[claim.indicator].zero_fill,
             # 职住区域 and 年龄 carry no facts of their own: computed from others' records.
             "derived": not CLAIM_FACT_KEYS[claim.indicator],
+            # 细则第七条: 补件 and 原件查验 on this claim, and the forms to ask for them.
+            **selectors.claim_review_loop(claim=claim),
+            "supplement_form": SupplementRequestForm(),
+            "can_request_supplement": claim.state == ClaimState.PENDING,
+            "invite_form": OriginalsInviteForm(),
+            # 细则第二条: 人社局牵头开展联动核察.
+            "can_open_joint_check": administrator
+            or getattr(roles.department_of(request.user), "code", None) == "hrss",
+            "joint_check_form": JointCheckOpenForm(),
         },
         status=status,
     )

@@ -23,6 +23,7 @@ from ranking.policy.identity import mask_id_number
 from workflow import phase_jobs, roles, services
 from workflow import selectors as workflow_selectors
 from workflow.exceptions import DomainError
+from workflow.indicators import DISTRICT_OFFICES
 from workflow.models import (
     AnnualRound,
     Applicant,
@@ -34,7 +35,11 @@ from workflow.models import (
     IndicatorClaim,
     JobRun,
     LoginUnlock,
+    OriginalsCheck,
     ReviewerProfile,
+    ServiceWindow,
+    SupplementRequest,
+    WindowDay,
 )
 from workflow.services._common import snapshot
 
@@ -591,3 +596,56 @@ class JobRunAdmin(admin.ModelAdmin):
 
 # 细则第十条、第十八条: the approvals and written reports (their own module, autodiscovered here).
 from workflow import admin_integrity  # noqa: E402, F401
+
+# --- the review loop (细则第七条) -----------------------------------------------------------
+
+
+class WindowDayInline(admin.TabularInline):
+    # Capacities are set on the office's page (window_day_set: never below the bookings made,
+    # audited); here they are only shown.
+    model = WindowDay
+    extra = 0
+    can_delete = False
+    readonly_fields = ("date", "morning_capacity", "afternoon_capacity")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ServiceWindow)
+class ServiceWindowAdmin(admin.ModelAdmin):
+    """The district offices' windows (服务窗口): reference data the administrator keeps."""
+
+    list_display = ("name", "department", "address")
+    list_filter = ("department",)
+    inlines = [WindowDayInline]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "department":
+            kwargs["queryset"] = Department.objects.filter(code__in=DISTRICT_OFFICES)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    # States change only through the transition mechanism (the back office and the portal).
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(SupplementRequest)
+class SupplementRequestAdmin(ReadOnlyAdmin):
+    list_display = ("claim", "due_at", "requested_at", "answered_at", "overdue_at")
+    list_filter = ("answered_at", "overdue_at")
+
+
+@admin.register(OriginalsCheck)
+class OriginalsCheckAdmin(ReadOnlyAdmin):
+    list_display = ("application", "department", "state", "number", "date", "half")
+    list_filter = ("state", "department")
+    search_fields = ("number",)

@@ -23,6 +23,29 @@ DEPARTMENTS: dict[str, str] = {
     "medical_insurance": "医保局",
 }
 
+# 细则第二条: 各区政府、北京经济技术开发区指定相关部门 — the offices whose service windows see
+# originals (原件查验) and take part in joint checks. Not indicator reviewers, so not in
+# DEPARTMENTS; created when first needed (`workflow.services.district_offices_ensure`).
+DISTRICT_OFFICES: dict[str, str] = {
+    "district_dongcheng": "东城区政府指定部门",
+    "district_xicheng": "西城区政府指定部门",
+    "district_chaoyang": "朝阳区政府指定部门",
+    "district_haidian": "海淀区政府指定部门",
+    "district_fengtai": "丰台区政府指定部门",
+    "district_shijingshan": "石景山区政府指定部门",
+    "district_mentougou": "门头沟区政府指定部门",
+    "district_fangshan": "房山区政府指定部门",
+    "district_tongzhou": "通州区政府指定部门",
+    "district_shunyi": "顺义区政府指定部门",
+    "district_changping": "昌平区政府指定部门",
+    "district_daxing": "大兴区政府指定部门",
+    "district_huairou": "怀柔区政府指定部门",
+    "district_pinggu": "平谷区政府指定部门",
+    "district_miyun": "密云区政府指定部门",
+    "district_yanqing": "延庆区政府指定部门",
+    "district_bda": "北京经济技术开发区指定部门",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Indicator:

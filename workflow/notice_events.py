@@ -18,8 +18,11 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.urls import reverse
 
+from workflow import roles
 from workflow.extensions import ranking_summary
 from workflow.models import (
     AnnualRound,
@@ -28,8 +31,11 @@ from workflow.models import (
     ClaimState,
     EmployerMembership,
     IndicatorClaim,
+    JointCheck,
+    OriginalsCheck,
     Phase,
     ReviewerProfile,
+    SupplementRequest,
 )
 from workflow.services._common import format_moment
 from workflow.services.notices import NoticeDraft, notices_record
@@ -37,6 +43,7 @@ from workflow.services.transitions import TransitionDone
 from workflow.tasks import notices_queue
 
 logger = logging.getLogger(__name__)
+User = get_user_model()
 
 # No longer in the round: a phase change is none of their business any more.
 ENDED_STATES = [
@@ -77,6 +84,10 @@ def drafts_for(done: TransitionDone) -> Iterator[NoticeDraft]:
         yield from _claim_drafts(done)
     elif done.model == "workflow.annualround":
         yield from _phase_drafts(done)
+    elif done.model == "workflow.originalscheck":
+        yield from _originals_drafts(done)
+    elif done.model == "workflow.jointcheck":
+        yield from _joint_check_drafts(done)
 
 
 def _applicant_link() -> str:
@@ -287,7 +298,47 @@ def _appeal_hint(round: AnnualRound, state: str, now_phase: str) -> str:
     return "如有异议，" + "；".join(parts) + "。" if parts else ""
 
 
+def _supplement_drafts(done: TransitionDone) -> Iterator[NoticeDraft]:
+    # 细则第七条: the applicant must know what to upload and by when, and that a missed
+    # deadline means the item is decided on what is there.
+    requests = (
+        SupplementRequest.objects.filter(claim_id__in=done.ids)
+        .select_related("claim__application__applicant", "claim__department")
+        .order_by("claim_id", "-requested_at", "-id")
+    )
+    seen: set[int] = set()
+    for request in requests:
+        if request.claim_id in seen:
+            continue  # the newest request of each claim
+        seen.add(request.claim_id)
+        claim = request.claim
+        label = claim.get_indicator_display()
+        link = reverse("workflow:supplement", args=[claim.pk])
+        user_id = claim.application.applicant.user_id
+        if done.method == "request_supplement":
+            yield NoticeDraft(
+                user_id,
+                f"supplement:{request.pk}:requested",
+                f"请补充“{label}”指标的材料",
+                f"{claim.department.name}要求您补充“{label}”指标的材料：{request.documents}\n"
+                f"请在 {format_moment(request.due_at)} 前登录上传；逾期未提交的，按现有材料审核。",
+                link,
+            )
+        else:
+            yield NoticeDraft(
+                user_id,
+                f"supplement:{request.pk}:overdue",
+                f"“{label}”补件已逾期",
+                f"“{label}”指标的补件截止时间（{format_moment(request.due_at)}）已过，"
+                f"{claim.department.name}将按现有材料审核。",
+                link,
+            )
+
+
 def _claim_drafts(done: TransitionDone) -> Iterator[NoticeDraft]:
+    if done.method in ("request_supplement", "supplement_overdue"):
+        yield from _supplement_drafts(done)
+        return
     if done.method not in (
         "verify",
         "reject",
@@ -332,6 +383,98 @@ def _claim_drafts(done: TransitionDone) -> Iterator[NoticeDraft]:
             "\n".join(lines),
             reverse("workflow:indicator", args=[claim.indicator]),
         )
+
+
+# --- 原件查验 -----------------------------------------------------------------------------
+
+
+def _originals_drafts(done: TransitionDone) -> Iterator[NoticeDraft]:
+    checks = OriginalsCheck.objects.filter(pk__in=done.ids).select_related(
+        "application__applicant", "department", "window"
+    )
+    for check in checks:
+        link = reverse("workflow:originals", args=[check.pk])
+        user_id = check.application.applicant.user_id
+        key = f"originals:{check.pk}:{done.method}:{done.at.isoformat()}"
+        if done.method == "invite":
+            yield NoticeDraft(
+                user_id,
+                key,
+                "请预约原件查验",
+                f"请携带以下原件到{check.department.name}的服务窗口查验：{check.documents}\n"
+                f"请在 {check.book_from:%Y年%m月%d日} 至 {check.book_until:%Y年%m月%d日} 之间"
+                "登录预约一个时段（细则第七条）。",
+                link,
+            )
+        elif done.method in ("book", "rebook"):
+            yield NoticeDraft(
+                user_id,
+                key,
+                "原件查验预约成功" if done.method == "book" else "原件查验已改约",
+                f"预约号 {check.number}：{check.window}（{check.window.address}），"
+                f"{check.date:%Y年%m月%d日}{check.get_half_display()}。请携带原件和预约单按时到场。",
+                link,
+            )
+        elif done.method == "cancel_booking":
+            yield NoticeDraft(
+                user_id,
+                key,
+                "原件查验预约已取消",
+                f"您已取消原件查验预约。请在 {check.book_until:%Y年%m月%d日} 前重新预约。",
+                link,
+            )
+        elif done.method == "mark_no_show":
+            yield NoticeDraft(
+                user_id,
+                key,
+                "原件查验：未到场",
+                f"{check.department.name}登记您未按预约到场查验原件。",
+                link,
+            )
+
+
+# --- 联动核察 -----------------------------------------------------------------------------
+
+
+def administrator_recipients() -> list[int]:
+    """The administrators: they take the integrity path (细则第十七条) on a fraud finding."""
+    return list(
+        User.objects.filter(is_active=True)
+        .filter(Q(is_superuser=True) | Q(is_staff=True, groups__name=roles.ADMIN_GROUP))
+        .distinct()
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _joint_check_drafts(done: TransitionDone) -> Iterator[NoticeDraft]:
+    for check in JointCheck.objects.filter(pk__in=done.ids).select_related(
+        "application__applicant", "application__round", "department"
+    ):
+        app = check.application
+        who = f"{app.applicant.name}（{app.round.year}年度）"
+        key = f"joint_check:{check.pk}:{done.method}"
+        if done.method == "open":
+            recipients = ReviewerProfile.objects.filter(
+                department__in=check.findings.values("department"), user__is_active=True
+            ).values_list("user_id", flat=True)
+            for user_id in recipients:
+                yield NoticeDraft(
+                    user_id,
+                    key,
+                    f"联动核察：{who}",
+                    f"{check.department.name}发起联动核察：{check.subject}\n请填写本部门的核查意见。",
+                    reverse("review:joint_check", args=[check.pk]),
+                )
+        elif done.method == "conclude" and check.fraud_found:
+            for user_id in administrator_recipients():
+                yield NoticeDraft(
+                    user_id,
+                    key,
+                    f"联动核察查实弄虚作假：{who}",
+                    f"联动核察结论：{check.outcome}\n请依细则第十七条认定弄虚作假并取消资格。",
+                    reverse("publicity:fraud", args=[app.pk]),
+                )
 
 
 # --- phases -----------------------------------------------------------------------------

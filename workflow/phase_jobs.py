@@ -59,7 +59,11 @@ PHASE_EXIT_JOBS: dict[str, list[str]] = {
     Phase.DECLARATION: [],
     # 细则第六条: every claim decided before the results are shown (a round never leaves the
     # phase with items nobody may decide afterwards).
-    Phase.AGGREGATION: ["workflow.phase_jobs.require_reviews_decided"],
+    # 补件 deadlines lie inside aggregation: the missed ones go back to their departments first.
+    Phase.AGGREGATION: [
+        "workflow.phase_jobs.expire_supplements",
+        "workflow.phase_jobs.require_reviews_decided",
+    ],
     Phase.RESULT_QUERY: [],
     # 细则第三条 fourth phase: appeals decided, results fixed, then the ranking.
     # (ranking adds the ranking after the results are fixed)
@@ -191,18 +195,27 @@ def _refuse_open(open_items: list[tuple[str, int]], *, what: str, then: str) -> 
     )
 
 
+# A first review, a recheck, or a claim waiting for 补件 (the applicant acts until its
+# deadline, then the department decides on what is there): all open until decided.
+REVIEW_OPEN_CLAIM_STATES = [
+    ClaimState.PENDING,
+    ClaimState.RECHECK_REQUESTED,
+    ClaimState.SUPPLEMENT_REQUESTED,
+]
+
+
 # What must be decided before the round leaves each phase, by the departments' reviewers:
 # (application states, claim states, what it is called).
 OPEN_BEFORE_LEAVING: dict[str, tuple[list[str], list[str], str]] = {
     Phase.DECLARATION: (
         [AppState.SUBMITTED, AppState.UNDER_REVIEW],
-        [ClaimState.PENDING, ClaimState.RECHECK_REQUESTED],
-        "待审核或复查",
+        REVIEW_OPEN_CLAIM_STATES,
+        "待审核、复查或补件",
     ),
     Phase.AGGREGATION: (
         [AppState.SUBMITTED, AppState.UNDER_REVIEW],
-        [ClaimState.PENDING, ClaimState.RECHECK_REQUESTED],
-        "待审核或复查",
+        REVIEW_OPEN_CLAIM_STATES,
+        "待审核、复查或补件",
     ),
     Phase.RESULT_QUERY: ([AppState.RESULTS_PUBLISHED], [ClaimState.APPEALED], "待复核的申诉"),
     Phase.RECHECK_RANKING: ([AppState.RESULTS_PUBLISHED], [ClaimState.APPEALED], "待复核的申诉"),
@@ -220,6 +233,14 @@ def round_open_items(*, round: AnnualRound) -> tuple[str, list[tuple[str, int]]]
     )
 
 
+def expire_supplements(*, round_id: int, job_run_id: int) -> None:
+    # 补件逾期 (细则第七条): a request whose deadline passed unanswered is handed back before
+    # the open items are counted; beat does the same every minute.
+    from workflow.services.supplements import supplements_expire
+
+    supplements_expire(round_id=round_id)
+
+
 def require_reviews_decided(*, round_id: int, job_run_id: int) -> None:
     # Leaving 部门审核结果汇总 publishes the results: every first review and every recheck must
     # be decided, or applicants would read 审核结果已公布 next to items still 待审核.
@@ -227,9 +248,9 @@ def require_reviews_decided(*, round_id: int, job_run_id: int) -> None:
         open_claims_by_department(
             round_id=round_id,
             application_states=[AppState.SUBMITTED, AppState.UNDER_REVIEW],
-            claim_states=[ClaimState.PENDING, ClaimState.RECHECK_REQUESTED],
+            claim_states=REVIEW_OPEN_CLAIM_STATES,
         ),
-        what="的审核或复查",
+        what="的审核、复查或补件",
         then="不能进入审核结果查询阶段",
     )
 

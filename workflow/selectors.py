@@ -13,16 +13,23 @@ from workflow import roles
 from workflow.facts import CARRY_OVER_INDICATORS, carry_over_facts
 from workflow.models import (
     NOT_IN_REVIEW_STATES,
+    TAKES_A_PLACE,
     AnnualRound,
     Application,
     AppState,
     AuditEvent,
     ClaimState,
     Employer,
+    HalfDay,
     IndicatorClaim,
     Notice,
+    OriginalsCheck,
+    OriginalsState,
     Phase,
+    SupplementRequest,
+    WindowDay,
 )
+from workflow.models.review_loop import slot_starts_at
 
 
 def round_current(*, now: dt.datetime | None = None) -> AnnualRound | None:
@@ -206,3 +213,76 @@ def qualification_held_before(*, applicant: Any, current: Application | None) ->
     if current is not None:
         held = held.exclude(pk=current.pk)
     return held.select_related("round").order_by("-round__year").first()
+
+
+# --- the review loop (细则第七条) -----------------------------------------------------------
+
+
+def applicant_review_requests(*, application: Application) -> dict[str, Any]:
+    """What the departments asked of the applicant: open 补件 requests and 原件查验
+    invitations not yet settled, for the dashboard."""
+    supplements = (
+        SupplementRequest.objects.filter(
+            claim__application=application,
+            claim__state=ClaimState.SUPPLEMENT_REQUESTED,
+            answered_at__isnull=True,
+            overdue_at__isnull=True,
+        )
+        .select_related("claim__department")
+        .order_by("due_at", "pk")
+    )
+    checks = (
+        OriginalsCheck.objects.filter(
+            application=application, state__in=[OriginalsState.INVITED, OriginalsState.BOOKED]
+        )
+        .select_related("department", "window")
+        .order_by("invited_at", "pk")
+    )
+    return {"supplements": list(supplements), "originals": list(checks)}
+
+
+def originals_slots(*, check: Any, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """The half-day slots the applicant may book for ``check``: every window of its office,
+    every day of the booking period still ahead with a capacity, and the places left."""
+    now = timezone.now() if now is None else now
+    days = (
+        WindowDay.objects.filter(
+            window__department_id=check.department_id,
+            date__gte=check.book_from,
+            date__lte=check.book_until,
+        )
+        .select_related("window")
+        .order_by("date", "window__name")
+    )
+    taken = {
+        (row["window_id"], row["date"], row["half"]): row["n"]
+        for row in OriginalsCheck.objects.filter(
+            window__department_id=check.department_id,
+            date__gte=check.book_from,
+            date__lte=check.book_until,
+            state__in=TAKES_A_PLACE,
+        )
+        .values("window_id", "date", "half")
+        .annotate(n=Count("pk"))
+    }
+    slots = []
+    for day in days:
+        for half in HalfDay:
+            capacity = day.capacity(half)
+            if capacity == 0 or slot_starts_at(day.date, half) <= now:
+                continue
+            left = capacity - taken.get((day.window_id, day.date, half.value), 0)
+            slots.append(
+                {
+                    "window": day.window,
+                    "date": day.date,
+                    "half": half.value,
+                    "half_label": half.label,
+                    "capacity": capacity,
+                    "left": max(left, 0),
+                    "mine": check.window_id == day.window_id
+                    and check.date == day.date
+                    and check.half == half.value,
+                }
+            )
+    return slots

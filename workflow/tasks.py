@@ -8,6 +8,7 @@ from django.utils import timezone
 from workflow.audit_chain import audit_seal
 from workflow.services import rounds_advance_due
 from workflow.services.notices import appeal_reminders_record, notices_deliver
+from workflow.services.supplements import supplements_expire
 
 DELIVERY_CHUNK = 500
 
@@ -30,6 +31,13 @@ def remind_appeal_deadline() -> int:
     ids = appeal_reminders_record(now=timezone.now())
     notices_queue(ids)
     return len(ids)
+
+
+@shared_task(name="workflow.tasks.expire_supplements", acks_late=True)
+def expire_supplements() -> int:
+    """Beat, every minute (PeriodicTask seeded by migration 0012): claims whose 补件 deadline
+    passed go back to their departments, marked 补件逾期. Idempotent."""
+    return supplements_expire(now=timezone.now())
 
 
 def notices_queue(notice_ids: list[int]) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workflow.views import accounts, applicant, evidence, integrity, notices, unit
+from workflow.views import accounts, applicant, evidence, integrity, notices, review_loop, unit
 
 app_name = "workflow"
 urlpatterns = [
@@ -17,6 +17,15 @@ urlpatterns = [
     path("apply/indicators/<slug:code>/carry-over/", applicant.carry_over, name="carry_over"),
     path("apply/indicators/<slug:code>/recheck/", applicant.recheck, name="recheck"),
     path("apply/indicators/<slug:code>/appeal/", applicant.appeal, name="appeal"),
+    # 补件与原件查验 (细则第七条)
+    path("apply/supplements/<int:pk>/", review_loop.supplement, name="supplement"),
+    path("apply/originals/<int:pk>/", review_loop.originals, name="originals"),
+    path(
+        "apply/originals/<int:pk>/cancel/",
+        review_loop.originals_cancel_view,
+        name="originals_cancel",
+    ),
+    path("apply/originals/<int:pk>/slip.pdf", review_loop.originals_slip, name="originals_slip"),
     # 用人单位
     path("apply/applications/<int:pk>/renounce/", integrity.renounce, name="renounce"),
     path(

@@ -15,7 +15,7 @@ from django.utils import timezone
 from publicity.demo import QUOTA_SHARE, round_half_up
 from publicity.models import CreditRecord
 from publicity.selectors import open_objection_count, publication_of
-from publicity.simulation import declaration, integrity, listing, people, reviewing
+from publicity.simulation import declaration, integrity, listing, people, review_loop, reviewing
 from publicity.simulation.clock import SimulatedClock, SimulationError, simulation_windows
 from publicity.simulation.script import applicant_scripts
 from ranking.models import RankingRun
@@ -31,7 +31,10 @@ from workflow.models import (
     AuditEvent,
     ClaimState,
     IndicatorClaim,
+    OriginalsCheck,
+    OriginalsState,
     Phase,
+    SupplementRequest,
 )
 
 Progress = Callable[[str], None]
@@ -159,7 +162,18 @@ def simulate_round(
         with timer.phase(Phase.AGGREGATION, Phase.AGGREGATION.label):
             _advance(cast, clock, Phase.AGGREGATION, progress)
             declaration.wait_for_verification(cast)
-            clock.move_to(cast.round.aggregation_opens_at + 2 * DAY)
+            # 细则第七条: 补件 with a deadline, then one 原件查验 by appointment.
+            opens = cast.round.aggregation_opens_at
+            clock.move_to(opens + DAY)
+            review_loop.supplements_request(cast, due_at=opens + 4 * DAY, progress=progress)
+            clock.move_to(opens + 2 * DAY)
+            answered = review_loop.supplements_answer(cast, progress=progress)
+            if answered:
+                review_loop.originals_appointment(
+                    cast, claim=answered[0], clock=clock, progress=progress
+                )
+            clock.move_to(max(timezone.now(), opens + 4 * DAY) + HOUR)
+            review_loop.supplements_overdue(progress=progress)
             reviewing.reviewers_decide(cast, queues=["manual", "recheck"], progress=progress)
             reviewing.require_no_open_claims(cast, where="部门审核结果汇总阶段结束前")
 
@@ -230,6 +244,7 @@ def round_summary(*, round: AnnualRound, seconds: dict[str, float]) -> dict[str,
     )
     publication = publication_of(round)
     claims = IndicatorClaim.objects.filter(application__round=round)
+    supplements = SupplementRequest.objects.filter(claim__application__round=round)
     return {
         "year": round.year,
         "phase": round.phase,
@@ -250,6 +265,15 @@ def round_summary(*, round: AnnualRound, seconds: dict[str, float]) -> dict[str,
         "settled": states.get(AppState.SETTLED, 0),
         "renounced": states.get(AppState.RENOUNCED, 0),
         "cancelled_for_fraud": CreditRecord.objects.filter(round=round, party="applicant").count(),
+        # 细则第七条: 补件 asked, answered and handed back at the deadline; 原件查验 visits.
+        "supplements": {
+            "requested": supplements.count(),
+            "answered": supplements.filter(answered_at__isnull=False).count(),
+            "overdue": supplements.filter(overdue_at__isnull=False).count(),
+        },
+        "originals_attended": OriginalsCheck.objects.filter(
+            application__round=round, state=OriginalsState.ATTENDED
+        ).count(),
         "audit_events": AuditEvent.objects.filter(round_year=round.year).count(),
         "seconds": seconds,
     }

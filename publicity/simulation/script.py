@@ -37,6 +37,10 @@ P_RECHECK_CORRECTED = 0.1  # the department changes its result on recheck
 P_APPEAL = 0.5  # an adverse result (adjusted, rejected, rechecked): 申诉 (细则第八条)
 P_REVIEWER_ERRS = 0.1  # a reviewer rejects a true claim (the appeal then corrects it)
 P_MISMATCH_REJECTED = 0.15  # a false claim rejected outright rather than adjusted
+# 细则第七条: a manual-queue claim the reviewer asks documents for (补件; the first always),
+# and an applicant who lets the deadline pass (补件逾期: decided on what is there).
+P_SUPPLEMENT = 0.3
+P_SUPPLEMENT_MISSED = 0.25
 
 HOUSING_OWNED = ("own", "spouse_own")
 LEVELS = ("junior_college", "bachelor", "master", "doctor")

@@ -35,6 +35,12 @@ YEAR = 2033
 PHASES = [phase for phase in Phase.values]
 
 
+@pytest.fixture(autouse=True)
+def _private_storage(settings, tmp_path):
+    # The scripted applicants upload their 补件 scans.
+    settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
+
+
 def simulate(*args: str, applicants: int = APPLICANTS, seed: int = SEED) -> dict:
     out, err = StringIO(), StringIO()
     call_command(
@@ -105,7 +111,23 @@ def test_a_small_round_closes_with_nothing_left_open(tmp_path):
         "settlement.approve",
         "settlement.issue_letter",
         "settlement.settle",
+        # 细则第七条: 补件 asked and answered, one 原件查验 booked and attended.
+        "claim.request_supplement",
+        "claim.answer_supplement",
+        "claim.supplement_overdue",
+        "originals.invite",
+        "originals.book",
+        "originals.mark_attended",
+        "claim.originals_checked",
     } <= actions
+    assert summary["supplements"]["requested"] >= 2
+    assert summary["supplements"]["answered"] >= 1
+    assert summary["supplements"]["overdue"] >= 1
+    assert (
+        summary["supplements"]["answered"] + summary["supplements"]["overdue"]
+        == summary["supplements"]["requested"]
+    )
+    assert summary["originals_attended"] == 1
     assert summary["audit_events"] == AuditEvent.objects.filter(round_year=YEAR).count()
 
     round = AnnualRound.objects.get(year=YEAR)

@@ -89,6 +89,9 @@ def test_audit_log_has_no_delete_in_admin(client, administrator):
         "department",
         "jobrun",
         "auditevent",
+        "servicewindow",
+        "supplementrequest",
+        "originalscheck",
     ],
 )
 def test_admin_changelists_render(client, administrator, model):

@@ -13,7 +13,7 @@ from tests import factories
 from tests.workflow.conftest import at
 from workflow.decisions import decisions_for
 from workflow.exceptions import InvalidTransition, PhaseJobFailed
-from workflow.models import AnnualRound, AppState, ClaimState, Phase
+from workflow.models import AnnualRound, AppState, ClaimState, Phase, SupplementRequest
 from workflow.services import round_advance
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,13 @@ BOUNDARIES = {
 }
 # Claim states the applicant's and departments' steps can leave at each boundary.
 OPEN = {
-    Phase.AGGREGATION: {ClaimState.PENDING, ClaimState.RECHECK_REQUESTED},
+    # 待补件: at the boundary its deadline (at the latest the window's end) has passed, so the
+    # exit job hands it back (补件逾期) and it is held for the department like a pending one.
+    Phase.AGGREGATION: {
+        ClaimState.PENDING,
+        ClaimState.RECHECK_REQUESTED,
+        ClaimState.SUPPLEMENT_REQUESTED,
+    },
     Phase.RECHECK_RANKING: {ClaimState.APPEALED},
 }
 REACHABLE = {
@@ -36,6 +42,7 @@ REACHABLE = {
         ClaimState.ADJUSTED,
         ClaimState.RECHECK_REQUESTED,
         ClaimState.RECHECKED,
+        ClaimState.SUPPLEMENT_REQUESTED,
     ],
     Phase.RECHECK_RANKING: [
         ClaimState.VERIFIED,
@@ -68,11 +75,19 @@ def test_every_claim_state_at_every_boundary_can_be_moved_on(
         state=claim_state,
         verified_facts={"education": []},
     )
+    if claim_state == ClaimState.SUPPLEMENT_REQUESTED:
+        SupplementRequest.objects.create(
+            claim=claim,
+            documents="学历证书",
+            due_at=round.aggregation_closes_at,
+            requested_at=round.aggregation_opens_at,
+        )
     with time_machine.travel(after_window, tick=False):
         if claim_state in OPEN[phase]:
             with pytest.raises(PhaseJobFailed, match="教委 1 项"):
                 round_advance(round=round, actor=administrator)
             assert AnnualRound.objects.get(pk=round.pk).phase == phase
+            claim.refresh_from_db()
             decision = next(iter(decisions_for(claim_state)))
             claim_decide(
                 claim=claim, actor=reviewer_of("education"), decision=decision, reason="补审"

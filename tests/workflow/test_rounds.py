@@ -323,7 +323,7 @@ def test_a_round_with_undecided_claims_stays_in_aggregation_naming_each_departme
         pytest.raises(PhaseJobFailed) as refused,
     ):
         services.round_advance(round=round, actor=administrator)
-    assert "还有 2 项指标的审核或复查尚未作出结论" in str(refused.value)
+    assert "还有 2 项指标的审核、复查或补件尚未作出结论" in str(refused.value)
     assert "教委 1 项" in str(refused.value)
     assert "住建委 1 项" in str(refused.value)
     round.refresh_from_db()
@@ -353,7 +353,9 @@ def test_round_status_names_who_must_act_before_the_boundary(capsys):
     factories.ClaimFactory(application=application, indicator="education", state="pending")
     call_command("round_status", "--year", "2020")
     out = capsys.readouterr().out
-    assert "须在推进到下一阶段前处理的待审核或复查（本阶段 2020年09月04日 23:59:59 截止）" in out
+    assert (
+        "须在推进到下一阶段前处理的待审核、复查或补件（本阶段 2020年09月04日 23:59:59 截止）" in out
+    )
     assert "教委审核人员：1 项" in out
 
 

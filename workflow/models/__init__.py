@@ -28,6 +28,19 @@ from .parties import (
     validate_id_number_field,
 )
 from .reports import CriminalRecordReport, ReporterRole
+from .review_loop import (
+    HALF_DAY_STARTS,
+    TAKES_A_PLACE,
+    HalfDay,
+    JointCheck,
+    JointCheckFinding,
+    JointCheckState,
+    OriginalsCheck,
+    OriginalsState,
+    ServiceWindow,
+    SupplementRequest,
+    WindowDay,
+)
 from .rounds import (
     BEIJING,
     PHASE_ORDER,
@@ -65,6 +78,17 @@ __all__ = [
     "EmployerMembership",
     "FemaleJob",
     "FormDraft",
+    "HALF_DAY_STARTS",
+    "HalfDay",
+    "JointCheck",
+    "JointCheckFinding",
+    "JointCheckState",
+    "OriginalsCheck",
+    "OriginalsState",
+    "ServiceWindow",
+    "SupplementRequest",
+    "TAKES_A_PLACE",
+    "WindowDay",
     "IndicatorClaim",
     "JobRun",
     "JobStatus",

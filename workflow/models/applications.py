@@ -371,6 +371,8 @@ class ClaimState(models.TextChoices):
     APPEALED = "appealed", "已申诉"
     APPEAL_UPHELD = "appeal_upheld", "申诉成立"
     APPEAL_REJECTED = "appeal_rejected", "申诉不成立"
+    # 细则第七条: 数据交换不能比对核查的，申请人应按要求上传相关凭证材料 — waits for the applicant.
+    SUPPLEMENT_REQUESTED = "supplement_requested", "待补件"
 
 
 C = ClaimState
@@ -473,7 +475,7 @@ class IndicatorClaim(ConcurrentTransitionMixin, models.Model):
     # the old declaration is moot once it changed).
     @transition(
         field=state,
-        source=[*DECIDED_STATES, C.RECHECK_REQUESTED, C.RECHECKED],
+        source=[*DECIDED_STATES, C.RECHECK_REQUESTED, C.RECHECKED, C.SUPPLEMENT_REQUESTED],
         target=C.PENDING,
         custom=guards(Guard("填报积分指标", (P.DECLARATION,), frozenset({OWNER}))),
     )
@@ -526,4 +528,36 @@ class IndicatorClaim(ConcurrentTransitionMixin, models.Model):
         custom=guards(Guard("作出申诉结论", APPEAL_PHASES, REVIEWERS, OPEN)),
     )
     def reject_appeal(self) -> None:
+        pass
+
+    # --- 补件 (细则第七条): the department asks for documents, the applicant answers by the
+    # deadline the department set (inside the review phases), or the system hands the claim
+    # back at the deadline to be decided on what is there.
+    @transition(
+        field=state,
+        source=C.PENDING,
+        target=C.SUPPLEMENT_REQUESTED,
+        custom=guards(Guard("要求补件", REVIEW_PHASES, frozenset({DEPARTMENT, ADMIN}), OPEN)),
+    )
+    def request_supplement(self) -> None:
+        pass
+
+    # The applicant's clock is the request's own deadline (checked by the service); the phase
+    # alone here, since that deadline may fall after the declaration window closed.
+    @transition(
+        field=state,
+        source=C.SUPPLEMENT_REQUESTED,
+        target=C.PENDING,
+        custom=guards(Guard("提交补件材料", REVIEW_PHASES, frozenset({OWNER}), PHASE)),
+    )
+    def answer_supplement(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=C.SUPPLEMENT_REQUESTED,
+        target=C.PENDING,
+        custom=guards(Guard("补件逾期退回审核", REVIEW_PHASES)),
+    )
+    def supplement_overdue(self) -> None:
         pass

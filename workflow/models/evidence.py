@@ -56,6 +56,7 @@ class EvidencePurpose(models.TextChoices):
     DECLARATION = "declaration", "申报材料"
     RECHECK = "recheck", "复查材料"
     APPEAL = "appeal", "申诉材料"
+    SUPPLEMENT = "supplement", "补件材料"
 
 
 class Evidence(models.Model):

@@ -13,7 +13,7 @@ from .applications import *  # noqa: F403
 from .applications import __all__ as _applications
 from .claims import *  # noqa: F403
 from .claims import __all__ as _claims
-from .departments import departments_ensure
+from .departments import departments_ensure, district_offices_ensure
 from .evidence import *  # noqa: F403
 from .evidence import __all__ as _evidence
 from .integrity import *  # noqa: F403
@@ -63,6 +63,7 @@ __all__ = [
     "credit_code_check",
     "departments_ensure",
     "district_office_grant",
+    "district_offices_ensure",
     "employer_membership_add",
     "employer_membership_unverify",
     "employer_membership_verify",

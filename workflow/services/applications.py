@@ -288,7 +288,12 @@ def application_publish_results(
     )
 
 
-OPEN_CLAIM_STATES = [ClaimState.PENDING, ClaimState.RECHECK_REQUESTED, ClaimState.APPEALED]
+OPEN_CLAIM_STATES = [
+    ClaimState.PENDING,
+    ClaimState.RECHECK_REQUESTED,
+    ClaimState.SUPPLEMENT_REQUESTED,
+    ClaimState.APPEALED,
+]
 
 
 def application_finalize(

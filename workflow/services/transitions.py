@@ -112,6 +112,8 @@ def _refusal(guard: Guard, obj: Any) -> NotPermitted:
     if HRSS in guard.actors:
         return NotPermitted(f"只有市人力资源社会保障局才能{action}。")
     if DEPARTMENT in guard.actors:
+        if not hasattr(obj, "get_indicator_display"):  # an office's work (原件查验)
+            return NotPermitted(f"只有{obj.department.name}的工作人员才能{action}。")
         label = obj.get_indicator_display()
         return NotPermitted(f"只有负责“{label}”指标的审核部门才能{action}。")
     if SYSTEM in guard.actors:
@@ -434,9 +436,12 @@ def _state_field(model: type[models.Model]) -> str:
 
 def _audit_prefix(model: type[models.Model]) -> str:
     # "application.submit", "claim.verify", "round.advance", "objection.uphold"
-    return {"annualround": "round", "indicatorclaim": "claim"}.get(
-        model._meta.model_name, model._meta.model_name
-    )
+    return {
+        "annualround": "round",
+        "indicatorclaim": "claim",
+        "originalscheck": "originals",
+        "jointcheck": "joint_check",
+    }.get(model._meta.model_name, model._meta.model_name)
 
 
 def _state_label(obj: Any) -> str:

@@ -25,6 +25,7 @@ _STATE_CLASS = {
     "adjusted": "warn",
     "recheck_requested": "warn",
     "appealed": "warn",
+    "supplement_requested": "warn",
 }
 _APP_STATE_CLASS = {
     "qualified": "ok",

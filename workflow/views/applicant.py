@@ -35,6 +35,7 @@ from workflow.models import (
     Phase,
 )
 from workflow.selectors import (
+    applicant_review_requests,
     application_for,
     carry_over_offer,
     employers_search,
@@ -76,6 +77,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
     if application is not None:
         context.update(portal.applicant_overview(application=application, now=now))
+        context["requests"] = applicant_review_requests(application=application)
         if application.state in (
             AppState.RANKED,
             AppState.PUBLICIZED,
