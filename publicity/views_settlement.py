@@ -218,6 +218,7 @@ def settlement_queue(request: HttpRequest) -> HttpResponse:
             "settlements": selectors.settlement_queue(user=request.user, state=state)[:200],
             "tabs": [(s, SettlementState(s).label, counts.get(s, 0)) for s in states],
             "state": state,
+            "is_district_office": roles.is_district_office(request.user),
         },
     )
 

@@ -17,9 +17,6 @@ QUOTA_APPROVER_GROUP = "quota_approver"
 # 细则第二条/第十七条: 市经济和信息化局 receives the serious-dishonesty records for the public
 # credit platform; its accounts download the batches and see nothing else.
 CREDIT_PLATFORM_GROUP = "credit_platform"
-# 细则第二条/第十一条: 各区政府、北京经济技术开发区指定相关部门 handle settlement: they review the
-# materials (受理窗口), and record the settlement once the 人社局 has approved it.
-DISTRICT_OFFICE_GROUP = "district_office"
 # 细则第十一条: the materials 报市人力资源社会保障局核准 — the 人社局 department's reviewers.
 HRSS_DEPARTMENT = "hrss"
 
@@ -57,9 +54,13 @@ def is_credit_platform(user: Any) -> bool:
 
 
 def is_district_office(user: Any) -> bool:
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    return user.groups.filter(name=DISTRICT_OFFICE_GROUP).exists()
+    """A staff member of a 区指定部门 (细则第二条): an account assigned to a district office
+    (one of `workflow.indicators.DISTRICT_OFFICES`), which runs the service windows (原件查验)
+    and the district's part of settlement (细则第十一条、第十二条)."""
+    from workflow.indicators import DISTRICT_OFFICES
+
+    department = department_of(user)
+    return department is not None and department.code in DISTRICT_OFFICES
 
 
 def is_hrss_reviewer(user: Any) -> bool:
@@ -118,6 +119,8 @@ def role_of(user: Any) -> str:
         return "anonymous"
     if is_administrator(user):
         return "administrator"
+    if is_district_office(user):
+        return "district_office"
     if department_of(user) is not None:
         return "reviewer"
     if employers_of(user).exists():
@@ -128,6 +131,4 @@ def role_of(user: Any) -> str:
         return "quota_approver"
     if is_credit_platform(user):
         return "credit_platform"
-    if is_district_office(user):
-        return "district_office"
     return "none"

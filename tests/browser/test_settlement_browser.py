@@ -14,15 +14,14 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from django.utils import timezone
 from pypdf import PdfReader
 
 from tests import factories
 from tests.browser.conftest import SCREENSHOTS
-from workflow import roles
 from workflow.indicators import DEPARTMENTS
 from workflow.models import Application, AppState, Department, Phase
+from workflow.services import district_office_grant
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -67,7 +66,7 @@ def world(db, settings):
         admitted=True,
         qualified_until=timezone.localdate(now) + 700 * day,
     )
-    users["office"].groups.add(Group.objects.get_or_create(name=roles.DISTRICT_OFFICE_GROUP)[0])
+    district_office_grant(user=users["office"])
     factories.ReviewerFactory(user=users["hrss"], department=factories.department("hrss"))
     return application
 

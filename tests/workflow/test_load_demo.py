@@ -12,6 +12,7 @@ from publicity.models import Objection, Publication
 from review.models import Degree, PropertyRegistration
 from review.selectors import QueueFilters, work_queue
 from tests.workflow.conftest import at
+from workflow import roles
 from workflow.indicators import DEPARTMENTS
 from workflow.models import (
     AnnualRound,
@@ -56,7 +57,9 @@ def test_accounts_and_both_rounds(load, client):
     assert users.get(username="unit").check_password(demo.PASSWORD)
     # The demo unit may confirm 李小红 at once: it is verified as acting for its credit code.
     assert EmployerMembership.objects.get(user__username="unit").is_verified
-    assert ReviewerProfile.objects.count() == len(DEPARTMENTS)
+    # one reviewer per indicator department, and the demo's district office (区指定部门)
+    assert ReviewerProfile.objects.count() == len(DEPARTMENTS) + 1
+    assert roles.is_district_office(users.get(username="district"))
     assert set(
         users.filter(username__startswith="applicant").values_list("username", flat=True)
     ) == {

@@ -214,18 +214,22 @@ def administrator_grant(*, user: Any, actor: Any = None, now: dt.datetime | None
         )
 
 
-def district_office_grant(*, user: Any, actor: Any = None, now: dt.datetime | None = None) -> None:
-    """An account of a 区指定部门 (细则第二条: 各区政府、经开区指定相关部门), which reviews
-    settlement materials and records settlements."""
-    now = now_or(now)
-    if actor is not None and not roles.is_administrator(actor):
-        raise NotPermitted("只有管理员才能设置区指定部门账号。")
-    with transaction.atomic():
-        group, _ = Group.objects.get_or_create(name=roles.DISTRICT_OFFICE_GROUP)
-        user.groups.add(group)
-        audit_record(
-            actor=actor, action="district_office.grant", obj=user, now=now, after={"user": user.pk}
-        )
+def district_office_grant(
+    *,
+    user: Any,
+    office: str = "district_dongcheng",
+    actor: Any = None,
+    now: dt.datetime | None = None,
+) -> ReviewerProfile:
+    """An account of a 区指定部门 (细则第二条: 各区政府、经开区指定相关部门): assigned to that
+    district office, it runs its service windows (原件查验) and its part of settlement (受理
+    and recording, 细则第十一条、第十二条). `office` is a code of `DISTRICT_OFFICES`."""
+    from .departments import district_offices_ensure
+
+    offices = district_offices_ensure()
+    if office not in offices:
+        raise DomainError(f"区指定部门：未知的代码“{office}”。")
+    return reviewer_assign(user=user, department=offices[office], actor=actor, now=now)
 
 
 def credit_code_check(value: str) -> str:
