@@ -564,6 +564,7 @@ class JobRunAdmin(admin.ModelAdmin):
         "attempts",
         "started_at",
         "finished_at",
+        "error_summary",
     )
     list_filter = ("status", "kind", "round")
     search_fields = ("key",)
@@ -574,6 +575,11 @@ class JobRunAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="失败原因")
+    def error_summary(self, obj: JobRun) -> str:
+        # A job that cannot finish says why in the list, not only on its own page.
+        return obj.error.splitlines()[0][:200] if obj.error else ""
 
 
 # 细则第十条、第十八条: the approvals and written reports (their own module, autodiscovered here).
