@@ -518,7 +518,9 @@ def verification_run_chunk(*, chunk: JobRun) -> ChunkStats:
     # reconciliation gives up on a chunk that keeps killing its worker.
     JobRun.objects.filter(pk=chunk.pk).update(attempts=F("attempts") + 1, started_at=timezone.now())
     with transaction.atomic():
-        chunk = JobRun.objects.select_for_update(of=("self",)).select_related("round").get(pk=chunk.pk)
+        chunk = (
+            JobRun.objects.select_for_update(of=("self",)).select_related("round").get(pk=chunk.pk)
+        )
         if chunk.status != JobStatus.PENDING:
             return ChunkStats(skipped=True)
         application_ids = list(chunk.payload["application_ids"])

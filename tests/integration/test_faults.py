@@ -65,8 +65,8 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-APPLICATIONS = 120  # about 1,000 claims
-CHUNK = 20  # applications a chunk: 6 chunks
+APPLICATIONS = 80  # about 600 claims
+CHUNK = 16  # applications a chunk: 5 chunks
 KEY = "verify:2020:aggregation"
 RECONCILING = {"JOB_RECONCILE_AFTER": str(RECONCILE_AFTER)}
 
