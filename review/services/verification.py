@@ -443,42 +443,50 @@ def verification_start(
     done (failed ones included) are enqueued again, so the run resumes where it stopped.
     """
     key = key or f"verify:{round.year}:{timezone.now():%Y%m%d%H%M%S}:{uuid.uuid4().hex[:8]}"
-    job_run, created = JobRun.objects.get_or_create(
-        key=key, defaults={"kind": "review.verify", "round": round}
-    )
-    if not created and job_run.total:
-        verification_resume(job_run=job_run)
-        return job_run
-    chunks = verification_plan(round=round, application_ids=application_ids, chunk_size=chunk_size)
-    now = timezone.now()
-    JobRun.objects.filter(pk=job_run.pk).update(
-        total=sum(len(c) for c in chunks),
-        status=JobStatus.RUNNING if chunks else JobStatus.SUCCEEDED,
-        started_at=now,
-        finished_at=None if chunks else now,
-        message=f"共 {len(chunks)} 批",
-    )
-    job_run.refresh_from_db()
-    # The plan lives in PostgreSQL, not only in the broker's messages: if Redis loses them,
-    # the reconciliation (workflow.reconcile) enqueues every chunk not done from these rows.
-    planned = JobRun.objects.bulk_create(
-        JobRun(
-            key=f"{key}:chunk:{index}",
-            kind=CHUNK_KIND,
-            round=round,
-            parent=job_run,
-            status=JobStatus.PENDING,
-            total=len(chunk),
-            payload={"application_ids": chunk, "queue": queue},
-            enqueued_at=now,
-            message=f"第 {index + 1} 批（共 {len(chunks)} 批）",
+    # One transaction: a planner that dies half-way leaves no job planned without its chunks
+    # (which a re-run would take for planned, with nothing to resume), and the job's row lock
+    # makes a second planner of the same key wait, then resume instead of planning again.
+    with transaction.atomic():
+        job_run, created = JobRun.objects.get_or_create(
+            key=key, defaults={"kind": "review.verify", "round": round}
         )
-        for index, chunk in enumerate(chunks)
-    )
-    for chunk_run in planned:
-        transaction.on_commit(
-            lambda chunk_run=chunk_run: verification_chunk_enqueue(job_run=chunk_run)
+        job_run = JobRun.objects.select_for_update().get(pk=job_run.pk)
+        if job_run.total:
+            verification_resume(job_run=job_run)
+            return job_run
+        chunks = verification_plan(
+            round=round, application_ids=application_ids, chunk_size=chunk_size
         )
+        now = timezone.now()
+        JobRun.objects.filter(pk=job_run.pk).update(
+            total=sum(len(c) for c in chunks),
+            status=JobStatus.RUNNING if chunks else JobStatus.SUCCEEDED,
+            started_at=now,
+            finished_at=None if chunks else now,
+            message=f"共 {len(chunks)} 批",
+        )
+        job_run.refresh_from_db()
+        # The plan lives in PostgreSQL, not only in the broker's messages: if Redis loses
+        # them, the reconciliation (workflow.reconcile) enqueues every chunk not done from
+        # these rows.
+        planned = JobRun.objects.bulk_create(
+            JobRun(
+                key=f"{key}:chunk:{index}",
+                kind=CHUNK_KIND,
+                round=round,
+                parent=job_run,
+                status=JobStatus.PENDING,
+                total=len(chunk),
+                payload={"application_ids": chunk, "queue": queue},
+                enqueued_at=now,
+                message=f"第 {index + 1} 批（共 {len(chunks)} 批）",
+            )
+            for index, chunk in enumerate(chunks)
+        )
+        for chunk_run in planned:
+            transaction.on_commit(
+                lambda chunk_run=chunk_run: verification_chunk_enqueue(job_run=chunk_run)
+            )
     return job_run
 
 
