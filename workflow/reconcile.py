@@ -20,8 +20,9 @@ every minute, only at the JobRun rows:
 
 A job or chunk started `JOB_MAX_ATTEMPTS` times without finishing (it keeps killing its
 worker) is not enqueued again: it ends failed with the reason, for the administrator
-(admin 批处理任务, `round_status`). Enqueuing a chunk or a job twice is harmless: each
-selects its work by state under a lock.
+(admin 批处理任务, `round_status`); once the cause is fixed, the admin's action
+"重新运行未完成的批次" (or planning again with the same key) resumes it (`job_run_resume`).
+Enqueuing a chunk or a job twice is harmless: each selects its work by state under a lock.
 
 The core does not know the apps' tasks: each app registers, from its AppConfig.ready(), how
 to enqueue a kind again (and, optionally, what else to mark failed with it) by dotted path,
@@ -172,6 +173,28 @@ def _reconcile_phase_jobs(*, cutoff: dt.datetime, report: ReconcileReport) -> No
                 ),
             )
             report.failed.append(job.key)
+
+
+def job_run_resume(*, job_run: JobRun) -> int:
+    """Run a chunked job's chunks not done again (after a failure was fixed, or to re-plan
+    with the same key): they are enqueued on commit, the job is running again. Returns how
+    many chunks were enqueued."""
+    now = timezone.now()
+    chunks = list(job_run.chunks.exclude(status=JobStatus.SUCCEEDED).order_by("pk"))
+    chunks = [chunk for chunk in chunks if chunk.kind in REQUEUE]
+    if not chunks:
+        return 0
+    JobRun.objects.filter(pk__in=[c.pk for c in chunks]).update(
+        status=JobStatus.PENDING, error="", attempts=0, enqueued_at=now, finished_at=None
+    )
+    JobRun.objects.filter(pk=job_run.pk).exclude(status=JobStatus.SUCCEEDED).update(
+        status=JobStatus.RUNNING, error="", finished_at=None
+    )
+    for chunk in chunks:
+        transaction.on_commit(
+            lambda chunk=chunk: import_string(REQUEUE[chunk.kind].enqueue)(job_run=chunk)
+        )
+    return len(chunks)
 
 
 def jobs_reconcile(*, now: dt.datetime | None = None) -> ReconcileReport:

@@ -61,6 +61,7 @@ from workflow.models import (
     JobRun,
     JobStatus,
 )
+from workflow.reconcile import job_run_resume
 from workflow.services import snapshot
 from workflow.services.claims import AUDITED_FIELDS
 from workflow.services.transitions import (
@@ -440,7 +441,8 @@ def verification_start(
     and enqueue one task per chunk (on commit).
 
     Started again with the same key, a planned run is not planned twice: its chunks not yet
-    done (failed ones included) are enqueued again, so the run resumes where it stopped.
+    done (failed ones included) are enqueued again (`workflow.reconcile.job_run_resume`), so
+    the run resumes where it stopped.
     """
     key = key or f"verify:{round.year}:{timezone.now():%Y%m%d%H%M%S}:{uuid.uuid4().hex[:8]}"
     # One transaction: a planner that dies half-way leaves no job planned without its chunks
@@ -452,7 +454,7 @@ def verification_start(
         )
         job_run = JobRun.objects.select_for_update().get(pk=job_run.pk)
         if job_run.total:
-            verification_resume(job_run=job_run)
+            job_run_resume(job_run=job_run)
             return job_run
         chunks = verification_plan(
             round=round, application_ids=application_ids, chunk_size=chunk_size
@@ -495,24 +497,6 @@ def verification_chunk_enqueue(*, job_run: JobRun) -> None:
     from review.tasks import verify_chunk
 
     verify_chunk.apply_async(kwargs={"chunk_id": job_run.pk}, queue=job_run.payload.get("queue"))
-
-
-def verification_resume(*, job_run: JobRun) -> int:
-    """Enqueue again every chunk of a planned run that is not done; a failed run runs again.
-    Returns how many chunks were enqueued."""
-    now = timezone.now()
-    chunks = list(job_run.chunks.exclude(status=JobStatus.SUCCEEDED).order_by("pk"))
-    if not chunks:
-        return 0
-    JobRun.objects.filter(pk__in=[c.pk for c in chunks]).update(
-        status=JobStatus.PENDING, error="", attempts=0, enqueued_at=now, finished_at=None
-    )
-    JobRun.objects.filter(pk=job_run.pk).exclude(status=JobStatus.SUCCEEDED).update(
-        status=JobStatus.RUNNING, error="", finished_at=None
-    )
-    for chunk in chunks:
-        transaction.on_commit(lambda chunk=chunk: verification_chunk_enqueue(job_run=chunk))
-    return len(chunks)
 
 
 def verification_run_chunk(*, chunk: JobRun) -> ChunkStats:

@@ -252,3 +252,43 @@ def test_a_batch_that_cannot_finish_ends_failed_with_the_reason_for_the_clerk(
     job = JobRun.objects.get(pk=batch.job_run_id)
     assert job.status == JobStatus.FAILED
     assert "已启动 3 次仍未完成" in job.error
+
+
+def test_the_administrator_sees_why_a_run_failed_and_resumes_it(
+    declaration_round, applications, administrator, client, django_capture_on_commit_callbacks
+):
+    job = plan_lost(declaration_round)
+    chunk = job.chunks.order_by("pk").first()
+    JobRun.objects.filter(pk=chunk.pk).update(attempts=3)
+    with later(), django_capture_on_commit_callbacks(execute=False):
+        jobs_reconcile()  # the first chunk gives up; the others are lost again
+    client.force_login(administrator)
+
+    page = client.get("/admin/workflow/jobrun/", {"status__exact": "failed"})
+    assert page.status_code == 200
+    assert "第 1 批（共 3 批）失败：已启动 3 次仍未完成" in page.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/workflow/jobrun/",
+            {"action": "resume_chunks", "_selected_action": [job.pk]},
+            follow=True,
+        )
+    assert f"已重新投递未完成的批次（{job.key}：3 批）" in response.content.decode()
+    job.refresh_from_db()
+    assert (job.status, job.done, job.error) == (JobStatus.SUCCEEDED, 5, "")
+
+
+def test_only_administrators_see_the_jobs_or_resume_them(declaration_round, applications, client):
+    job = plan_lost(declaration_round)
+    JobRun.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, error="第 1 批失败")
+    # Staff (may enter the admin site), but not in the administrators' group.
+    client.force_login(factories.UserFactory(username="staff", is_staff=True))
+
+    assert client.get("/admin/workflow/jobrun/").status_code == 403
+    response = client.post(
+        "/admin/workflow/jobrun/", {"action": "resume_chunks", "_selected_action": [job.pk]}
+    )
+    assert response.status_code == 403
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
