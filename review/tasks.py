@@ -1,8 +1,10 @@
 """Celery tasks: thin; they take ids, call a service, own their retries.
 
 acks_late (settings) + reject_on_worker_lost: a chunk whose worker dies is redelivered; the
-chunk is one transaction with its done-marker, so the redelivery either finds it done or
-redoes it from scratch.
+chunk is one transaction with its done-marker (its own JobRun row, locked while it runs), so
+the redelivery either finds it done or redoes it from scratch. What the broker loses
+altogether (Redis restarted, the whole worker gone) the reconciliation enqueues again from
+those rows (workflow.reconcile, registered in review/apps.py).
 """
 
 from __future__ import annotations
