@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from workflow.jobs import RunLock, job_run_lock
 from workflow.models import AnnualRound, JobRun
 from workflow.tasks import JobTask
 
@@ -52,14 +51,9 @@ def verify_applications(*, round_id: int, application_ids: list[int] | None = No
 @shared_task(name="review.tasks.load_batch", job_failed="review.tasks.batch_failed", **RETRY)
 def load_batch(*, batch_id: int) -> str:
     from review.models import ImportBatch
-    from review.services.imports import batch_load, batch_run_key
+    from review.services.imports import batch_load
 
-    # The run lock says "a live process is loading this batch" to the reconciliation and to
-    # a second copy of this task (redelivered, or re-enqueued while this one was slow).
-    with job_run_lock(key=batch_run_key(batch_id), grace=0) as lock:
-        if lock is RunLock.BUSY:
-            return "running"
-        return batch_load(batch=ImportBatch.objects.get(pk=batch_id)).status
+    return batch_load(batch=ImportBatch.objects.get(pk=batch_id)).status
 
 
 def verify_round(*, round_id: int, job_run_id: int) -> None:

@@ -21,7 +21,7 @@ from django.utils import timezone
 from review.batch_files import BatchFileError, Limits, read_dataset
 from review.models import RECORD_KINDS, BatchStatus, ImportBatch, kinds_of_department
 from review.resources import RESOURCES, headers_of, kind_for_headers, record_resource
-from workflow.jobs import TRANSIENT_DB_ERRORS
+from workflow.jobs import TRANSIENT_DB_ERRORS, RunLock, job_run_lock
 from workflow.models import Application, AppState, Department, JobRun, JobStatus, Phase
 from workflow.services import audit_record
 
@@ -99,8 +99,8 @@ def batch_submit(
         )
     if inline is None:
         inline = len(content) <= INLINE_MAX_BYTES
-    if inline:
-        return batch_load(batch=batch)
+    # A JobRun for an inline load too: if the web process dies mid-load, the reconciliation
+    # finds the batch not done, its run lock free, and hands it to a worker.
     job_run = JobRun.objects.create(
         key=batch_run_key(batch.pk),
         kind=IMPORT_KIND,
@@ -109,6 +109,8 @@ def batch_submit(
     )
     ImportBatch.objects.filter(pk=batch.pk).update(job_run=job_run)
     batch.job_run = job_run
+    if inline:
+        return batch_load(batch=batch)
     transaction.on_commit(lambda: _enqueue_load(batch))
     return batch
 
@@ -223,6 +225,16 @@ def batch_load(*, batch: ImportBatch, tuned: bool = True) -> ImportBatch:
     foresaw marks it failed with the error in its report instead of leaving it "running".
     A lost database connection is raised again after that, so the task retries it.
     """
+    # The run lock says "a live process is loading this batch" to the reconciliation and to
+    # a second copy of the task (redelivered, or enqueued again while this one was slow).
+    with job_run_lock(key=batch_run_key(batch.pk), grace=0) as lock:
+        if lock is RunLock.BUSY:
+            return batch
+        batch.refresh_from_db()
+        return _load_once(batch, tuned=tuned)
+
+
+def _load_once(batch: ImportBatch, *, tuned: bool) -> ImportBatch:
     if batch.status in (BatchStatus.LOADED, BatchStatus.REJECTED):
         return batch  # a redelivered task: already done (a failed one runs again)
     if batch.job_run_id:

@@ -292,3 +292,29 @@ def test_only_administrators_see_the_jobs_or_resume_them(declaration_round, appl
     assert response.status_code == 403
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
+
+
+def test_a_batch_whose_web_process_died_mid_load_is_finished_by_a_worker(
+    registered, people, django_capture_on_commit_callbacks, monkeypatch
+):
+    def killed(*args, **kwargs):
+        raise SystemExit("the web process is gone")
+
+    # Small files load inline, in the request; the process dies inside the load.
+    monkeypatch.setattr("review.services.imports._load", killed)
+    with pytest.raises(SystemExit):
+        batch_submit(
+            department=factories.department("hrss"),
+            file_name="batch.csv",
+            content=csv_bytes(social_insurance_rows(people[:3])),
+        )
+    monkeypatch.undo()
+    batch = ImportBatch.objects.get()
+    assert batch.job_run is not None
+
+    with later(), django_capture_on_commit_callbacks(execute=True):
+        assert jobs_reconcile().requeued == [batch.job_run.key]
+
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.LOADED
+    assert AuditEvent.objects.filter(action="records.import", object_id=str(batch.pk)).count() == 1
