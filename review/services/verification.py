@@ -508,7 +508,9 @@ def verification_run_chunk(*, chunk: JobRun) -> ChunkStats:
     """
     # Counted outside the chunk's transaction, so a run that dies still counts: the
     # reconciliation gives up on a chunk that keeps killing its worker.
-    JobRun.objects.filter(pk=chunk.pk).update(attempts=F("attempts") + 1, started_at=timezone.now())
+    JobRun.objects.filter(pk=chunk.pk, status=JobStatus.PENDING).update(
+        attempts=F("attempts") + 1, started_at=timezone.now()
+    )
     with transaction.atomic():
         chunk = (
             JobRun.objects.select_for_update(of=("self",)).select_related("round").get(pk=chunk.pk)
