@@ -177,6 +177,12 @@ CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIM
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Reconciliation (workflow.reconcile, beat every minute): a job or chunk not done this many
+# seconds after it was handed to the broker, with nobody working on it, is enqueued again
+# from what PostgreSQL holds, whatever Redis lost; one that has been started this many times
+# without finishing ends failed with the reason. Minutes, not the visibility timeout.
+JOB_RECONCILE_AFTER = env_int("JOB_RECONCILE_AFTER", 300)
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 10)
 CELERY_TASK_TRACK_STARTED = True
 # Exactly one scheduler: django-celery-beat's, whose schedule lives in the database.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

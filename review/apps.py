@@ -12,7 +12,17 @@ class ReviewConfig(AppConfig):
         from workflow.extensions import declaration_listener_register
         from workflow.models import Phase
         from workflow.phase_jobs import register_phase_job
+        from workflow.reconcile import register_requeue
 
         declaration_listener_register(verification_enqueue)
         # 细则第六条: departments verify by data exchange once the declaration is over.
         register_phase_job(Phase.AGGREGATION, "review.tasks.verify_round")
+        # What the reconciliation enqueues again when Redis or a worker lost it (issue 14).
+        register_requeue(
+            "review.verify.chunk", enqueue="review.services.verification.verification_chunk_enqueue"
+        )
+        register_requeue(
+            "review.import",
+            enqueue="review.services.imports.batch_enqueue_again",
+            fail="review.services.imports.batch_run_failed",
+        )

@@ -1,39 +1,41 @@
 """Celery tasks: thin; they take ids, call a service, own their retries.
 
 acks_late (settings) + reject_on_worker_lost: a chunk whose worker dies is redelivered; the
-chunk is one transaction with its done-marker, so the redelivery either finds it done or
-redoes it from scratch.
+chunk is one transaction with its done-marker (its own JobRun row, locked while it runs), so
+the redelivery either finds it done or redoes it from scratch. What the broker loses
+altogether (Redis restarted, the whole worker gone) the reconciliation enqueues again from
+those rows (workflow.reconcile, registered in review/apps.py).
 """
 
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
 from workflow.models import AnnualRound, JobRun
+from workflow.tasks import JobTask
 
-RETRY = {
-    "acks_late": True,
-    "autoretry_for": (OperationalError, InterfaceError),
-    "retry_backoff": 2,
-    "retry_backoff_max": 60,
-    "max_retries": 8,
-}
+# Retried on a lost database connection (psycopg's own errors too), with a fresh connection.
+RETRY = {"base": JobTask}
 
 
-@shared_task(name="review.tasks.verify_chunk", **RETRY)
-def verify_chunk(
-    *, job_run_id: int, round_id: int, chunk_index: int, application_ids: list[int]
-) -> dict:
+def chunk_failed(*, kwargs: dict, reason: str) -> None:
+    from workflow.jobs import job_chunk_fail
+
+    job_chunk_fail(chunk_id=kwargs["chunk_id"], reason=reason)
+
+
+def batch_failed(*, kwargs: dict, reason: str) -> None:
+    from review.services.imports import batch_fail
+
+    batch_fail(batch_id=kwargs["batch_id"], reason=reason)
+
+
+@shared_task(name="review.tasks.verify_chunk", job_failed="review.tasks.chunk_failed", **RETRY)
+def verify_chunk(*, chunk_id: int) -> dict:
+    """One planned chunk of a verification run (its applications are on its JobRun row)."""
     from review.services.verification import verification_run_chunk
 
-    stats = verification_run_chunk(
-        job_run=JobRun.objects.get(pk=job_run_id),
-        round=AnnualRound.objects.get(pk=round_id),
-        chunk_index=chunk_index,
-        application_ids=application_ids,
-    )
-    return stats.__dict__
+    return verification_run_chunk(chunk=JobRun.objects.get(pk=chunk_id)).__dict__
 
 
 @shared_task(name="review.tasks.verify_applications", **RETRY)
@@ -46,7 +48,7 @@ def verify_applications(*, round_id: int, application_ids: list[int] | None = No
     )
 
 
-@shared_task(name="review.tasks.load_batch", **RETRY)
+@shared_task(name="review.tasks.load_batch", job_failed="review.tasks.batch_failed", **RETRY)
 def load_batch(*, batch_id: int) -> str:
     from review.models import ImportBatch
     from review.services.imports import batch_load

@@ -13,6 +13,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -41,6 +42,7 @@ from workflow.models import (
     SupplementRequest,
     WindowDay,
 )
+from workflow.reconcile import job_run_resume
 from workflow.services._common import snapshot
 
 admin.site.site_header = "落户通 · 积分落户管理后台"
@@ -582,16 +584,43 @@ class JobRunAdmin(admin.ModelAdmin):
         "attempts",
         "started_at",
         "finished_at",
+        "error_summary",
     )
     list_filter = ("status", "kind", "round")
     search_fields = ("key",)
     readonly_fields = [f.name for f in JobRun._meta.fields]
+    actions = ["resume_chunks"]
+
+    # The administrators (积分落户管理员) follow the jobs: what failed and why, and resume it.
+    def has_module_permission(self, request):
+        return roles.is_administrator(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return roles.is_administrator(request.user)
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="失败原因")
+    def error_summary(self, obj: JobRun) -> str:
+        # A job that cannot finish says why in the list, not only on its own page.
+        return obj.error.splitlines()[0][:200] if obj.error else ""
+
+    @admin.action(description="重新运行未完成的批次")
+    def resume_chunks(self, request, queryset):
+        with transaction.atomic():
+            counts = {job.key: job_run_resume(job_run=job) for job in queryset}
+        resumed = {key: n for key, n in counts.items() if n}
+        if resumed:
+            listing = "；".join(f"{key}：{n} 批" for key, n in resumed.items())
+            self.message_user(request, f"已重新投递未完成的批次（{listing}）。")
+        else:
+            self.message_user(
+                request, "所选任务没有未完成的批次可重新运行。", level=messages.WARNING
+            )
 
 
 # 细则第十条、第十八条: the approvals and written reports (their own module, autodiscovered here).

@@ -19,8 +19,9 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import psycopg
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
@@ -34,6 +35,19 @@ logger = logging.getLogger(__name__)
 # redelivered task can arrive while the dead session is still finishing the statement it
 # was blocked in; a live run holds the lock for minutes, so a short wait tells them apart.
 RECLAIM_GRACE_SECONDS = 3.0
+
+
+# A lost database connection is worth retrying: a restarted PostgreSQL, a failover, a
+# terminated backend. Django wraps the driver's errors in its own classes, but not on every
+# path: a COPY (the audit rows, the claims) goes through psycopg's cursor and raises
+# psycopg's own class, which a retry on Django's classes alone let through (issue 14: 7,327
+# claims lost to one `pg_terminate_backend`).
+TRANSIENT_DB_ERRORS: tuple[type[BaseException], ...] = (
+    OperationalError,
+    InterfaceError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+)
 
 
 class RunLock(enum.Enum):
@@ -157,6 +171,25 @@ def job_run_fail(*, job_run: JobRun, error: str) -> None:
         status=JobStatus.FAILED, finished_at=timezone.now(), error=error[:10000]
     )
     job_run.refresh_from_db()
+
+
+def job_chunk_fail(*, chunk_id: int, reason: str) -> None:
+    """A chunk that cannot finish: it and its job end failed, the reason on both, so the
+    administrator sees it (admin 批处理任务, `round_status`) instead of a job "running"
+    forever. Starting the job again with its key resumes its chunks not done."""
+    chunk = JobRun.objects.filter(pk=chunk_id).first()
+    if chunk is None or chunk.status == JobStatus.SUCCEEDED:
+        return
+    now = timezone.now()
+    JobRun.objects.filter(pk=chunk.pk).update(
+        status=JobStatus.FAILED, error=reason[:10000], finished_at=now
+    )
+    if chunk.parent_id is not None:
+        JobRun.objects.filter(pk=chunk.parent_id).exclude(status=JobStatus.SUCCEEDED).update(
+            status=JobStatus.FAILED,
+            error=f"{chunk.message or chunk.key}失败：{reason}"[:10000],
+            finished_at=now,
+        )
 
 
 def job_run_once(

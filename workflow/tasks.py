@@ -2,21 +2,75 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+import logging
+
+from celery import Task, shared_task
+from django.db import connection
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from workflow.audit_chain import audit_seal
+from workflow.jobs import TRANSIENT_DB_ERRORS
+from workflow.reconcile import jobs_reconcile
 from workflow.services import rounds_advance_due
 from workflow.services.notices import appeal_reminders_record, notices_deliver
 from workflow.services.supplements import supplements_expire
 
 DELIVERY_CHUNK = 500
 
+logger = logging.getLogger(__name__)
+
+
+class JobTask(Task):
+    """Base of the tasks that do a job's work: retried on a lost database connection, with a
+    fresh connection; when it cannot finish, the job ends failed with the reason.
+
+    A task names what to mark failed in `job_failed`: the dotted path of a function called
+    with the task's kwargs and the reason, given in its decorator
+    (`@shared_task(base=JobTask, job_failed="app.module.function")`).
+    """
+
+    abstract = True
+    acks_late = True
+    autoretry_for = TRANSIENT_DB_ERRORS
+    retry_backoff = 2
+    retry_backoff_max = 60
+    max_retries = 8
+    job_failed: str = ""
+
+    def on_retry(self, exc, task_id, args, kwargs, einfo) -> None:
+        # The session is gone (terminated, or the server restarted): Django only notices a
+        # broken connection when its own wrapper saw the error, so a psycopg error would hand
+        # the dead connection to the next attempt. Close it; the retry connects afresh.
+        connection.close()
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        if isinstance(exc, TRANSIENT_DB_ERRORS):
+            connection.close()
+            reason = f"数据库连接中断，重试 {self.request.retries} 次后仍失败：{type(exc).__name__}: {exc}"
+        else:
+            reason = f"{type(exc).__name__}: {exc}"
+        if not self.job_failed:
+            return
+        try:
+            import_string(self.job_failed)(kwargs=kwargs, reason=reason)
+        except Exception:
+            # The database may still be away: the reconciliation marks it failed later.
+            logger.exception("%s: could not record the failure of %s", self.name, kwargs)
+
 
 @shared_task(name="workflow.tasks.advance_due_rounds", acks_late=True)
 def advance_due_rounds() -> list[str]:
     """Beat, every minute (PeriodicTask seeded by migration 0002). Idempotent."""
     return rounds_advance_due(label="beat")
+
+
+@shared_task(name="workflow.tasks.reconcile_jobs", acks_late=True)
+def reconcile_jobs() -> list[str]:
+    """Beat, every minute (PeriodicTask seeded by migration 0012): enqueue again the jobs and
+    chunks Redis or a dead worker lost, end failed those that cannot finish
+    (workflow.reconcile). Idempotent."""
+    return jobs_reconcile().lines()
 
 
 @shared_task(name="workflow.tasks.deliver_notices", acks_late=True)

@@ -14,12 +14,14 @@ import logging
 from typing import Any
 
 from django.core.cache import cache
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from review.batch_files import BatchFileError, Limits, read_dataset
 from review.models import RECORD_KINDS, BatchStatus, ImportBatch, kinds_of_department
 from review.resources import RESOURCES, headers_of, kind_for_headers, record_resource
+from workflow.jobs import TRANSIENT_DB_ERRORS, RunLock, job_run_lock
 from workflow.models import Application, AppState, Department, JobRun, JobStatus, Phase
 from workflow.services import audit_record
 
@@ -97,15 +99,56 @@ def batch_submit(
         )
     if inline is None:
         inline = len(content) <= INLINE_MAX_BYTES
-    if inline:
-        return batch_load(batch=batch)
+    # A JobRun for an inline load too: if the web process dies mid-load, the reconciliation
+    # finds the batch not done, its run lock free, and hands it to a worker.
     job_run = JobRun.objects.create(
-        key=f"import:{batch.pk}", kind="review.import", status=JobStatus.PENDING
+        key=batch_run_key(batch.pk),
+        kind=IMPORT_KIND,
+        status=JobStatus.PENDING,
+        enqueued_at=timezone.now(),
     )
     ImportBatch.objects.filter(pk=batch.pk).update(job_run=job_run)
     batch.job_run = job_run
+    if inline:
+        return batch_load(batch=batch)
     transaction.on_commit(lambda: _enqueue_load(batch))
     return batch
+
+
+IMPORT_KIND = "review.import"
+
+
+def batch_run_key(batch_id: int) -> str:
+    return f"import:{batch_id}"
+
+
+def batch_enqueue_again(*, job_run: JobRun) -> None:
+    """The reconciliation's re-enqueue of a queued batch Redis or a dead worker lost."""
+    batch = ImportBatch.objects.filter(job_run=job_run).first()
+    if batch is not None and batch.status in (BatchStatus.PENDING, BatchStatus.RUNNING):
+        _enqueue_load(batch)
+
+
+def batch_fail(*, batch_id: int, reason: str) -> None:
+    """A batch whose load cannot finish ends failed, nothing loaded (the load is one
+    transaction), with the reason, instead of "running" forever."""
+    batch = ImportBatch.objects.filter(pk=batch_id).first()
+    if batch is None or batch.status in (BatchStatus.LOADED, BatchStatus.REJECTED):
+        return
+    cache.delete(progress_key(batch))
+    _finish(
+        batch,
+        status=BatchStatus.FAILED,
+        errors=[{"row": None, "column": "", "message": f"处理中断，未导入任何记录：{reason}"}],
+    )
+    if batch.job_run_id:
+        JobRun.objects.filter(pk=batch.job_run_id).update(error=reason[:10000])
+
+
+def batch_run_failed(*, job_run: JobRun, reason: str) -> None:
+    batch = ImportBatch.objects.filter(job_run=job_run).first()
+    if batch is not None:
+        batch_fail(batch_id=batch.pk, reason=reason)
 
 
 def _enqueue_load(batch: ImportBatch) -> None:
@@ -182,8 +225,24 @@ def batch_load(*, batch: ImportBatch, tuned: bool = True) -> ImportBatch:
     foresaw marks it failed with the error in its report instead of leaving it "running".
     A lost database connection is raised again after that, so the task retries it.
     """
-    if batch.status == BatchStatus.LOADED:
-        return batch  # a redelivered task: already loaded
+    # The run lock says "a live process is loading this batch" to the reconciliation and to
+    # a second copy of the task (redelivered, or enqueued again while this one was slow).
+    with job_run_lock(key=batch_run_key(batch.pk), grace=0) as lock:
+        if lock is RunLock.BUSY:
+            return batch
+        batch.refresh_from_db()
+        return _load_once(batch, tuned=tuned)
+
+
+def _load_once(batch: ImportBatch, *, tuned: bool) -> ImportBatch:
+    if batch.status in (BatchStatus.LOADED, BatchStatus.REJECTED):
+        return batch  # a redelivered task: already done (a failed one runs again)
+    if batch.job_run_id:
+        # Counted before the load's transaction, so a load that kills its worker counts: the
+        # reconciliation gives up on a batch after JOB_MAX_ATTEMPTS starts.
+        JobRun.objects.filter(pk=batch.job_run_id).update(
+            attempts=F("attempts") + 1, started_at=timezone.now()
+        )
     try:
         return _load(batch, tuned=tuned)
     except Exception as exc:
@@ -201,7 +260,7 @@ def batch_load(*, batch: ImportBatch, tuned: bool = True) -> ImportBatch:
                 }
             ],
         )
-        if isinstance(exc, OperationalError | InterfaceError):
+        if isinstance(exc, TRANSIENT_DB_ERRORS):
             raise
         return batch
 

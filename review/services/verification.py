@@ -7,10 +7,15 @@ the ranking uses), writes the claims with `bulk_update` and their audit rows wit
 `bulk_create`, marks the chunk done and advances the progress. A claim state never changes
 without its audit row: both are in the same transaction, or neither is.
 
+Every chunk is planned as a JobRun row of its own, with its applications, so the database
+alone knows what is left: `workflow.reconcile` enqueues a chunk again when Redis or the
+worker lost it.
+
 Idempotent: only `pending` claims are looked at; a claim left in the manual queue is
 written again only if its diff changed (new records arrived); a chunk that committed is
-marked by its own JobRun key, so a task re-delivered after a worker died (acks_late) skips
-it, and one that died mid-chunk rolled back and simply runs again.
+marked done on its own JobRun row (locked while it runs), so a task delivered again after a
+worker died (acks_late) or re-enqueued by the reconciliation skips it, and one that died
+mid-chunk rolled back and simply runs again.
 """
 
 from __future__ import annotations
@@ -56,6 +61,7 @@ from workflow.models import (
     JobRun,
     JobStatus,
 )
+from workflow.reconcile import job_run_resume
 from workflow.services import snapshot
 from workflow.services.claims import AUDITED_FIELDS
 from workflow.services.transitions import (
@@ -420,6 +426,9 @@ def verification_plan(
     return [ids[i : i + chunk_size] for i in range(0, len(ids), chunk_size)]
 
 
+CHUNK_KIND = "review.verify.chunk"
+
+
 def verification_start(
     *,
     round: AnnualRound,
@@ -428,64 +437,102 @@ def verification_start(
     chunk_size: int = CHUNK_SIZE,
     queue: str | None = None,
 ) -> JobRun:
-    """Plan the chunks, record them on a JobRun, and enqueue one task per chunk (on commit)."""
-    from review.tasks import verify_chunk
+    """Plan the chunks, record each as a JobRun of its own (its applications in `payload`),
+    and enqueue one task per chunk (on commit).
 
+    Started again with the same key, a planned run is not planned twice: its chunks not yet
+    done (failed ones included) are enqueued again (`workflow.reconcile.job_run_resume`), so
+    the run resumes where it stopped.
+    """
     key = key or f"verify:{round.year}:{timezone.now():%Y%m%d%H%M%S}:{uuid.uuid4().hex[:8]}"
-    job_run, created = JobRun.objects.get_or_create(
-        key=key, defaults={"kind": "review.verify", "round": round}
-    )
-    if not created and job_run.total:
-        return job_run  # already planned: its chunks are queued or done
-    chunks = verification_plan(round=round, application_ids=application_ids, chunk_size=chunk_size)
-    JobRun.objects.filter(pk=job_run.pk).update(
-        total=sum(len(c) for c in chunks),
-        status=JobStatus.RUNNING if chunks else JobStatus.SUCCEEDED,
-        started_at=timezone.now(),
-        finished_at=None if chunks else timezone.now(),
-        message=f"共 {len(chunks)} 批",
-    )
-    job_run.refresh_from_db()
-    for index, chunk in enumerate(chunks):
-        transaction.on_commit(
-            lambda index=index, chunk=chunk: verify_chunk.apply_async(
-                kwargs={
-                    "job_run_id": job_run.pk,
-                    "round_id": round.pk,
-                    "chunk_index": index,
-                    "application_ids": chunk,
-                },
-                queue=queue,
-            )
+    # One transaction: a planner that dies half-way leaves no job planned without its chunks
+    # (which a re-run would take for planned, with nothing to resume), and the job's row lock
+    # makes a second planner of the same key wait, then resume instead of planning again.
+    with transaction.atomic():
+        job_run, created = JobRun.objects.get_or_create(
+            key=key, defaults={"kind": "review.verify", "round": round}
         )
+        job_run = JobRun.objects.select_for_update().get(pk=job_run.pk)
+        if job_run.total:
+            job_run_resume(job_run=job_run)
+            return job_run
+        chunks = verification_plan(
+            round=round, application_ids=application_ids, chunk_size=chunk_size
+        )
+        now = timezone.now()
+        JobRun.objects.filter(pk=job_run.pk).update(
+            total=sum(len(c) for c in chunks),
+            status=JobStatus.RUNNING if chunks else JobStatus.SUCCEEDED,
+            started_at=now,
+            finished_at=None if chunks else now,
+            message=f"共 {len(chunks)} 批",
+        )
+        job_run.refresh_from_db()
+        # The plan lives in PostgreSQL, not only in the broker's messages: if Redis loses
+        # them, the reconciliation (workflow.reconcile) enqueues every chunk not done from
+        # these rows.
+        planned = JobRun.objects.bulk_create(
+            JobRun(
+                key=f"{key}:chunk:{index}",
+                kind=CHUNK_KIND,
+                round=round,
+                parent=job_run,
+                status=JobStatus.PENDING,
+                total=len(chunk),
+                payload={"application_ids": chunk, "queue": queue},
+                enqueued_at=now,
+                message=f"第 {index + 1} 批（共 {len(chunks)} 批）",
+            )
+            for index, chunk in enumerate(chunks)
+        )
+        for chunk_run in planned:
+            transaction.on_commit(
+                lambda chunk_run=chunk_run: verification_chunk_enqueue(job_run=chunk_run)
+            )
     return job_run
 
 
-def verification_run_chunk(
-    *, job_run: JobRun, round: AnnualRound, chunk_index: int, application_ids: list[int]
-) -> ChunkStats:
-    """One chunk, once: its work, its done-marker and the progress commit together."""
-    marker = f"{job_run.key}:chunk:{chunk_index}"
+def verification_chunk_enqueue(*, job_run: JobRun) -> None:
+    """Hand one planned chunk to the broker (also the reconciliation's re-enqueue)."""
+    from review.tasks import verify_chunk
+
+    verify_chunk.apply_async(kwargs={"chunk_id": job_run.pk}, queue=job_run.payload.get("queue"))
+
+
+def verification_run_chunk(*, chunk: JobRun) -> ChunkStats:
+    """One chunk, once: its work, its done-marker and the progress commit together.
+
+    The chunk's own row is locked first: a copy of the task delivered twice (the broker's
+    redelivery, or the reconciliation re-enqueuing a chunk that was only slow) waits for the
+    running one, then finds it done and skips it, so nothing is decided or counted twice.
+    """
+    # Counted outside the chunk's transaction, so a run that dies still counts: the
+    # reconciliation gives up on a chunk that keeps killing its worker.
+    JobRun.objects.filter(pk=chunk.pk, status=JobStatus.PENDING).update(
+        attempts=F("attempts") + 1, started_at=timezone.now()
+    )
     with transaction.atomic():
-        if JobRun.objects.filter(key=marker).exists():
-            return ChunkStats(skipped=True)
-        stats = verification_decide(round=round, application_ids=application_ids)
-        now = timezone.now()
-        JobRun.objects.create(
-            key=marker,
-            kind="review.verify.chunk",
-            round=round,
-            status=JobStatus.SUCCEEDED,
-            total=len(application_ids),
-            done=len(application_ids),
-            started_at=now,
-            finished_at=now,
-            message=f"通过 {stats.verified}，调整 {stats.adjusted}，转人工 {stats.manual}",
+        chunk = (
+            JobRun.objects.select_for_update(of=("self",)).select_related("round").get(pk=chunk.pk)
         )
-        JobRun.objects.filter(pk=job_run.pk).update(done=F("done") + len(application_ids))
-        JobRun.objects.filter(pk=job_run.pk, done__gte=F("total")).exclude(
-            status=JobStatus.SUCCEEDED
-        ).update(status=JobStatus.SUCCEEDED, finished_at=now)
+        if chunk.status != JobStatus.PENDING:
+            return ChunkStats(skipped=True)
+        application_ids = list(chunk.payload["application_ids"])
+        stats = verification_decide(round=chunk.round, application_ids=application_ids)
+        now = timezone.now()
+        JobRun.objects.filter(pk=chunk.pk).update(
+            status=JobStatus.SUCCEEDED,
+            done=len(application_ids),
+            finished_at=now,
+            message=(
+                f"{chunk.message}：通过 {stats.verified}，调整 {stats.adjusted}，转人工 {stats.manual}"
+            ),
+        )
+        parent = JobRun.objects.filter(pk=chunk.parent_id)
+        parent.update(done=F("done") + len(application_ids))
+        parent.filter(done__gte=F("total"), status=JobStatus.RUNNING).update(
+            status=JobStatus.SUCCEEDED, finished_at=now
+        )
     return stats
 
 

@@ -184,12 +184,9 @@ def test_chunked_run_reports_progress_and_a_redelivered_chunk_is_skipped(
     assert JobRun.objects.filter(key__startswith=f"{job_run.key}:chunk:").count() == 3
     audit_count = AuditEvent.objects.count()
     # the worker died after the commit, before the ack: the broker delivers the chunk again
-    stats = verification_run_chunk(
-        job_run=job_run,
-        round=declaration_round,
-        chunk_index=0,
-        application_ids=[apps[0].pk, apps[1].pk],
-    )
+    first = JobRun.objects.get(key=f"{job_run.key}:chunk:0")
+    assert first.payload["application_ids"] == [apps[0].pk, apps[1].pk]
+    stats = verification_run_chunk(chunk=first)
     assert stats.skipped
     assert AuditEvent.objects.count() == audit_count
     job_run.refresh_from_db()

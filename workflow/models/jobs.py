@@ -36,6 +36,21 @@ class JobRun(models.Model):
     total = models.PositiveIntegerField("总数", default=0)
     done = models.PositiveIntegerField("已完成", default=0)
     attempts = models.PositiveIntegerField("尝试次数", default=0)
+    # A chunk of a larger job (verification): planned with the job, its task's arguments in
+    # `payload`, so the reconciliation (workflow.reconcile) can enqueue it again from the
+    # database alone, whatever happened to the broker.
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="chunks",
+        verbose_name="所属任务",
+    )
+    payload = models.JSONField("任务参数", default=dict, blank=True)
+    # Last handed to the broker (planned or re-enqueued): what "not done within a bounded
+    # time" is measured from.
+    enqueued_at = models.DateTimeField("最近投递时间", null=True, blank=True)
     message = models.TextField("说明", blank=True)
     error = models.TextField("错误", blank=True)
     started_at = models.DateTimeField("开始时间", null=True, blank=True)

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from workflow.models import AnnualRound, AppState, JobRun, Phase
+from workflow.models import AnnualRound, AppState, JobRun, JobStatus, Phase
 from workflow.phase_jobs import round_open_items
 from workflow.selectors import round_state_counts
 from workflow.services import format_moment
@@ -43,12 +43,17 @@ class Command(BaseCommand):
         for state in AppState:
             if counts.get(state.value):
                 self.stdout.write(f"   {state.label} ({state.value})：{counts[state.value]}")
-        runs = JobRun.objects.filter(round=round).order_by("created_at", "id")
+        # A chunked job is one line (its chunks counted), not one line per chunk.
+        runs = JobRun.objects.filter(round=round, parent__isnull=True).order_by("created_at", "id")
         if runs:
             self.stdout.write("批处理任务：")
             for run in runs:
                 self.stdout.write(
                     f"   {run.key}：{run.get_status_display()} {run.done}/{run.total}"
                 )
+                chunks = run.chunks.values_list("status", flat=True)
+                if chunks:
+                    left = sum(status != JobStatus.SUCCEEDED for status in chunks)
+                    self.stdout.write(f"      分 {len(chunks)} 批，未完成 {left} 批")
                 if run.error:
                     self.stdout.write(self.style.ERROR(f"      {run.error.splitlines()[0]}"))
