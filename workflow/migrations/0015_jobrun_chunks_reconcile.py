@@ -23,7 +23,7 @@ def unseed(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("workflow", "0011_integrity_states_quota_approval_criminal_report"),
+        ("workflow", "0014_joint_check"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
