@@ -17,6 +17,7 @@ from workflow.models import (
     Applicant,
     Application,
     Employer,
+    EncryptedTextField,
     Phase,
     validate_id_number_field,
 )
@@ -164,10 +165,11 @@ class Objection(ConcurrentTransitionMixin, models.Model):
         PublicityEntry, on_delete=models.PROTECT, related_name="objections", verbose_name="被举报人"
     )
     reporter_name = models.CharField("举报人姓名", max_length=60)
-    reporter_id_number = models.CharField(
+    # Encrypted at rest (workflow.crypto); nothing looks a reporter up by number.
+    reporter_id_number = EncryptedTextField(
         "举报人公民身份号码", max_length=18, validators=[validate_id_number_field]
     )
-    reporter_contact = models.CharField("举报人联系方式", max_length=100)
+    reporter_contact = EncryptedTextField("举报人联系方式", max_length=100)
     facts = models.TextField("举报事实")
     submitted_at = models.DateTimeField("举报时间")
     state = FSMField(
