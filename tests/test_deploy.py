@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,6 +67,8 @@ def test_gunicorn_config_loads():
         env={
             "PATH": "/usr/bin:/bin",
             "SECRET_KEY": secrets.token_urlsafe(50),
+            "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+            "BLIND_INDEX_KEY": secrets.token_urlsafe(50),
             "REDIS_URL": "redis://127.0.0.1:6379/0",  # never connected to by --check-config
             "DEBUG": "false",
         },
