@@ -25,10 +25,11 @@ from django.utils import timezone
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import ModelInstanceLoader
 
-from ranking.policy.identity import parse_id_number
+from ranking.policy.identity import mask_id_number, parse_id_number
 from ranking.policy.tables import AWARD_CODES, CITY_LEVEL, DISTRICTS, HONOR_CODES
 from review.models import RECORD_KINDS
 from review.models.records import EducationLevel, OwnKind, RentalKind
+from workflow import crypto
 from workflow.models import Applicant
 
 KEY_COLUMN = "record_key"
@@ -209,13 +210,15 @@ class ApplicantWidget(ChineseWidget):
 
     def parse(self, value: Any) -> int:
         number = _text(value).upper()
+        # The report outlives the file (deleted once loaded): it names the row and column
+        # and shows the number masked, never in full.
         try:
             parse_id_number(number)
         except ValueError as exc:
-            raise ValueError(f"公民身份号码“{number}”无效：{exc}") from None
+            raise ValueError(f"公民身份号码“{crypto.masked(number)}”无效：{exc}") from None
         applicant_id = self.resource.applicant_id(number)
         if applicant_id is None:
-            raise ValueError(f"系统中没有公民身份号码为“{number}”的申请人")
+            raise ValueError(f"系统中没有公民身份号码为“{mask_id_number(number)}”的申请人")
         return applicant_id
 
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:

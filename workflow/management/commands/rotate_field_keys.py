@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from workflow.services.encryption import field_keys_rotate
+from workflow.services import field_keys_rotate
 
 
 class Command(BaseCommand):
