@@ -77,7 +77,7 @@ def production_secret_key(value: str) -> str:
 
 
 def production_field_encryption_keys(keys: list[str]) -> list[str]:
-    """The keys, if each is a real Fernet key (32 random bytes, URL-safe base64) and none is
+    """The keys, if each is 32 random bytes in URL-safe base64 (an AES-256 key) and none is
     a placeholder or the development key (whose bytes say "do-not-use")."""
     for key in keys or [""]:
         try:
@@ -86,8 +86,8 @@ def production_field_encryption_keys(keys: list[str]) -> list[str]:
             raw = b""
         if len(raw) != 32 or _is_placeholder(raw.decode("latin-1"), 32):
             raise ImproperlyConfigured(
-                "FIELD_ENCRYPTION_KEYS 缺失、是占位值或不是 Fernet 密钥，DEBUG 关闭时拒绝启动 / "
-                "FIELD_ENCRYPTION_KEYS is missing, a placeholder or not a Fernet key; generate "
+                "FIELD_ENCRYPTION_KEYS 缺失、是占位值或不是 32 字节的密钥，DEBUG 关闭时拒绝启动 / "
+                "FIELD_ENCRYPTION_KEYS is missing, a placeholder or not a 32-byte key; generate "
                 "one: python -c "
                 '"import base64, secrets; print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())"'
             )

@@ -25,7 +25,8 @@ if not DEBUG:
     production_secret_key(SECRET_KEY)
 
 # Identity numbers, phones and reporters' contacts are encrypted at rest (workflow.crypto).
-# FIELD_ENCRYPTION_KEYS: Fernet keys, comma-separated; the first encrypts, every one decrypts
+# FIELD_ENCRYPTION_KEYS: AES-256 keys (32 bytes, URL-safe base64), comma-separated; the first
+# encrypts, every one decrypts
 # (add a new key in front, run `manage.py rotate_field_keys`, then drop the old one).
 # BLIND_INDEX_KEY: the HMAC key that finds an identity number without decrypting any.
 # Development and tests use fixed keys (their bytes say "do-not-use"), refused in production.

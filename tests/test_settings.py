@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
@@ -20,6 +19,7 @@ from config.env import (
     production_field_encryption_keys,
     production_secret_key,
 )
+from workflow.crypto import new_field_key
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV_EXAMPLE = ROOT / "deploy" / ".env.example"
@@ -49,7 +49,7 @@ def real_keys() -> dict[str, str]:
     """SECRET_KEY and the keys of the personal data encrypted at rest, as an operator makes them."""
     return {
         "SECRET_KEY": a_real_key(),
-        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "FIELD_ENCRYPTION_KEYS": new_field_key(),
         "BLIND_INDEX_KEY": a_real_key(),
     }
 
@@ -124,9 +124,9 @@ def test_the_placeholder_encryption_keys_of_env_example_refuse_to_start(name):
     "keys",
     [
         [],
-        ["change-me-to-a-fernet-key"],
+        ["change-me-to-a-32-byte-key"],
         [settings.DEV_FIELD_ENCRYPTION_KEY],  # what development and the tests use
-        [Fernet.generate_key().decode(), "not-base64-at-all"],  # every key in the list
+        [new_field_key(), "not-base64-at-all"],  # every key in the list
         [base64.urlsafe_b64encode(secrets.token_bytes(16)).decode()],  # 16 bytes, not 32
     ],
 )
@@ -144,7 +144,7 @@ def test_a_placeholder_or_short_blind_index_key_is_refused(key):
 
 
 def test_generated_encryption_keys_are_accepted_old_and_new():
-    keys = [Fernet.generate_key().decode(), Fernet.generate_key().decode()]
+    keys = [new_field_key(), new_field_key()]
 
     assert production_field_encryption_keys(keys) == keys
 

@@ -1,11 +1,16 @@
 """Personal data at rest: encryption of identity numbers, phones and contacts, and the keyed
 blind index that finds an identity number without storing it.
 
-Keys come from settings (the environment): FIELD_ENCRYPTION_KEYS, a list whose first key
-encrypts and every key decrypts (MultiFernet: AES-128-CBC with an HMAC-SHA256 tag, so a
-changed byte fails loudly instead of decrypting to garbage); BLIND_INDEX_KEY, the HMAC-SHA256
-key of the blind index. `manage.py rotate_field_keys` re-encrypts every column under the first
-key and recomputes the indexes, after which the old key can leave the list.
+Keys come from settings (the environment): FIELD_ENCRYPTION_KEYS, a list of 32-byte keys in
+URL-safe base64 whose first key encrypts and every key decrypts; BLIND_INDEX_KEY, the
+HMAC-SHA256 key of the blind index. `manage.py rotate_field_keys` re-encrypts every column
+under the first key and recomputes the indexes, after which the old key can leave the list.
+
+A value is sealed with AES-256-GCM (the `cryptography` package): authenticated, so a changed
+byte fails loudly instead of decrypting to garbage, and about eight times faster than Fernet
+in Python — ranking decrypts 150,000 identity numbers for their birth dates. A token reads
+`e1:<key id>:<base64 of nonce + ciphertext + tag>`; the key id (the first 8 hex digits of the
+key's SHA-256) says which key of the list opens it, and whether rotation has work to do.
 
 A ciphertext is random (the same number encrypts differently twice), so the database can
 neither compare nor index it: equality goes through the blind index, a deterministic keyed
@@ -15,68 +20,104 @@ would be reversed by enumerating the few billion valid numbers).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import hashlib
 import hmac
+import os
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 
 from ranking.policy.identity import mask_id_number
 
-# Every Fernet token starts with its version byte 0x80, which base64 writes as "gAAAAA":
-# how the data migration tells a row it has already encrypted from a plaintext one.
-CIPHERTEXT_PREFIX = "gAAAAA"
+# The format's version: how the data migration tells a row it has already encrypted from a
+# plaintext one, and how a later format would be told from this one.
+CIPHERTEXT_PREFIX = "e1:"
+NONCE_BYTES = 12
+
+
+@dataclass(frozen=True)
+class _Key:
+    key_id: str
+    aead: AESGCM
 
 
 @functools.cache
-def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+def _keyring(keys: tuple[str, ...]) -> tuple[_Key, ...]:
     if not keys:
         raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS 未设置 / FIELD_ENCRYPTION_KEYS is empty")
-    return MultiFernet([Fernet(key) for key in keys])
+    ring = []
+    for key in keys:
+        try:
+            raw = base64.urlsafe_b64decode(key.encode("ascii"))
+        except (binascii.Error, ValueError) as exc:
+            raise ImproperlyConfigured(
+                "FIELD_ENCRYPTION_KEYS: 密钥不是 base64 / not base64"
+            ) from exc
+        if len(raw) != 32:
+            raise ImproperlyConfigured(
+                "FIELD_ENCRYPTION_KEYS: 密钥应为 32 字节 / keys are 32 bytes"
+            )
+        ring.append(_Key(hashlib.sha256(raw).hexdigest()[:8], AESGCM(raw)))
+    return tuple(ring)
 
 
-def _keys() -> MultiFernet:
-    return _fernet(tuple(settings.FIELD_ENCRYPTION_KEYS))
+def _keys() -> tuple[_Key, ...]:
+    return _keyring(tuple(settings.FIELD_ENCRYPTION_KEYS))
 
 
 def _clear_cache(*, setting: str, **_: object) -> None:
     if setting == "FIELD_ENCRYPTION_KEYS":
-        _fernet.cache_clear()
+        _keyring.cache_clear()
 
 
 setting_changed.connect(_clear_cache, dispatch_uid="workflow.crypto.keys")
 
 
 def encrypt(text: str) -> str:
-    """The text encrypted under the first key, as ASCII (fits a text column)."""
-    return _keys().encrypt(text.encode()).decode("ascii")
+    """The text sealed under the first key, as ASCII (fits a text column)."""
+    key = _keys()[0]
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = nonce + key.aead.encrypt(nonce, text.encode(), None)
+    return f"{CIPHERTEXT_PREFIX}{key.key_id}:{base64.urlsafe_b64encode(sealed).decode('ascii')}"
 
 
 def decrypt(token: str) -> str:
-    """The plaintext of a token made under any key in the list. Raises ImproperlyConfigured
+    """The plaintext of a token sealed under any key in the list. Raises ImproperlyConfigured
     (naming the setting, never the data) when no key in the list opens it."""
-    try:
-        return _keys().decrypt(token.encode("ascii")).decode()
-    except InvalidToken as exc:
-        raise ImproperlyConfigured(
-            "无法解密已加密字段：FIELD_ENCRYPTION_KEYS 中没有加密它的密钥 / no key in "
-            "FIELD_ENCRYPTION_KEYS decrypts this value (was a key removed before "
-            "rotate_field_keys ran?)"
-        ) from exc
+    _, key_id, body = token.split(":", 2)
+    for key in _keys():
+        if key.key_id == key_id:
+            sealed = base64.urlsafe_b64decode(body)
+            try:
+                return key.aead.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], None).decode()
+            except InvalidTag as exc:
+                raise ImproperlyConfigured(
+                    "已加密字段的内容被改动，无法解密 / an encrypted value was altered"
+                ) from exc
+    raise ImproperlyConfigured(
+        "无法解密已加密字段：FIELD_ENCRYPTION_KEYS 中没有加密它的密钥 / no key in "
+        "FIELD_ENCRYPTION_KEYS decrypts this value (was a key removed before "
+        "rotate_field_keys ran?)"
+    )
+
+
+def new_field_key() -> str:
+    """A new key for FIELD_ENCRYPTION_KEYS (what deploy/.env.example's one-liner prints)."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii")
 
 
 def is_current(token: str) -> bool:
-    """Whether the first (newest) key opens the token: rotation has nothing to do for it."""
-    try:
-        Fernet(settings.FIELD_ENCRYPTION_KEYS[0]).decrypt(token.encode("ascii"))
-    except InvalidToken:
-        return False
-    return True
+    """Whether the first (newest) key sealed the token: rotation has nothing to do for it."""
+    return token.split(":", 2)[1] == _keys()[0].key_id
 
 
 def is_encrypted(value: str) -> bool:

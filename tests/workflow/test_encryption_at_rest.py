@@ -7,7 +7,6 @@ import datetime as dt
 import logging
 
 import pytest
-from cryptography.fernet import Fernet
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldError, ImproperlyConfigured, ValidationError
 from django.core.management import call_command
@@ -18,6 +17,7 @@ from django.test import Client
 from ranking.policy.identity import make_id_number, mask_id_number
 from tests import factories
 from workflow import crypto, services
+from workflow.crypto import new_field_key
 from workflow.models import Applicant, AuditEvent, LoginUnlock
 from workflow.portal import applicant_account_register
 
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 NUMBER = make_id_number("110105", dt.date(1985, 7, 12), 21, "M")
 PHONE = "13812345678"
-KEY_A, KEY_B = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+KEY_A, KEY_B = new_field_key(), new_field_key()
 
 
 def raw_row(applicant: Applicant) -> tuple[str, str, str]:
@@ -221,3 +221,36 @@ def test_the_migration_encrypts_existing_rows_and_renames_number_user_names():
     user = get_user_model().objects.get(pk=user_id)
     assert user.username != NUMBER
     assert NUMBER[6:14] not in user.username
+
+
+def test_the_admin_finds_an_applicant_by_number_through_the_index(client, admin_user):
+    applicant = register()
+    other = services.applicant_register(
+        user=factories.UserFactory(),
+        id_number=make_id_number("110105", dt.date(1990, 1, 1), 31, "M"),
+        name="张小刚",
+    )
+    client.force_login(admin_user)
+    url = "/admin/workflow/applicant/"
+
+    found = client.get(url, {"q": NUMBER.lower()}).content.decode()
+    by_name = client.get(url, {"q": "张小刚"}).content.decode()
+
+    assert applicant.name in found
+    assert other.name not in found
+    assert other.name in by_name
+    assert applicant.name not in by_name
+
+
+def test_an_altered_ciphertext_fails_loudly_instead_of_reading_as_another_number():
+    applicant = register()
+    token = raw_row(applicant)[0]
+    middle = len(token) // 2  # a character of the ciphertext itself
+    flipped = token[:middle] + ("A" if token[middle] != "A" else "B") + token[middle + 1 :]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE workflow_applicant SET id_number = %s WHERE id = %s", [flipped, applicant.pk]
+        )
+
+    with pytest.raises(ImproperlyConfigured, match="改动"):
+        Applicant.objects.get(pk=applicant.pk)

@@ -12,7 +12,7 @@ from workflow import crypto
 
 
 class EncryptedTextField(models.TextField):
-    """Plaintext in Python, a Fernet token in the database; "" and NULL stay as they are.
+    """Plaintext in Python, an AES-GCM token in the database (workflow.crypto); "" and NULL stay as they are.
 
     The column cannot be compared (each token is random), so every lookup but `isnull` is
     refused: a `filter(id_number=…)` would silently match nothing. Find identity numbers
