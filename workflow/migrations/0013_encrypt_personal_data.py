@@ -43,7 +43,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-        ("workflow", "0011_integrity_states_quota_approval_criminal_report"),
+        ("workflow", "0012_claim_carried_from_evidence_sha256"),
     ]
 
     operations = [

@@ -1,11 +1,11 @@
-# Once every row has its index (0012): the index is what keeps one applicant per number.
+# Once every row has its index (0013_encrypt_personal_data): the index is what keeps one applicant per number.
 from django.db import migrations
 
 import workflow.models.fields
 
 
 class Migration(migrations.Migration):
-    dependencies = [("workflow", "0012_encrypt_personal_data")]
+    dependencies = [("workflow", "0013_encrypt_personal_data")]
 
     operations = [
         migrations.AlterField(
