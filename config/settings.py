@@ -26,8 +26,8 @@ if not DEBUG:
 
 # Identity numbers, phones and reporters' contacts are encrypted at rest (workflow.crypto).
 # FIELD_ENCRYPTION_KEYS: AES-256 keys (32 bytes, URL-safe base64), comma-separated; the first
-# encrypts, every one decrypts
-# (add a new key in front, run `manage.py rotate_field_keys`, then drop the old one).
+# encrypts, every one decrypts (add a new key in front, run `manage.py rotate_field_keys`,
+# then drop the old one).
 # BLIND_INDEX_KEY: the HMAC key that finds an identity number without decrypting any.
 # Development and tests use fixed keys (their bytes say "do-not-use"), refused in production.
 DEV_FIELD_ENCRYPTION_KEY = "ZGV2LW9ubHktZmllbGQta2V5LWRvLW5vdC11c2UtMDA="
@@ -40,6 +40,7 @@ BLIND_INDEX_KEY = env_str(
 if not DEBUG:
     production_field_encryption_keys(FIELD_ENCRYPTION_KEYS)
     production_blind_index_key(BLIND_INDEX_KEY)
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
 
