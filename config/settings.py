@@ -5,7 +5,15 @@ from pathlib import Path
 
 import dj_database_url
 
-from config.env import env_bool, env_int, env_list, env_str, production_secret_key
+from config.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    production_blind_index_key,
+    production_field_encryption_keys,
+    production_secret_key,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -15,6 +23,24 @@ DEBUG = env_bool("DEBUG", default=True)
 SECRET_KEY = env_str("SECRET_KEY", default="dev-insecure-key-do-not-use" if DEBUG else None)
 if not DEBUG:
     production_secret_key(SECRET_KEY)
+
+# Identity numbers, phones and reporters' contacts are encrypted at rest (workflow.crypto).
+# FIELD_ENCRYPTION_KEYS: AES-256 keys (32 bytes, URL-safe base64), comma-separated; the first
+# encrypts, every one decrypts (add a new key in front, run `manage.py rotate_field_keys`,
+# then drop the old one).
+# BLIND_INDEX_KEY: the HMAC key that finds an identity number without decrypting any.
+# Development and tests use fixed keys (their bytes say "do-not-use"), refused in production.
+DEV_FIELD_ENCRYPTION_KEY = "ZGV2LW9ubHktZmllbGQta2V5LWRvLW5vdC11c2UtMDA="
+FIELD_ENCRYPTION_KEYS = env_list(
+    "FIELD_ENCRYPTION_KEYS", [DEV_FIELD_ENCRYPTION_KEY] if DEBUG else []
+)
+BLIND_INDEX_KEY = env_str(
+    "BLIND_INDEX_KEY", default="dev-blind-index-key-do-not-use" if DEBUG else None
+)
+if not DEBUG:
+    production_field_encryption_keys(FIELD_ENCRYPTION_KEYS)
+    production_blind_index_key(BLIND_INDEX_KEY)
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -85,9 +111,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # AxesStandaloneBackend first: it refuses a locked account or address before any password
-# is checked; ModelBackend then authenticates.
+# is checked; an applicant's identity number then finds the account through its blind index
+# (user names are not identity numbers); ModelBackend authenticates every other user name.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "workflow.backends.IdentityNumberBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
@@ -214,8 +242,11 @@ AXES_HTTP_RESPONSE_CODE = 429
 # (deploy/nginx.conf). Without a proxy (development) that header is the client's to forge.
 BEHIND_PROXY = env_bool("BEHIND_PROXY", default=not DEBUG)
 AXES_CLIENT_IP_CALLABLE = "config.middleware.client_ip"
-# Applicants log in with their identity number: axes's log lines keep it masked
-# (its default), and its database tables and admin stay unused with the cache handler.
+# Applicants log in with their identity number: axes counts it against the account's user
+# name (or, for a number without an account, a keyed hash of it), so a lock's cache key, the
+# unlock record and any log line never hold the number; its log lines mask even that (its
+# default), and its database tables and admin stay unused with the cache handler.
+AXES_USERNAME_CALLABLE = "workflow.backends.login_key"
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address"]
 AXES_ENABLE_ADMIN = False
 AXES_DISABLE_ACCESS_LOG = True

@@ -18,6 +18,7 @@ from workflow.models import (
     Applicant,
     Application,
     Employer,
+    EncryptedTextField,
     Phase,
     validate_id_number_field,
 )
@@ -165,10 +166,11 @@ class Objection(ConcurrentTransitionMixin, models.Model):
         PublicityEntry, on_delete=models.PROTECT, related_name="objections", verbose_name="被举报人"
     )
     reporter_name = models.CharField("举报人姓名", max_length=60)
-    reporter_id_number = models.CharField(
+    # Encrypted at rest (workflow.crypto); nothing looks a reporter up by number.
+    reporter_id_number = EncryptedTextField(
         "举报人公民身份号码", max_length=18, validators=[validate_id_number_field]
     )
-    reporter_contact = models.CharField("举报人联系方式", max_length=100)
+    reporter_contact = EncryptedTextField("举报人联系方式", max_length=100)
     facts = models.TextField("举报事实")
     submitted_at = models.DateTimeField("举报时间")
     state = FSMField(
@@ -387,7 +389,8 @@ class SettlementChild(models.Model):
     )
     name = models.CharField("子女姓名", max_length=60)
     birth_date = models.DateField("出生日期")
-    id_number = models.CharField(
+    # Encrypted at rest like every identity number (docs/reliability.md); never looked up.
+    id_number = EncryptedTextField(
         "公民身份号码", max_length=18, blank=True, validators=[validate_id_number_field]
     )
     accompanying = models.BooleanField("随迁", default=True)

@@ -21,7 +21,7 @@ from django.utils.crypto import get_random_string
 from ranking.jsonlines import JsonLineError, is_blank, parse_line
 from ranking.policy import FactsError, parse_facts
 from ranking.services import require_declaration_closed
-from workflow import roles
+from workflow import crypto, roles
 from workflow.exceptions import NotPermitted
 from workflow.facts import CLAIM_FACT_KEYS, JOB_RESIDENCE_AREA
 from workflow.indicators import INDICATOR_CODES, primary_department_of
@@ -155,32 +155,22 @@ def facts_import(
     id_numbers = [raw["person"]["id_number"] for _, raw in good]
     existing_applicants: dict[str, Applicant] = {}
     for start in range(0, len(id_numbers), BATCH):
-        for applicant in Applicant.objects.filter(id_number__in=id_numbers[start : start + BATCH]):
-            existing_applicants[applicant.id_number] = applicant
-    if existing_applicants:
-        taken = set(
-            Application.objects.filter(
-                round=round, applicant__in=[a.pk for a in existing_applicants.values()]
-            ).values_list("applicant__id_number", flat=True)
+        existing_applicants.update(
+            Applicant.objects.in_bulk_by_id_number(id_numbers[start : start + BATCH])
         )
+    if existing_applicants:
+        number_of = {a.pk: number for number, a in existing_applicants.items()}
+        taken = {
+            number_of[pk]
+            for pk in Application.objects.filter(
+                round=round, applicant__in=list(number_of)
+            ).values_list("applicant_id", flat=True)
+        }
         for number, raw in good:
             if raw["person"]["id_number"] in taken:
                 report.errors.append(
                     LineError(number, "person.id_number", f"该申请人已有{round.year}年度的申请")
                 )
-    User = get_user_model()
-    new_ids = [i for i in id_numbers if i not in existing_applicants]
-    for start in range(0, len(new_ids), BATCH):
-        clash = User.objects.filter(username__in=new_ids[start : start + BATCH]).values_list(
-            "username", flat=True
-        )
-        lines_of = {raw["person"]["id_number"]: n for n, raw in good}
-        for username in clash:
-            report.errors.append(
-                LineError(
-                    lines_of[username], "person.id_number", "已有同名账号但无申请人信息，请先核查"
-                )
-            )
     if report.errors:
         report.errors.sort(key=lambda e: e.line)
         return report
@@ -241,12 +231,14 @@ def _write(
     else:
         employers.update({e.credit_code: e for e in new_employers})
 
-    # Accounts: username = identity number, no usable password (they log in after a reset).
+    # Accounts: a user name that says nothing about the person (they log in with the identity
+    # number), no usable password (they log in after a reset).
     User = get_user_model()
     new_people = [raw["person"] for _, raw in good if raw["person"]["id_number"] not in existing]
     users = [
         User(
-            username=person["id_number"], password=UNUSABLE_PASSWORD_PREFIX + get_random_string(40)
+            username=crypto.new_applicant_username(),
+            password=UNUSABLE_PASSWORD_PREFIX + get_random_string(40),
         )
         for person in new_people
     ]

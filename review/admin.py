@@ -15,7 +15,7 @@ from review.models import RECORD_KINDS, ImportBatch
 from review.resources import RESOURCES
 from review.services.decisions import claim_decide
 from workflow import exports, roles
-from workflow.admin import Button, TransitionAdmin
+from workflow.admin import Button, IdNumberSearch, TransitionAdmin
 from workflow.admin_forms import AppealDecisionForm, ClaimAdjustForm, RecheckDecisionForm
 from workflow.models import Department, IndicatorClaim
 
@@ -60,12 +60,13 @@ class LimitedImportForm(ImportForm):
 def _record_admin(kind: str) -> type[ImportExportModelAdmin]:
     record_kind = RECORD_KINDS[kind]
 
-    class RecordAdmin(ImportExportModelAdmin):
+    class RecordAdmin(IdNumberSearch, ImportExportModelAdmin):
         resource_classes = [RESOURCES[kind]]
         formats = [BatchCSV, BatchXLSX]
         import_form_class = LimitedImportForm
         list_display = ("record_key", "loaded_at")
-        search_fields = ("applicant__id_number", "record_key")
+        id_number_path = "applicant__id_number"
+        search_fields = ("record_key",)
         raw_id_fields = ("applicant", "batch")
         list_select_related = ("applicant",)
 
@@ -153,7 +154,7 @@ def _decide(
 
 
 @admin.register(IndicatorClaim)
-class IndicatorClaimAdmin(TransitionAdmin):
+class IndicatorClaimAdmin(IdNumberSearch, TransitionAdmin):
     list_display = (
         "id",
         "application",
@@ -164,7 +165,8 @@ class IndicatorClaimAdmin(TransitionAdmin):
         "needs_manual_review",
     )
     list_filter = ("indicator", "department", "state", "needs_manual_review", "application__round")
-    search_fields = ("application__applicant__name", "application__applicant__id_number")
+    id_number_path = "application__applicant__id_number"
+    search_fields = ("application__applicant__name",)
     list_select_related = ("application__applicant", "application__round", "department")
     readonly_fields = [f.name for f in IndicatorClaim._meta.fields]
     buttons = (

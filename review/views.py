@@ -28,7 +28,7 @@ from review.models import RECORD_KINDS, ImportBatch, kinds_of_department
 from review.resources import headers_of
 from review.services.decisions import DECISION_WORDS, claim_decide, claims_bulk_decide
 from review.services.imports import batch_progress, batch_submit
-from workflow import roles
+from workflow import crypto, roles
 from workflow.exceptions import DomainError
 from workflow.facts import BASIS_EFFECTIVE, CLAIM_FACT_KEYS, application_score
 from workflow.indicators import INDICATORS
@@ -313,7 +313,7 @@ def records(request, kind: str):
     # browser history and Referer headers. One person's records fit on one page.
     number = request.POST.get("id_number", "").strip().upper() if request.method == "POST" else ""
     if number:
-        items = items.filter(applicant__id_number=number)
+        items = items.filter(applicant__id_number_index=crypto.id_number_index(number))
         page = Paginator(items, 1000).get_page(1)
     else:
         page = Paginator(items, 50).get_page(request.GET.get("page"))

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from workflow.crypto import new_field_key
+
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
 
@@ -66,6 +68,8 @@ def test_gunicorn_config_loads():
         env={
             "PATH": "/usr/bin:/bin",
             "SECRET_KEY": secrets.token_urlsafe(50),
+            "FIELD_ENCRYPTION_KEYS": new_field_key(),
+            "BLIND_INDEX_KEY": secrets.token_urlsafe(50),
             "REDIS_URL": "redis://127.0.0.1:6379/0",  # never connected to by --check-config
             "DEBUG": "false",
         },

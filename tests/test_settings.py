@@ -3,6 +3,7 @@ start without a real key or without Redis is refused."""
 
 from __future__ import annotations
 
+import base64
 import re
 import secrets
 import subprocess
@@ -10,9 +11,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import production_secret_key
+from config.env import (
+    production_blind_index_key,
+    production_field_encryption_keys,
+    production_secret_key,
+)
+from workflow.crypto import new_field_key
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV_EXAMPLE = ROOT / "deploy" / ".env.example"
@@ -38,8 +45,17 @@ def a_real_key() -> str:
     return secrets.token_urlsafe(50)
 
 
+def real_keys() -> dict[str, str]:
+    """SECRET_KEY and the keys of the personal data encrypted at rest, as an operator makes them."""
+    return {
+        "SECRET_KEY": a_real_key(),
+        "FIELD_ENCRYPTION_KEYS": new_field_key(),
+        "BLIND_INDEX_KEY": a_real_key(),
+    }
+
+
 def test_check_deploy_passes_with_the_production_settings_of_env_example():
-    env = example_env() | {"SECRET_KEY": a_real_key()}
+    env = example_env() | real_keys()
     assert env["DEBUG"] == "false"
 
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
@@ -55,7 +71,7 @@ def test_the_placeholder_key_of_env_example_refuses_to_start():
 
 
 def test_debug_off_without_redis_refuses_to_start():
-    env = example_env() | {"SECRET_KEY": a_real_key()}
+    env = example_env() | real_keys()
     del env["REDIS_URL"]
 
     result = manage("check", env=env)
@@ -91,6 +107,46 @@ def test_a_generated_key_is_accepted():
     key = a_real_key()
 
     assert production_secret_key(key) == key
+
+
+@pytest.mark.parametrize("name", ["FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY"])
+def test_the_placeholder_encryption_keys_of_env_example_refuse_to_start(name):
+    env = example_env() | real_keys()
+    env[name] = example_env()[name]
+
+    result = manage("check", env=env)
+
+    assert result.returncode != 0
+    assert name in result.stderr
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        [],
+        ["change-me-to-a-32-byte-key"],
+        [settings.DEV_FIELD_ENCRYPTION_KEY],  # what development and the tests use
+        [new_field_key(), "not-base64-at-all"],  # every key in the list
+        [base64.urlsafe_b64encode(secrets.token_bytes(16)).decode()],  # 16 bytes, not 32
+    ],
+)
+def test_a_placeholder_or_malformed_field_encryption_key_is_refused(keys):
+    with pytest.raises(ImproperlyConfigured, match="FIELD_ENCRYPTION_KEYS"):
+        production_field_encryption_keys(keys)
+
+
+@pytest.mark.parametrize(
+    "key", ["change-me-to-another-long-random-string", "dev-blind-index-key-do-not-use", "k" * 40]
+)
+def test_a_placeholder_or_short_blind_index_key_is_refused(key):
+    with pytest.raises(ImproperlyConfigured, match="BLIND_INDEX_KEY"):
+        production_blind_index_key(key)
+
+
+def test_generated_encryption_keys_are_accepted_old_and_new():
+    keys = [new_field_key(), new_field_key()]
+
+    assert production_field_encryption_keys(keys) == keys
 
 
 @pytest.mark.django_db

@@ -22,6 +22,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.urls import reverse
 
+from ranking.policy.identity import mask_id_number
 from workflow import roles
 from workflow.extensions import ranking_summary
 from workflow.models import (
@@ -213,7 +214,10 @@ def _application_drafts(done: TransitionDone) -> Iterator[NoticeDraft]:
                     user_id,
                     key,
                     f"提请注销户口：{name}（{year}年度积分落户）",
-                    f"{name}（公民身份号码 {app.applicant.id_number}）通过{year}年度积分落户"
+                    # Masked: a notice is stored and mailed in clear; the full number is on
+                    # the application's pages in the back office (申请编号).
+                    f"{name}（公民身份号码 {mask_id_number(app.applicant.id_number)}，"
+                    f"申请编号 {app.pk}）通过{year}年度积分落户"
                     f"取得本市常住户口，现查实申请材料弄虚作假（{done.reason}）。"
                     "请依细则第十七条注销其本市常住户口，并迁回调京前户籍所在地。",
                     "",

@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from workflow import mails, services
+from workflow import crypto, mails, services
 from workflow.bars import bar_finding
 from workflow.exceptions import NotPermitted
 from workflow.extensions import credit_record_latest, ranking_summary
@@ -61,9 +61,10 @@ def applicant_account_register(
     female_job: str | None = None,
     now: dt.datetime | None = None,
 ) -> Applicant | None:
-    """A new login (username = the identity number) and its Applicant record, together.
+    """A new login and its Applicant record, together. The user name says nothing about the
+    person (crypto.new_applicant_username); the applicant logs in with the identity number.
 
-    One account per identity number: Applicant.id_number is unique, and so is the username.
+    One account per identity number: its blind index (Applicant.id_number_index) is unique.
     A number that already has an account gets no new one and no error either (None): the
     caller answers REGISTRATION_ANSWER in both cases, and the same work is done (a password
     hash, an audit row, one mail on commit: a welcome to the new address, or to the existing
@@ -76,7 +77,7 @@ def applicant_account_register(
     if existing is None:
         try:
             with transaction.atomic():
-                user = _new_applicant_user(number=number, name=name, email=email)
+                user = _new_applicant_user(name=name, email=email)
                 user.set_password(password)
                 user.save()
                 applicant = services.applicant_register(
@@ -113,15 +114,16 @@ def applicant_account_register(
 
 
 def _account_of(number: str) -> Any:
-    user_model = get_user_model()
-    applicant = Applicant.objects.select_related("user").filter(id_number=number).first()
-    if applicant is not None:
-        return applicant.user
-    return user_model.objects.filter(username=number).first()
+    applicant = Applicant.objects.by_id_number(number).select_related("user").first()
+    return applicant.user if applicant is not None else None
 
 
-def _new_applicant_user(*, number: str, name: str, email: str) -> Any:
-    return get_user_model()(username=number, email=email.strip(), first_name=name.strip()[:150])
+def _new_applicant_user(*, name: str, email: str) -> Any:
+    return get_user_model()(
+        username=crypto.new_applicant_username(),
+        email=email.strip(),
+        first_name=name.strip()[:150],
+    )
 
 
 def unit_account_register(

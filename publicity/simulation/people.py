@@ -16,7 +16,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from publicity.simulation.script import ApplicantScript
-from workflow import roles, services
+from workflow import crypto, roles, services
 from workflow.indicators import DEPARTMENTS
 from workflow.models import AnnualRound, Applicant, Department, Employer
 
@@ -92,19 +92,17 @@ def employers_register(cast: Cast, *, progress: Callable[[str], None]) -> None:
 
 
 def applicants_register(cast: Cast, *, progress: Callable[[str], None]) -> None:
-    """Each person registers as an applicant (username = identity number, as in the portal)."""
-    existing = {
-        a.id_number: a
-        for a in Applicant.objects.filter(
-            id_number__in=[s.id_number for s in cast.scripts]
-        ).select_related("user")
-    }
+    """Each person registers as an applicant (a user name that says nothing about them, as in
+    the portal; they would log in with the identity number)."""
+    existing = Applicant.objects.select_related("user").in_bulk_by_id_number(
+        s.id_number for s in cast.scripts
+    )
     created = 0
     for script in cast.scripts:
         person = script.facts["person"]
         applicant = existing.get(script.id_number)
         if applicant is None:
-            user = _login(script.id_number, first_name=person["name"][:150])
+            user = _login(crypto.new_applicant_username(), first_name=person["name"][:150])
             applicant = services.applicant_register(
                 user=user,
                 id_number=script.id_number,

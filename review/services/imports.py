@@ -198,15 +198,26 @@ def _row_errors(result: Any, resource: Any) -> list[dict[str, Any]]:
 
 
 def _finish(
-    batch: ImportBatch, *, status: str, errors: list[dict[str, Any]], **counts: int
+    batch: ImportBatch,
+    *,
+    status: str,
+    errors: list[dict[str, Any]],
+    keep_file: bool = False,
+    **counts: int,
 ) -> ImportBatch:
+    """Record the outcome. The uploaded file (a department's identity numbers, in clear) is
+    deleted with it, the report kept; only a failure the task will retry keeps the file."""
     errors.sort(key=lambda e: (e["row"] is None, e["row"] or 0))
     batch.status = status
     batch.errors = errors
     batch.finished_at = timezone.now()
     for name, value in counts.items():
         setattr(batch, name, value)
-    batch.save(update_fields=["status", "errors", "finished_at", "kind", *counts])
+    fields = ["status", "errors", "finished_at", "kind", *counts]
+    if not keep_file:
+        batch.content = b""
+        fields.append("content")
+    batch.save(update_fields=fields)
     if batch.job_run_id:
         JobRun.objects.filter(pk=batch.job_run_id).update(
             status=JobStatus.FAILED if status == BatchStatus.FAILED else JobStatus.SUCCEEDED,
@@ -236,7 +247,9 @@ def batch_load(*, batch: ImportBatch, tuned: bool = True) -> ImportBatch:
 
 def _load_once(batch: ImportBatch, *, tuned: bool) -> ImportBatch:
     if batch.status in (BatchStatus.LOADED, BatchStatus.REJECTED):
-        return batch  # a redelivered task: already done (a failed one runs again)
+        return batch  # a redelivered task: already decided (and its file deleted)
+    if batch.status == BatchStatus.FAILED and not batch.content:
+        return batch  # failed for good: the file is gone, the report says why
     if batch.job_run_id:
         # Counted before the load's transaction, so a load that kills its worker counts: the
         # reconciliation gives up on a batch after JOB_MAX_ATTEMPTS starts.
@@ -248,9 +261,11 @@ def _load_once(batch: ImportBatch, *, tuned: bool) -> ImportBatch:
     except Exception as exc:
         logger.exception("import batch %s failed", batch.pk)
         cache.delete(progress_key(batch))
+        retried = isinstance(exc, TRANSIENT_DB_ERRORS)
         _finish(
             batch,
             status=BatchStatus.FAILED,
+            keep_file=retried,  # the retry reads the file again
             # The detail is in the log; the clerk needs to know nothing was loaded.
             errors=[
                 {
@@ -260,7 +275,7 @@ def _load_once(batch: ImportBatch, *, tuned: bool) -> ImportBatch:
                 }
             ],
         )
-        if isinstance(exc, TRANSIENT_DB_ERRORS):
+        if retried:
             raise
         return batch
 

@@ -54,7 +54,7 @@ def people(db, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     for code, name in DEPARTMENTS.items():
         Department.objects.get_or_create(code=code, defaults={"name": name})
-    user = factories.UserFactory(username=ID_NUMBER)
+    user = factories.UserFactory(username="wang_xiaoming")  # logs in with ID_NUMBER
     user.set_password(PASSWORD)
     user.save()
     return factories.ApplicantFactory(user=user, id_number=ID_NUMBER, name="王小明")

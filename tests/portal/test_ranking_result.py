@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from ranking import services
 from ranking.importing import facts_import
@@ -25,7 +24,7 @@ def test_applicant_sees_rank_cutoff_and_whether_admitted(client, administrator):
     assert not report.errors
     run = services.round_rank(round=round, actor=administrator)
     second = round.applications.get(applicant__name="乙")
-    client.force_login(get_user_model().objects.get(username=second.applicant.id_number))
+    client.force_login(second.applicant.user)
 
     page = client.get("/apply/").content.decode()
 

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django.urls import reverse
 
 from publicity import services
@@ -74,6 +75,23 @@ def test_reporter_identity_is_shown_to_administrators_only(client, admin_user, c
     assert "赵举报" not in client.get(listing).content.decode()
     # nor can the identity be probed through the search box
     assert "202000003" not in client.get(listing, {"q": REPORTER_ID}).content.decode()
+
+
+def test_reporter_identity_and_contact_are_encrypted_at_rest(objection):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reporter_id_number, reporter_contact FROM publicity_objection WHERE id = %s",
+            [objection.pk],
+        )
+        number, contact = cursor.fetchone()
+
+    assert REPORTER_ID not in number
+    assert "13900001111" not in contact
+    objection.refresh_from_db()
+    assert (objection.reporter_id_number, objection.reporter_contact) == (
+        REPORTER_ID,
+        "13900001111",
+    )
 
 
 def test_upholding_an_objection_in_the_admin_cancels_through_the_service(

@@ -38,10 +38,14 @@ def test_import_creates_final_applications_with_verified_facts_scored_as_the_eng
     assert Application.objects.filter(round=round_2020, state=AppState.FINAL).count() == 2
     assert IndicatorClaim.objects.exclude(state=ClaimState.VERIFIED).count() == 0
     assert Employer.objects.count() == 1
-    user = get_user_model().objects.get(username=items[0]["person"]["id_number"])
+    number = items[0]["person"]["id_number"]
+    user = Applicant.objects.by_id_number(number).get().user
     assert not user.has_usable_password()
+    assert number[6:14] not in user.username  # the user name says nothing about the person
     for item in items:
-        app = Application.objects.get(applicant__id_number=item["person"]["id_number"])
+        app = Application.objects.get(
+            applicant__in=Applicant.objects.by_id_number(item["person"]["id_number"])
+        )
         assert application_score(app, basis="verified").as_contract() == score_facts(item)
 
 
@@ -116,7 +120,9 @@ def test_undeclared_job_residence_area_imports_without_its_claim_and_scores_zero
         "import_facts", "--year", "2020", str(write(tmp_path, *lines(declared, undeclared)))
     )
     for item in (declared, undeclared):
-        app = Application.objects.get(applicant__id_number=item["person"]["id_number"])
+        app = Application.objects.get(
+            applicant__in=Applicant.objects.by_id_number(item["person"]["id_number"])
+        )
         result = application_score(app, basis="verified").as_contract()
         assert result == score_facts(item)
     apps = {

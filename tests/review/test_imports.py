@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from review.models import BatchStatus, ResidencePermit, SocialInsurancePeriod
+from review.models import BatchStatus, ImportBatch, ResidencePermit, SocialInsurancePeriod
 from review.services.imports import batch_submit
 from review.synthetic import csv_bytes, social_insurance_rows, xlsx_bytes
 from tests import factories
@@ -63,6 +63,24 @@ def test_a_batch_with_bad_rows_loads_nothing_and_reports_every_bad_row(registere
     assert "与第 2 行重复" in messages
     assert "系统中没有公民身份号码" in messages
     assert "YYYY-MM" in messages
+
+
+def test_the_uploaded_file_is_deleted_once_decided_and_its_report_kept(registered, people):
+    rows = social_insurance_rows(people[:3])
+    loaded = submit(rows)
+    rows.append(["11010519491231002X", "2010-01", "", "朝阳区", "否"])  # nobody registered
+    rejected = submit(rows)
+
+    for batch in (loaded, rejected):
+        stored = ImportBatch.objects.get(pk=batch.pk)
+        assert bytes(stored.content) == b""  # the department's identity numbers, gone
+    assert (loaded.status, loaded.new_rows) == (BatchStatus.LOADED, len(rows) - 2)
+    assert rejected.status == BatchStatus.REJECTED
+    [error] = ImportBatch.objects.get(pk=rejected.pk).errors
+    assert (error["row"], error["column"]) == (len(rows), "公民身份号码")
+    # The report outlives the file: it shows the number masked.
+    assert "110105********002X" in error["message"]
+    assert "11010519491231002X" not in error["message"]
 
 
 def test_a_wrong_header_loads_nothing_and_names_the_columns(registered, people):

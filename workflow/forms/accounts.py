@@ -103,8 +103,8 @@ class UnitRegistrationForm(_PasswordPair):
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"]
-        # Applicants' user names are their identity numbers: a unit user name that is one
-        # would take that person's login, and "already used" would tell who has registered.
+        # Applicants log in by typing their identity number: a unit user name that is one
+        # would be that person's login, and no user name may be an identity number.
         if mask_id_number(username) != username:
             raise forms.ValidationError("用户名不能使用公民身份号码；申请人请使用“申请人注册”。")
         return username

@@ -15,6 +15,7 @@ from .applications import (
 )
 from .audit import AppendOnlyError, AuditEvent
 from .evidence import Evidence, EvidencePurpose, FormDraft
+from .fields import BlindIndexField, EncryptedTextField
 from .jobs import JobRun, JobStatus
 from .notices import Notice, NoticePreference
 from .parties import (
@@ -69,6 +70,7 @@ __all__ = [
     "Applicant",
     "Application",
     "AuditEvent",
+    "BlindIndexField",
     "ClaimState",
     "CriminalRecordReport",
     "Department",
@@ -76,6 +78,7 @@ __all__ = [
     "Evidence",
     "EvidencePurpose",
     "EmployerMembership",
+    "EncryptedTextField",
     "FemaleJob",
     "FormDraft",
     "HALF_DAY_STARTS",

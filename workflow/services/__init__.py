@@ -14,6 +14,7 @@ from .applications import __all__ as _applications
 from .claims import *  # noqa: F403
 from .claims import __all__ as _claims
 from .departments import departments_ensure, district_offices_ensure
+from .encryption import RotationReport, field_keys_rotate
 from .evidence import *  # noqa: F403
 from .evidence import __all__ as _evidence
 from .integrity import *  # noqa: F403
@@ -49,6 +50,7 @@ from .transitions import transition_apply, transition_bulk
 __all__ = [
     "UNIT_UNVERIFIED_MESSAGE",
     "NoticeDraft",
+    "RotationReport",
     "notice_mark_read",
     "notice_preference_of",
     "notice_preference_set",
@@ -68,6 +70,7 @@ __all__ = [
     "employer_membership_unverify",
     "employer_membership_verify",
     "employer_register",
+    "field_keys_rotate",
     "format_moment",
     "login_unlock",
     "now_or",

@@ -12,10 +12,16 @@ from django.db import models, transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
-from workflow import roles
+from workflow import crypto, roles
 from workflow.audit_chain import audit_seal_after_commit
 from workflow.exceptions import ConflictError, NotPermitted, WindowClosed
-from workflow.models import AnnualRound, AuditEvent, Phase
+from workflow.models import (
+    AnnualRound,
+    AuditEvent,
+    BlindIndexField,
+    EncryptedTextField,
+    Phase,
+)
 
 CONFLICT_MESSAGE = "该申请已被他人同时修改，请刷新后重试"
 
@@ -122,7 +128,12 @@ def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in fields:
         field = obj._meta.get_field(name)
-        out[name] = jsonable(getattr(obj, field.attname))
+        value = getattr(obj, field.attname)
+        if isinstance(field, EncryptedTextField | BlindIndexField):
+            # Encrypted at rest, so never in clear in the audit log either (which can never
+            # be rewritten): an identity number masked, a phone or contact to its last four.
+            value = crypto.masked(value or "") if isinstance(field, EncryptedTextField) else "…"
+        out[name] = jsonable(value)
     return out
 
 

@@ -19,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from workflow import roles
+from workflow.backends import account_name
 from workflow.exceptions import DomainError, NotPermitted
 from workflow.models import LoginUnlock
 
@@ -55,13 +56,14 @@ def login_unlock(
     ip_address: str | None = None,
     now: dt.datetime | None = None,
 ) -> LoginUnlock:
-    """An administrator lifts the lock of an account (the user name as typed at login: an
-    applicant's identity number), with the addresses that failed for it, and/or of one
-    network address. Recorded and audited; the counters are cleared once that is committed."""
+    """An administrator lifts the lock of an account (its user name, or an applicant's
+    identity number, which stands for the account: neither is recorded as typed), with the
+    addresses that failed for it, and/or of one network address. Recorded and audited; the
+    counters are cleared once that is committed."""
     now = now_or(now)
     if not roles.is_administrator(actor):
         raise NotPermitted("只有管理员才能解除登录锁定。")
-    username = username.strip()
+    username = account_name(username)
     ip_address = (ip_address or "").strip() or None
     if not username and not ip_address:
         raise DomainError("请填写要解锁的账号或网络地址。")
@@ -94,7 +96,7 @@ def login_unlock(
             obj=unlock,
             now=now,
             reason=reason.strip(),
-            # The account by its id, not its user name (an identity number).
+            # The account by its id.
             after={"user": user_id, "ip_address": ip_address, "addresses": addresses},
         )
         transaction.on_commit(clear)
