@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from ranking.policy.identity import mask_id_number
 from workflow import phase_jobs, roles, services
+from workflow.admin_forms import ButtonReasonForm
 from workflow.exceptions import DomainError
 from workflow.models import (
     AnnualRound,
@@ -113,8 +114,13 @@ class TransitionAdmin(admin.ModelAdmin):
             raise PermissionDenied
         if button is None:
             raise PermissionDenied
+        reason_form = ButtonReasonForm(request.POST)
+        if not reason_form.is_valid():
+            for error in reason_form.errors.get("reason", []):
+                messages.error(request, f"{button.label}未执行：{error}")
+            return HttpResponseRedirect(self._change_url(obj))
         try:
-            button.run(obj, request.user, request.POST.get("reason", "").strip())
+            button.run(obj, request.user, reason_form.cleaned_data["reason"])
         except DomainError as exc:
             messages.error(request, f"{button.label}未执行：{exc}")
         except ValidationError as exc:

@@ -208,6 +208,9 @@ def _bool(value: Any, field: str, default: bool | None = None) -> bool:
 def _str(value: Any, field: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise FactsError(field, "不能为空")
+    if "\x00" in value:
+        # Names are stored (import_facts, the admin's verified facts): PostgreSQL refuses NUL.
+        raise FactsError(field, "不能包含空字符（\\0）")
     return value.strip()
 
 
@@ -348,8 +351,8 @@ def _award(raw: Any) -> Award:
     if rank is not None and rank < 1:
         raise FactsError("rank", "名次或完成人位次应从 1 开始")
     role = item.get("role")
-    if role is not None and not isinstance(role, str):
-        raise FactsError("role", "应为字符串")
+    if role is not None and (not isinstance(role, str) or "\x00" in role):
+        raise FactsError("role", "应为不含空字符的字符串")
     return Award(
         str(code), None if grade is None else str(grade), rank, role, _int(item.get("year"), "year")
     )
