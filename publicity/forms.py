@@ -25,7 +25,13 @@ class ObjectionForm(forms.Form):
     reporter_name = forms.CharField(label="举报人姓名", max_length=60)
     reporter_id_number = forms.CharField(label="举报人公民身份号码", max_length=18)
     reporter_contact = forms.CharField(label="联系方式（电话或地址）", max_length=100)
-    facts = forms.CharField(label="举报事实", widget=forms.Textarea(attrs={"rows": 6}))
+    # Issue 14: a 2.4 MB objection was accepted (only the request body limit stopped it).
+    facts = forms.CharField(
+        label="举报事实",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"max_length": "举报事实：最多 %(limit_value)d 个字，请精简后提交。"},
+    )
 
 
 class ObjectionDecisionForm(forms.Form):

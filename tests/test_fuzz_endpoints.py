@@ -506,8 +506,7 @@ def fuzz_route(
             response = client.post(path, data)
             assert_not_a_server_error(response, "POST", path, data)
 
-        @FUZZ
-        @settings(max_examples=examples)
+        @settings(FUZZ, max_examples=examples)
         @given(
             query=query_strings(set(get_fields)),
             data=form_data(post_fields),
