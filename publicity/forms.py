@@ -5,12 +5,33 @@ from django import forms
 from publicity.models import HomeKind, Settlement, SettlementChild
 
 
+class ListSearchForm(forms.Form):
+    """The public list's search box. A form, not request.GET as it comes: PostgreSQL refuses
+    a NUL in a query parameter (a 500), and a 100,000-character search is no name."""
+
+    q = forms.CharField(
+        label="按姓名、单位名称或公示编号查询",
+        max_length=100,
+        required=False,
+        error_messages={
+            "max_length": "查询：最多 %(limit_value)d 个字。",
+            "null_characters_not_allowed": "查询：不能包含空字符（\\0）。",
+        },
+    )
+
+
 class ObjectionForm(forms.Form):
     number = forms.CharField(label="被举报人公示编号", max_length=12)
     reporter_name = forms.CharField(label="举报人姓名", max_length=60)
     reporter_id_number = forms.CharField(label="举报人公民身份号码", max_length=18)
     reporter_contact = forms.CharField(label="联系方式（电话或地址）", max_length=100)
-    facts = forms.CharField(label="举报事实", widget=forms.Textarea(attrs={"rows": 6}))
+    # Issue 14: a 2.4 MB objection was accepted (only the request body limit stopped it).
+    facts = forms.CharField(
+        label="举报事实",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"max_length": "举报事实：最多 %(limit_value)d 个字，请精简后提交。"},
+    )
 
 
 class ObjectionDecisionForm(forms.Form):

@@ -16,7 +16,7 @@ from django.utils.http import http_date
 from publicity import credit_exports, downloads, selectors, services, statistics
 from publicity.charts import histogram_chart
 from publicity.exports import csv_bytes, xlsx_bytes
-from publicity.forms import FraudForm, ObjectionDecisionForm, ObjectionForm
+from publicity.forms import FraudForm, ListSearchForm, ObjectionDecisionForm, ObjectionForm
 from publicity.models import CreditExport, CreditRecord, Objection
 from publicity.selectors import MAX_YEAR, MIN_YEAR
 from ranking import confirmation
@@ -56,7 +56,8 @@ def publicity_list(request: HttpRequest, year: int) -> HttpResponse:
     publication = selectors.publication_published(year=year)
     if publication is None:
         return _not_published(request, year)
-    query = request.GET.get("q", "")
+    search = ListSearchForm(request.GET)
+    query = search.cleaned_data["q"] if search.is_valid() else ""
     page = selectors.publicity_page(
         publication=publication, query=query, page=request.GET.get("page", 1)
     )
@@ -69,6 +70,7 @@ def publicity_list(request: HttpRequest, year: int) -> HttpResponse:
             "publication": publication,
             "page": page,
             "query": query,
+            "search": search,
             "rows": page.object_list,
             "columns": [INDICATOR_LABELS[c] for c in INDICATOR_CODES],
             "chart": histogram_chart(

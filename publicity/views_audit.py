@@ -3,6 +3,8 @@ which figures fit the year's rules."""
 
 from __future__ import annotations
 
+import re
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
@@ -38,7 +40,8 @@ def list_audit(request: HttpRequest) -> HttpResponse:
                 )
             except DomainError as exc:
                 form.add_error("file", exc.message)
-    elif request.GET.get("year", "").isdigit():
+    elif re.fullmatch(r"[0-9]{4}", request.GET.get("year", "")):
+        # Four ASCII digits: str.isdigit() also takes '²', and 5,000 digits, which int() refuses.
         publication = get_object_or_404(
             Publication.objects.select_related("round"), round__year=int(request.GET["year"])
         )

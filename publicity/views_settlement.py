@@ -188,7 +188,7 @@ def settlement_pdf(request: HttpRequest, application_id: int, kind: str) -> Http
         Settlement.objects.select_related(
             "application__applicant", "application__employer", "application__round"
         ),
-        application_id=application_id,
+        application__pk=application_id,
     )
     try:
         services.settlement_require_viewer(settlement, request.user)

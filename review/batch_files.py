@@ -103,13 +103,25 @@ def _dataset(
     width = len(headers)
     dataset = tablib.Dataset(headers=headers)
     errors: list[dict[str, Any]] = []
-    too_long = 0
+    bad_cells = 0
 
     def check(row_number: int, values: Sequence[Any]) -> None:
-        nonlocal too_long
+        nonlocal bad_cells
         for index, value in enumerate(values):
-            if isinstance(value, str) and len(value) > limits.max_field_chars:
-                too_long += 1
+            if isinstance(value, str) and "\x00" in value:
+                # PostgreSQL refuses NUL in text and in jsonb: stored, or echoed in the
+                # report, it failed the batch with a database error instead of naming the cell.
+                bad_cells += 1
+                if len(errors) < MAX_REPORTED:
+                    errors.append(
+                        {
+                            "row": row_number,
+                            "column": _column_name(headers, index),
+                            "message": "含有空字符（\\0），请删除后重新导入",
+                        }
+                    )
+            elif isinstance(value, str) and len(value) > limits.max_field_chars:
+                bad_cells += 1
                 if len(errors) < MAX_REPORTED:
                     errors.append(
                         {
@@ -138,9 +150,13 @@ def _dataset(
         row += [""] * (width - len(row))
         check(len(dataset) + 2, row)  # row 1 is the header
         dataset.append(row)
-    if too_long > len(errors):
+    if bad_cells > len(errors):
         errors.append(
-            {"row": None, "column": "", "message": f"另有 {too_long - len(errors):,} 个单元格超长"}
+            {
+                "row": None,
+                "column": "",
+                "message": f"另有 {bad_cells - len(errors):,} 个单元格超长或含有空字符",
+            }
         )
     if errors:
         raise BatchFileError(errors=errors)
@@ -149,7 +165,8 @@ def _dataset(
 
 def _column_name(headers: Sequence[str], index: int) -> str:
     if index < len(headers) and headers[index]:
-        return headers[index]
+        # A NUL in the header would make the report itself unstorable (jsonb refuses \\u0000).
+        return headers[index].replace("\x00", "\\0")
     return f"第 {index + 1} 列"
 
 

@@ -52,7 +52,9 @@ def reviewer_department(*, user: Any, requested: str | None = None) -> Departmen
     """The department whose work the user sees: their own; an administrator picks one."""
     if roles.is_administrator(user):
         if requested:
-            return Department.objects.filter(code=requested).first()
+            # Looked up among the few codes rather than sent as typed: a NUL in the query
+            # string would make PostgreSQL refuse the statement (a 500, not a refusal).
+            return {d.code: d for d in Department.objects.all()}.get(requested)
         return Department.objects.order_by("code").first()
     return roles.department_of(user)
 

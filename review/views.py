@@ -20,6 +20,7 @@ from review.forms import (
     JointCheckOpenForm,
     OriginalsInviteForm,
     QueueFilterForm,
+    RecordSearchForm,
     SupplementRequestForm,
     UploadForm,
     claim_part,
@@ -184,7 +185,13 @@ def bulk_decide(request):
     """Step 1 shows what will be decided; step 2 (confirm=1) decides."""
     department = _department_or_403(request)
     form = BulkDecisionForm(request.POST)
-    ids = [int(i) for i in request.POST.getlist("claim_ids") if i.isdigit()]
+    # isascii: '²'.isdigit() is true and int('²') raises; an id longer than 18 digits is
+    # past any bigint and no claim's.
+    ids = [
+        int(i)
+        for i in request.POST.getlist("claim_ids")
+        if i.isascii() and i.isdigit() and len(i) <= 18
+    ]
     claims = list(
         claims_reviewable_by(user=request.user)
         .select_related("application__applicant", "application__round", "department")
@@ -311,7 +318,8 @@ def records(request, kind: str):
     items = model.objects.select_related("applicant").order_by("-pk")
     # The search is a POST: an identity number in a query string ends up in access logs,
     # browser history and Referer headers. One person's records fit on one page.
-    number = request.POST.get("id_number", "").strip().upper() if request.method == "POST" else ""
+    search = RecordSearchForm(request.POST if request.method == "POST" else None)
+    number = search.cleaned_data["id_number"] if search.is_valid() else ""
     if number:
         items = items.filter(applicant__id_number_index=crypto.id_number_index(number))
         page = Paginator(items, 1000).get_page(1)
@@ -343,5 +351,6 @@ def records(request, kind: str):
             "rows": rows,
             "page": page,
             "id_number": number,
+            "search": search,
         },
     )

@@ -23,6 +23,7 @@ from django.utils import timezone
 from ranking.policy.identity import mask_id_number, parse_id_number
 from workflow import crypto, phase_jobs, roles, services
 from workflow import selectors as workflow_selectors
+from workflow.admin_forms import ButtonReasonForm
 from workflow.exceptions import DomainError
 from workflow.indicators import DISTRICT_OFFICES
 from workflow.models import (
@@ -137,8 +138,13 @@ class TransitionAdmin(admin.ModelAdmin):
             raise PermissionDenied
         if button is None:
             raise PermissionDenied
+        reason_form = ButtonReasonForm(request.POST)
+        if not reason_form.is_valid():
+            for error in reason_form.errors.get("reason", []):
+                messages.error(request, f"{button.label}未执行：{error}")
+            return HttpResponseRedirect(self._change_url(obj))
         try:
-            summary = button.run(obj, request.user, request.POST.get("reason", "").strip())
+            summary = button.run(obj, request.user, reason_form.cleaned_data["reason"])
         except DomainError as exc:
             messages.error(request, f"{button.label}未执行：{exc}")
         except ValidationError as exc:

@@ -16,6 +16,21 @@ RECONSIDERATION_CHOICES = list(RECONSIDERATION_DECISIONS.items())
 FACTS_HELP = 'JSON 对象，格式见 facts-format-1（只填写该指标涉及的字段，如 {"education": [...]}）。'
 
 
+class ButtonReasonForm(forms.Form):
+    """The reason typed beside a plain transition button (no intermediate page). Parsed by a
+    form, not read raw from POST: a NUL reached the audit row and PostgreSQL refused it (500)."""
+
+    reason = forms.CharField(
+        label="原因",
+        required=False,
+        max_length=2000,
+        error_messages={
+            "max_length": "原因：最多 %(limit_value)d 个字。",
+            "null_characters_not_allowed": "原因：不能包含空字符（\\0）。",
+        },
+    )
+
+
 class FactsField(forms.JSONField):
     """Verified facts as a JSON object (the claim's part of facts-format-1)."""
 

@@ -225,7 +225,17 @@ class RowFormSet(BaseFormSet):
 
 
 def _formset(form: type[forms.Form]) -> type[BaseFormSet]:
-    return formset_factory(form, formset=RowFormSet, can_delete=True, max_num=60, validate_max=True)
+    # absolute_max as max_num: Django's default (max_num + 1000) built 1,060 row forms per
+    # section for a posted TOTAL_FORMS of 10**30 — 20 s of work on a public page, found by
+    # fuzzing; the portal's indicator pages cap theirs the same way.
+    return formset_factory(
+        form,
+        formset=RowFormSet,
+        can_delete=True,
+        max_num=60,
+        absolute_max=60,
+        validate_max=True,
+    )
 
 
 # (facts key, form prefix, formset class, section title, field map facts key -> form field)

@@ -160,7 +160,8 @@ def _object(value: Any, field: str, allowed: frozenset[str]) -> Mapping[str, Any
         raise FactsError(field, "应为 JSON 对象")
     if not allowed.issuperset(value):
         unknown = sorted(set(value) - allowed)[0]
-        raise FactsError(_join(field, unknown), "未知字段")
+        # An empty key would leave the error naming no field at all.
+        raise FactsError(_join(field, unknown or '""'), "未知字段")
     return value
 
 
@@ -207,6 +208,9 @@ def _bool(value: Any, field: str, default: bool | None = None) -> bool:
 def _str(value: Any, field: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise FactsError(field, "不能为空")
+    if "\x00" in value:
+        # Names are stored (import_facts, the admin's verified facts): PostgreSQL refuses NUL.
+        raise FactsError(field, "不能包含空字符（\\0）")
     return value.strip()
 
 
@@ -260,8 +264,14 @@ def _period_bounds(item: Mapping[str, Any]) -> tuple[Month, Month | None]:
     return start, end
 
 
+def _code(value: Any) -> bool:
+    """Whether a value can be one of the contract's codes: a list or an object (which JSON
+    may put anywhere) would make the set lookup itself raise TypeError (unhashable)."""
+    return isinstance(value, str)
+
+
 def _district(value: Any, field: str, *, allow_city_level: bool) -> str:
-    if value in DISTRICTS or (allow_city_level and value == CITY_LEVEL):
+    if _code(value) and value in DISTRICTS or (allow_city_level and value == CITY_LEVEL):
         return str(value)
     raise FactsError(field, f"未知的区：{value!r}")
 
@@ -331,7 +341,7 @@ def _education_item(raw: Any) -> EducationItem:
 def _award(raw: Any) -> Award:
     item = _object(raw, "", _AWARD_KEYS)
     code = item.get("code")
-    if code not in AWARD_CODES:
+    if not _code(code) or code not in AWARD_CODES:
         raise FactsError("code", f"未知的奖项代码：{code!r}")
     grade = item.get("grade")
     grades = award_grades(str(code))
@@ -341,8 +351,8 @@ def _award(raw: Any) -> Award:
     if rank is not None and rank < 1:
         raise FactsError("rank", "名次或完成人位次应从 1 开始")
     role = item.get("role")
-    if role is not None and not isinstance(role, str):
-        raise FactsError("role", "应为字符串")
+    if role is not None and (not isinstance(role, str) or "\x00" in role):
+        raise FactsError("role", "应为不含空字符的字符串")
     return Award(
         str(code), None if grade is None else str(grade), rank, role, _int(item.get("year"), "year")
     )
@@ -356,7 +366,7 @@ def _honor(raw: Any) -> Honor:
         return Honor(raw, None)
     item = _object(raw, "", _HONOR_KEYS)
     code = item.get("code")
-    if code not in HONOR_CODES:
+    if not _code(code) or code not in HONOR_CODES:
         raise FactsError("code", f"未知的荣誉代码：{code!r}")
     return Honor(str(code), None if item.get("year") is None else _int(item["year"], "year"))
 
@@ -386,7 +396,8 @@ def _tax(raw: Any) -> tuple[dict[int, Decimal], tuple[dt.date, ...]]:
         raise FactsError("income_tax", "应为以年份为键的对象")
     income_tax: dict[int, Decimal] = {}
     for key, amount in raw_income.items():
-        if not isinstance(key, str) or len(key) != 4 or not key.isdigit():
+        # isascii: str.isdigit() is true for '²²²²', which int() then refuses.
+        if not isinstance(key, str) or len(key) != 4 or not key.isascii() or not key.isdigit():
             raise FactsError(f"income_tax.{key}", "年份应为四位数字")
         income_tax[int(key)] = _money(amount, f"income_tax.{key}")
     return income_tax, _items(tax.get("violations"), "violations", _penalty_date)
@@ -410,7 +421,7 @@ def parse_facts(raw: Any) -> Facts:
     if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
         raise FactsError("year", "应为申报年度，如 2020")
     policy_id = data.get("policy") or default_policy_id(year)
-    if policy_id not in POLICIES:
+    if not _code(policy_id) or policy_id not in POLICIES:
         raise FactsError("policy", f"未知的政策：{policy_id!r}")
     if "person" not in data:
         raise FactsError("person", "缺少申请人信息")

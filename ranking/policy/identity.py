@@ -37,7 +37,12 @@ def parse_id_number(raw: str) -> IdentityNumber:
     number = raw.strip().upper()
     if len(number) != 18:
         raise ValueError("身份证号码应为 18 位")
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    # isascii: str.isdigit() is true for superscript digits, which int() refuses.
+    if (
+        not number.isascii()
+        or not number[:17].isdigit()
+        or not (number[17].isdigit() or number[17] == "X")
+    ):
         raise ValueError("身份证号码前 17 位应为数字，最后一位为数字或 X")
     try:
         birth_date = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))

@@ -23,7 +23,14 @@ def month_label(month: Month) -> str:
 @lru_cache(maxsize=4096)  # a round has a few hundred distinct months; parsing dominates otherwise
 def parse_month(raw: str) -> Month:
     """Parse 'YYYY-MM' strictly."""
-    if len(raw) != 7 or raw[4] != "-" or not raw[:4].isdigit() or not raw[5:].isdigit():
+    # isascii: str.isdigit() is true for '²⁰¹⁹', which int() then refuses in English.
+    if (
+        len(raw) != 7
+        or not raw.isascii()
+        or raw[4] != "-"
+        or not raw[:4].isdigit()
+        or not raw[5:].isdigit()
+    ):
         raise ValueError("月份格式应为 YYYY-MM")
     year, month = int(raw[:4]), int(raw[5:])
     if not 1 <= month <= 12 or year < 1900:

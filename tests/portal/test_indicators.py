@@ -386,3 +386,21 @@ def test_there_is_no_way_to_unsubmit_an_application(login, filling, clock):
     assert client.post("/apply/reopen/").status_code == 404
     filling.refresh_from_db()
     assert filling.state == AppState.SUBMITTED
+
+
+def test_autosave_keeps_a_draft_with_a_nul_character_typed_without_it(login, filling, clock):
+    # Found by tests/test_fuzz_endpoints.py: PostgreSQL's jsonb refused the NUL (500).
+    item = {**HOUSING[0], "district": "通州\x00区"}
+    data = rows("housing", [item], {"action": "autosave"})
+    assert login(filling.applicant.user).post("/apply/indicators/housing/", data).status_code == 204
+    draft = FormDraft.objects.get(application=filling, indicator="housing")
+    assert draft.data["housing-0-district"] == ["通州区"]
+
+
+def test_declaring_with_a_nul_character_is_an_error_on_the_page(login, filling, clock):
+    item = {**HOUSING[0], "start": "2015-\x0005"}
+    response = login(filling.applicant.user).post(
+        "/apply/indicators/housing/", rows("housing", [item])
+    )
+    assert response.status_code == 400
+    assert not IndicatorClaim.objects.filter(application=filling).exists()

@@ -174,3 +174,20 @@ def test_verification_cannot_be_set_by_editing_the_membership_in_the_admin(
     ).content.decode()
     assert 'name="verified_at"' not in page
     assert 'name="verified_by"' not in page
+
+
+def test_a_reason_with_a_nul_character_is_refused_naming_the_field(
+    client, superuser_admin, unverified_unit_admin
+):
+    # Found by tests/test_fuzz_endpoints.py: the NUL reached the audit row (500 on PostgreSQL).
+    membership = membership_of(unverified_unit_admin)
+    client.force_login(superuser_admin)
+    response = client.post(
+        reverse("admin:workflow_employermembership_transition", args=[membership.pk, "verify"]),
+        {"reason": "已核\x00"},
+        follow=True,
+    )
+    assert "原因：不能包含空字符" in response.content.decode()
+    membership.refresh_from_db()
+    assert not membership.is_verified
+    assert not AuditEvent.objects.filter(action="employer.membership_verify").exists()

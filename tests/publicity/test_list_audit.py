@@ -197,3 +197,12 @@ def test_uploading_an_unreadable_file_says_why(client):
     response = client.post(reverse("publicity:audit"), {"file": upload})
     assert response.status_code == 400
     assert "只接受 CSV 或 XLSX 文件" in response.content.decode()
+
+
+@pytest.mark.parametrize("year", ["²⁰²¹", "9" * 5000, "20210"])
+def test_a_year_that_is_not_four_digits_shows_the_plain_page(published_2021, client, year):
+    # Found by tests/test_fuzz_endpoints.py: '²'.isdigit() is true and int() then raised (500).
+    response = client.get(reverse("publicity:audit"), {"year": year})
+    assert response.status_code == 200
+    assert "核验公示名单" in response.content.decode()
+    assert "全部相符" not in response.content.decode()

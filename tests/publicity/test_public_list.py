@@ -292,3 +292,17 @@ def test_the_list_links_to_the_statistics(published, client):
 
 def test_only_csv_and_xlsx_are_offered(published, client):
     assert client.get("/publicity/2020/list.pdf").status_code == 404
+
+
+def test_a_search_with_a_nul_character_shows_the_list_and_names_the_field(published, client):
+    # Found by tests/test_fuzz_endpoints.py: PostgreSQL refused the NUL in the query (500).
+    response = client.get(LIST, {"q": "申请人\x00"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "查询：不能包含空字符" in page
+    assert body_rows(page) == body_rows(client.get(LIST).content.decode())  # as unsearched
+
+
+def test_a_search_longer_than_a_name_is_refused_naming_the_field(published, client):
+    response = client.get(LIST, {"q": "王" * 101})
+    assert "查询：最多 100 个字" in response.content.decode()

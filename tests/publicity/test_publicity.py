@@ -355,3 +355,22 @@ def test_fraud_refused_for_non_administrators(published, applicant):
     jia = Application.objects.get(round=published.round, applicant__name="甲")
     with pytest.raises(NotPermitted):
         services.fraud_record(application=jia, reason="x", actor=applicant.user)
+
+
+def test_an_objection_longer_than_5000_characters_is_refused_naming_the_field(
+    published, client, time_machine
+):
+    time_machine.move_to(DURING)
+    response = client.post(
+        reverse("publicity:objection", args=[2020]),
+        {
+            "number": "202000002",
+            "reporter_name": "钱某",
+            "reporter_id_number": REPORTER_ID,
+            "reporter_contact": "北京市朝阳区某街道",
+            "facts": "房" * 5001,
+        },
+    )
+    assert response.status_code == 200
+    assert "举报事实：最多 5000 个字" in response.content.decode()
+    assert not published.objections.exists()

@@ -251,3 +251,30 @@ def test_policy_may_be_left_out():
     facts = base_facts()
     del facts["policy"]
     parse_facts(facts)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda f: f["person"].update(name="王\x00小明"), "person.name"),
+        (lambda f: f["employer"].update(name="北京\x00"), "employer.name"),
+        (lambda f: f["awards"][0].update(role="\x00"), "awards[0].role"),
+        (lambda f: f.update(policy=["beijing-2020"]), "policy"),
+        (lambda f: f["housing"][0].update(district={"朝阳区": 1}), "housing[0].district"),
+        (lambda f: f["awards"][0].update(code=["beijing_journalism"]), "awards[0].code"),
+        (lambda f: f.update(honors=[{"code": []}]), "honors[0].code"),
+        (lambda f: f["tax"]["income_tax"].update({"²⁰¹⁹": "1"}), "tax.income_tax.²⁰¹⁹"),
+        (lambda f: f["housing"][0].update({"from": "²⁰¹²-01"}), "housing[0].from"),
+        (lambda f: f["person"].update(id_number="11010519850712003²"), "person.id_number"),
+        (lambda f: f.update({"": 1}), '""'),
+    ],
+)
+def test_values_found_by_fuzzing_are_errors_naming_their_field(change, field):
+    # Found by tests/ranking/test_facts_fuzz.py: a TypeError (unhashable), int()'s English
+    # ValueError, an error naming no field; names with NUL (PostgreSQL refuses them).
+    facts = base_facts()
+    change(facts)
+    with pytest.raises(FactsError) as caught:
+        parse_facts(facts)
+    assert caught.value.field == field
+    assert "invalid literal" not in caught.value.message

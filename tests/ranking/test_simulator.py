@@ -321,3 +321,21 @@ def test_without_a_published_year_the_result_has_no_cutoff_line(client: Client) 
     assert shown_total(html) == "78.09"
     assert 'data-testid="cutoffs"' not in html
     assert "落户分数线" not in html
+
+
+@pytest.mark.django_db
+def test_a_posted_row_count_past_the_limit_builds_no_more_rows_than_the_limit(
+    client: Client,
+) -> None:
+    # Found by tests/test_fuzz_endpoints.py: TOTAL_FORMS 10**30 had Django build 1,060 row
+    # forms per section (its default absolute_max), 20 s of work on a public page.
+    from ranking.forms import SimulatorInput
+
+    data = example_post()
+    data["award-TOTAL_FORMS"] = "9" * 30
+    entry = SimulatorInput(data)
+    assert not entry.is_valid()
+    assert len(entry.formset("award").forms) == 60
+    html = client.post(URL, data).content.decode()
+    assert shown_total(html) is None
+    assert "创新创业奖项：请最多提交 60 个表单" in html

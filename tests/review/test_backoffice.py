@@ -314,3 +314,44 @@ def test_claims_of_an_application_not_submitted_are_not_counted_or_queued(world,
     export = client.get(reverse("review:export", args=["pending", "csv"])).content.decode()
     assert other.applicant.id_number not in export
     assert world["app"].applicant.id_number in export
+
+
+# --- input no form expected (found by tests/test_fuzz_endpoints.py) ---------------------------
+
+
+@pytest.mark.parametrize("claim_id", ["²", "9" * 30])
+def test_bulk_with_a_claim_id_that_is_no_id_asks_to_choose(world, client, claim_id):
+    # '²'.isdigit() is true and int('²') raised (500); 30 digits are past any bigint.
+    client.force_login(world["users"]["reviewer_police"])
+    data = {"claim_ids": [claim_id], "decision": "reject", "reason": "x"}
+    response = client.post(reverse("review:bulk"), data)
+    assert response.status_code == 400
+    assert "请至少选择一项指标" in response.content.decode()
+
+
+def test_a_records_search_with_a_nul_character_names_the_field(world, client):
+    # PostgreSQL refused the NUL in the lookup (500).
+    client.force_login(world["users"]["reviewer_hrss"])
+    response = client.post(
+        reverse("review:records", args=["social_insurance"]), {"id_number": "110105\x00"}
+    )
+    assert response.status_code == 200
+    assert "公民身份号码：不能包含空字符" in response.content.decode()
+
+
+def test_an_administrator_naming_no_department_is_refused(world, client):
+    client.force_login(world["users"]["administrator"])
+    assert client.get(reverse("review:queue"), {"department": "hrss\x00"}).status_code == 403
+    assert client.get(reverse("review:queue"), {"department": "hrss"}).status_code == 200
+
+
+def test_the_admin_export_with_a_filter_naming_no_field_says_so(world, client):
+    # django-import-export let the changelist's IncorrectLookupParameters escape (500).
+    world["users"]["administrator"].is_superuser = True
+    world["users"]["administrator"].save()
+    client.force_login(world["users"]["administrator"])
+    response = client.get("/admin/review/taxpenalty/export/", {"kind": ""}, follow=True)
+    assert response.status_code == 200
+    assert (
+        "导出未执行：筛选条件无效，地址中的参数 kind 不是本表的筛选项" in response.content.decode()
+    )

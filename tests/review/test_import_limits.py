@@ -284,3 +284,22 @@ def test_the_admin_import_applies_the_same_limits(registered, people, client, se
     body = client.post(url, {"import_file": upload, "format": "0", "resource": "0"})
     assert "的上限，请分批导入" in body.content.decode()
     assert CriminalRecord.objects.count() == 0
+
+
+def test_a_nul_character_in_a_cell_is_an_error_naming_row_and_column(registered, people):
+    # Found by tests/test_fuzz_endpoints.py: PostgreSQL refuses NUL in text and jsonb, and the
+    # batch ended in a database error instead of its report. (XML, so XLSX, cannot hold one.)
+    batch = submit(csv_bytes(police_rows(people, "盗\x00窃")), dept="police", name="crime.csv")
+
+    assert batch.status == BatchStatus.REJECTED
+    assert where(batch) == {(3, "说明")}
+    assert "含有空字符" in messages(batch)
+    assert CriminalRecord.objects.count() == 0
+
+
+def test_a_nul_character_in_the_header_is_named_without_it(registered, people):
+    rows = police_rows(people, "盗窃")
+    rows[0][2] = "说\x00明"
+    batch = submit(csv_bytes(rows), dept="police", name="crime.csv")
+    assert batch.status == BatchStatus.REJECTED
+    assert (1, "说\\0明") in where(batch)

@@ -115,3 +115,17 @@ def test_an_advance_says_what_its_jobs_moved(client, administrator, employer):
     assert "已完成。申报阶段 → 部门审核结果汇总阶段；" in page
     assert "积分落户申请 填报中 → 已撤回 1 项" in page
     assert "积分落户申请 已提交 → 审核汇总中 2 项" in page
+
+
+def test_a_list_filter_with_a_nul_character_goes_back_to_the_list_naming_it(client, administrator):
+    # Found by tests/test_fuzz_endpoints.py: Django's changelist put the NUL into the query,
+    # which PostgreSQL refuses (500).
+    administrator.is_superuser = True
+    administrator.save()
+    client.force_login(administrator)
+    url = reverse("admin:workflow_application_changelist")
+    response = client.get(url, {"state": "filling\x00", "q": "王"})
+    assert response.status_code == 302
+    assert response["Location"] == url
+    page = client.get(url).content.decode()
+    assert "地址中的参数 state 含有空字符" in page

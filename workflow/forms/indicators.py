@@ -576,8 +576,15 @@ def with_extra_row(data: QueryDict, key: str) -> QueryDict:
 
 
 def draft_data(data: QueryDict) -> dict[str, list[str]]:
-    """POST data as a JSON-able draft (the CSRF token and the button pressed left out)."""
-    return {k: data.getlist(k) for k in data if k not in ("csrfmiddlewaretoken", "action")}
+    """POST data as a JSON-able draft (the CSRF token and the button pressed left out).
+
+    NUL characters are dropped: PostgreSQL's jsonb refuses \\u0000 (the autosave was a 500),
+    no keyboard types one, and the declaration itself still refuses it on its field."""
+    return {
+        k.replace("\x00", ""): [v.replace("\x00", "") for v in data.getlist(k)]
+        for k in data
+        if k not in ("csrfmiddlewaretoken", "action")
+    }
 
 
 def data_from_draft(saved: dict[str, list[str]]) -> QueryDict:
