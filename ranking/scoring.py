@@ -112,6 +112,7 @@ def scores_from_claims(
             .only(
                 "id",
                 "round_id",
+                "state",  # read by the FSM's concurrency check on load: deferred, a query each
                 "applicant__id_number",
                 "applicant__name",
                 "applicant__female_job",
@@ -124,3 +125,20 @@ def scores_from_claims(
         for application in batch:
             application.round = round  # one round object, not one copy per application
         yield from score_applications(batch, basis=BASIS_VERIFIED, chunk_size=CHUNK)
+
+
+def scores_store_final(*, round: AnnualRound, application_ids: list[int]) -> int:
+    """The core's hook (workflow.extensions.results_finalized): store ranking's score of
+    applications whose results just became final, in the caller's transaction. Invalid
+    facts are left unscored: the ranking names them when it scores them itself."""
+    scored: list[Application] = []
+    for app_id, result in scores_from_claims(round, application_ids):
+        if isinstance(result, FactsError):
+            continue
+        scored.append(
+            Application(
+                pk=app_id, total_points=result.total, score_explanation=ranking_explanation(result)
+            )
+        )
+    Application.objects.bulk_update(scored, ["total_points", "score_explanation"], batch_size=500)
+    return len(scored)
