@@ -16,11 +16,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ranking.models import RankingApproval, RankingRun, RankingStatus
-from ranking.policy import ELIGIBILITY_LABELS, FactsError, ScoreResult
+from ranking.policy import ELIGIBILITY_LABELS, FactsError
+from ranking.scoring import ranking_explanation_json, scores_from_claims, stored_scores
 from ranking.standings import Standings, rank_standings
 from workflow import roles
 from workflow.exceptions import DomainError, InvalidTransition, NotPermitted, WindowClosed
-from workflow.facts import BASIS_VERIFIED, score_applications
 from workflow.indicators import indicator_label
 from workflow.models import (
     PUBLISHED_STATES,
@@ -137,9 +137,7 @@ def ranking_preview(
     computed = _compute(round)
     standings = computed.standings
     assert standings is not None
-    changed = sum(
-        1 for app_id, row in computed.rows.items() if computed.before[app_id][:4] != row[:4]
-    )
+    changed = sum(1 for app_id, row in computed.rows.items() if computed.before[app_id] != row[:4])
     run = RankingRun(
         round=round,
         status=RankingStatus.PREVIEW,
@@ -167,20 +165,10 @@ def ranking_preview(
     return run
 
 
-def _explanation(result: ScoreResult) -> dict[str, Any]:
-    # The compact contract (what `manage.py score` prints) plus the policy: enough for the
-    # list and the applicant's page; the worded explanation is rebuilt on demand from the
-    # same verified facts (150,000 worded explanations would be ~0.5 GB of JSON).
-    contract = result.as_contract()
-    contract["policy"] = result.policy_id
-    contract["basis"] = BASIS_VERIFIED
-    return contract
-
-
 Row = tuple[
-    str, Decimal, "int | None", "bool | None", dict[str, Any]
-]  # state, total, rank, admitted, explanation
-Before = tuple[str, "Decimal | None", "int | None", "bool | None", "dict[str, Any] | None"]
+    str, Decimal, "int | None", "bool | None", "str | None"
+]  # state, total, rank, admitted, explanation (JSON text, only when scored by this run)
+Before = tuple[str, "Decimal | None", "int | None", "bool | None"]
 
 
 class _Computed:
@@ -188,95 +176,61 @@ class _Computed:
 
     def __init__(self) -> None:
         self.standings: Standings | None = None
-        # id -> (state, total, rank, admitted, explanation)
+        # id -> (state, total, rank, admitted, explanation or None if stored already)
         self.rows: dict[int, Row] = {}
-        # id -> the same, as read before the run (explanation None if never scored)
+        # id -> (state, total, rank, admitted) as read before the run
         self.before: dict[int, Before] = {}
         self.ineligible_reasons: dict[int, str] = {}
 
 
-def assemble_rows(
-    computed: _Computed, *, standings: Standings, explanations: dict[int, dict[str, Any]]
-) -> None:
-    """The ranked rows of `standings`, each with its scoring explanation (list order)."""
-    computed.standings = standings
-    rows = computed.rows
-    ranked = AppState.RANKED
-    for application_id, total, rank, _position, admitted in standings.rows:
-        rows[application_id] = (ranked, total, rank, admitted, explanations[application_id])
-
-
 def _compute(round: AnnualRound) -> _Computed:
+    """Read the stored scores (scoring from the claims only the applications that have none),
+    rank the eligible, and hold per application only its result (and a new explanation)."""
     computed = _Computed()
-    applications = (
-        Application.objects.filter(round=round, state__in=RANKABLE_STATES)
-        .select_related("applicant", "employer")
-        .only(
-            "id",
-            "state",
-            "total_points",
-            "rank",
-            "admitted",
-            "score_explanation",
-            "round_id",
-            "applicant__id_number",
-            "applicant__name",
-            "applicant__female_job",
-            "employer__credit_code",
-            "employer__name",
-        )
-        .order_by("pk")
-    )
-
-    def stream():
-        for app in applications.iterator(chunk_size=2000):
-            app.round = round  # one round object, not 150,000 copies of it
-            computed.before[app.pk] = (
-                app.state,
-                app.total_points,
-                app.rank,
-                app.admitted,
-                app.score_explanation,
-            )
-            yield app
+    before = computed.before
+    eligible: list[tuple[int, Decimal]] = []
+    ineligible: dict[int, tuple[Decimal, list[str]]] = {}
+    explanations: dict[int, str] = {}  # only for applications scored by this run
+    unscored: list[int] = []
+    for stored in stored_scores(round, states=RANKABLE_STATES):
+        app_id = stored.application_id
+        before[app_id] = (stored.state, stored.total, stored.rank, stored.admitted)
+        if not stored.scored:
+            unscored.append(app_id)
+        elif stored.eligible:
+            eligible.append((app_id, stored.total))  # type: ignore[arg-type]
+        else:
+            ineligible[app_id] = (stored.total, stored.reasons)  # type: ignore[assignment]
 
     errors: list[str] = []
-    eligible: list[tuple[int, Decimal]] = []
-    explanations: dict[int, dict[str, Any]] = {}
-    ineligible: list[tuple[int, ScoreResult]] = []
-    for app_id, result in score_applications(stream(), basis=BASIS_VERIFIED):
+    for app_id, result in scores_from_claims(round, unscored):
         if isinstance(result, FactsError):
             errors.append(f"申请 #{app_id}：{result}")
             continue
+        explanations[app_id] = ranking_explanation_json(result)
         if result.eligible:
             eligible.append((app_id, result.total))
-            explanations[app_id] = _explanation(result)
         else:
-            ineligible.append((app_id, result))
+            ineligible[app_id] = (result.total, result.reasons)
     if errors:
         shown = "；".join(errors[:NAMED_AT_MOST])
         more = f"等 {len(errors)} 份" if len(errors) > NAMED_AT_MOST else ""
         raise DomainError(f"以下申请的核定信息无效，不能排名{more}：{shown}")
 
-    assemble_rows(
-        computed, standings=rank_standings(eligible, quota=round.quota), explanations=explanations
-    )
+    standings = rank_standings(eligible, quota=round.quota)
+    computed.standings = standings
+    rows = computed.rows
+    ranked = AppState.RANKED
+    for app_id, total, rank, _position, admitted in standings.rows:
+        rows[app_id] = (ranked, total, rank, admitted, explanations.get(app_id))
     stuck = []
-    for app_id, result in ineligible:
-        if computed.before[app_id][0] != AppState.FINAL:
+    for app_id, (total, reasons) in ineligible.items():
+        if before[app_id][0] != AppState.FINAL:
             stuck.append(f"申请 #{app_id}")
             continue
         # 细则第十四条: an applicant who fails a condition is never ranked.
-        computed.ineligible_reasons[app_id] = "；".join(
-            ELIGIBILITY_LABELS[r] for r in result.reasons
-        )
-        computed.rows[app_id] = (
-            AppState.INELIGIBLE,
-            result.total,
-            None,
-            None,
-            _explanation(result),
-        )
+        computed.ineligible_reasons[app_id] = "；".join(ELIGIBILITY_LABELS[r] for r in reasons)
+        rows[app_id] = (AppState.INELIGIBLE, total, None, None, explanations.get(app_id))
     if stuck:
         raise InvalidTransition(
             "以下已排名的申请按核定信息已不符合资格条件，请先核查："
@@ -311,8 +265,8 @@ def _changes(computed: _Computed, *, run_id: int) -> list[_Change]:
     changes = []
     for app_id, row in computed.rows.items():
         before = computed.before[app_id]
-        result_changed = before[:4] != row[:4]
-        explanation_changed = before[4] != row[4]
+        result_changed = before != row[:4]
+        explanation_changed = row[4] is not None
         if not (result_changed or explanation_changed):
             continue
         action, reason = None, ""
@@ -355,7 +309,6 @@ def _write_postgres(
     an application meanwhile, the counts differ and the whole ranking is rolled back.
     """
     table, audit_table = Application._meta.db_table, AuditEvent._meta.db_table
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
     with connection.cursor() as cursor:
         # Hash joins and the temp table stay in memory; the commit does not wait for the WAL
         # flush (a crash right after it loses the whole run, never half of it: re-run).
@@ -368,7 +321,7 @@ def _write_postgres(
         names = ", ".join(name for name, _ in _WRITE_COLUMNS)
         with cursor.copy(f"COPY {_WRITE_TABLE} ({names}) FROM STDIN") as copy:
             write_row = copy.write_row
-            for app_id, before, after, explanation_changed, action, reason in changes:
+            for app_id, before, after, _explanation_changed, action, reason in changes:
                 write_row(
                     (
                         app_id,
@@ -380,7 +333,7 @@ def _write_postgres(
                         after[1],
                         after[2],
                         after[3],
-                        dumps(after[4]) if explanation_changed else None,
+                        after[4],  # JSON text, or None: the stored one stays
                         action,
                         reason,
                     )
@@ -449,7 +402,7 @@ def _write_generic(
             "updated_at": now,
         }
         if explanation_changed:
-            values["score_explanation"] = explanation
+            values["score_explanation"] = json.loads(explanation)
         updated += Application.objects.filter(
             pk=app_id,
             round=round,
@@ -471,7 +424,7 @@ def _write_generic(
                     from_state=before[0],
                     to_state=state,
                     reason=reason,
-                    before=dict(zip(RESULT_FIELDS, before[:4], strict=True)),
+                    before=dict(zip(RESULT_FIELDS, before, strict=True)),
                     after=dict(zip(RESULT_FIELDS, after[:4], strict=True)),
                 )
             )

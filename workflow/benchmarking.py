@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 @dataclass
@@ -22,6 +23,7 @@ class BenchResult:
 @dataclass
 class BenchContext:
     scale: float = 1.0  # < 1 for a quick run: sizes are multiplied by it
+    applicants: int | None = None  # --applicants: an explicit size for the benchmarks that take one
     database: str = ""
     broker: str = ""
     log: Callable[[str], None] = print
@@ -29,6 +31,10 @@ class BenchContext:
 
     def size(self, full: int) -> int:
         return max(1, int(full * self.scale))
+
+    def count(self, default: int) -> int:
+        """The explicit --applicants, else the benchmark's default size times the scale."""
+        return self.applicants or self.size(default)
 
 
 @contextmanager
@@ -40,3 +46,27 @@ def stopwatch() -> Iterator[list[float]]:
         yield elapsed
     finally:
         elapsed[0] = time.perf_counter() - start
+
+
+def _peak_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+@contextmanager
+def peak_memory() -> Iterator[list[float]]:
+    """with peak_memory() as peak: ...; peak[0] is the process's peak resident memory (MB)
+    during the block: Linux's high-water mark, reset at the start (writing 5 to
+    /proc/self/clear_refs). 0 where /proc is missing."""
+    peak = [0.0]
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        yield peak
+        return
+    try:
+        yield peak
+    finally:
+        peak[0] = _peak_rss_mb()

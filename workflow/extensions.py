@@ -5,6 +5,8 @@ asks them without importing them (docs/architecture.md: workflow imports no othe
   objection holds a qualification back (细则第十条), and whether the settlement chain allows
   the application to be settled (细则第十一条、第十二条);
 - ranking: the round's current ranking (cut-off, quota, admitted) for the portal;
+- ranking: applications' results became final (细则第三条), so score them once now and
+  rank later by ordering stored totals;
 - review: a submitted application's declared facts changed, so verify it (细则第五条: the
   applicant sees department results during the declaration). The service that changed the
   facts calls ``declaration_changed`` itself: no signal decides anything.
@@ -110,3 +112,18 @@ def settlement_holds(application: Any) -> list[str]:
     if not _settlement_holds:
         return [SETTLEMENT_CHAIN_MISSING]
     return [why for hold in _settlement_holds if (why := hold(application))]
+
+
+# 细则第三条: the results are fixed (部门复核 done): ranking stores each application's score
+# now, in the same transaction as the move to "final", so the ranking itself only orders.
+ResultsFinalListener = Callable[..., None]  # (round=…, application_ids=[…]) -> None
+_results_final_listeners: list[ResultsFinalListener] = []
+
+
+def results_final_listener_register(listener: ResultsFinalListener) -> None:
+    _add(_results_final_listeners, listener)
+
+
+def results_finalized(*, round: Any, application_ids: list[int]) -> None:
+    for listener in _results_final_listeners:
+        listener(round=round, application_ids=application_ids)

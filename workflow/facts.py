@@ -165,11 +165,19 @@ def score_applications(
 
     def flush() -> Iterator[tuple[int, ScoreResult | FactsError]]:
         by_app: dict[int, list[tuple[str, str, Any, Any]]] = {app.pk: [] for app in batch}
-        rows = IndicatorClaim.objects.filter(application_id__in=list(by_app)).values_list(
-            "application_id", "indicator", "state", "declared_facts", "verified_facts"
-        )
-        for app_id, *claim in rows.iterator(chunk_size=10000):
-            by_app[app_id].append(tuple(claim))  # type: ignore[arg-type]
+        claims = IndicatorClaim.objects.filter(application_id__in=list(by_app)).order_by()
+        if basis == BASIS_VERIFIED:
+            # The verified basis never looks at the declaration: not reading it halves the
+            # JSON a ranking decodes (1.5 M claims for 150,000 applications).
+            rows = claims.values_list("application_id", "indicator", "state", "verified_facts")
+            for app_id, indicator, state, verified in rows.iterator(chunk_size=10000):
+                by_app[app_id].append((indicator, state, None, verified))
+        else:
+            rows = claims.values_list(
+                "application_id", "indicator", "state", "declared_facts", "verified_facts"
+            )
+            for app_id, *claim in rows.iterator(chunk_size=10000):
+                by_app[app_id].append(tuple(claim))  # type: ignore[arg-type]
         for app in batch:
             facts = assemble_facts(
                 year=app.round.year,

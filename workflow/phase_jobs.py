@@ -18,11 +18,14 @@ on entering aggregation, ranking its ranking on leaving recheck, publicity the p
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from workflow.exceptions import PhaseJobFailed
+from workflow.extensions import results_finalized
 from workflow.jobs import job_run_chunks, job_run_set_total
 from workflow.models import (
     UNSUBMITTED_STATES,
@@ -112,26 +115,32 @@ def bulk_transition(
     extra_filter: dict | None = None,
     guard: str = "default",
     chunk_size: int = 500,
+    after: Callable[[AnnualRound, list[int]], None] | None = None,
 ) -> None:
     """Move every application of the round in `source` through `Application.<method>` by the
     one transition mechanism (its declared guard, a conditional UPDATE, one audit row each),
-    chunked and resumable: a chunk's moves, its audit rows and its progress commit together."""
+    chunked and resumable: a chunk's moves, its audit rows and its progress commit together
+    (with `after(round, ids)`, called on the chunk's ids in the same transaction)."""
     round = AnnualRound.objects.get(pk=round_id)
     job_run = JobRun.objects.get(pk=job_run_id)
     sources = [source] if isinstance(source, str) else list(source)
     pending = Application.objects.filter(round=round, state__in=sources, **(extra_filter or {}))
 
     def handle(objs: list[Application]) -> int:
-        return transition_bulk(
+        ids = [a.pk for a in objs]
+        moved = transition_bulk(
             Application,
             method,
             round=round,
-            ids=[a.pk for a in objs],
+            ids=ids,
             now=timezone.now(),
             reason=reason,
             guard=guard,
             chunk_size=chunk_size,
         )
+        if after is not None:
+            after(round, ids)
+        return moved
 
     job_run_chunks(job_run=job_run, pending=pending, handle=handle, chunk_size=chunk_size)
 
@@ -273,6 +282,8 @@ def finalize_results(*, round_id: int, job_run_id: int) -> None:
         job_run_id=job_run_id,
         source=AppState.RESULTS_PUBLISHED,
         method="finalize",
+        # The facts are final from here: ranking scores them once (workflow.extensions).
+        after=lambda round, ids: results_finalized(round=round, application_ids=ids),
     )
 
 

@@ -29,7 +29,7 @@ class FactsError(ValueError):
         self.message = message
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen, like Facts: nothing mutates either
 class Person:
     id_number: str
     name: str
@@ -81,7 +81,7 @@ class Honor(NamedTuple):
     year: int | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen __init__ sets its 17 fields one call each
 class Facts:
     year: int
     policy_id: str

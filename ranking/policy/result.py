@@ -48,6 +48,9 @@ ELIGIBILITY_LABELS: dict[str, str] = {
 }
 
 
+_ZERO = Decimal("0.00")
+
+
 def round_half_up(value: Decimal) -> Decimal:
     rounded = value.quantize(CENT, rounding=ROUND_HALF_UP)
     return rounded + 0  # normalises -0.00 to 0.00
@@ -123,7 +126,8 @@ class ScoreResult:
 
     @property
     def total(self) -> Decimal:
-        return sum((indicator.points for indicator in self.indicators), Decimal("0.00")) + 0
+        # + 0 turns a -0.00 into 0.00; a list, not a generator: summed once per applicant.
+        return sum([indicator.points for indicator in self.indicators], _ZERO) + 0
 
     def points(self) -> dict[str, Decimal]:
         return {indicator.code: indicator.points for indicator in self.indicators}

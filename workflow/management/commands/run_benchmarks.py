@@ -34,13 +34,23 @@ class Command(BaseCommand):
             "--only", action="append", default=[], help="只运行名称包含该字符串的基准"
         )
         parser.add_argument("--scale", type=float, default=1.0, help="规模系数（<1 为快速试跑）")
+        parser.add_argument(
+            "--applicants",
+            type=int,
+            default=None,
+            help="申请数量（排名基准默认 20,000；议题 13 的规模为 150000）",
+        )
         parser.add_argument("--out", default="", help="写入 Markdown 文件（如 docs/benchmarks.md）")
 
-    def handle(self, *args, only, scale, out, **options):
+    def handle(self, *args, only, scale, out, applicants, **options):
         db = f"{connection.vendor} {connection.Database.__name__}"
         broker = "Redis (real worker)" if settings.REDIS_URL else "in-process (eager)"
         ctx = BenchContext(
-            scale=scale, database=db, broker=broker, log=lambda m: self.stderr.write(m)
+            scale=scale,
+            applicants=applicants,
+            database=db,
+            broker=broker,
+            log=lambda m: self.stderr.write(m),
         )
         sections: list[tuple[str, list[BenchResult]]] = []
         for config in apps.get_app_configs():
