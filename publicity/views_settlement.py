@@ -25,9 +25,11 @@ from publicity.forms import (
 )
 from publicity.models import Settlement, SettlementState
 from publicity.settlement_pdfs import DOCUMENTS
+from review.forms import OriginalsInviteForm
 from workflow import roles
 from workflow.exceptions import DomainError
-from workflow.models import Application
+from workflow.models import Application, AppState
+from workflow.services.appointments import originals_invite
 
 
 def _login_required(view):
@@ -223,7 +225,7 @@ def settlement_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-ACTIONS = ("accept", "return", "approve", "record")
+ACTIONS = ("accept", "return", "approve", "record", "originals")
 
 
 @settlement_staff_required
@@ -246,6 +248,7 @@ def settlement_detail(request: HttpRequest, application_id: int) -> HttpResponse
         )
     return_form = SettlementReturnForm(request.POST or None, prefix="return")
     record_form = SettlementRecordForm(request.POST or None, prefix="record")
+    originals_form = OriginalsInviteForm(request.POST or None, prefix="originals")
     action = request.POST.get("action", "")
     if request.method == "POST" and action in ACTIONS:
         try:
@@ -261,6 +264,19 @@ def settlement_detail(request: HttpRequest, application_id: int) -> HttpResponse
                     reason=return_form.cleaned_data["reason"],
                 )
                 done = "材料已退回申请人补正。"
+            elif action == "originals":
+                # 细则第七条: originals may be checked after qualification too, at a district
+                # office's window by appointment (the review loop's service and booking).
+                if not originals_form.is_valid():
+                    raise DomainError(
+                        "；".join(e for errors in originals_form.errors.values() for e in errors)
+                    )
+                originals_invite(
+                    application=settlement.application,
+                    actor=request.user,
+                    **originals_form.cleaned_data,
+                )
+                done = "已邀请申请人预约到服务窗口查验原件。"
             elif action == "approve":
                 services.settlement_approve(settlement=settlement, actor=request.user)
                 done = f"已核准，函件编号 {settlement.letter_number}。"
@@ -292,6 +308,11 @@ def settlement_detail(request: HttpRequest, application_id: int) -> HttpResponse
             "number": selectors.application_number(settlement.application),
             "return_form": return_form,
             "record_form": record_form,
+            "originals_form": originals_form,
+            "originals_checks": settlement.application.originals_checks.select_related(
+                "department"
+            ).order_by("-invited_at"),
+            "can_invite": settlement.application.state == AppState.QUALIFIED,
             "can_review": roles.is_district_office(user) and state == SettlementState.SUBMITTED,
             "can_approve": roles.is_hrss_reviewer(user) and state == SettlementState.ACCEPTED,
             "can_record": roles.is_district_office(user) and state == SettlementState.LETTER_ISSUED,

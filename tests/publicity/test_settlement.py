@@ -460,3 +460,47 @@ def test_the_staff_page_of_an_application_not_started(client, jia, administrator
     assert "申请人尚未在线开始办理落户" in client.get(url).content.decode()
     client.force_login(jia.applicant.user)
     assert client.get(url).status_code == 403
+
+
+def test_after_qualification_the_district_office_invites_to_show_originals(
+    jia, owner, office, client
+):
+    # 细则第七条: originals may be checked after qualification too, booked like any other.
+    from workflow.models import Department, OriginalsCheck, OriginalsState
+    from workflow.selectors import applicant_review_requests
+
+    submitted(jia, owner)
+    client.force_login(office)
+    url = reverse("publicity:settlement", args=[jia.pk])
+    page = client.get(url).content.decode()
+    assert "未要求查验原件" in page
+    assert 'id="invite-originals"' in page
+    today = START.date()
+    refused = client.post(
+        url,
+        {"action": "originals", "originals-documents": "", "originals-book_from": str(today)},
+        follow=True,
+    ).content.decode()
+    assert "查验部门" in refused
+    assert not OriginalsCheck.objects.exists()
+    office_department = Department.objects.get(code="district_dongcheng")
+    response = client.post(
+        url,
+        {
+            "action": "originals",
+            "originals-office": office_department.pk,
+            "originals-documents": "房产证原件、学位证书原件",
+            "originals-book_from": str(today + dt.timedelta(days=1)),
+            "originals-book_until": str(today + dt.timedelta(days=10)),
+        },
+        follow=True,
+    )
+    assert "已邀请申请人预约到服务窗口查验原件" in response.content.decode()
+    check = OriginalsCheck.objects.get()
+    assert (check.application_id, check.claim_id, check.state) == (
+        jia.pk,
+        None,
+        OriginalsState.INVITED,
+    )
+    assert applicant_review_requests(application=jia)["originals"] == [check]
+    assert AuditEvent.objects.filter(action__startswith="originals.", actor=office).exists()
