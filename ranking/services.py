@@ -135,26 +135,17 @@ def ranking_preview(
     if refusals:
         raise refusals[0]
     computed = _compute(round)
-    standings = computed.standings
-    assert standings is not None
     changed = sum(1 for app_id, row in computed.rows.items() if computed.before[app_id] != row[:4])
-    run = RankingRun(
+    run = _run_of(
+        computed,
         round=round,
         status=RankingStatus.PREVIEW,
-        is_current=False,
-        quota=round.quota,
-        cutoff=standings.cutoff,
-        eligible_count=standings.eligible_count,
-        admitted_count=standings.admitted_count,
-        ties_at_cutoff=standings.ties_at_cutoff,
-        ineligible_count=len(computed.ineligible_reasons),
-        changed_count=changed,
-        started_at=now,
-        finished_at=timezone.now(),
+        now=now,
         actor=actor,
-        actor_label=actor_label(actor),
+        label="system",
         job_run=job_run,
     )
+    run.changed_count, run.finished_at = changed, timezone.now()
     run.message = (
         f"试算：年度落户规模 {run.quota} 人，落户分数线 "
         f"{run.cutoff if run.cutoff is not None else '—'} 分，进入落户名单 {run.admitted_count} 人"
@@ -478,23 +469,23 @@ def round_rank(
     )
 
 
-def ranking_commit(
+def _run_of(
+    computed: _Computed,
     *,
     round: AnnualRound,
-    computed: _Computed,
+    status: str,
+    now: dt.datetime,
     actor: Any,
     label: str,
-    now: dt.datetime,
-    job_run: JobRun | None = None,
+    job_run: JobRun | None,
 ) -> RankingRun:
-    """Write a computed ranking: every application, its audit row and the run, one transaction."""
+    """The run's record of what the computed ranking gives (a 试算's or a written one's)."""
     standings = computed.standings
     assert standings is not None
-    run = RankingRun(
+    return RankingRun(
         job_run=job_run,
         round=round,
-        status=RankingStatus.SUCCEEDED,
-        is_current=True,
+        status=status,
         quota=round.quota,
         cutoff=standings.cutoff,
         eligible_count=standings.eligible_count,
@@ -505,6 +496,28 @@ def ranking_commit(
         actor=actor,
         actor_label=actor_label(actor, label),
     )
+
+
+def ranking_commit(
+    *,
+    round: AnnualRound,
+    computed: _Computed,
+    actor: Any,
+    label: str,
+    now: dt.datetime,
+    job_run: JobRun | None = None,
+) -> RankingRun:
+    """Write a computed ranking: every application, its audit row and the run, one transaction."""
+    run = _run_of(
+        computed,
+        round=round,
+        status=RankingStatus.SUCCEEDED,
+        now=now,
+        actor=actor,
+        label=label,
+        job_run=job_run,
+    )
+    run.is_current = True
     # The moves' declared guard (the system or an administrator); the FSM checks the moves.
     guard_check(guard_of(Application, "rank_applied"), round, actor=actor, now=now)
     with transaction.atomic():
