@@ -7,6 +7,7 @@ decided by tests/conftest.py for every test marked `browser`.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -71,3 +72,26 @@ def browser_page(_chromium):
 def screenshot_dir() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+def declaration_round_open_now(now: dt.datetime):
+    """The 2020 round with its declaration open around `now` and the later windows a few days
+    apart, so a browser test walks the portal as an applicant would today."""
+    from tests import factories
+    from workflow.models import Phase
+
+    day = dt.timedelta(days=1)
+    return factories.RoundFactory(
+        year=2020,
+        phase=Phase.DECLARATION,
+        declaration_opens_at=now - 3 * day,
+        declaration_closes_at=now + 3 * day,
+        aggregation_opens_at=now + 4 * day,
+        aggregation_closes_at=now + 5 * day,
+        result_query_opens_at=now + 6 * day,
+        result_query_closes_at=now + 7 * day,
+        recheck_opens_at=now + 8 * day,
+        recheck_closes_at=now + 9 * day,
+        publicity_opens_at=now + 10 * day,
+        publicity_closes_at=now + 17 * day,
+    )

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from ranking.policy.identity import make_id_number
 from tests import factories
-from tests.browser.conftest import LOCALE, SCREENSHOTS
+from tests.browser.conftest import LOCALE, SCREENSHOTS, declaration_round_open_now
 from tests.portal.conftest import PDF, PNG
 from workflow.indicators import DEPARTMENTS
 from workflow.models import (
@@ -53,21 +53,7 @@ def filling(db, settings):
     applicant = factories.ApplicantFactory(user=user, id_number=ID_NUMBER, name="王小明")
     employer = factories.EmployerFactory(name="北京示例科技有限公司")
     now = timezone.now()
-    day = dt.timedelta(days=1)
-    round = factories.RoundFactory(
-        year=2020,
-        phase=Phase.DECLARATION,
-        declaration_opens_at=now - 3 * day,
-        declaration_closes_at=now + 3 * day,
-        aggregation_opens_at=now + 4 * day,
-        aggregation_closes_at=now + 5 * day,
-        result_query_opens_at=now + 6 * day,
-        result_query_closes_at=now + 7 * day,
-        recheck_opens_at=now + 8 * day,
-        recheck_closes_at=now + 9 * day,
-        publicity_opens_at=now + 10 * day,
-        publicity_closes_at=now + 17 * day,
-    )
+    round = declaration_round_open_now(now)
     # Last year: the own home verified as declared.
     last_year = factories.ApplicationFactory(
         round=factories.RoundFactory(year=2019, phase=Phase.CLOSED),

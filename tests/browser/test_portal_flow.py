@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from ranking.policy.identity import make_id_number
 from tests import factories
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import SCREENSHOTS, declaration_round_open_now
 from tests.portal.conftest import PNG
 from workflow import services
 from workflow.indicators import DEPARTMENTS
@@ -45,21 +45,7 @@ def world(db, settings):
     for code, name in DEPARTMENTS.items():
         Department.objects.get_or_create(code=code, defaults={"name": name})
     now = timezone.now()
-    day = dt.timedelta(days=1)
-    round = factories.RoundFactory(
-        year=2020,
-        phase=Phase.DECLARATION,
-        declaration_opens_at=now - 3 * day,
-        declaration_closes_at=now + 3 * day,
-        aggregation_opens_at=now + 4 * day,
-        aggregation_closes_at=now + 5 * day,
-        result_query_opens_at=now + 6 * day,
-        result_query_closes_at=now + 7 * day,
-        recheck_opens_at=now + 8 * day,
-        recheck_closes_at=now + 9 * day,
-        publicity_opens_at=now + 10 * day,
-        publicity_closes_at=now + 17 * day,
-    )
+    round = declaration_round_open_now(now)
     employer = factories.EmployerFactory(name="北京示例科技有限公司")
     unit_user = factories.UserFactory(username="unit_admin", first_name="张经办")
     unit_user.set_password(PASSWORD)

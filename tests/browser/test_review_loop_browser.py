@@ -14,7 +14,7 @@ import pytest
 from django.utils import timezone
 
 from tests import factories
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import SCREENSHOTS, declaration_round_open_now
 from tests.portal.conftest import PNG
 from workflow.indicators import DEPARTMENTS
 from workflow.models import (
@@ -24,7 +24,6 @@ from workflow.models import (
     Department,
     OriginalsCheck,
     OriginalsState,
-    Phase,
     ServiceWindow,
 )
 from workflow.services import district_offices_ensure
@@ -44,20 +43,7 @@ def world(db, settings, tmp_path):
     office = district_offices_ensure()["district_haidian"]
     now = timezone.now()
     day = dt.timedelta(days=1)
-    round = factories.RoundFactory(
-        year=2020,
-        phase=Phase.DECLARATION,
-        declaration_opens_at=now - 3 * day,
-        declaration_closes_at=now + 3 * day,
-        aggregation_opens_at=now + 4 * day,
-        aggregation_closes_at=now + 5 * day,
-        result_query_opens_at=now + 6 * day,
-        result_query_closes_at=now + 7 * day,
-        recheck_opens_at=now + 8 * day,
-        recheck_closes_at=now + 9 * day,
-        publicity_opens_at=now + 10 * day,
-        publicity_closes_at=now + 17 * day,
-    )
+    round = declaration_round_open_now(now)
     users = {}
     for name in ("applicant", "reviewer", "office"):
         user = factories.UserFactory(username=name)
