@@ -372,7 +372,7 @@ STOCK_ADMIN = re.compile(
 )
 # Admin views this project adds: the transition buttons (object id and button name) and
 # django-import-export's import and export pages.
-CUSTOM_ADMIN = re.compile(r"^admin:\w+_(transition|import|process_import|export)$")
+CUSTOM_ADMIN = re.compile(r"^admin:\w+_(transition|import|process_import|export|search_number)$")
 
 
 def url_patterns() -> dict[str, str]:
@@ -602,11 +602,12 @@ def _admin_route(url_name: str, model: Any) -> tuple[str, Route]:
     """A custom admin view: its model's first object, each of its buttons (and a made-up one);
     a button's form (the reason) is on the object's change page."""
     route = url_patterns()[url_name]
-    change = f"admin:{model._meta.app_label}_{model._meta.model_name}_change"
+    prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+    form_on = {"_transition": f"{prefix}_change", "_search_number": f"{prefix}_changelist"}
     return route, Route(
         "administrator",
         {"object_id": "<admin_object>", "name": "<button>"},
-        form_on=change if url_name.endswith("_transition") else None,
+        form_on=next((page for end, page in form_on.items() if url_name.endswith(end)), None),
     )
 
 
@@ -621,7 +622,7 @@ def test_no_input_to_an_admin_view_makes_a_server_error(world, url_name):
     first = model_admin.model._default_manager.order_by("pk").first()
     world["objects"]["admin_object"] = first.pk if first is not None else 1
     buttons = [b.name for b in getattr(model_admin, "buttons", ())] or ["none"]
-    if isinstance(model_admin, TransitionAdmin):
+    if isinstance(model_admin, TransitionAdmin) and url_name.endswith("_transition"):
         # Every button gets the probes; the random examples are shared out among them.
         for button in [*buttons, "no-such-button"]:
             world["objects"]["button"] = button

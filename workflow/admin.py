@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
@@ -14,7 +15,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -70,16 +71,69 @@ class Button:
 class IdNumberSearch:
     """Admin search that finds a typed identity number through its blind index (the number is
     encrypted: the database cannot match it); any other text searches `search_fields`.
-    `id_number_path` is the path to the encrypted number ("applicant__id_number")."""
+    `id_number_path` is the path to the encrypted number ("applicant__id_number").
+
+    The number never travels in a URL (issue 14: browser history, Referer, access logs): the
+    search form posts (templates/admin/change_list.html), and the list comes back as
+    `?q=idx:<blind index>`, a keyed HMAC that says nothing without the key. A number typed
+    into the address bar is sent on the same way."""
 
     id_number_path = "id_number"
+    id_number_search = True
+    INDEX_PREFIX = "idx:"
+
+    def get_urls(self):
+        opts = self.model._meta  # type: ignore[attr-defined]
+        name = f"{opts.app_label}_{opts.model_name}_search_number"
+        view = self.admin_site.admin_view(self.search_number_view)  # type: ignore[attr-defined]
+        return [path("search-number/", view, name=name), *super().get_urls()]  # type: ignore[misc]
+
+    def _changelist_with(self, params: dict[str, str]) -> HttpResponseRedirect:
+        opts = self.model._meta  # type: ignore[attr-defined]
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        return HttpResponseRedirect(f"{url}?{urlencode(params)}" if params else url)
+
+    def _as_query(self, term: str) -> str:
+        try:
+            number = parse_id_number(term).number
+        except ValueError:
+            return term
+        return self.INDEX_PREFIX + crypto.id_number_index(number)
+
+    def search_number_view(self, request: HttpRequest) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        params = {
+            key: value
+            for key, value in request.POST.items()
+            if key not in ("csrfmiddlewaretoken", "q") and "\x00" not in value
+        }
+        term = request.POST.get("q", "").replace("\x00", "").strip()
+        if term:
+            params["q"] = self._as_query(term)
+        return self._changelist_with(params)
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        term = request.GET.get("q", "").strip()
+        query = self._as_query(term) if term else term
+        if query != term:  # a number in the address bar: not passed on in the page's links
+            params = {key: value for key, value in request.GET.items() if key != "q"}
+            return self._changelist_with({**params, "q": query})
+        extra_context = {
+            **(extra_context or {}),
+            "id_number_searched": query.startswith(self.INDEX_PREFIX),
+        }
+        return super().changelist_view(request, extra_context)  # type: ignore[misc]
 
     def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> Any:
+        lookup = f"{self.id_number_path}_index"
+        if search_term.startswith(self.INDEX_PREFIX):
+            index = search_term.removeprefix(self.INDEX_PREFIX)
+            return queryset.filter(**{lookup: index}), False
         try:
             number = parse_id_number(search_term).number
         except ValueError:
             return super().get_search_results(request, queryset, search_term)  # type: ignore[misc]
-        lookup = f"{self.id_number_path}_index"
         return queryset.filter(**{lookup: crypto.id_number_index(number)}), False
 
 

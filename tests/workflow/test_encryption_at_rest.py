@@ -236,13 +236,28 @@ def test_the_admin_finds_an_applicant_by_number_through_the_index(client, admin_
     client.force_login(admin_user)
     url = "/admin/workflow/applicant/"
 
-    found = client.get(url, {"q": NUMBER.lower()}).content.decode()
+    page = client.get(url).content.decode()
+    assert 'method="post"' in page  # the search form posts: the number stays out of URLs
+    searched = client.post(url + "search-number/", {"q": NUMBER.lower(), "state": "x"})
+    assert searched.status_code == 302
+    location = searched["Location"]
+    assert NUMBER not in location.upper()
+    assert "q=idx%3A" in location
+    assert "state=x" in location  # the list's other parameters are kept
+    found = client.get(url, {"q": "idx:" + location.split("idx%3A")[1].split("&")[0]})
+    found = found.content.decode()
     by_name = client.get(url, {"q": "张小刚"}).content.decode()
 
     assert applicant.name in found
+    assert "已按公民身份号码查找" in found
+    assert NUMBER not in found
     assert other.name not in found
     assert other.name in by_name
     assert applicant.name not in by_name
+    # A number typed into the address bar is sent on keyed by its index, never echoed.
+    typed = client.get(url, {"q": NUMBER})
+    assert typed.status_code == 302
+    assert NUMBER not in typed["Location"].upper()
 
 
 def test_an_altered_ciphertext_fails_loudly_instead_of_reading_as_another_number():
