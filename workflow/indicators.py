@@ -80,8 +80,15 @@ INDICATORS: dict[str, Indicator] = {
             zero_fill=True,
             evidence_note=_ZERO_FILL_NOTE,
         ),
+        # 细则第二条: 市医保局 holds the medical insurance payments, one of the insurance types
+        # whose months count (review.models.SocialInsurancePeriod).
         Indicator(
-            "employment", "合法稳定就业", "hrss", zero_fill=True, evidence_note=_ZERO_FILL_NOTE
+            "employment",
+            "合法稳定就业",
+            "hrss",
+            ("medical_insurance",),
+            zero_fill=True,
+            evidence_note=_ZERO_FILL_NOTE,
         ),
         Indicator(
             "housing",

@@ -48,9 +48,11 @@ class DepartmentRecord(models.Model):
 
 
 class SocialInsurancePeriod(DepartmentRecord):  # noqa: DJ008 (__str__ inherited)
-    """人社局: months paid in Beijing (the insurance type with the most months)."""
+    """人社局 and 市医保局: months paid in Beijing (the insurance type with the most months).
+    细则第二条 names 市医保局 among the reviewing departments: it holds the medical insurance
+    payments (医疗保险), 人社局 the pension and the others; either loads its periods here."""
 
-    departments = ("hrss",)
+    departments = ("hrss", "medical_insurance")
     from_month = models.DateField("起始月份")
     to_month = models.DateField("截止月份", null=True, blank=True)
     district = models.CharField("缴费区", max_length=20)

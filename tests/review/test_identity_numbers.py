@@ -137,3 +137,18 @@ def test_the_page_header_masks_a_user_name_that_is_an_identity_number(client, db
     page = client.get(reverse("ranking:simulator")).content.decode()
     assert "110105198001010212" not in page
     assert "110105********0212" in page
+
+
+def test_medical_insurance_loads_and_reads_insurance_periods_and_nothing_else(client, reviewer_of):
+    # 细则第二条: 市医保局 reviews with the other departments; it holds the medical insurance
+    # payments, one of the insurance types whose months count.
+    from review.models.records import kinds_of_department
+    from workflow.indicators import INDICATORS
+
+    assert [kind.code for kind in kinds_of_department("medical_insurance")] == [
+        "social_insurance"
+    ]
+    assert "medical_insurance" in INDICATORS["employment"].departments
+    client.force_login(reviewer_of("medical_insurance"))
+    assert client.get(reverse("review:records", args=["social_insurance"])).status_code == 200
+    assert client.get(reverse("review:records", args=["residence_permit"])).status_code == 403
