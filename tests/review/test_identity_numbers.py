@@ -145,9 +145,7 @@ def test_medical_insurance_loads_and_reads_insurance_periods_and_nothing_else(cl
     from review.models.records import kinds_of_department
     from workflow.indicators import INDICATORS
 
-    assert [kind.code for kind in kinds_of_department("medical_insurance")] == [
-        "social_insurance"
-    ]
+    assert [kind.code for kind in kinds_of_department("medical_insurance")] == ["social_insurance"]
     assert "medical_insurance" in INDICATORS["employment"].departments
     client.force_login(reviewer_of("medical_insurance"))
     assert client.get(reverse("review:records", args=["social_insurance"])).status_code == 200
