@@ -231,6 +231,7 @@ def bench_verify_round(ctx: BenchContext) -> list[BenchResult]:
                             claims.append(
                                 IndicatorClaim(
                                     application=app,
+                                    round=round,
                                     indicator=code,
                                     department_id=departments[primary_department_of(code)],
                                     declared_facts={k: facts[k] for k in keys},
@@ -240,6 +241,7 @@ def bench_verify_round(ctx: BenchContext) -> list[BenchResult]:
                             claims.append(
                                 IndicatorClaim(
                                     application=app,
+                                    round=round,
                                     indicator=code,
                                     department_id=departments[primary_department_of(code)],
                                 )

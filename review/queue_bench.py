@@ -57,9 +57,7 @@ def _build(n_apps: int, log) -> AnnualRound:
     seed = Applicant.objects.create(user=seed_user, id_number="110101199001011237", name="基准")
     departments = {d.code: d.pk for d in Department.objects.all()}
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id_number, phone FROM workflow_applicant WHERE id = %s", [seed.pk]
-        )
+        cursor.execute("SELECT id_number, phone FROM workflow_applicant WHERE id = %s", [seed.pk])
         id_number, phone = cursor.fetchone()
         cursor.execute(
             """INSERT INTO auth_user (password, is_superuser, username, first_name, last_name,
@@ -90,13 +88,12 @@ def _build(n_apps: int, log) -> AnnualRound:
                 f"^{PREFIX}[0-9]+$",
             ],
         )
-        codes = "ARRAY[%s]" % ",".join(["%s"] * len(INDICATORS_USED))
-        depts = "ARRAY[%s]" % ",".join(["%s"] * len(INDICATORS_USED))
+        array = "ARRAY[" + ",".join(["%s"] * len(INDICATORS_USED)) + "]"
         cursor.execute(
-            f"""INSERT INTO workflow_indicatorclaim (application_id, indicator, department_id,
+            f"""INSERT INTO workflow_indicatorclaim (application_id, round_id, indicator, department_id,
                    state, declared_facts, decision_reason, recheck_reason, appeal_reason,
                    needs_manual_review, created_at, updated_at)
-               SELECT app.id, ({codes})[k], ({depts})[k],
+               SELECT app.id, app.round_id, ({array})[k], ({array})[k],
                       CASE WHEN h < 55 THEN 'verified' WHEN h < 60 THEN 'rejected'
                            WHEN h < 63 THEN 'adjusted' WHEN h < 93 THEN 'pending'
                            WHEN h < 95 THEN 'recheck_requested' WHEN h < 97 THEN 'appealed'
