@@ -339,13 +339,14 @@ def _write(
                 after={"state": AppState.FINAL},
             )
         )
-    _claims_write(claims, now=now)
+    _claims_write(claims, round_id=round.pk, now=now)
     report.claims += len(claims)
     audit_events_write(events)  # the mechanism's writer: COPY on PostgreSQL, then sealed
 
 
 _CLAIM_COLUMNS = (
     "application_id",
+    "round_id",
     "indicator",
     "department_id",
     "state",
@@ -362,7 +363,7 @@ _CLAIM_COLUMNS = (
 _CLAIM_REASON = "导入的部门核定信息"
 
 
-def _claims_write(claims: list[tuple[Any, ...]], *, now: dt.datetime) -> None:
+def _claims_write(claims: list[tuple[Any, ...]], *, round_id: int, now: dt.datetime) -> None:
     """Insert verified claims given as (application id, indicator, department id, facts).
 
     On PostgreSQL by COPY: bulk_create spends most of an import quoting the two JSON values
@@ -373,6 +374,7 @@ def _claims_write(claims: list[tuple[Any, ...]], *, now: dt.datetime) -> None:
             [
                 IndicatorClaim(
                     application_id=app_id,
+                    round_id=round_id,
                     indicator=code,
                     department_id=department_id,
                     state=ClaimState.VERIFIED,
@@ -398,6 +400,7 @@ def _claims_write(claims: list[tuple[Any, ...]], *, now: dt.datetime) -> None:
             copy.write_row(
                 (
                     app_id,
+                    round_id,
                     code,
                     department_id,
                     verified,

@@ -22,6 +22,7 @@ from django.db import connection, transaction
 
 from ranking.population import generate_population
 from review.models import RECORD_KINDS, BatchStatus, ImportBatch
+from review.queue_bench import bench_review_queues
 from review.services.imports import batch_create, batch_load
 from review.synthetic import csv_bytes, records_from_facts, social_insurance_rows
 from workflow.benchmarking import BenchContext, BenchResult, stopwatch
@@ -47,17 +48,21 @@ QUEUE = "review-bench"
 
 
 def _cleanup() -> None:
-    """Delete the benchmark's rows with plain SQL (the ORM's cascade collection over a
-    million claims takes longer than the benchmark itself)."""
+    cleanup_year(YEAR, PREFIX)
+
+
+def cleanup_year(year: int, prefix: str) -> None:
+    """Delete a benchmark's rows (its round `year`, its users named `prefix…`) with plain SQL
+    (the ORM's cascade collection over a million claims takes longer than the benchmark)."""
     User = get_user_model()
-    round_ids = list(AnnualRound.objects.filter(year=YEAR).values_list("pk", flat=True))
-    applicants = Applicant.objects.filter(user__username__startswith=PREFIX).values("pk")
+    round_ids = list(AnnualRound.objects.filter(year=year).values_list("pk", flat=True))
+    applicants = Applicant.objects.filter(user__username__startswith=prefix).values("pk")
     with transaction.atomic():
         for kind in RECORD_KINDS.values():
             kind.model.objects.filter(applicant__in=applicants)._raw_delete(kind.model.objects.db)
         with connection.cursor() as cursor:
             # AuditEvent is append-only through the ORM; the benchmark's rows go with raw SQL.
-            cursor.execute(f"DELETE FROM {AuditEvent._meta.db_table} WHERE round_year = %s", [YEAR])  # noqa: S608
+            cursor.execute(f"DELETE FROM {AuditEvent._meta.db_table} WHERE round_year = %s", [year])  # noqa: S608
         if round_ids:
             claims = IndicatorClaim.objects.filter(application__round_id__in=round_ids)
             IndicatorClaim.objects.filter(pk__in=claims.values("pk"))._raw_delete(
@@ -66,8 +71,8 @@ def _cleanup() -> None:
             Application.objects.filter(round_id__in=round_ids)._raw_delete(Application.objects.db)
             JobRun.objects.filter(round_id__in=round_ids)._raw_delete(JobRun.objects.db)
             AnnualRound.objects.filter(pk__in=round_ids)._raw_delete(AnnualRound.objects.db)
-        ImportBatch.objects.filter(file_name__startswith=PREFIX).delete()
-        users = User.objects.filter(username__startswith=PREFIX).values("pk")
+        ImportBatch.objects.filter(file_name__startswith=prefix).delete()
+        users = User.objects.filter(username__startswith=prefix).values("pk")
         Applicant.objects.filter(user__in=users)._raw_delete(Applicant.objects.db)
         User.objects.filter(pk__in=users)._raw_delete(User.objects.db)
 
@@ -226,6 +231,7 @@ def bench_verify_round(ctx: BenchContext) -> list[BenchResult]:
                             claims.append(
                                 IndicatorClaim(
                                     application=app,
+                                    round=round,
                                     indicator=code,
                                     department_id=departments[primary_department_of(code)],
                                     declared_facts={k: facts[k] for k in keys},
@@ -235,6 +241,7 @@ def bench_verify_round(ctx: BenchContext) -> list[BenchResult]:
                             claims.append(
                                 IndicatorClaim(
                                     application=app,
+                                    round=round,
                                     indicator=code,
                                     department_id=departments[primary_department_of(code)],
                                 )
@@ -300,4 +307,4 @@ def bench_verify_round(ctx: BenchContext) -> list[BenchResult]:
         _cleanup()
 
 
-BENCHMARKS = [bench_import_150k, bench_verify_round]
+BENCHMARKS = [bench_import_150k, bench_verify_round, bench_review_queues]

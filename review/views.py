@@ -76,8 +76,14 @@ def queue(request, kind: str | None = None):
             older_than_days=form.cleaned_data["older_than_days"],
         )
     round = round_current()
-    claims = selectors.work_queue(department=department, round=round, filters=filters)
-    page = Paginator(claims, 50).get_page(request.GET.get("page"))
+    counts = selectors.queue_counts(department=department, round=round)
+    page = selectors.work_queue_page(
+        department=department,
+        round=round,
+        filters=filters,
+        number=request.GET.get("page"),
+        counts=counts,
+    )
     return render(
         request,
         "review/queue.html",
@@ -89,7 +95,7 @@ def queue(request, kind: str | None = None):
             "form": form,
             "filters": filters,
             "page": page,
-            "counts": selectors.queue_counts(department=department, round=round),
+            "counts": counts,
             "joint_awaiting": selectors.joint_checks_awaiting(department=department),
             "deadline": selectors.queue_deadline(round=round, queue=filters.queue),
             "bulk_form": BulkDecisionForm(),

@@ -170,6 +170,7 @@ class ClaimFactory(factory.django.DjangoModelFactory):
         model = IndicatorClaim
 
     application = factory.SubFactory(ApplicationFactory)
+    round = factory.SelfAttribute("application.round")
     indicator = "education"
     department = factory.LazyAttribute(lambda o: department(primary_department_of(o.indicator)))
     declared_facts = factory.LazyFunction(

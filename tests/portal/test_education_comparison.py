@@ -35,6 +35,7 @@ def submitted(filling):
     # The department's social insurance record: what the comparison weighs a degree against.
     IndicatorClaim.objects.create(
         application=filling,
+        round_id=filling.round_id,
         indicator="employment",
         department=factories.department("hrss"),
         state="verified",

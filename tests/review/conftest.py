@@ -69,6 +69,7 @@ def build_application(
         claims.append(
             IndicatorClaim(
                 application=application,
+                round_id=application.round_id,
                 indicator=code,
                 department=departments[primary_department_of(code)],
                 declared_facts=part,
@@ -78,6 +79,7 @@ def build_application(
         claims.append(
             IndicatorClaim(
                 application=application,
+                round_id=application.round_id,
                 indicator=code,
                 department=departments[primary_department_of(code)],
             )

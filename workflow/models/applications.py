@@ -384,6 +384,17 @@ class IndicatorClaim(ConcurrentTransitionMixin, models.Model):
     application = models.ForeignKey(
         Application, on_delete=models.CASCADE, related_name="claims", verbose_name="申请"
     )
+    # The application's round, copied when the claim is made (an application never changes
+    # round): the reviewers' queue counts and pages read one department's claims of one round
+    # from an index, without joining ~130,000 applications on every view (issue 13).
+    round = models.ForeignKey(
+        AnnualRound,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="年度",
+        editable=False,
+        db_index=False,
+    )
     indicator = models.CharField("指标", max_length=30, choices=INDICATOR_CHOICES)
     department = models.ForeignKey(
         Department, on_delete=models.PROTECT, related_name="claims", verbose_name="审核部门"
@@ -435,7 +446,25 @@ class IndicatorClaim(ConcurrentTransitionMixin, models.Model):
                 fields=["application", "indicator"], name="one_claim_per_indicator"
             )
         ]
-        indexes = [models.Index(fields=["department", "state"], name="claim_department_state")]
+        indexes = [
+            models.Index(fields=["department", "state"], name="claim_department_state"),
+            # The work queue of one department and round (review.selectors.queue_counts,
+            # issue 13). Counts per state: read from this narrow index alone (index-only,
+            # its repeated keys deduplicated: 8 MB for 390,000 claims).
+            models.Index(
+                fields=["department", "round", "state", "needs_manual_review"],
+                name="claim_queue_counts",
+            ),
+            # Less the claims of applications not in review, reached from those applications.
+            models.Index(
+                fields=["application", "department", "state", "needs_manual_review"],
+                name="claim_application_queue",
+            ),
+            # Each queue's first page and oldest item: one state's range, oldest first.
+            models.Index(fields=["department", "round", "state", "updated_at"], name="claim_queue"),
+            # The "all" queue: every state of the department's round, oldest first.
+            models.Index(fields=["department", "round", "updated_at"], name="claim_queue_all"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.application} · {self.get_indicator_display()}"

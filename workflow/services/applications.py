@@ -207,6 +207,7 @@ def application_submit(
         IndicatorClaim.objects.bulk_create(
             IndicatorClaim(
                 application=application,
+                round_id=application.round_id,
                 indicator=code,
                 department=departments[primary_department_of(code)],
             )

@@ -112,6 +112,7 @@ def claim_declare(
         if claim is None:
             claim = IndicatorClaim.objects.create(
                 application=application,
+                round_id=application.round_id,
                 indicator=indicator,
                 department=departments_ensure()[primary_department_of(indicator)],
                 declared_facts=declared_facts,
