@@ -17,7 +17,7 @@ import re
 
 from locust import HttpUser, between, task
 
-YEAR = int(os.environ.get("LOAD_YEAR", "2090"))
+YEAR = int(os.environ.get("LOAD_YEAR", "2020"))
 RUN = os.environ.get("LOAD_RUN", "adhoc")
 PAGES = max(int(os.environ.get("LOAD_PAGES", "2")), 2)
 APPLICANTS = max(int(os.environ.get("LOAD_APPLICANTS", "1")), 1)

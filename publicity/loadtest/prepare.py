@@ -13,12 +13,15 @@ from django.utils import timezone
 
 from publicity.selectors import publication_published
 from publicity.services import publicity_publish
-from ranking.benchmarks import YEAR, make_round, rank_synthetic
+from ranking.benchmarks import make_round, rank_synthetic
 from ranking.services import ranking_run_approve
 from workflow.models import AnnualRound, Application, Phase
 from workflow.services import quota_approve
 
-LOAD_YEAR = YEAR
+# A past year: the round's publicity week runs now, and round_current() would take the
+# newer of two running rounds as the site's current one; the demo's applicants must keep
+# theirs (load_demo's current year), so the load round is older than any demo round.
+LOAD_YEAR = 2020
 QUOTA = 6000
 
 
@@ -40,10 +43,10 @@ def load_round_prepare(*, applicants: int, log=print) -> int:
     # load_demo made the city's approver; the approvals go through the real services.
     approver = get_user_model().objects.get(username="city-approver")
     with transaction.atomic():
-        round, ids, totals = make_round(applicants)
-        quota_approve(round=round, quota=QUOTA, document_number="压测〔2090〕1号", actor=approver)
+        round, ids, totals = make_round(applicants, year=LOAD_YEAR)
+        quota_approve(round=round, quota=QUOTA, document_number="压测〔2020〕1号", actor=approver)
         run = rank_synthetic(round=round, ids=ids, totals=totals, quota=QUOTA, now=now)
-        ranking_run_approve(run=run, document_number="压测〔2090〕2号", actor=approver, now=now)
+        ranking_run_approve(run=run, document_number="压测〔2020〕2号", actor=approver, now=now)
         AnnualRound.objects.filter(pk=round.pk).update(phase=Phase.PUBLICITY)
         round.refresh_from_db()
         publicity_publish(round=round, now=now)
