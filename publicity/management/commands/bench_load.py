@@ -127,6 +127,11 @@ class Command(BaseCommand):
         runs: list[report.RunResult] = []
         try:
             self._wait_for(host, gunicorn)
+            # Each worker's first requests load templates, open connections and, once per
+            # publication, build the download files: a short run first, not reported.
+            self._locust(
+                bin_dir, host, cpu_dir, 10, opts | {"run_time": 15}, count, admitted, label="warmup"
+            )
             for count_users in users:
                 runs.append(
                     self._locust(bin_dir, host, cpu_dir, count_users, opts, count, admitted)
@@ -148,15 +153,16 @@ class Command(BaseCommand):
                 page.cpu_ms = cpu.get((str(run.users), page.name), [])
         self._write(opts, runs, count=count, admitted=admitted, prepared=prepared)
 
-    def _locust(self, bin_dir, host, cpu_dir, users, opts, applicants, admitted):
-        prefix = cpu_dir / f"locust-{users}"
+    def _locust(self, bin_dir, host, cpu_dir, users, opts, applicants, admitted, label=None):
+        label = label or str(users)
+        prefix = cpu_dir / f"locust-{label}"
         env = os.environ | {
             "LOAD_YEAR": str(LOAD_YEAR),
-            "LOAD_RUN": str(users),
+            "LOAD_RUN": label,
             "LOAD_PAGES": str(max(1, -(-admitted // PAGE_SIZE))),
             "LOAD_APPLICANTS": str(applicants),
         }
-        self.stdout.write(f"locust: {users} users for {opts['run_time']} s")
+        self.stdout.write(f"locust ({label}): {users} users for {opts['run_time']} s")
         subprocess.run(  # noqa: S603 - our own binaries, fixed arguments
             [
                 str(bin_dir / "locust"),
@@ -193,10 +199,11 @@ class Command(BaseCommand):
             f"{opts['applicants']} --users {opts['users']} --run-time {opts['run_time']}` with "
             "`DATABASE_URL` (PostgreSQL 15) and `REDIS_URL`",
             f"- Published round {LOAD_YEAR}: {count:,} applicants ranked, {admitted:,} on the list "
-            f"({-(-admitted // 50):,} pages); database prepared in {prepared:.0f} s (kept between runs)",
+            f"({-(-admitted // PAGE_SIZE):,} pages); preparing took {prepared:.0f} s (migrate, load_demo, "
+            "the round unless an earlier run left it)",
             "- Server: gunicorn as deployed (deploy/gunicorn.conf.py), 3 sync workers, DEBUG off, "
             "no nginx; locust on the same machine, 3 visitors to 1 logged-in demo applicant, "
-            "1–2 s think time",
+            "1–2 s think time; a 15 s warm-up run first, not reported",
         ]
         out = ROOT / opts["out"]
         document = out.read_text(encoding="utf-8") if out.exists() else ""
