@@ -73,6 +73,9 @@ class Command(BaseCommand):
             count = load_round_prepare(applicants=opts["applicants"], log=self.stdout.write)
             self.stdout.write(f"published round {LOAD_YEAR}: {count} applicants")
             return
+        if not os.environ.get("REDIS_URL"):
+            # The server runs as deployed (DEBUG off), which refuses to start without Redis.
+            raise CommandError("REDIS_URL：负载测试的 gunicorn 以 DEBUG 关闭运行，需要 Redis。")
         try:
             users = [int(u) for u in opts["users"].split(",") if u.strip()]
         except ValueError as error:
@@ -104,7 +107,7 @@ class Command(BaseCommand):
         cpu_dir = Path(tempfile.mkdtemp(prefix="bench-load-"))
         server_env = base | {
             "DEBUG": "false",
-            "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/11"),
+            "REDIS_URL": os.environ["REDIS_URL"],
             "ALLOWED_HOSTS": "127.0.0.1",
             "SECURE_SSL_REDIRECT": "false",
             "GUNICORN_BIND": f"127.0.0.1:{opts['port']}",
