@@ -155,6 +155,7 @@ class Command(BaseCommand):
             for page in run.pages:
                 page.cpu_ms = cpu.get((str(run.users), page.name), [])
         self._write(opts, runs, count=count, admitted=admitted, prepared=prepared)
+        self.stdout.write(f"locust's CSV files and the CPU lines are kept in {cpu_dir}")
 
     def _locust(self, bin_dir, host, cpu_dir, users, opts, applicants, admitted, label=None):
         label = label or str(users)
