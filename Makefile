@@ -35,6 +35,12 @@ lint: install ## ruff 与 mypy / lint and type-check the policy package
 bench: install ## 性能基准，写入 docs/benchmarks.md / benchmarks
 	$(PY) manage.py run_benchmarks --out docs/benchmarks.md
 
+LOAD_APPLICANTS ?= 20000
+LOAD_USERS ?= 50,100,200
+LOAD_SECONDS ?= 60
+bench-load: install ## 负载测试 (locust + gunicorn, needs DATABASE_URL/REDIS_URL; LOAD_APPLICANTS=130000 for issue 13's size)
+	$(PY) manage.py bench_load --applicants $(LOAD_APPLICANTS) --users $(LOAD_USERS) --run-time $(LOAD_SECONDS) --out docs/benchmarks.md
+
 worker: install ## 启动 Celery worker (needs REDIS_URL)
 	$(VENV)/bin/celery -A config worker -l info --concurrency=2
 
@@ -44,4 +50,4 @@ beat: install ## 启动 Celery beat (needs REDIS_URL)
 services: ## 在本机回环地址启动 PostgreSQL 和 Redis / start PostgreSQL and Redis on loopback
 	@bash .ci/services
 
-.PHONY: help install run test lint bench worker beat services
+.PHONY: help install run test lint bench bench-load worker beat services

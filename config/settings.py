@@ -222,7 +222,13 @@ CACHES = {
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+    ),
+    # Fragments that depend only on the code and their key (the simulator's blank form):
+    # kept per process, so a deploy or a test run never serves the previous code's HTML.
+    "rendered": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "rendered-fragments",
+    },
 }
 
 # --- Login throttling (django-axes) -------------------------------------------------------

@@ -93,10 +93,10 @@ def rank_synthetic(
     return ranking_commit(round=round, computed=computed, actor=None, label="bench", now=now)
 
 
-def make_round(n: int) -> tuple[AnnualRound, list[int], list[Decimal]]:
+def make_round(n: int, *, year: int = YEAR) -> tuple[AnnualRound, list[int], list[Decimal]]:
     """A round of `n` final applications without claims (their totals are returned)."""
     round = AnnualRound.objects.create(
-        year=YEAR, quota=6000, policy_id="beijing-2020", **_windows()
+        year=year, quota=6000, policy_id="beijing-2020", **_windows()
     )
     employer = Employer.objects.create(credit_code="91110105MA01BENCH0", name="基准测试单位")
     User = get_user_model()

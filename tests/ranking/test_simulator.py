@@ -339,3 +339,18 @@ def test_a_posted_row_count_past_the_limit_builds_no_more_rows_than_the_limit(
     html = client.post(URL, data).content.decode()
     assert shown_total(html) is None
     assert "创新创业奖项：请最多提交 60 个表单" in html
+
+
+@pytest.mark.django_db
+def test_blank_form_follows_the_current_round_year_after_a_new_round_opens(client: Client) -> None:
+    # The blank form is rendered once per year and kept: a newer round must not be shown
+    # last year's form.
+    from tests import factories
+
+    factories.RoundFactory(year=2020)
+    before = field_block(client.get(URL).content.decode(), "year")
+    factories.RoundFactory(year=2021)
+    after = field_block(client.get(URL).content.decode(), "year")
+
+    assert 'value="2020"' in before
+    assert 'value="2021"' in after
