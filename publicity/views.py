@@ -73,7 +73,8 @@ def publicity_list(request: HttpRequest, year: int) -> HttpResponse:
             "search": search,
             "rows": page.object_list,
             "columns": [INDICATOR_LABELS[c] for c in INDICATOR_CODES],
-            "chart": histogram_chart(
+            # Drawn only when the page's cached fragment is missing (the template calls it).
+            "chart": lambda: histogram_chart(
                 publication.histogram,
                 cutoff=publication.cutoff,
                 title=f"{publication.round.year}年度全部参与排名申请人的积分分布",

@@ -63,6 +63,15 @@ def _celery_eager(request: pytest.FixtureRequest, settings):
     app.conf.task_always_eager, app.conf.task_eager_propagates = previous
 
 
+@pytest.fixture(autouse=True)
+def _rendered_fragments_per_test():
+    # Rendered fragments are keyed by object ids and versions, which restart in each test's
+    # database: a fragment from an earlier test must never show in the next one.
+    from django.core.cache import caches
+
+    caches["rendered"].clear()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _static_files_as_in_development():
     # Tests run with DEBUG=False, so WhiteNoise would index STATIC_ROOT, which only

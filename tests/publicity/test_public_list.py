@@ -193,8 +193,10 @@ def test_the_published_list_keeps_every_row_after_an_upheld_objection(
 def test_the_page_marks_the_cancelled_admission_and_nobody_moves_up(
     published, client, administrator
 ):
+    before = client.get(LIST).content.decode()  # the page's table is now rendered and kept
+    assert '<tr class="cancelled">' not in before
     uphold(published, administrator)
-    html = client.get(LIST).content.decode()
+    html = client.get(LIST).content.decode()  # a new list version: rendered again
     assert body_rows(html) == ["202000001", "202000002", "202000003", "202000004", "202000005"]
     cancelled = re.search(r'<tr class="cancelled">(.*?)</tr>', html, re.S).group(1)
     assert "丙" in cancelled
