@@ -95,15 +95,19 @@ class Command(BaseCommand):
                 )
         existing = path.read_text(encoding="utf-8") if path.exists() else ""
         marker = "\n## Notes\n"
-        notes = existing[existing.index(marker) :] if marker in existing else ""
+        head, notes = existing, ""
+        if marker in existing:
+            head, notes = existing[: existing.index(marker)], existing[existing.index(marker) :]
         # A partial run (--only) refreshes its own rows and keeps the others with their run line.
+        # Only the table above the notes is ours: the notes keep their own tables (make
+        # bench-load's section) as they are.
         kept: list[str] = []
-        for line in existing.splitlines():
+        for line in head.splitlines():
             if line.startswith("| ") and not line.startswith("| benchmark "):
                 bench = line[2:].split(":", 1)[0]
                 if bench not in rows:
                     kept.append(line)
-        runs = [line for line in existing.splitlines() if line.startswith("- Run: ")]
+        runs = [line for line in head.splitlines() if line.startswith("- Run: ")]
         lines = [
             "# 性能基准 / Benchmarks",
             "",
