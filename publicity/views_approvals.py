@@ -15,6 +15,7 @@ from ranking.models import RankingApproval, RankingRun, RankingStatus
 from ranking.services import ranking_run_approve, ranking_run_unpublishable_reason
 from workflow import roles
 from workflow.exceptions import DomainError
+from workflow.forms.errors import form_error_messages
 from workflow.models import AnnualRound, Phase
 from workflow.services import quota_approval_current, quota_approve
 
@@ -81,7 +82,9 @@ def approve_quota(request: HttpRequest, year: int) -> HttpResponse:
                 f"（{approval.document_number}）。",
             )
     else:
-        messages.error(request, "；".join(_errors(form)) or "请填写批准的年度落户规模和批准文号。")
+        messages.error(
+            request, "；".join(form_error_messages(form)) or "请填写批准的年度落户规模和批准文号。"
+        )
     return redirect("publicity:approvals")
 
 
@@ -105,13 +108,5 @@ def approve_list(request: HttpRequest, year: int, run_id: int) -> HttpResponse:
                 f"（{approval.document_number}）。",
             )
     else:
-        messages.error(request, "；".join(_errors(form)) or "请填写批准文号。")
+        messages.error(request, "；".join(form_error_messages(form)) or "请填写批准文号。")
     return redirect("publicity:approvals")
-
-
-def _errors(form: forms.Form) -> list[str]:
-    return [
-        f"{form.fields[name].label if name in form.fields else ''}：{error}"
-        for name, errors in form.errors.items()
-        for error in errors
-    ]

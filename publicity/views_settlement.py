@@ -28,6 +28,7 @@ from publicity.settlement_pdfs import DOCUMENTS
 from review.forms import OriginalsInviteForm
 from workflow import roles
 from workflow.exceptions import DomainError
+from workflow.forms.errors import form_error_messages
 from workflow.models import Application, AppState
 from workflow.services.appointments import originals_invite
 
@@ -268,9 +269,7 @@ def settlement_detail(request: HttpRequest, application_id: int) -> HttpResponse
                 # 细则第七条: originals may be checked after qualification too, at a district
                 # office's window by appointment (the review loop's service and booking).
                 if not originals_form.is_valid():
-                    raise DomainError(
-                        "；".join(e for errors in originals_form.errors.values() for e in errors)
-                    )
+                    raise DomainError("；".join(form_error_messages(originals_form)))
                 originals_invite(
                     application=settlement.application,
                     actor=request.user,

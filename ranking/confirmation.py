@@ -57,6 +57,15 @@ def ranking_job_start(*, round: AnnualRound, actor: Any, preview: bool) -> JobRu
     return job_run
 
 
+def _superseded(preview: RankingRun) -> bool:
+    """A 试算 or a ranking came after this 试算: its figures are no longer what would run."""
+    return RankingRun.objects.filter(
+        round_id=preview.round_id,
+        pk__gt=preview.pk,
+        status__in=[RankingStatus.PREVIEW, RankingStatus.SUCCEEDED],
+    ).exists()
+
+
 def ranking_confirm(
     *,
     round: AnnualRound,
@@ -74,9 +83,7 @@ def ranking_confirm(
     ).first()
     if preview is None:
         raise DomainError("没有找到要确认的试算结果，请先试算。")
-    if RankingRun.objects.filter(
-        round=round, pk__gt=preview.pk, status__in=[RankingStatus.PREVIEW, RankingStatus.SUCCEEDED]
-    ).exists():
+    if _superseded(preview):
         raise DomainError("这次试算之后已有新的试算或排名，请按最新的试算结果确认。")
     if preview.quota != round.quota:
         raise DomainError(
@@ -130,15 +137,7 @@ def ranking_page(*, round: AnnualRound, now: dt.datetime | None = None) -> dict[
     now = now_or(now)
     current = RankingRun.objects.filter(round=round, is_current=True).first()
     preview, ranked = _latest(round, PREVIEW_KIND), _latest(round, RANK_KIND)
-    confirmable = (
-        preview is not None
-        and preview.run is not None
-        and not RankingRun.objects.filter(
-            round=round,
-            pk__gt=preview.run.pk,
-            status__in=[RankingStatus.PREVIEW, RankingStatus.SUCCEEDED],
-        ).exists()
-    )
+    confirmable = preview is not None and preview.run is not None and not _superseded(preview.run)
     differs = None
     if ranked is not None and ranked.run is not None and preview is not None and preview.run:
         a, b = preview.run, ranked.run

@@ -26,6 +26,7 @@ from review.forms import (
 )
 from workflow import roles
 from workflow.exceptions import DomainError
+from workflow.forms.errors import form_error_messages
 from workflow.models import BEIJING, OriginalsCheck, ServiceWindow
 from workflow.services.appointments import originals_invite, originals_record, window_day_set
 from workflow.services.joint_checks import (
@@ -39,10 +40,8 @@ from .views import _claim_or_404
 
 
 def _form_errors(request, form) -> None:
-    for name, errors in form.errors.items():
-        label = form.fields[name].label if name in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}：{error}" if label and label not in error else error)
+    for message in form_error_messages(form):
+        messages.error(request, message)
 
 
 @login_required
