@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from django.db import connection
 from django.db.models.fields.json import KT
 
 from ranking.policy import FactsError, ScoreResult
@@ -131,14 +132,26 @@ def scores_store_final(*, round: AnnualRound, application_ids: list[int]) -> int
     """The core's hook (workflow.extensions.results_finalized): store ranking's score of
     applications whose results just became final, in the caller's transaction. Invalid
     facts are left unscored: the ranking names them when it scores them itself."""
-    scored: list[Application] = []
-    for app_id, result in scores_from_claims(round, application_ids):
-        if isinstance(result, FactsError):
-            continue
-        scored.append(
-            Application(
-                pk=app_id, total_points=result.total, score_explanation=ranking_explanation(result)
-            )
+    rows = [
+        (result.total, ranking_explanation_json(result), app_id)
+        for app_id, result in scores_from_claims(round, application_ids)
+        if not isinstance(result, FactsError)
+    ]
+    _scores_write(rows)
+    return len(rows)
+
+
+def _scores_write(rows: list[tuple[Decimal, str, int]]) -> None:
+    """One parameterised UPDATE per application, sent as one batch (psycopg pipelines an
+    executemany): `bulk_update` built a CASE expression per row and field in Python, which
+    took more than half of finalize's scoring (27 s of 50 s for 20,000)."""
+    if not rows:
+        return
+    table = Application._meta.db_table
+    as_json = "::jsonb" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f'UPDATE "{table}" SET total_points = %s, score_explanation = %s{as_json} '  # noqa: S608 - the model's table
+            "WHERE id = %s",
+            rows,
         )
-    Application.objects.bulk_update(scored, ["total_points", "score_explanation"], batch_size=500)
-    return len(scored)
