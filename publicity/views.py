@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from functools import wraps
+import functools
+import hashlib
+from pathlib import Path
+from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import (
+    get_conditional_response,
+    patch_cache_control,
+    patch_vary_headers,
+)
 from django.utils.http import http_date
+from django.utils.translation import get_language
 
 from publicity import credit_exports, downloads, selectors, services, statistics
 from publicity.charts import histogram_chart
@@ -30,7 +39,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def administrator_required(view):
-    @wraps(view)
+    @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
@@ -56,13 +65,26 @@ def publicity_list(request: HttpRequest, year: int) -> HttpResponse:
     publication = selectors.publication_published(year=year)
     if publication is None:
         return _not_published(request, year)
+    now = timezone.now()
+    is_open, not_yet = publication.is_open(now), now < publication.opens_at
+    # The page is the list's version seen by this visitor: a browser that holds it asks
+    # again with its ETag and gets 304 Not Modified without the page being built. A
+    # page with a message to show (after an objection was submitted) is always built.
+    etag = (
+        None
+        if len(messages.get_messages(request))
+        else _list_etag(request, publication=publication, stage=(is_open, not_yet))
+    )
+    if etag is not None:
+        response = get_conditional_response(request, etag=etag)
+        if response is not None:
+            return _list_cache_headers(response, etag=etag, publication=publication)
     search = ListSearchForm(request.GET)
     query = search.cleaned_data["q"] if search.is_valid() else ""
     page = selectors.publicity_page(
         publication=publication, query=query, page=request.GET.get("page", 1)
     )
-    now = timezone.now()
-    return render(
+    response = render(
         request,
         "publicity/list.html",
         {
@@ -80,10 +102,50 @@ def publicity_list(request: HttpRequest, year: int) -> HttpResponse:
                 title=f"{publication.round.year}年度全部参与排名申请人的积分分布",
             ),
             "cancelled": selectors.cancelled_count(publication),
-            "is_open": publication.is_open(now),
-            "not_yet": now < publication.opens_at,
+            "is_open": is_open,
+            "not_yet": not_yet,
         },
     )
+    return _list_cache_headers(response, etag=etag, publication=publication)
+
+
+def _list_etag(request: HttpRequest, *, publication: Any, stage: tuple[bool, bool]) -> str:
+    """What a list page shows depends on the list's version (an upheld objection or a
+    cancellation bumps it), whether the 7 days are open, who is signed in (the header),
+    the language and the templates deployed; the URL carries the page and the query."""
+    parts = (
+        publication.pk,
+        publication.list_version,
+        *stage,
+        request.user.pk if request.user.is_authenticated else 0,
+        get_language(),
+        _templates_digest(),
+    )
+    return '"' + hashlib.sha256(repr(parts).encode()).hexdigest()[:32] + '"'
+
+
+@functools.cache
+def _templates_digest() -> str:
+    """The templates as deployed (read once per process): a deploy that changes how the
+    list looks must not be answered with 304 for a page built by the previous templates."""
+    digest = hashlib.sha256()
+    for directory in settings.TEMPLATES[0]["DIRS"]:
+        for path in sorted(Path(directory).rglob("*.html")):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _list_cache_headers(
+    response: HttpResponse, *, etag: str | None, publication: Any
+) -> HttpResponse:
+    if etag is not None:
+        response["ETag"] = etag
+        response["Last-Modified"] = http_date(publication.list_changed_at.timestamp())
+        # Keep a copy, but ask before using it: the 7 days and objections move on. Private:
+        # the header names whoever is signed in.
+        patch_cache_control(response, private=True, no_cache=True)
+        patch_vary_headers(response, ["Cookie"])
+    return response
 
 
 def publicity_download(request: HttpRequest, year: int, fmt: str) -> HttpResponse:

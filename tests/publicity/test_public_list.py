@@ -205,6 +205,33 @@ def test_the_page_marks_the_cancelled_admission_and_nobody_moves_up(
     assert "己" not in html.split("<tbody>")[1]
 
 
+def test_a_browser_that_has_the_list_page_gets_304_until_the_list_changes(
+    published, client, administrator, django_assert_max_num_queries
+):
+    first = client.get(LIST)
+    assert first.status_code == 200
+    assert first["Last-Modified"] == http_date(PUBLISH_AT.timestamp())
+    assert "no-cache" in first["Cache-Control"] and "private" in first["Cache-Control"]
+
+    # Revalidated without building the page: the published list and nothing else is read.
+    with django_assert_max_num_queries(1):
+        revalidated = client.get(LIST, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert revalidated.status_code == 304
+    assert revalidated.content == b""
+
+    # An upheld objection is a new version of the list: the page is built again, and
+    # shows the cancellation.
+    uphold(published, administrator)
+    changed = client.get(LIST, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200
+    assert "已取消" in changed.content.decode()
+    assert changed["ETag"] != first["ETag"]
+
+    # Signing in changes the page's header: the copy kept while signed out is not reused.
+    client.force_login(administrator)
+    assert client.get(LIST, HTTP_IF_NONE_MATCH=changed["ETag"]).status_code == 200
+
+
 def test_a_rejected_objection_leaves_the_download_as_it_was(published, client, administrator):
     before = client.get(CSV)
     objection = services.objection_submit(
