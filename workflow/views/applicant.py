@@ -38,6 +38,7 @@ from workflow.selectors import (
     applicant_review_requests,
     application_for,
     carry_over_offer,
+    department_names,
     employers_search,
     qualification_held_before,
     round_current,
@@ -48,8 +49,8 @@ from ._common import applicant_required, report
 
 
 def _application_or_404(request: HttpRequest) -> Application:
-    round = round_current()
-    application = application_for(round=round, user=request.user) if round else None
+    round = round_current(request=request)
+    application = application_for(round=round, applicant=request.applicant) if round else None
     if application is None:
         raise Http404("您在本年度还没有积分落户申请。")
     return application
@@ -57,11 +58,9 @@ def _application_or_404(request: HttpRequest) -> Application:
 
 @applicant_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    round = round_current()
+    round = round_current(request=request)
     now = timezone.now()
-    application = application_for(round=round, user=request.user) if round else None
-    if application is not None:  # already loaded: spare the lazy lookups
-        application.round, application.applicant = round, request.applicant
+    application = application_for(round=round, applicant=request.applicant) if round else None
     context = {
         "round": round,
         "application": application,
@@ -77,7 +76,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
     if application is not None:
         context.update(portal.applicant_overview(application=application, now=now))
-        context["requests"] = applicant_review_requests(application=application)
+        if application.state not in portal.BEFORE_AFFILIATION:
+            context["requests"] = applicant_review_requests(
+                application=application, claims=context["claims"].values()
+            )
         if application.state in (
             AppState.RANKED,
             AppState.PUBLICIZED,
@@ -98,9 +100,9 @@ def _employer_page(
     request: HttpRequest, *, code_form: EmployerCodeForm, query: str, status: int = 200
 ) -> HttpResponse:
     """The name-employer page: search by name or code, choose, or type the code (kept on error)."""
-    round = round_current()
+    round = round_current(request=request)
     now = timezone.now()
-    application = application_for(round=round, user=request.user) if round else None
+    application = application_for(round=round, applicant=request.applicant) if round else None
     search = EmployerSearchForm({"q": query})
     query = search.cleaned_data["q"].strip() if search.is_valid() else ""
     if application is None:
@@ -139,7 +141,7 @@ def name_employer(request: HttpRequest) -> HttpResponse:
 @applicant_required
 def begin(request: HttpRequest) -> HttpResponse:
     """Start the application naming the employer, or name another one after a refusal."""
-    round = round_current()
+    round = round_current(request=request)
     form = EmployerCodeForm(request.POST)
     query = request.POST.get("q", "")
     if round is None:
@@ -148,7 +150,7 @@ def begin(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         # What was typed (or chosen) stays on the page, next to its error.
         return _employer_page(request, code_form=form, query=query, status=400)
-    application = application_for(round=round, user=request.user)
+    application = application_for(round=round, applicant=request.applicant)
     try:
         if application is None:
             portal.application_begin(round=round, employer=form.employer, actor=request.user)
@@ -185,7 +187,7 @@ def submit(request: HttpRequest) -> HttpResponse:
 
 def _page_context(request, application, code, bound, claim, now) -> dict:
     round = application.round
-    names = portal._department_names()
+    names = department_names()
     can_fill = round.is_declaration_open(now) and application.state in EDITABLE_APPLICATION_STATES
     return {
         "application": application,
@@ -242,7 +244,7 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
                 "application": application,
                 "claim": claim,
                 "indicator": INDICATORS[code],
-                "departments": portal._department_names(),
+                "departments": department_names(),
                 "evidence": list(Evidence.objects.filter(application=application, indicator=code)),
                 "declaration_open": application.round.is_declaration_open(now),
             },
