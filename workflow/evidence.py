@@ -119,6 +119,16 @@ def evidence_can_view(*, user: Any, evidence: Evidence) -> bool:
     )
 
 
+def evidence_of(*, application: Application, indicator: str) -> list[Evidence]:
+    """One indicator's evidence, oldest first (one query, no join: Evidence's default
+    ordering goes through the application to its round)."""
+    return list(
+        Evidence.objects.filter(application=application, indicator=indicator).order_by(
+            "uploaded_at", "id"
+        )
+    )
+
+
 def evidence_for(*, application: Application) -> dict[str, list[Evidence]]:
     """The application's evidence grouped by indicator (one query)."""
     grouped: dict[str, list[Evidence]] = {}

@@ -16,13 +16,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from workflow import crypto, mails, services
 from workflow.bars import bar_finding
 from workflow.exceptions import NotPermitted
 from workflow.extensions import credit_record_latest, ranking_summary
-from workflow.selectors import department_names
 from workflow.models import (
     AnnualRound,
     Applicant,
@@ -35,6 +35,7 @@ from workflow.models import (
     IndicatorClaim,
     Phase,
 )
+from workflow.selectors import department_names
 from workflow.services._common import now_or, require_window
 
 # 细则第十七条: 弄虚作假的，取消其当年及以后5年内的积分落户申请资格 / 不受理其申请事项
@@ -336,7 +337,8 @@ def applicant_overview(
         # Claims are made only once the unit has confirmed (细则第五条); until then the page
         # shows the unit's answer, not the indicators: nothing to read for them.
         return {"rows": [], "claims": {}, "score": None, "score_error": None, **flags}
-    claims = {c.indicator: c for c in application.claims.all()}
+    # Unordered: the rows follow INDICATORS (the default ordering joins the round).
+    claims = {c.indicator: c for c in application.claims.order_by()}
     evidence = evidence_for(application=application)
     drafts = set(
         FormDraft.objects.filter(application=application).values_list("indicator", flat=True)
@@ -351,9 +353,13 @@ def applicant_overview(
                 "code": code,
                 "label": indicator.label,
                 "zero_fill": indicator.zero_fill,
-                "departments": [names.get(d, d) for d in indicator.departments],
+                # Joined and reversed here, once per row: the table's cells and its two links
+                # to the page (issue 13: the dashboard's template was most of its time).
+                "url": reverse("workflow:indicator", args=[code]),
+                "departments": "、".join(names.get(d, d) for d in indicator.departments),
                 "claim": claim,
-                "evidence": evidence.get(code, []),
+                "state": claim.state if claim is not None else "none",
+                "evidence_count": len(evidence.get(code, ())),
                 # 细则第七条: what submission will ask for, said before the applicant submits.
                 "evidence_missing": evidence_required(code, claim.declared_facts)
                 if claim is not None

@@ -16,6 +16,7 @@ from workflow.facts import CARRY_OVER_INDICATORS, carry_over_facts
 from workflow.models import (
     NOT_IN_REVIEW_STATES,
     TAKES_A_PLACE,
+    UNSUBMITTED_STATES,
     AnnualRound,
     Application,
     AppState,
@@ -108,6 +109,7 @@ def application_for(*, round: AnnualRound, applicant: Any) -> Application | None
     application = (
         Application.objects.filter(round=round, applicant=applicant)
         .select_related("employer")
+        .order_by()  # one per applicant and round; the default ordering joins the round
         .first()
     )
     if application is not None:
@@ -244,13 +246,22 @@ def audit_moves_since(*, round: AnnualRound, after_id: int) -> list[tuple[Any, s
     return lines
 
 
-def qualification_held_before(*, applicant: Any, current: Application | None) -> Application | None:
-    """A qualification from an earlier round still held (valid two years, 细则第十条), other
-    than the current round's application: the dashboard keeps the way to settle it."""
-    held = Application.objects.filter(applicant=applicant, state=AppState.QUALIFIED)
-    if current is not None:
-        held = held.exclude(pk=current.pk)
-    return held.select_related("round").order_by("-round__year").first()
+def applicant_dashboard_applications(
+    *, applicant: Any, round: AnnualRound | None
+) -> tuple[Application | None, Application | None]:
+    """The applicant's application in `round` and a qualification still held from an earlier
+    round (valid two years, 细则第十条: the dashboard keeps the way to settle it), in one query."""
+    held = Q(state=AppState.QUALIFIED)
+    mine = Application.objects.filter(held | Q(round=round) if round else held, applicant=applicant)
+    current = earlier = None
+    for application in mine.select_related("round", "employer").order_by("-round__year"):
+        application.applicant = applicant
+        if round is not None and application.round_id == round.pk:
+            application.round = round  # the request's own: the header shows the same
+            current = application
+        elif earlier is None and application.state == AppState.QUALIFIED:
+            earlier = application
+    return current, earlier
 
 
 # --- the review loop (细则第七条) -----------------------------------------------------------
@@ -263,9 +274,11 @@ def applicant_review_requests(
     invitations not yet settled, for the dashboard. `claims`: the application's claims when
     the caller has read them; an open 补件 request holds its claim in 待补件, so without
     such a claim there is none to look for."""
-    if claims is not None and not any(
-        c.state == ClaimState.SUPPLEMENT_REQUESTED for c in claims
-    ):
+    if application.state in UNSUBMITTED_STATES:
+        # Departments see an application once it is submitted, and it never goes back: no
+        # department can have asked anything yet.
+        return {"supplements": [], "originals": []}
+    if claims is not None and not any(c.state == ClaimState.SUPPLEMENT_REQUESTED for c in claims):
         return {"supplements": [], "originals": _originals_open(application=application)}
     supplements = (
         SupplementRequest.objects.filter(

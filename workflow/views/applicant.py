@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from workflow import portal, services
-from workflow.evidence import evidence_limits
+from workflow.evidence import evidence_limits, evidence_of
 from workflow.exceptions import DomainError
 from workflow.forms import (
     PAGES,
@@ -29,18 +29,17 @@ from workflow.models import (
     Application,
     AppState,
     ClaimState,
-    Evidence,
     FormDraft,
     IndicatorClaim,
     Phase,
 )
 from workflow.selectors import (
+    applicant_dashboard_applications,
     applicant_review_requests,
     application_for,
     carry_over_offer,
     department_names,
     employers_search,
-    qualification_held_before,
     round_current,
 )
 from workflow.services.claims import EDITABLE_APPLICATION_STATES
@@ -60,7 +59,9 @@ def _application_or_404(request: HttpRequest) -> Application:
 def dashboard(request: HttpRequest) -> HttpResponse:
     round = round_current(request=request)
     now = timezone.now()
-    application = application_for(round=round, applicant=request.applicant) if round else None
+    application, earlier_qualification = applicant_dashboard_applications(
+        applicant=request.applicant, round=round
+    )
     context = {
         "round": round,
         "application": application,
@@ -68,18 +69,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "bar": portal.bar_notice(party=request.applicant, now=now),
         "employer_form": EmployerCodeForm(),
         "declaration_open": bool(round and round.is_declaration_open(now)),
+        # A qualification is held for two years (细则第十条): one from an earlier round stays
+        # on the dashboard after the next round opens, with the way to settle it.
+        "earlier_qualification": earlier_qualification,
     }
-    # A qualification is held for two years (细则第十条): one from an earlier round stays on
-    # the dashboard after the next round opens, with the way to settle it.
-    context["earlier_qualification"] = qualification_held_before(
-        applicant=request.applicant, current=application
-    )
     if application is not None:
         context.update(portal.applicant_overview(application=application, now=now))
-        if application.state not in portal.BEFORE_AFFILIATION:
-            context["requests"] = applicant_review_requests(
-                application=application, claims=context["claims"].values()
-            )
+        context["requests"] = applicant_review_requests(
+            application=application, claims=context["claims"].values()
+        )
         if application.state in (
             AppState.RANKED,
             AppState.PUBLICIZED,
@@ -196,7 +194,7 @@ def _page_context(request, application, code, bound, claim, now) -> dict:
         "bound": bound,
         "claim": claim,
         "indicator": INDICATORS[code],
-        "evidence": list(Evidence.objects.filter(application=application, indicator=code)),
+        "evidence": evidence_of(application=application, indicator=code),
         "upload_form": EvidenceUploadForm(),
         "replace_form": EvidenceReplaceForm(),
         "limits": evidence_limits(),
@@ -234,6 +232,7 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
     claim = (
         IndicatorClaim.objects.filter(application=application, indicator=code)
         .select_related("department")
+        .order_by()  # one claim per indicator; the default ordering joins the round
         .first()
     )
     if INDICATORS[code].zero_fill or code not in PAGES:
@@ -245,7 +244,7 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
                 "claim": claim,
                 "indicator": INDICATORS[code],
                 "departments": department_names(),
-                "evidence": list(Evidence.objects.filter(application=application, indicator=code)),
+                "evidence": evidence_of(application=application, indicator=code),
                 "declaration_open": application.round.is_declaration_open(now),
             },
         )
@@ -455,7 +454,7 @@ def _objection(request: HttpRequest, code: str, kind: str) -> HttpResponse:
             "window_open": window_open,
             "window": window,
             "phase_label": Phase(phase).label,
-            "evidence": list(Evidence.objects.filter(application=application, indicator=code)),
+            "evidence": evidence_of(application=application, indicator=code),
             "ClaimState": ClaimState,
         },
     )
