@@ -313,7 +313,7 @@ def applicant_overview(
 ) -> dict[str, Any]:
     """Everything the applicant's dashboard shows, in a fixed number of queries."""
     from ranking.policy import FactsError
-    from workflow.evidence import evidence_for
+    from workflow.evidence import evidence_purposes
     from workflow.facts import application_score
     from workflow.indicators import INDICATORS, evidence_required
     from workflow.models import APPEALABLE_STATES, DECIDED_STATES
@@ -339,7 +339,7 @@ def applicant_overview(
         return {"rows": [], "claims": {}, "score": None, "score_error": None, **flags}
     # Unordered: the rows follow INDICATORS (the default ordering joins the round).
     claims = {c.indicator: c for c in application.claims.order_by()}
-    evidence = evidence_for(application=application)
+    evidence = evidence_purposes(application=application)
     drafts = set(
         FormDraft.objects.filter(application=application).values_list("indicator", flat=True)
     )
@@ -362,10 +362,7 @@ def applicant_overview(
                 "evidence_count": len(evidence.get(code, ())),
                 # 细则第七条: what submission will ask for, said before the applicant submits.
                 "evidence_missing": evidence_required(code, claim.declared_facts)
-                if claim is not None
-                and not any(
-                    e.purpose == EvidencePurpose.DECLARATION for e in evidence.get(code, [])
-                )
+                if claim is not None and EvidencePurpose.DECLARATION not in evidence.get(code, ())
                 else None,
                 "has_draft": code in drafts,
                 "can_recheck": bool(claim and can_object and claim.state in DECIDED_STATES),
