@@ -298,7 +298,7 @@ def _originals_open(*, application: Application) -> list[OriginalsCheck]:
         OriginalsCheck.objects.filter(
             application=application, state__in=[OriginalsState.INVITED, OriginalsState.BOOKED]
         )
-        .select_related("department", "window")
+        .select_related("department")  # the dashboard names the office, not the window
         .order_by("invited_at", "pk")
     )
 
