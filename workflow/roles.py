@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist
-
 ADMIN_GROUP = "积分落户管理员"
 # 细则第十条: 落户规模和落户人员情况报市政府批准 — the accounts that record the city's approvals
 # (the year's quota, the ranked list). Administrators are not approvers by being administrators.
@@ -73,13 +71,9 @@ def is_hrss_reviewer(user: Any) -> bool:
 def applicant_of(user: Any):
     if user is None or not user.is_authenticated:
         return None
-    # Through the reverse one-to-one, which keeps what it read (the applicant, or that there
-    # is none) on the user: the page's navigation (`user.applicant`) and the view that asked
-    # first share one query.
-    try:
-        return user.applicant
-    except ObjectDoesNotExist:
-        return None
+    from workflow.models import Applicant
+
+    return Applicant.objects.filter(user=user).first()
 
 
 def employers_of(user: Any):
