@@ -223,8 +223,9 @@ CACHES = {
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     ),
-    # Fragments that depend only on the code and their key (the simulator's blank form):
-    # kept per process, so a deploy or a test run never serves the previous code's HTML.
+    # Fragments that depend only on the code and their key (the simulator's blank form, the
+    # public list's pages) and reference data read once a minute (department names): kept
+    # per process, so a deploy or a test run never serves the previous code's HTML.
     "rendered": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "rendered-fragments",

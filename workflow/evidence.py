@@ -119,9 +119,21 @@ def evidence_can_view(*, user: Any, evidence: Evidence) -> bool:
     )
 
 
-def evidence_for(*, application: Application) -> dict[str, list[Evidence]]:
-    """The application's evidence grouped by indicator (one query)."""
-    grouped: dict[str, list[Evidence]] = {}
-    for item in Evidence.objects.filter(application=application).order_by("uploaded_at", "id"):
-        grouped.setdefault(item.indicator, []).append(item)
+def evidence_of(*, application: Application, indicator: str) -> list[Evidence]:
+    """One indicator's evidence, oldest first (one query, no join: Evidence's default
+    ordering goes through the application to its round)."""
+    return list(
+        Evidence.objects.filter(application=application, indicator=indicator).order_by(
+            "uploaded_at", "id"
+        )
+    )
+
+
+def evidence_purposes(*, application: Application) -> dict[str, list[str]]:
+    """Each indicator's evidence as the purposes of its files: the dashboard counts them and
+    asks whether one was declared (one query, no file objects built)."""
+    grouped: dict[str, list[str]] = {}
+    rows = Evidence.objects.filter(application=application).order_by()
+    for indicator, purpose in rows.values_list("indicator", "purpose"):
+        grouped.setdefault(indicator, []).append(purpose)
     return grouped

@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from workflow import crypto, mails, services
@@ -26,6 +27,7 @@ from workflow.models import (
     AnnualRound,
     Applicant,
     Application,
+    AppState,
     AuditEvent,
     Employer,
     EvidencePurpose,
@@ -33,6 +35,7 @@ from workflow.models import (
     IndicatorClaim,
     Phase,
 )
+from workflow.selectors import department_names
 from workflow.services._common import now_or, require_window
 
 # 细则第十七条: 弄虚作假的，取消其当年及以后5年内的积分落户申请资格 / 不受理其申请事项
@@ -276,6 +279,10 @@ def claim_object(
 
 # --- reads --------------------------------------------------------------------------------
 
+# Before the unit confirms the affiliation (细则第五条) an application has no claims: the
+# declaration starts with the confirmation (Application.confirm_affiliation).
+BEFORE_AFFILIATION = (AppState.DRAFT, AppState.AWAITING_EMPLOYER, AppState.REJECTED_BY_EMPLOYER)
+
 BAR_REASON_UNRECORDED = "未找到对应的信用记录，如有疑问请联系积分落户管理部门"
 
 
@@ -301,33 +308,42 @@ def application_ranking(*, application: Application) -> dict[str, Any] | None:
     return ranking_summary(application.round)
 
 
-def _department_names() -> dict[str, str]:
-    from workflow.models import Department
-
-    return dict(Department.objects.values_list("code", "name"))
-
-
 def applicant_overview(
     *, application: Application, now: dt.datetime | None = None
 ) -> dict[str, Any]:
     """Everything the applicant's dashboard shows, in a fixed number of queries."""
     from ranking.policy import FactsError
-    from workflow.evidence import evidence_for
+    from workflow.evidence import evidence_purposes
     from workflow.facts import application_score
     from workflow.indicators import INDICATORS, evidence_required
-    from workflow.models import APPEALABLE_STATES, DECIDED_STATES, AppState
+    from workflow.models import APPEALABLE_STATES, DECIDED_STATES
     from workflow.services.claims import EDITABLE_APPLICATION_STATES
 
     now = now_or(now)
     round = application.round
-    claims = {c.indicator: c for c in application.claims.select_related("department")}
-    evidence = evidence_for(application=application)
+    declaration_open = round.is_declaration_open(now)
+    query_open = round.is_result_query_open(now)
+    flags = {
+        "declaration_open": declaration_open,
+        "query_open": query_open,
+        # 细则第五条: editing goes on after submission until the window closes.
+        "can_fill": declaration_open and application.state in EDITABLE_APPLICATION_STATES,
+        "can_submit": declaration_open and application.state == AppState.FILLING,
+        "submitted_editable": declaration_open and application.state == AppState.SUBMITTED,
+        "can_name_employer": declaration_open
+        and application.state in (AppState.DRAFT, AppState.REJECTED_BY_EMPLOYER),
+    }
+    if application.state in BEFORE_AFFILIATION:
+        # Claims are made only once the unit has confirmed (细则第五条); until then the page
+        # shows the unit's answer, not the indicators: nothing to read for them.
+        return {"rows": [], "claims": {}, "score": None, "score_error": None, **flags}
+    # Unordered: the rows follow INDICATORS (the default ordering joins the round).
+    claims = {c.indicator: c for c in application.claims.order_by()}
+    evidence = evidence_purposes(application=application)
     drafts = set(
         FormDraft.objects.filter(application=application).values_list("indicator", flat=True)
     )
-    names = _department_names()
-    declaration_open = round.is_declaration_open(now)
-    query_open = round.is_result_query_open(now)
+    names = department_names()
     can_object = declaration_open and application.state in (AppState.FILLING, AppState.SUBMITTED)
     rows = []
     for code, indicator in INDICATORS.items():
@@ -337,15 +353,16 @@ def applicant_overview(
                 "code": code,
                 "label": indicator.label,
                 "zero_fill": indicator.zero_fill,
-                "departments": [names.get(d, d) for d in indicator.departments],
+                # Joined and reversed here, once per row: the table's cells and its two links
+                # to the page (issue 13: the dashboard's template was most of its time).
+                "url": reverse("workflow:indicator", args=[code]),
+                "departments": "、".join(names.get(d, d) for d in indicator.departments),
                 "claim": claim,
-                "evidence": evidence.get(code, []),
+                "state": claim.state if claim is not None else "none",
+                "evidence_count": len(evidence.get(code, ())),
                 # 细则第七条: what submission will ask for, said before the applicant submits.
                 "evidence_missing": evidence_required(code, claim.declared_facts)
-                if claim is not None
-                and not any(
-                    e.purpose == EvidencePurpose.DECLARATION for e in evidence.get(code, [])
-                )
+                if claim is not None and EvidencePurpose.DECLARATION not in evidence.get(code, ())
                 else None,
                 "has_draft": code in drafts,
                 "can_recheck": bool(claim and can_object and claim.state in DECIDED_STATES),
@@ -361,7 +378,9 @@ def applicant_overview(
     score = score_error = None
     if claims:
         try:
-            score = application_score(application, basis="effective").as_contract(explain=True)
+            score = application_score(
+                application, basis="effective", claims=claims.values()
+            ).as_contract(explain=True)
         except FactsError as error:
             score_error = f"{error.field}：{error.message}"
     return {
@@ -369,14 +388,7 @@ def applicant_overview(
         "claims": claims,
         "score": score,
         "score_error": score_error,
-        "declaration_open": declaration_open,
-        "query_open": query_open,
-        # 细则第五条: editing goes on after submission until the window closes.
-        "can_fill": declaration_open and application.state in EDITABLE_APPLICATION_STATES,
-        "can_submit": declaration_open and application.state == AppState.FILLING,
-        "submitted_editable": declaration_open and application.state == AppState.SUBMITTED,
-        "can_name_employer": declaration_open
-        and application.state in (AppState.DRAFT, AppState.REJECTED_BY_EMPLOYER),
+        **flags,
         "pending_count": sum(1 for c in claims.values() if c.state == "pending"),
         # Eligibility facts come from the police and HRSS (零填报); until both have answered,
         # a failure is "not yet shown", not "not met".
@@ -401,7 +413,7 @@ def unit_application_rows(*, application: Application) -> list[dict[str, Any]]:
     from workflow.indicators import INDICATORS
 
     claims = {c.indicator: c for c in application.claims.all()}
-    names = _department_names()
+    names = department_names()
     return [
         {
             "code": code,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import caches
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -14,11 +16,13 @@ from workflow.facts import CARRY_OVER_INDICATORS, carry_over_facts
 from workflow.models import (
     NOT_IN_REVIEW_STATES,
     TAKES_A_PLACE,
+    UNSUBMITTED_STATES,
     AnnualRound,
     Application,
     AppState,
     AuditEvent,
     ClaimState,
+    Department,
     Employer,
     HalfDay,
     IndicatorClaim,
@@ -32,9 +36,15 @@ from workflow.models import (
 from workflow.models.review_loop import slot_starts_at
 
 
-def round_current(*, now: dt.datetime | None = None) -> AnnualRound | None:
+def round_current(
+    *, now: dt.datetime | None = None, request: Any | None = None
+) -> AnnualRound | None:
     """The round the site is about at `now`: every page header, the applicant's and the
     unit's pages, the review queues and the simulator's default year go through this.
+
+    With `request` (and no `now`) the answer is read once per request and kept on it: the
+    page's header (the context processor) and its view then show the same round for one
+    query, not one each.
 
     In order:
     1. a round whose timetable contains `now` (declaration opens <= now <= publicity
@@ -47,6 +57,10 @@ def round_current(*, now: dt.datetime | None = None) -> AnnualRound | None:
     year's declaration is open, as in the demo), the newer: its applicants are acting now,
     and last year's list keeps its own page under its year.
     """
+    if request is not None and now is None:
+        if not hasattr(request, "round_current"):
+            request.round_current = round_current()
+        return request.round_current
     now = timezone.now() if now is None else now
     newest_first = AnnualRound.objects.order_by("-year")
     return (
@@ -57,6 +71,22 @@ def round_current(*, now: dt.datetime | None = None) -> AnnualRound | None:
         .first()
         or newest_first.first()
     )
+
+
+# Department names are reference data (seeded by migration 0002, renamed only in the admin):
+# each process reads them once a minute, not once per portal page (issue 13); a rename shows
+# everywhere within that minute.
+DEPARTMENT_NAMES_SECONDS = 60
+
+
+def department_names() -> dict[str, str]:
+    """Every department's name by code."""
+    cache = caches["rendered"]
+    names = cache.get("department-names")
+    if names is None:
+        names = dict(Department.objects.values_list("code", "name"))
+        cache.set("department-names", names, DEPARTMENT_NAMES_SECONDS)
+    return names
 
 
 def round_get(*, year: int) -> AnnualRound | None:
@@ -73,8 +103,18 @@ def round_state_counts(*, round: AnnualRound) -> dict[str, int]:
     return {row["state"]: row["n"] for row in rows}
 
 
-def application_for(*, round: AnnualRound, user: Any) -> Application | None:
-    return Application.objects.filter(round=round, applicant__user=user).first()
+def application_for(*, round: AnnualRound, applicant: Any) -> Application | None:
+    """The applicant's application in `round`, with its employer (every applicant page names
+    it); its round and applicant are the caller's objects, not read again."""
+    application = (
+        Application.objects.filter(round=round, applicant=applicant)
+        .select_related("employer")
+        .order_by()  # one per applicant and round; the default ordering joins the round
+        .first()
+    )
+    if application is not None:
+        application.round, application.applicant = round, applicant
+    return application
 
 
 @dataclass(frozen=True)
@@ -206,21 +246,40 @@ def audit_moves_since(*, round: AnnualRound, after_id: int) -> list[tuple[Any, s
     return lines
 
 
-def qualification_held_before(*, applicant: Any, current: Application | None) -> Application | None:
-    """A qualification from an earlier round still held (valid two years, 细则第十条), other
-    than the current round's application: the dashboard keeps the way to settle it."""
-    held = Application.objects.filter(applicant=applicant, state=AppState.QUALIFIED)
-    if current is not None:
-        held = held.exclude(pk=current.pk)
-    return held.select_related("round").order_by("-round__year").first()
+def applicant_dashboard_applications(
+    *, applicant: Any, round: AnnualRound | None
+) -> tuple[Application | None, Application | None]:
+    """The applicant's application in `round` and a qualification still held from an earlier
+    round (valid two years, 细则第十条: the dashboard keeps the way to settle it), in one query."""
+    held = Q(state=AppState.QUALIFIED)
+    mine = Application.objects.filter(held | Q(round=round) if round else held, applicant=applicant)
+    current = earlier = None
+    for application in mine.select_related("round", "employer").order_by("-round__year"):
+        application.applicant = applicant
+        if round is not None and application.round_id == round.pk:
+            application.round = round  # the request's own: the header shows the same
+            current = application
+        elif earlier is None and application.state == AppState.QUALIFIED:
+            earlier = application
+    return current, earlier
 
 
 # --- the review loop (细则第七条) -----------------------------------------------------------
 
 
-def applicant_review_requests(*, application: Application) -> dict[str, Any]:
+def applicant_review_requests(
+    *, application: Application, claims: Iterable[IndicatorClaim] | None = None
+) -> dict[str, Any]:
     """What the departments asked of the applicant: open 补件 requests and 原件查验
-    invitations not yet settled, for the dashboard."""
+    invitations not yet settled, for the dashboard. `claims`: the application's claims when
+    the caller has read them; an open 补件 request holds its claim in 待补件, so without
+    such a claim there is none to look for."""
+    if application.state in UNSUBMITTED_STATES:
+        # Departments see an application once it is submitted, and it never goes back: no
+        # department can have asked anything yet.
+        return {"supplements": [], "originals": []}
+    if claims is not None and not any(c.state == ClaimState.SUPPLEMENT_REQUESTED for c in claims):
+        return {"supplements": [], "originals": _originals_open(application=application)}
     supplements = (
         SupplementRequest.objects.filter(
             claim__application=application,
@@ -231,14 +290,17 @@ def applicant_review_requests(*, application: Application) -> dict[str, Any]:
         .select_related("claim__department")
         .order_by("due_at", "pk")
     )
-    checks = (
+    return {"supplements": list(supplements), "originals": _originals_open(application=application)}
+
+
+def _originals_open(*, application: Application) -> list[OriginalsCheck]:
+    return list(
         OriginalsCheck.objects.filter(
             application=application, state__in=[OriginalsState.INVITED, OriginalsState.BOOKED]
         )
-        .select_related("department", "window")
+        .select_related("department")  # the dashboard names the office, not the window
         .order_by("invited_at", "pk")
     )
-    return {"supplements": list(supplements), "originals": list(checks)}
 
 
 def originals_slots(*, check: Any, now: dt.datetime | None = None) -> list[dict[str, Any]]:

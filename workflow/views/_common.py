@@ -26,6 +26,10 @@ def applicant_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
         if applicant is None:
             raise PermissionDenied("此页面仅供申请人使用。")
         request.applicant = applicant  # type: ignore[attr-defined]
+        # Kept on the user's reverse one-to-one too: the navigation's `user.applicant` then
+        # reads no second copy. Per request only (roles.applicant_of itself always reads
+        # fresh: a service may run long after a bar was recorded on another copy).
+        request.user.applicant = applicant
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from workflow import portal, services
-from workflow.evidence import evidence_limits
+from workflow.evidence import evidence_limits, evidence_of
 from workflow.exceptions import DomainError
 from workflow.forms import (
     PAGES,
@@ -29,17 +29,17 @@ from workflow.models import (
     Application,
     AppState,
     ClaimState,
-    Evidence,
     FormDraft,
     IndicatorClaim,
     Phase,
 )
 from workflow.selectors import (
+    applicant_dashboard_applications,
     applicant_review_requests,
     application_for,
     carry_over_offer,
+    department_names,
     employers_search,
-    qualification_held_before,
     round_current,
 )
 from workflow.services.claims import EDITABLE_APPLICATION_STATES
@@ -48,8 +48,8 @@ from ._common import applicant_required, report
 
 
 def _application_or_404(request: HttpRequest) -> Application:
-    round = round_current()
-    application = application_for(round=round, user=request.user) if round else None
+    round = round_current(request=request)
+    application = application_for(round=round, applicant=request.applicant) if round else None
     if application is None:
         raise Http404("您在本年度还没有积分落户申请。")
     return application
@@ -57,11 +57,11 @@ def _application_or_404(request: HttpRequest) -> Application:
 
 @applicant_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    round = round_current()
+    round = round_current(request=request)
     now = timezone.now()
-    application = application_for(round=round, user=request.user) if round else None
-    if application is not None:  # already loaded: spare the lazy lookups
-        application.round, application.applicant = round, request.applicant
+    application, earlier_qualification = applicant_dashboard_applications(
+        applicant=request.applicant, round=round
+    )
     context = {
         "round": round,
         "application": application,
@@ -69,15 +69,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "bar": portal.bar_notice(party=request.applicant, now=now),
         "employer_form": EmployerCodeForm(),
         "declaration_open": bool(round and round.is_declaration_open(now)),
+        # A qualification is held for two years (细则第十条): one from an earlier round stays
+        # on the dashboard after the next round opens, with the way to settle it.
+        "earlier_qualification": earlier_qualification,
     }
-    # A qualification is held for two years (细则第十条): one from an earlier round stays on
-    # the dashboard after the next round opens, with the way to settle it.
-    context["earlier_qualification"] = qualification_held_before(
-        applicant=request.applicant, current=application
-    )
     if application is not None:
         context.update(portal.applicant_overview(application=application, now=now))
-        context["requests"] = applicant_review_requests(application=application)
+        context["requests"] = applicant_review_requests(
+            application=application, claims=context["claims"].values()
+        )
         if application.state in (
             AppState.RANKED,
             AppState.PUBLICIZED,
@@ -98,9 +98,9 @@ def _employer_page(
     request: HttpRequest, *, code_form: EmployerCodeForm, query: str, status: int = 200
 ) -> HttpResponse:
     """The name-employer page: search by name or code, choose, or type the code (kept on error)."""
-    round = round_current()
+    round = round_current(request=request)
     now = timezone.now()
-    application = application_for(round=round, user=request.user) if round else None
+    application = application_for(round=round, applicant=request.applicant) if round else None
     search = EmployerSearchForm({"q": query})
     query = search.cleaned_data["q"].strip() if search.is_valid() else ""
     if application is None:
@@ -139,7 +139,7 @@ def name_employer(request: HttpRequest) -> HttpResponse:
 @applicant_required
 def begin(request: HttpRequest) -> HttpResponse:
     """Start the application naming the employer, or name another one after a refusal."""
-    round = round_current()
+    round = round_current(request=request)
     form = EmployerCodeForm(request.POST)
     query = request.POST.get("q", "")
     if round is None:
@@ -148,7 +148,7 @@ def begin(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         # What was typed (or chosen) stays on the page, next to its error.
         return _employer_page(request, code_form=form, query=query, status=400)
-    application = application_for(round=round, user=request.user)
+    application = application_for(round=round, applicant=request.applicant)
     try:
         if application is None:
             portal.application_begin(round=round, employer=form.employer, actor=request.user)
@@ -185,7 +185,7 @@ def submit(request: HttpRequest) -> HttpResponse:
 
 def _page_context(request, application, code, bound, claim, now) -> dict:
     round = application.round
-    names = portal._department_names()
+    names = department_names()
     can_fill = round.is_declaration_open(now) and application.state in EDITABLE_APPLICATION_STATES
     return {
         "application": application,
@@ -194,7 +194,7 @@ def _page_context(request, application, code, bound, claim, now) -> dict:
         "bound": bound,
         "claim": claim,
         "indicator": INDICATORS[code],
-        "evidence": list(Evidence.objects.filter(application=application, indicator=code)),
+        "evidence": evidence_of(application=application, indicator=code),
         "upload_form": EvidenceUploadForm(),
         "replace_form": EvidenceReplaceForm(),
         "limits": evidence_limits(),
@@ -232,6 +232,7 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
     claim = (
         IndicatorClaim.objects.filter(application=application, indicator=code)
         .select_related("department")
+        .order_by()  # one claim per indicator; the default ordering joins the round
         .first()
     )
     if INDICATORS[code].zero_fill or code not in PAGES:
@@ -242,8 +243,8 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
                 "application": application,
                 "claim": claim,
                 "indicator": INDICATORS[code],
-                "departments": portal._department_names(),
-                "evidence": list(Evidence.objects.filter(application=application, indicator=code)),
+                "departments": department_names(),
+                "evidence": evidence_of(application=application, indicator=code),
                 "declaration_open": application.round.is_declaration_open(now),
             },
         )
@@ -453,7 +454,7 @@ def _objection(request: HttpRequest, code: str, kind: str) -> HttpResponse:
             "window_open": window_open,
             "window": window,
             "phase_label": Phase(phase).label,
-            "evidence": list(Evidence.objects.filter(application=application, indicator=code)),
+            "evidence": evidence_of(application=application, indicator=code),
             "ClaimState": ClaimState,
         },
     )
