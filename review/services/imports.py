@@ -297,6 +297,9 @@ def _load(batch: ImportBatch, *, tuned: bool) -> ImportBatch:
         batch_file = open_batch(bytes(batch.content), batch.file_format)
     except BatchFileError as exc:
         return _finish(batch, status=BatchStatus.REJECTED, errors=exc.errors)
+    # The rows are in batch_file; the bytes stay in the database (a retry reads them again)
+    # until _finish deletes them, and need not stay in memory through the load.
+    batch.content = b""
     headers = batch_file.headers
     kinds = [k.code for k in kinds_of_department(batch.department.code)]
     kind = batch.kind or kind_for_headers(headers, kinds)
