@@ -1,4 +1,4 @@
-"""Reading a department batch file within limits: bytes in, a tablib Dataset out, or the report.
+"""Reading a department batch file within limits: bytes in, rows out, or the report.
 
 Every way a batch arrives (the upload page, `manage.py import_department_records`, the
 admin's import, a worker loading a queued batch) reads the file here, so one set of limits
@@ -15,14 +15,23 @@ holds for all of them (settings IMPORT_MAX_*, stated on the upload page):
 Blank rows at the end (Excel keeps formatted empty rows; a sheet's dimension may claim a
 million of them) are counted, never stored: a blank row becomes a row of the dataset only
 when data follows it, so the row numbers in the report stay the file's.
+
+A batch load streams (issue 13: its memory must not grow with the rows of the file):
+`open_batch` checks the whole file in one pass and keeps its rows compressed, then
+`BatchFile.chunks` gives them back a few thousand at a time. `read_dataset` (the admin's
+import, which the library reads whole) builds one Dataset from the same rows and checks.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import pickle
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,9 +93,75 @@ def read_dataset(
     limits = limits or Limits.from_settings()
     if error := limits.size_error(len(content)):
         raise BatchFileError(error)
+    with _opened(content, file_format, limits) as (header, rows):
+        headers = _headers(header)
+        dataset = tablib.Dataset(headers=headers)
+        for row in _checked(headers, rows, limits):
+            dataset.append(row)
+    return dataset
+
+
+@dataclass(frozen=True)
+class BatchFile:
+    """A batch file checked whole (`open_batch`): its header, its number of data rows and the
+    rows themselves, compressed."""
+
+    headers: list[str]
+    rows: int  # data rows as the report numbers them: row r of the file is data row r - 1
+    blocks: tuple[bytes, ...]  # the checked rows, SPOOL_BLOCK at a time, pickled and zlib'd
+
+    def chunks(self, size: int) -> Iterator[tablib.Dataset]:
+        """The data rows in file order, `size` at a time: only one chunk is held uncompressed."""
+        chunk = tablib.Dataset(headers=self.headers)
+        for block in self.blocks:
+            # Rows this module pickled from the file it checked, never bytes from outside.
+            for row in pickle.loads(zlib.decompress(block)):  # noqa: S301
+                chunk.append(row)
+                if len(chunk) == size:
+                    yield chunk
+                    chunk = tablib.Dataset(headers=self.headers)
+        if len(chunk):
+            yield chunk
+
+
+SPOOL_BLOCK = 1000
+
+
+def open_batch(content: bytes, file_format: str, *, limits: Limits | None = None) -> BatchFile:
+    """Check the whole file (every limit, every cell) before anything loads, keeping its rows
+    compressed (a fraction of the rows' size: a 150,000-row file's are a few MB), so the load
+    holds one chunk of rows at a time and the file is parsed once (openpyxl takes about as
+    long to read a large sheet as the load takes to import it). BatchFileError with the report,
+    as read_dataset."""
+    limits = limits or Limits.from_settings()
+    if error := limits.size_error(len(content)):
+        raise BatchFileError(error)
+    blocks: list[bytes] = []
+    block: list[list[Any]] = []
+    count = 0
+    with _opened(content, file_format, limits) as (header, rows):
+        headers = _headers(header)
+        for row in _checked(headers, rows, limits):
+            block.append(row)
+            count += 1
+            if len(block) == SPOOL_BLOCK:
+                blocks.append(zlib.compress(pickle.dumps(block), 1))
+                block = []
+    if block:
+        blocks.append(zlib.compress(pickle.dumps(block), 1))
+    return BatchFile(headers=headers, rows=count, blocks=tuple(blocks))
+
+
+@contextmanager
+def _opened(
+    content: bytes, file_format: str, limits: Limits
+) -> Iterator[tuple[Sequence[Any], Iterator[Any]]]:
+    """The file's header and an iterator of its other rows, read as they are asked for."""
     if file_format == "xlsx":
-        return _read_xlsx(content, limits)
-    return _read_csv(content, limits)
+        with _xlsx_rows(content, limits) as opened:
+            yield opened
+    else:
+        yield _csv_rows(content)
 
 
 # --- rows → dataset ------------------------------------------------------------------------
@@ -96,12 +171,17 @@ def _blank(values: Sequence[Any]) -> bool:
     return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
 
 
-def _dataset(
-    header: Sequence[Any], rows: Iterable[Sequence[Any]], limits: Limits
-) -> tablib.Dataset:
-    headers = ["" if h is None else str(h).strip() for h in header]
+def _headers(header: Sequence[Any]) -> list[str]:
+    return ["" if h is None else str(h).strip() for h in header]
+
+
+def _checked(
+    headers: list[str], rows: Iterable[Sequence[Any]], limits: Limits
+) -> Iterator[list[Any]]:
+    """The data rows, as wide as the header, blank rows kept only when data follows them;
+    every cell checked. The bad cells are reported together (BatchFileError) once the last
+    row has been read, so the report names all of them, not the first."""
     width = len(headers)
-    dataset = tablib.Dataset(headers=headers)
     errors: list[dict[str, Any]] = []
     bad_cells = 0
 
@@ -133,23 +213,26 @@ def _dataset(
                     )
 
     check(1, headers)
+    kept = 0  # data rows yielded so far
     blank_run = 0
     for values in rows:
         if _blank(values):
             blank_run += 1
             continue
-        if len(dataset) + blank_run + 1 > limits.max_rows:
+        if kept + blank_run + 1 > limits.max_rows:
             raise BatchFileError(
-                f"数据超过 {limits.max_rows:,} 行的上限（第 {len(dataset) + blank_run + 2:,} 行），"
+                f"数据超过 {limits.max_rows:,} 行的上限（第 {kept + blank_run + 2:,} 行），"
                 "请分批导入"
             )
         for _ in range(blank_run):
-            dataset.append([""] * width)
+            kept += 1
+            yield [""] * width
         blank_run = 0
         row = list(values[:width])
         row += [""] * (width - len(row))
-        check(len(dataset) + 2, row)  # row 1 is the header
-        dataset.append(row)
+        kept += 1
+        check(kept + 1, row)  # row 1 is the header
+        yield row
     if bad_cells > len(errors):
         errors.append(
             {
@@ -160,7 +243,6 @@ def _dataset(
         )
     if errors:
         raise BatchFileError(errors=errors)
-    return dataset
 
 
 def _column_name(headers: Sequence[str], index: int) -> str:
@@ -173,21 +255,29 @@ def _column_name(headers: Sequence[str], index: int) -> str:
 # --- CSV ---------------------------------------------------------------------------------
 
 
-def _decode(content: bytes) -> str:
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
+def _encoding(content: bytes) -> str:
+    """UTF-8 (BOM or not), else GB18030, decided by decoding the whole file a block at a time
+    and keeping none of the text (the rows are decoded again as they are read)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
         try:
-            return content.decode("gb18030")
+            for start in range(0, len(content), DECODE_BLOCK):
+                decoder.decode(content[start : start + DECODE_BLOCK])
+            decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            raise BatchFileError("无法识别文件编码，请以 UTF-8 编码保存 CSV 文件") from None
+            continue
+        return encoding
+    raise BatchFileError("无法识别文件编码，请以 UTF-8 编码保存 CSV 文件")
+
+
+DECODE_BLOCK = 1 << 20
 
 
 class _Lines:
     """The text's lines, remembering those of the record being read (for csv.Error)."""
 
-    def __init__(self, text: str):
-        self._lines = iter(io.StringIO(text, newline=""))
+    def __init__(self, text: Iterable[str]):
+        self._lines = iter(text)
         self.record: list[str] = []
 
     def __iter__(self) -> _Lines:
@@ -258,19 +348,23 @@ def _overlong_field(record: str, limit: int) -> int | None:
     return None
 
 
-def _read_csv(content: bytes, limits: Limits) -> tablib.Dataset:
+def _csv_rows(content: bytes) -> tuple[list[str], Iterator[list[str]]]:
+    encoding = _encoding(content)
+    # newline="" as the csv module wants: a quoted field may hold a line break.
+    text = io.TextIOWrapper(io.BytesIO(content), encoding=encoding, newline="")
     headers: list[str] = []
-    records = _records(_Lines(_decode(content)), headers)
+    records = _records(_Lines(text), headers)
     header = next(records, None)
     if header is None:
         raise BatchFileError("文件为空")
-    return _dataset(header, records, limits)
+    return header, records
 
 
 # --- XLSX --------------------------------------------------------------------------------
 
 
-def _read_xlsx(content: bytes, limits: Limits) -> tablib.Dataset:
+@contextmanager
+def _xlsx_rows(content: bytes, limits: Limits) -> Iterator[tuple[Sequence[Any], Iterator[Any]]]:
     if not content.startswith(b"PK"):
         raise BatchFileError("文件不是有效的 XLSX 工作簿")
     try:
@@ -287,25 +381,32 @@ def _read_xlsx(content: bytes, limits: Limits) -> tablib.Dataset:
 
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on a damaged workbook
+        raise BatchFileError(f"无法读取 XLSX 文件：{exc}") from exc
+    try:
+        sheet = book.active
+        if sheet is None or not hasattr(sheet, "iter_rows"):
+            raise BatchFileError("工作簿中没有工作表")
         try:
-            sheet = book.active
-            if sheet is None or not hasattr(sheet, "iter_rows"):
-                raise BatchFileError("工作簿中没有工作表")
             # The sheet's own dimension may claim A1:XFD1048576: read what is there instead.
             sheet.reset_dimensions()
             header = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), ())
-            width = max((i + 1 for i, v in enumerate(header) if v not in (None, "")), default=0)
-            if not width:
-                raise BatchFileError("第 1 行应为表头（列名），实为空行")
-            # Only as wide as the header; never past Excel's last row (a row numbered r="10**9"
-            # would have openpyxl make up every missing row before it).
-            rows = sheet.iter_rows(
-                min_row=2, max_row=EXCEL_MAX_ROWS, max_col=width, values_only=True
-            )
-            return _dataset(header[:width], rows, limits)
-        finally:
-            book.close()
-    except BatchFileError:
-        raise
-    except Exception as exc:  # openpyxl raises many kinds on a damaged workbook
+        except Exception as exc:
+            raise BatchFileError(f"无法读取 XLSX 文件：{exc}") from exc
+        width = max((i + 1 for i, v in enumerate(header) if v not in (None, "")), default=0)
+        if not width:
+            raise BatchFileError("第 1 行应为表头（列名），实为空行")
+        # Only as wide as the header; never past Excel's last row (a row numbered r="10**9"
+        # would have openpyxl make up every missing row before it).
+        rows = sheet.iter_rows(min_row=2, max_row=EXCEL_MAX_ROWS, max_col=width, values_only=True)
+        yield header[:width], _xlsx_guarded(rows)
+    finally:
+        book.close()
+
+
+def _xlsx_guarded(rows: Iterator[Any]) -> Iterator[Any]:
+    """openpyxl's rows, its many kinds of error on a damaged sheet reported as one."""
+    try:
+        yield from rows
+    except Exception as exc:
         raise BatchFileError(f"无法读取 XLSX 文件：{exc}") from exc

@@ -2,10 +2,12 @@
 
 Tuned the way the library's maintainers describe for large imports (docs: "Bulk imports"):
 `use_bulk` with a `batch_size`, `skip_diff`, no per-row model validation, an instance loader
-that fetches every existing row of the batch in a few queries (by `record_key`), and the
-identity number → applicant lookup cached for the whole batch instead of one query per row.
-XLSX is read by the library with openpyxl in read-only mode; defusedxml is installed, so
-openpyxl parses the workbook's XML with it.
+that fetches every existing row of the dataset in a few queries (by `record_key`), and the
+identity number → applicant lookup cached for the dataset instead of one query per row.
+A batch load gives the resource its file a chunk at a time (review.services.imports); the
+resource keeps what must hold across the chunks (each key's first line, for duplicates).
+XLSX is read with openpyxl in read-only mode (review.batch_files); defusedxml is installed,
+so openpyxl parses the workbook's XML with it.
 
 `record_resource(kind, tuned=False)` is the library's default path on the same columns, kept
 for the benchmark's side-by-side figure.
@@ -14,6 +16,7 @@ for the benchmark's side-by-side figure.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -341,8 +344,14 @@ class RecordResource(resources.ModelResource):
         self.department = department
         self.batch = batch
         self.loaded_at = timezone.now()
+        # Identity number → applicant id for the rows being imported (one chunk of a
+        # streamed batch), filled in before_import.
         self._applicants: dict[str, int] = {}
         self.duplicate_of: dict[int, int] = {}  # dataset row number → the first file line
+        # A file streamed in chunks (review.services.imports) is one import for duplicates:
+        # each natural key's first line, kept as a 16-byte digest (about 100 bytes a row
+        # instead of the key and the row) across the file's chunks.
+        self._first_line: dict[bytes, int] = {}
         self.fields = {
             KEY_COLUMN: fields.Field(
                 attribute="record_key", column_name=KEY_COLUMN, widget=ChineseWidget()
@@ -385,20 +394,34 @@ class RecordResource(resources.ModelResource):
         parts += [_key_part(row.get(c.header)) for c in COLUMNS[self.kind] if c.key]
         return "|".join(parts)[:200]
 
-    def before_import(self, dataset: Any, **kwargs: Any) -> None:
-        """Whole-batch checks before any row: natural keys, duplicates, identity numbers."""
+    def applicant_ids(self) -> list[int]:
+        """The applicants the rows just imported name (found ones only)."""
+        return list(self._applicants.values())
+
+    def before_import(self, dataset: Any, *, first_line: int = 2, **kwargs: Any) -> None:
+        """Whole-batch checks before any row: natural keys, duplicates, identity numbers.
+
+        `first_line` is the file's line of the dataset's first row: a streamed batch imports
+        its chunks one after another through this resource, so a duplicate of a row in an
+        earlier chunk is caught and every line number is the file's. 2 (the line after the
+        header) starts a new file.
+        """
+        if first_line == 2:
+            self._first_line = {}
+        self.duplicate_of = {}
+        self._applicants = {}
         headers = list(dataset.headers)
         keys = []
-        first_line: dict[str, int] = {}
         for index, values in enumerate(dataset, 1):
             row = dict(zip(headers, values, strict=False))
             key = self.record_key(row)
             keys.append(key)
-            line = index + 1  # line 1 is the header
-            if key in first_line:
-                self.duplicate_of[index] = first_line[key]
+            line = first_line + index - 1
+            digest = hashlib.blake2b(key.encode(), digest_size=16).digest()
+            if digest in self._first_line:
+                self.duplicate_of[index] = self._first_line[digest]
             else:
-                first_line[key] = line
+                self._first_line[digest] = line
         if KEY_COLUMN in dataset.headers:
             del dataset[KEY_COLUMN]
         dataset.append_col(keys, header=KEY_COLUMN)

@@ -48,11 +48,25 @@ def stopwatch() -> Iterator[list[float]]:
         elapsed[0] = time.perf_counter() - start
 
 
-def _peak_rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+def _status_mb(field: str) -> float:
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def _peak_rss_mb() -> float:
+    return _status_mb("VmHWM")
+
+
+def resident_mb() -> float:
+    """The process's resident memory now (MB): what a peak_memory block starts from. 0 where
+    /proc is missing."""
+    return _status_mb("VmRSS")
 
 
 @contextmanager

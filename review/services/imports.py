@@ -1,10 +1,12 @@
 """Department record batches: read, validate whole, load all or nothing, report every bad row.
 
-A batch is one file of one kind of record from one department. The header is checked first
-(a wrong header loads nothing and says which columns are missing or unexpected); then the
-library imports every row inside one transaction, which is rolled back if any row is bad
-(unknown identity number, bad date, duplicate row…), so a clerk fixes the file from the
-report (第 N 行, 列, 问题) and loads it again. Small files load inline; large ones as a Celery
+A batch is one file of one kind of record from one department. The whole file is checked
+first (limits, cells, then the header: a wrong header loads nothing and says which columns
+are missing or unexpected); then the library imports the rows a chunk at a time (the file is
+read again as it goes, so memory does not grow with its length) inside one transaction, which
+is rolled back if any row is bad (unknown identity number, bad date, duplicate row…), so a
+clerk fixes the file from the report (第 N 行, 列, 问题; N is the file's row) and loads it
+again. Small files load inline; large ones as a Celery
 job whose progress is in the cache (other connections cannot see an open transaction).
 """
 
@@ -18,15 +20,20 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from review.batch_files import BatchFileError, Limits, read_dataset
+from review.batch_files import BatchFileError, Limits, open_batch
 from review.models import RECORD_KINDS, BatchStatus, ImportBatch, kinds_of_department
 from review.resources import RESOURCES, headers_of, kind_for_headers, record_resource
+from review.services.verification import CHUNK_SIZE as VERIFICATION_CHUNK
+from review.services.verification import verification_enqueue
 from workflow.jobs import TRANSIENT_DB_ERRORS, RunLock, job_run_lock
 from workflow.models import Application, AppState, Department, JobRun, JobStatus, Phase
 from workflow.services import audit_record
 
 INLINE_MAX_BYTES = 512 * 1024  # larger files are loaded by a worker
 PROGRESS_EVERY = 5000
+# Rows imported at a time: memory holds one chunk (its rows, instances and row results),
+# whatever the file's length (issue 13); the bulk writes are 2,000 rows each either way.
+CHUNK_ROWS = 5000
 
 logger = logging.getLogger(__name__)
 
@@ -178,19 +185,24 @@ def batch_progress(*, batch: ImportBatch) -> tuple[int, int]:
     return int(cache.get(progress_key(batch)) or 0), batch.total_rows
 
 
-def _row_errors(result: Any, resource: Any) -> list[dict[str, Any]]:
+def _row_errors(result: Any, resource: Any, *, rows_before: int) -> list[dict[str, Any]]:
+    """The report's rows for one chunk's result, numbered as the file's lines (the library
+    numbers a chunk's rows from 1; the header is line 1)."""
     errors: list[dict[str, Any]] = []
     for invalid in result.invalid_rows:
+        line = rows_before + invalid.number + 1
         for attribute, messages in invalid.error_dict.items():
             column = resource.column_of.get(attribute, attribute)
             for message in messages:
-                errors.append(
-                    {"row": invalid.number + 1, "column": column, "message": str(message)}
-                )
+                errors.append({"row": line, "column": column, "message": str(message)})
     for number, row_errors in result.row_errors():
         for error in row_errors:
             errors.append(
-                {"row": number + 1, "column": "整行", "message": f"无法导入：{error.error}"}
+                {
+                    "row": rows_before + number + 1,
+                    "column": "整行",
+                    "message": f"无法导入：{error.error}",
+                }
             )
     for error in result.base_errors:
         errors.append({"row": None, "column": "", "message": f"导入失败：{error.error}"})
@@ -282,25 +294,29 @@ def _load_once(batch: ImportBatch, *, tuned: bool) -> ImportBatch:
 
 def _load(batch: ImportBatch, *, tuned: bool) -> ImportBatch:
     try:
-        dataset = read_dataset(bytes(batch.content), batch.file_format)
+        batch_file = open_batch(bytes(batch.content), batch.file_format)
     except BatchFileError as exc:
         return _finish(batch, status=BatchStatus.REJECTED, errors=exc.errors)
+    # The rows are in batch_file; the bytes stay in the database (a retry reads them again)
+    # until _finish deletes them, and need not stay in memory through the load.
+    batch.content = b""
+    headers = batch_file.headers
     kinds = [k.code for k in kinds_of_department(batch.department.code)]
-    kind = batch.kind or kind_for_headers(dataset.headers, kinds)
+    kind = batch.kind or kind_for_headers(headers, kinds)
     if kind is None or kind not in kinds:
         errors = []
         for candidate in kinds:
-            errors += header_errors(headers=list(dataset.headers), kind=candidate)
+            errors += header_errors(headers=headers, kind=candidate)
         if not errors:
             errors = [
                 {"row": 1, "column": "表头", "message": f"{batch.department.name}没有这种记录"}
             ]
         return _finish(batch, status=BatchStatus.REJECTED, errors=errors)
     batch.kind = kind
-    errors = header_errors(headers=list(dataset.headers), kind=kind)
+    errors = header_errors(headers=headers, kind=kind)
     if errors:
         return _finish(batch, status=BatchStatus.REJECTED, errors=errors)
-    total = len(dataset)
+    total = batch_file.rows
     if not total:
         return _finish(
             batch,
@@ -326,19 +342,32 @@ def _load(batch: ImportBatch, *, tuned: bool) -> ImportBatch:
             cache.set(key, counter["rows"], 3600)
 
     resource.after_import_row = after_import_row  # type: ignore[method-assign]
+    new = updated = 0
+    # The applicants to verify again, collected only while few enough to be named: past
+    # VERIFICATION_CHUNK the whole round is verified (_enqueue_verification).
+    affected: set[int] = set()
     with transaction.atomic():
-        result = resource.import_data(
-            dataset,
-            use_transactions=True,
-            rollback_on_validation_errors=True,
-            raise_errors=False,
-        )
-        errors = _row_errors(result, resource)
+        # One chunk of the file at a time through the same resource (it keeps the file's
+        # duplicate keys across chunks), so memory holds a chunk and its results, never the
+        # file's rows; one transaction, so a bad row anywhere still loads nothing.
+        rows_before = 0
+        for chunk in batch_file.chunks(CHUNK_ROWS):
+            result = resource.import_data(
+                chunk,
+                use_transactions=True,
+                rollback_on_validation_errors=True,
+                raise_errors=False,
+                first_line=rows_before + 2,
+            )
+            errors += _row_errors(result, resource, rows_before=rows_before)
+            new += result.totals.get("new", 0)
+            updated += result.totals.get("update", 0)
+            if len(affected) <= VERIFICATION_CHUNK:
+                affected.update(resource.applicant_ids())
+            rows_before += len(chunk)
         if errors:
             transaction.set_rollback(True)
         else:
-            new = result.totals.get("new", 0)
-            updated = result.totals.get("update", 0)
             audit_record(
                 actor=batch.uploaded_by,
                 action="records.import",
@@ -347,7 +376,7 @@ def _load(batch: ImportBatch, *, tuned: bool) -> ImportBatch:
                 reason=f"{RECORD_KINDS[kind].label}：新增 {new} 条，更新 {updated} 条",
                 after={"kind": kind, "rows": total, "new": new, "updated": updated},
             )
-            _enqueue_verification(applicant_ids=resource._applicants.values())
+            _enqueue_verification(applicant_ids=affected)
     cache.delete(key)
     if errors:
         return _finish(batch, status=BatchStatus.REJECTED, errors=errors, total_rows=total)
@@ -356,20 +385,19 @@ def _load(batch: ImportBatch, *, tuned: bool) -> ImportBatch:
         status=BatchStatus.LOADED,
         errors=[],
         total_rows=total,
-        new_rows=result.totals.get("new", 0),
-        updated_rows=result.totals.get("update", 0),
+        new_rows=new,
+        updated_rows=updated,
     )
 
 
 def _enqueue_verification(*, applicant_ids: Any) -> None:
     # New records may settle pending claims: verify the affected applications (细则第五条:
     # applicants see results during the declaration). Whole round when the batch is large.
-    from review.services.verification import CHUNK_SIZE, verification_enqueue
     from workflow.models import AnnualRound
 
     ids = list(applicant_ids)
     for round in AnnualRound.objects.filter(phase__in=[Phase.DECLARATION, Phase.AGGREGATION]):
-        if len(ids) > CHUNK_SIZE:
+        if len(ids) > VERIFICATION_CHUNK:
             verification_enqueue(round=round, application_ids=None)
             continue
         app_ids = list(

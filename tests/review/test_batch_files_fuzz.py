@@ -1,4 +1,5 @@
-"""Any bytes, as CSV or XLSX, are a dataset or BatchFileError with a report (hypothesis)."""
+"""Any bytes, as CSV or XLSX, are a dataset or BatchFileError with a report (hypothesis);
+the streamed reading of a batch load sees the same rows or the same report."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import zipfile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from review.batch_files import BatchFileError, Limits, read_dataset
+from review.batch_files import BatchFileError, Limits, open_batch, read_dataset
 from review.synthetic import csv_bytes, xlsx_bytes
 
 LIMITS = Limits(
@@ -52,3 +53,23 @@ def test_any_bytes_are_a_dataset_or_a_report(content, file_format):
             assert item["message"]
         return
     assert len(dataset) <= LIMITS.max_rows
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(content=CONTENT, file_format=st.sampled_from(["csv", "xlsx"]))
+def test_a_streamed_batch_reads_the_rows_or_the_report_of_the_whole_file(content, file_format):
+    try:
+        dataset = read_dataset(content, file_format, limits=LIMITS)
+    except BatchFileError as error:
+        expected: object = error.errors
+    else:
+        expected = (list(dataset.headers or []), [list(row) for row in dataset])
+    try:
+        batch_file = open_batch(content, file_format, limits=LIMITS)
+        rows = [list(row) for chunk in batch_file.chunks(3) for row in chunk]
+    except BatchFileError as error:
+        streamed: object = error.errors
+    else:
+        assert batch_file.rows == len(rows)
+        streamed = (batch_file.headers, rows)
+    assert streamed == expected

@@ -173,3 +173,84 @@ def test_a_large_batch_runs_as_a_job_with_progress(
     assert batch_progress(batch=batch) == (batch.total_rows, batch.total_rows)
     batch.job_run.refresh_from_db()
     assert (batch.job_run.status, batch.job_run.done) == ("succeeded", batch.total_rows)
+
+
+# --- a batch streamed in chunks (issue 13): the file's rows, numbers and duplicates --------
+
+
+@pytest.fixture
+def two_row_chunks(monkeypatch):
+    """A chunk of two rows, so a three-person batch spans several chunks."""
+    monkeypatch.setattr("review.services.imports.CHUNK_ROWS", 2)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_batch_longer_than_one_chunk_loads_every_row_with_one_audit_row(
+    registered, people, two_row_chunks, fmt
+):
+    from workflow.models import AuditEvent
+
+    rows = social_insurance_rows(people[:3])
+    data_rows = len(rows) - 1
+    assert data_rows > 4  # at least three chunks
+    batch = submit(rows, fmt=fmt)
+    assert batch.status == BatchStatus.LOADED, batch.errors
+    assert (batch.total_rows, batch.new_rows, batch.updated_rows) == (data_rows, data_rows, 0)
+    assert SocialInsurancePeriod.objects.count() == data_rows
+    [audit] = AuditEvent.objects.filter(action="records.import", object_id=str(batch.pk))
+    assert audit.after == {
+        "kind": "social_insurance",
+        "rows": data_rows,
+        "new": data_rows,
+        "updated": 0,
+    }
+    again = submit(rows, fmt=fmt)
+    assert (again.new_rows, again.updated_rows) == (0, data_rows)
+    assert SocialInsurancePeriod.objects.count() == data_rows
+
+
+def test_a_bad_row_in_a_later_chunk_loads_nothing_and_names_its_row_of_the_file(
+    registered, people, two_row_chunks
+):
+    from workflow.models import AuditEvent
+
+    rows = social_insurance_rows(people[:3])
+    rows.insert(3, ["", "", "", "", ""])  # a blank line between data is a row of the file
+    rows[-1][1] = "2015-13"  # the last row, in the last chunk
+    batch = submit(rows)
+    assert batch.status == BatchStatus.REJECTED
+    assert SocialInsurancePeriod.objects.count() == 0  # the earlier chunks were rolled back
+    assert not AuditEvent.objects.filter(action="records.import").exists()
+    report = {(e["row"], e["column"]) for e in batch.errors}
+    assert report == {
+        (4, "公民身份号码"),
+        (4, "起始月份"),
+        (4, "缴费区"),
+        (4, "是否补缴"),
+        (len(rows), "起始月份"),
+    }
+
+
+def test_a_duplicate_of_a_row_in_an_earlier_chunk_names_the_first_line(
+    registered, people, two_row_chunks
+):
+    rows = social_insurance_rows(people[:3])
+    rows.append(list(rows[1]))
+    batch = submit(rows)
+    assert batch.status == BatchStatus.REJECTED
+    assert [(e["row"], e["column"], e["message"]) for e in batch.errors] == [
+        (len(rows), "整行", "与第 2 行重复")
+    ]
+    assert SocialInsurancePeriod.objects.count() == 0
+
+
+def test_records_in_every_chunk_verify_their_applications(
+    registered, people, two_row_chunks, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = submit(social_insurance_rows(people[:3]))
+    assert batch.status == BatchStatus.LOADED
+    # The first person's rows are in the first chunk, the last one's in the last: the
+    # applicants of every chunk are verified, not only those of the chunk loaded last.
+    for application in (registered[0], registered[2]):
+        assert application.claims.get(indicator="employment").state == "verified"
