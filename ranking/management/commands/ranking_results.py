@@ -5,6 +5,8 @@ dump: the check that a change to scoring or ranking keeps every result (issue 13
 from __future__ import annotations
 
 import json
+from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -64,8 +66,15 @@ class Command(BaseCommand):
                         )
                         + "\n"
                     )
+        admitted = [row["total"] for row in results.values() if row["admitted"]]
+        # The cutoff is the lowest admitted total (同分同落: every tie at it is admitted too).
+        cutoff = min(admitted, key=Decimal) if admitted else "—"
+        described = (
+            f"{round.year}年度（{round.policy_id}）：{len(results)} 份申请，进入名单 {len(admitted)} 人，"
+            f"落户分数线 {cutoff} 分"
+        )
         if not options.get("compare"):
-            self.stdout.write(f"{round.year}年度：{len(results)} 份申请")
+            self.stdout.write(described)
             return
         earlier: dict[str, dict[str, Any]] = {}
         with Path(options["compare"]).open(encoding="utf-8") as handle:
@@ -73,21 +82,26 @@ class Command(BaseCommand):
                 row = json.loads(line)
                 earlier[row.pop("id_number")] = row
         differences = []
+        # Which fields differ, counted: a change to one indicator's rule shows as that
+        # indicator with the totals and ranks it moved, not as 20 lines of one field.
+        by_field: Counter[str] = Counter()
         for id_number in sorted(set(results) | set(earlier)):
             now, before = results.get(id_number), earlier.get(id_number)
             if now is None or before is None:
                 differences.append(f"{id_number}：只在{'之前' if now is None else '本次'}的结果中")
+                by_field["只在一方"] += 1
                 continue
             for name in FIELDS:
                 if now[name] != before[name]:
                     differences.append(f"{id_number} {name}：{before[name]!r} → {now[name]!r}")
-        admitted = sum(1 for row in results.values() if row["admitted"])
+                    by_field[name] += 1
         summary = (
-            f"{round.year}年度（{round.policy_id}）：比较 {len(results)} 份申请（进入名单 {admitted} 人）的"
-            f"状态、积分、名次、是否进入名单、资格与每项指标分值，差异 {len(differences)} 处"
+            f"{described}；比较状态、积分、名次、是否进入名单、资格与每项指标分值，"
+            f"差异 {len(differences)} 处"
         )
         for difference in differences[:SHOWN]:
             self.stdout.write(difference)
         if differences:
-            raise CommandError(summary)
+            counted = "、".join(f"{name} {count} 处" for name, count in by_field.most_common())
+            raise CommandError(f"{summary}（{counted}）")
         self.stdout.write(summary)
