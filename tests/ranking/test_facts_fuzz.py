@@ -178,7 +178,9 @@ def _run_score(path: Path, lines: list[str]) -> list[dict[str, Any]]:
     # Bad lines exit non-zero; the lines printed are what this test checks.
     with contextlib.suppress(SystemExit):
         call_command("score", str(path), stdout=stdout, stderr=stderr)
-    return [json.loads(line) for line in stdout.getvalue().splitlines() if line.strip()]
+    # JSON Lines are split on "\n" only: str.splitlines() also splits on U+0085 and U+2028,
+    # which a JSON string may hold raw (an unknown key named in an error, say).
+    return [json.loads(line) for line in stdout.getvalue().split("\n") if line.strip()]
 
 
 @settings(
