@@ -20,19 +20,15 @@ def bench_scoring(ctx: BenchContext) -> list[BenchResult]:
             for facts in generate_population(year=2020, count=count, seed=1)
         ]
     ctx.log(f"generated {count} applicants in {generated[0]:.1f} s")
+    objects = [json.loads(line) for line in lines]
+    parsed = [parse_facts(obj) for obj in objects]
 
-    # Each path is timed before the next one's inputs are built: `manage.py score` holds one
-    # line at a time, and 150,000 decoded objects (or parsed facts) held alongside make every
-    # garbage-collection pass walk millions of containers (~7 % of the line path's time).
     with stopwatch() as end_to_end:
         for line in lines:
             score(parse_facts(json.loads(line))).as_contract()
-    objects = [json.loads(line) for line in lines]
     with stopwatch() as from_objects:
         for obj in objects:
             score(parse_facts(obj)).as_contract()
-    parsed = [parse_facts(obj) for obj in objects]
-    del objects
     with stopwatch() as scoring_only:
         for facts in parsed:
             score(facts)
