@@ -101,13 +101,14 @@ def _build(n_apps: int, log) -> AnnualRound:
         cursor.execute(
             f"""INSERT INTO workflow_indicatorclaim (application_id, round_id, indicator, department_id,
                    state, declared_facts, decision_reason, recheck_reason, appeal_reason,
-                   needs_manual_review, created_at, updated_at)
+                   needs_manual_review, in_review, created_at, updated_at)
                SELECT app.id, app.round_id, ({array})[k], ({array})[k],
                       CASE WHEN h < 55 THEN 'verified' WHEN h < 60 THEN 'rejected'
                            WHEN h < 63 THEN 'adjusted' WHEN h < 93 THEN 'pending'
                            WHEN h < 95 THEN 'recheck_requested' WHEN h < 97 THEN 'appealed'
                            ELSE 'supplement_requested' END,
-                      '{{}}', '', '', '', h >= 63 AND h < 73, now() - (h || ' hours')::interval,
+                      '{{}}', '', '', '', h >= 63 AND h < 73, app.state = %s,
+                      now() - (h || ' hours')::interval,
                       now() - ((app.id %% 500) || ' minutes')::interval
                FROM workflow_application app
                CROSS JOIN generate_series(1, {len(INDICATORS_USED)}) AS k
@@ -116,6 +117,7 @@ def _build(n_apps: int, log) -> AnnualRound:
             [
                 *INDICATORS_USED,
                 *(departments[INDICATORS[c].primary_department] for c in INDICATORS_USED),
+                AppState.UNDER_REVIEW,  # in_review, as the database would correct it
                 round.pk,
             ],
         )
