@@ -13,7 +13,9 @@ from django.db.models import Count
 
 from review import selectors
 from review.selectors import QueueFilters, queue_counts, work_queue, work_queue_page
+from review.services.verification import verification_decide
 from tests import factories
+from tests.review.conftest import build_application
 from workflow import services
 from workflow.models import (
     NOT_IN_REVIEW_STATES,
@@ -194,3 +196,19 @@ def test_a_filtered_queue_has_as_many_rows_as_its_page_says(round, filters):
     listed = work_queue(department=police, round=round, filters=filters)
     assert page.paginator.count == len(list(listed))
     assert filters.older_than_days or page.paginator.count > 0
+
+
+def test_the_data_exchange_moves_the_counts_as_it_decides(declaration_round, people):
+    # Its writes are set-based (COPY into a staging table, one UPDATE per chunk on
+    # PostgreSQL): the tally must follow them like any other write.
+    matching = build_application(people[0], round=declaration_round)
+    unrecorded = build_application(people[1], round=declaration_round, with_records=False)
+    before = counted(declaration_round)
+
+    verification_decide(round=declaration_round, application_ids=[matching.pk, unrecorded.pk])
+
+    after = counted(declaration_round)
+    assert after["all"] == before["all"] > 0
+    assert after["decided"] > before["decided"]
+    assert after["manual"] > before["manual"] == 0
+    assert tallied(declaration_round) == recounted(declaration_round)
