@@ -357,6 +357,7 @@ _CLAIM_COLUMNS = (
     "appeal_reason",
     "decided_at",
     "needs_manual_review",
+    "in_review",
     "created_at",
     "updated_at",
 )
@@ -382,6 +383,8 @@ def _claims_write(claims: list[tuple[Any, ...]], *, round_id: int, now: dt.datet
                     verified_facts=part,
                     decided_at=now,
                     decision_reason=_CLAIM_REASON,
+                    # Said, not left for the database to correct: the applications are final.
+                    in_review=True,
                 )
                 for app_id, code, department_id, part in claims
             ],
@@ -411,6 +414,7 @@ def _claims_write(claims: list[tuple[Any, ...]], *, round_id: int, now: dt.datet
                     "",
                     now,
                     False,
+                    True,  # in_review: the applications are final (the database checks it)
                     now,
                     now,
                 )

@@ -268,6 +268,7 @@ def bench_verify_round(ctx: BenchContext) -> list[BenchResult]:
                                     round=round,
                                     indicator=code,
                                     department_id=departments[primary_department_of(code)],
+                                    in_review=True,  # under review
                                     declared_facts={k: facts[k] for k in keys},
                                 )
                             )
@@ -278,6 +279,7 @@ def bench_verify_round(ctx: BenchContext) -> list[BenchResult]:
                                     round=round,
                                     indicator=code,
                                     department_id=departments[primary_department_of(code)],
+                                    in_review=True,  # under review
                                 )
                             )
                         records += records_from_facts(

@@ -19,3 +19,20 @@ class WorkflowConfig(AppConfig):
         from workflow.services.transitions import transition_listener_register
 
         transition_listener_register(on_transition_done)
+
+        # The claims' in-review flag and the queue tally are kept by database triggers; a
+        # later migration that rebuilds a table on SQLite drops them, so they are installed
+        # again after every migrate (and test flush). Idempotent.
+        from django.db.models.signals import post_migrate
+
+        post_migrate.connect(
+            _triggers_install, sender=self, dispatch_uid="workflow.triggers_install"
+        )
+
+
+def _triggers_install(sender, using: str = "default", **kwargs) -> None:
+    from django.db import connections
+
+    from workflow.triggers import triggers_install
+
+    triggers_install(connections[using])

@@ -14,7 +14,6 @@ from django.utils import timezone
 from workflow import roles
 from workflow.facts import CARRY_OVER_INDICATORS, carry_over_facts
 from workflow.models import (
-    NOT_IN_REVIEW_STATES,
     TAKES_A_PLACE,
     UNSUBMITTED_STATES,
     AnnualRound,
@@ -166,8 +165,10 @@ def audit_trail(*, obj: Any) -> list[AuditEvent]:
 
 
 def claims_in_review(claims: QuerySet[IndicatorClaim]) -> QuerySet[IndicatorClaim]:
-    """Only claims of submitted-or-later, not withdrawn, applications (NOT_IN_REVIEW_STATES)."""
-    return claims.exclude(application__state__in=NOT_IN_REVIEW_STATES)
+    """Only claims of submitted-or-later, not withdrawn, applications (NOT_IN_REVIEW_STATES),
+    by the claim's own flag (kept by the database from its application's state, see
+    workflow/triggers.py): no join with the applications."""
+    return claims.filter(in_review=True)
 
 
 def claims_reviewable_by(*, user: Any) -> QuerySet[IndicatorClaim]:

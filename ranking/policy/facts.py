@@ -188,13 +188,20 @@ def _list(value: Any, field: str) -> list[Any]:
 def _items(value: Any, field: str, parse: Callable[[Any], T]) -> tuple[T, ...]:
     """Parse each item with field names relative to the item; the path ``field[i]`` is
     prefixed only when an error is raised (building it for every item costs more)."""
-    parsed = []
-    for index, item in enumerate(_list(value, field)):
+    if not value and (value is None or type(value) is list):
+        return ()  # absent or empty: most applicants' awards, honors, detentions
+    items = _list(value, field)
+    try:
+        return tuple(map(parse, items))
+    except FactsError:
+        pass
+    # An item is wrong: parse again one by one (pure, so the same error) to say which.
+    for index, item in enumerate(items):
         try:
-            parsed.append(parse(item))
+            parse(item)
         except FactsError as error:
             raise _within(f"{field}[{index}]", error) from None
-    return tuple(parsed)
+    raise AssertionError("unreachable: an item failed once and not again")  # pragma: no cover
 
 
 def _bool(value: Any, field: str, default: bool | None = None) -> bool:
@@ -242,15 +249,20 @@ def _month(value: Any, field: str) -> Month:
 
 
 def _money(value: Any, field: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
+    if type(value) is not str and (
+        isinstance(value, bool) or not isinstance(value, str | int | float)
+    ):
         raise FactsError(field, "应为十进制数字字符串")
     try:
         amount = Decimal(value if type(value) is str else str(value))
     except InvalidOperation as exc:
         raise FactsError(field, "应为十进制数字字符串") from exc
-    if not amount.is_finite() or amount < 0:
+    if not amount.is_finite() or amount < _NO_MONEY:
         raise FactsError(field, "应为非负数")
     return amount
+
+
+_NO_MONEY = Decimal(0)
 
 
 def _period_bounds(item: Mapping[str, Any]) -> tuple[Month, Month | None]:
@@ -399,7 +411,10 @@ def _tax(raw: Any) -> tuple[dict[int, Decimal], tuple[dt.date, ...]]:
         # isascii: str.isdigit() is true for '²²²²', which int() then refuses.
         if not isinstance(key, str) or len(key) != 4 or not key.isascii() or not key.isdigit():
             raise FactsError(f"income_tax.{key}", "年份应为四位数字")
-        income_tax[int(key)] = _money(amount, f"income_tax.{key}")
+        try:
+            income_tax[int(key)] = _money(amount, "")
+        except FactsError as error:  # the field's name built only for an error
+            raise FactsError(f"income_tax.{key}", error.message) from None
     return income_tax, _items(tax.get("violations"), "violations", _penalty_date)
 
 

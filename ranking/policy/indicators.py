@@ -98,20 +98,37 @@ def housing(facts: Facts, tl: Timeline, p: PolicyParams) -> IndicatorResult:
     return IndicatorResult("housing", points, p.articles["housing"], describe)
 
 
-def education_row_for(item: EducationItem, p: PolicyParams) -> EducationRow | None:
-    """The best table row the item qualifies for: a row asking for a diploma (学历) or a
-    degree (学位) is met when the item has it, so 本科 with both earns the 15-point row."""
+def _best_row(
+    table: tuple[EducationRow, ...], level: str, diploma: bool, degree: bool
+) -> EducationRow | None:
     best: EducationRow | None = None
-    for row in p.education_table:
-        if (
-            row.level != item.level
-            or (row.diploma and not item.diploma)
-            or (row.degree and not item.degree)
-        ):
+    for row in table:
+        if row.level != level or (row.diploma and not diploma) or (row.degree and not degree):
             continue
         if best is None or row.points > best.points:
             best = row
     return best
+
+
+_EducationKey = tuple[str, bool, bool]
+# Each education table's best row per (level, diploma, degree), worked out once per table:
+# keyed by the table's id, the table itself held in the value so that the id stays its own.
+_best_rows: dict[int, tuple[tuple[EducationRow, ...], dict[_EducationKey, EducationRow | None]]]
+_best_rows = {}
+
+
+def education_row_for(item: EducationItem, p: PolicyParams) -> EducationRow | None:
+    """The best table row the item qualifies for: a row asking for a diploma (学历) or a
+    degree (学位) is met when the item has it, so 本科 with both earns the 15-point row."""
+    table = p.education_table
+    cached = _best_rows.get(id(table))
+    if cached is None or cached[0] is not table:
+        cached = _best_rows[id(table)] = (table, {})
+    rows = cached[1]
+    key = (item.level, item.diploma, item.degree)
+    if key not in rows:
+        rows[key] = _best_row(table, *key)
+    return rows[key]
 
 
 def scored_education(facts: Facts, p: PolicyParams) -> tuple[EducationItem, EducationRow] | None:

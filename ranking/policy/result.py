@@ -108,7 +108,7 @@ def _no_conditions() -> list[dict[str, Any]]:
     return []
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen, like Facts: built once per applicant, never mutated
 class ScoreResult:
     policy_id: str
     year: int

@@ -23,7 +23,8 @@ Months = int  # a bit set of months
 
 def span(first: Month, last: Month) -> Months:
     """The months first..last inclusive (empty when last < first)."""
-    first = max(first, EPOCH)
+    if first < EPOCH:  # not max(): ten spans an applicant, a builtin call each
+        first = EPOCH
     if last < first:
         return 0
     return ((1 << (last - first + 1)) - 1) << (first - EPOCH)
@@ -54,7 +55,7 @@ def month_list(months: Months) -> list[Month]:
     return out
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen, like Facts: a frozen __init__ sets its 10 fields one call each
 class Timeline:
     cutoff: Month  # Y-1-12
     paid: Months  # normal or back-paid, any month up to the cut-off

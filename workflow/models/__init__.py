@@ -28,6 +28,7 @@ from .parties import (
     validate_credit_code_field,
     validate_id_number_field,
 )
+from .queue_tally import QueueTally
 from .reports import CriminalRecordReport, ReporterRole
 from .review_loop import (
     HALF_DAY_STARTS,
@@ -99,6 +100,7 @@ __all__ = [
     "Notice",
     "NoticePreference",
     "Phase",
+    "QueueTally",
     "QuotaApproval",
     "ReporterRole",
     "ReviewerProfile",
