@@ -119,6 +119,17 @@ def audit_seal_after_commit() -> None:
     """Seal what the current transaction appends once it commits (a rollback's rows never
     exist). A failure is logged, not raised into the caller whose change did commit: the beat
     task (workflow.tasks.seal_audit_events, every minute) seals what is left."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    # Once per transaction: the first seal after the commit takes every row the transaction
+    # appended, so each further one was four queries and a lock for nothing. A seal already
+    # registered in this savepoint or an enclosing one still runs whenever these rows commit
+    # (a rollback that drops it drops them too); one registered in a savepoint rolled back
+    # since is gone from the list, so it is registered again.
+    active = set(connection.savepoint_ids)
+    if any(
+        func is audit_seal and sids <= active for sids, func, _robust in connection.run_on_commit
+    ):
+        return
     transaction.on_commit(audit_seal, robust=True)
 
 

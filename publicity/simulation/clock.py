@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
+from typing import TypeVar
 
 from django.utils import timezone
 
 from workflow.models import default_windows
+
+T = TypeVar("T")
 
 WAIT_TIMEOUT = 3600.0  # seconds a step waits for a worker before the run gives up
 WAIT_POLL = 0.5
@@ -82,3 +85,16 @@ def wait_until(done: Callable[[], bool], *, what: str, timeout: float = WAIT_TIM
         if time.monotonic() > deadline:
             raise SimulationError(f"等待{what}超过 {timeout:.0f} 秒（worker 是否在运行？）")
         time.sleep(WAIT_POLL)
+
+
+# People acting at the same simulated moment, committed together: each service call keeps its
+# own savepoint, guards and audit row as from a page, but the commit, the seal of the audit
+# chain that follows each commit and the tasks queued on commit are paid once per chunk, not
+# once per call (about a third of the time per applicant on PostgreSQL).
+ACTORS_PER_COMMIT = 500
+
+
+def in_chunks(items: Sequence[T], size: int = ACTORS_PER_COMMIT) -> Iterator[Sequence[T]]:
+    """`items` in consecutive slices of `size`; the caller commits each in one transaction."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
