@@ -88,10 +88,11 @@ def wait_until(done: Callable[[], bool], *, what: str, timeout: float = WAIT_TIM
 
 
 # People acting at the same simulated moment, committed together: each service call keeps its
-# own savepoint, guards and audit row as from a page, but the commit, the seal of the audit
-# chain that follows each commit and the tasks queued on commit are paid once per chunk, not
-# once per call (about a third of the time per applicant on PostgreSQL).
-ACTORS_PER_COMMIT = 500
+# own savepoint, guards and audit row as from a page, but the commit and the seal of the audit
+# chain that follows it are paid once per chunk, not once per call. Small chunks: every
+# savepoint that writes is a PostgreSQL subtransaction, and past 64 in one open transaction
+# every other session's snapshot has to look them up in pg_subtrans (the workers' too).
+ACTORS_PER_COMMIT = 16
 
 
 def in_chunks(items: Sequence[T], size: int = ACTORS_PER_COMMIT) -> Iterator[Sequence[T]]:
