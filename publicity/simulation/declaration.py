@@ -15,7 +15,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
-from publicity.simulation.clock import SimulationError, in_chunks, wait_until
+from publicity.simulation.clock import SimulationError, each_side_by_side, in_chunks, wait_until
 from publicity.simulation.people import Cast
 from publicity.simulation.script import P_RECHECK, ApplicantScript, choice
 from review.models import RECORD_KINDS, BatchStatus, ImportBatch
@@ -64,23 +64,23 @@ def applications_begin(cast: Cast, *, progress: Progress) -> None:
 
 def units_decide(cast: Cast, *, progress: Progress, second_time: bool = False) -> None:
     """Each unit confirms its employees' affiliation; a few are refused the first time."""
-    confirmed = refused = 0
     scripts = [s for s in cast.scripts if s.names_unit_again] if second_time else cast.scripts
-    for chunk in in_chunks(scripts):
-        with transaction.atomic():
-            for script in chunk:
-                application = _application(cast, script.index)
-                if application.state != AppState.AWAITING_EMPLOYER:
-                    continue
-                unit = cast.units[application.employer.credit_code]
-                if script.unit_rejects and not second_time:
-                    services.employer_reject_affiliation(
-                        application=application, actor=unit, reason=UNIT_REFUSAL
-                    )
-                    refused += 1
-                else:
-                    services.employer_confirm_affiliation(application=application, actor=unit)
-                    confirmed += 1
+
+    def decide(script: ApplicantScript) -> str:
+        application = _application(cast, script.index)
+        if application.state != AppState.AWAITING_EMPLOYER:
+            return "skipped"
+        unit = cast.units[application.employer.credit_code]
+        if script.unit_rejects and not second_time:
+            services.employer_reject_affiliation(
+                application=application, actor=unit, reason=UNIT_REFUSAL
+            )
+            return "refused"
+        services.employer_confirm_affiliation(application=application, actor=unit)
+        return "confirmed"
+
+    outcomes = each_side_by_side(scripts, decide)
+    confirmed, refused = outcomes.count("confirmed"), outcomes.count("refused")
     progress(f"单位确认 {confirmed}，不予确认 {refused} / units confirmed, refused")
 
 
@@ -166,13 +166,8 @@ def wait_for_verification(cast: Cast) -> None:
 
 def applicants_declare(cast: Cast, *, progress: Progress) -> None:
     """Each applicant declares their indicators and submits; one in a hundred stops half-way."""
-    submitted = stopped = 0
-    for chunk in in_chunks(cast.scripts):
-        with transaction.atomic():
-            for script in chunk:
-                outcome = _declare_and_submit(cast, script)
-                submitted += outcome == "submitted"
-                stopped += outcome == "stopped"
+    outcomes = each_side_by_side(cast.scripts, lambda script: _declare_and_submit(cast, script))
+    submitted, stopped = outcomes.count("submitted"), outcomes.count("stopped")
     wait_for_verification(cast)
     progress(f"{submitted} 份申请已提交，{stopped} 份未提交 / submitted, left unsubmitted")
 
