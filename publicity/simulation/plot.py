@@ -30,11 +30,12 @@ def _applicants(summary: dict[str, Any]) -> int:
     return sum(summary["applications"].values())
 
 
-def _nice_ceiling(value: float) -> float:
-    step = 60.0
-    while value / step > 10:
-        step *= 2 if str(int(step))[0] in "15" else 2.5
-    return step * (int(value // step) + 1)
+def _tick_seconds(largest: float) -> float:
+    """A round number of minutes per gridline, at most eight gridlines."""
+    for minutes in (1, 2, 5, 10, 15, 30, 60, 120, 240, 480, 960):
+        if largest <= minutes * 60 * 8:
+            return minutes * 60.0
+    return 1920 * 60.0
 
 
 def phase_times_svg(summaries: list[dict[str, Any]], *, title: str) -> str:
@@ -42,7 +43,10 @@ def phase_times_svg(summaries: list[dict[str, Any]], *, title: str) -> str:
     runs = sorted(summaries, key=_applicants)
     phases = [p for p in PHASE_LABELS if any(p in s["seconds"] for s in runs)]
     totals = [sum(s["seconds"].values()) for s in runs]
-    top = _nice_ceiling(max([*totals, GOAL_SECONDS]))
+    largest = max([*totals, GOAL_SECONDS])
+    tick = _tick_seconds(largest)
+    ticks = int(largest // tick) + 1  # headroom above the tallest bar or the goal line
+    top = tick * ticks
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def y(seconds: float) -> float:
@@ -54,9 +58,8 @@ def phase_times_svg(summaries: list[dict[str, Any]], *, title: str) -> str:
         f'<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>',
         f'<text x="{LEFT}" y="22" font-size="14">{escape(title)}</text>',
     ]
-    ticks = 6
     for i in range(ticks + 1):
-        seconds = top * i / ticks
+        seconds = tick * i
         parts.append(
             f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(seconds):.1f}" y2="{y(seconds):.1f}" '
             f'stroke="#e0e0e0"/>'
