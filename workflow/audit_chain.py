@@ -17,9 +17,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -119,7 +121,23 @@ def audit_seal_after_commit() -> None:
     """Seal what the current transaction appends once it commits (a rollback's rows never
     exist). A failure is logged, not raised into the caller whose change did commit: the beat
     task (workflow.tasks.seal_audit_events, every minute) seals what is left."""
-    transaction.on_commit(audit_seal, robust=True)
+    _sealing.registered = getattr(_sealing, "registered", 0) + 1
+    transaction.on_commit(partial(_seal_unless_done, _sealing.registered), robust=True)
+
+
+# A seal takes every row its connection can see, so once one has run after a commit, the
+# seals registered before it started have nothing left: a transaction of many audited calls
+# (a bulk step, the simulation's chunks) pays for one seal, not one per call. Per thread,
+# as Django's connections are.
+_sealing = threading.local()
+
+
+def _seal_unless_done(registered: int) -> None:
+    if registered <= getattr(_sealing, "covered", 0):
+        return
+    covered = _sealing.registered
+    audit_seal()
+    _sealing.covered = covered
 
 
 def _seal_chunk(chunk_size: int) -> int:

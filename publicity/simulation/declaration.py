@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 
-from publicity.simulation.clock import SimulationError, wait_until
+from publicity.simulation.clock import SimulationError, each_side_by_side, in_chunks, wait_until
 from publicity.simulation.people import Cast
-from publicity.simulation.script import P_RECHECK, choice
+from publicity.simulation.script import P_RECHECK, ApplicantScript, choice
 from review.models import RECORD_KINDS, BatchStatus, ImportBatch
 from review.services.imports import batch_submit
 from review.synthetic import csv_bytes, record_rows
@@ -50,32 +51,36 @@ def _application(cast: Cast, index: int) -> Application:
 
 
 def applications_begin(cast: Cast, *, progress: Progress) -> None:
-    for script in cast.scripts:
-        employer = cast.employers[script.facts["employer"]["credit_code"]]
-        application = portal.application_begin(
-            round=cast.round, employer=employer, actor=cast.users[script.index]
-        )
-        cast.applications[script.index] = application.pk
+    for chunk in in_chunks(cast.scripts):
+        with transaction.atomic():
+            for script in chunk:
+                employer = cast.employers[script.facts["employer"]["credit_code"]]
+                application = portal.application_begin(
+                    round=cast.round, employer=employer, actor=cast.users[script.index]
+                )
+                cast.applications[script.index] = application.pk
     progress(f"{len(cast.applications)} 份申请已开始并选择用人单位 / applications started")
 
 
 def units_decide(cast: Cast, *, progress: Progress, second_time: bool = False) -> None:
     """Each unit confirms its employees' affiliation; a few are refused the first time."""
-    confirmed = refused = 0
     scripts = [s for s in cast.scripts if s.names_unit_again] if second_time else cast.scripts
-    for script in scripts:
+
+    def decide(script: ApplicantScript) -> str:
         application = _application(cast, script.index)
         if application.state != AppState.AWAITING_EMPLOYER:
-            continue
+            return "skipped"
         unit = cast.units[application.employer.credit_code]
         if script.unit_rejects and not second_time:
             services.employer_reject_affiliation(
                 application=application, actor=unit, reason=UNIT_REFUSAL
             )
-            refused += 1
-        else:
-            services.employer_confirm_affiliation(application=application, actor=unit)
-            confirmed += 1
+            return "refused"
+        services.employer_confirm_affiliation(application=application, actor=unit)
+        return "confirmed"
+
+    outcomes = each_side_by_side(scripts, decide)
+    confirmed, refused = outcomes.count("confirmed"), outcomes.count("refused")
     progress(f"单位确认 {confirmed}，不予确认 {refused} / units confirmed, refused")
 
 
@@ -161,37 +166,39 @@ def wait_for_verification(cast: Cast) -> None:
 
 def applicants_declare(cast: Cast, *, progress: Progress) -> None:
     """Each applicant declares their indicators and submits; one in a hundred stops half-way."""
-    submitted = stopped = 0
-    for script in cast.scripts:
-        application = _application(cast, script.index)
-        if application.state != AppState.FILLING:
-            continue
-        user = cast.users[script.index]
-        declared = list(script.declared.items())
-        if script.abandons:
-            declared = declared[:1]
-        for indicator, facts in declared:
-            portal.claim_declare_from_form(
-                application=application, indicator=indicator, declared_facts=facts, actor=user
-            )
-            # A resumed run finds the file already there (an exact duplicate is refused).
-            if (
-                evidence_required(indicator, facts)
-                and not application.evidence.filter(indicator=indicator).exists()
-            ):
-                services.evidence_upload(
-                    application=application,
-                    indicator=indicator,
-                    upload=ContentFile(EVIDENCE_PDF, name="证明材料.pdf"),
-                    actor=user,
-                )
-        if script.abandons:
-            stopped += 1
-            continue
-        services.application_submit(application=application, actor=user)
-        submitted += 1
+    outcomes = each_side_by_side(cast.scripts, lambda script: _declare_and_submit(cast, script))
+    submitted, stopped = outcomes.count("submitted"), outcomes.count("stopped")
     wait_for_verification(cast)
     progress(f"{submitted} 份申请已提交，{stopped} 份未提交 / submitted, left unsubmitted")
+
+
+def _declare_and_submit(cast: Cast, script: ApplicantScript) -> str:
+    application = _application(cast, script.index)
+    if application.state != AppState.FILLING:
+        return "skipped"
+    user = cast.users[script.index]
+    declared = list(script.declared.items())
+    if script.abandons:
+        declared = declared[:1]
+    for indicator, facts in declared:
+        portal.claim_declare_from_form(
+            application=application, indicator=indicator, declared_facts=facts, actor=user
+        )
+        # A resumed run finds the file already there (an exact duplicate is refused).
+        if (
+            evidence_required(indicator, facts)
+            and not application.evidence.filter(indicator=indicator).exists()
+        ):
+            services.evidence_upload(
+                application=application,
+                indicator=indicator,
+                upload=ContentFile(EVIDENCE_PDF, name="证明材料.pdf"),
+                actor=user,
+            )
+    if script.abandons:
+        return "stopped"
+    services.application_submit(application=application, actor=user)
+    return "submitted"
 
 
 def applicants_withdraw(cast: Cast, *, progress: Progress) -> None:
@@ -220,16 +227,19 @@ def applicants_ask_recheck(cast: Cast, *, progress: Progress) -> None:
         .select_related("application__round", "application__applicant")
         .order_by("pk")
     )
-    for claim in claims:
-        script = cast.script_of_applicant(claim.application.applicant_id)
-        if choice(cast.seed, script.index, claim.indicator, "recheck").random() >= P_RECHECK:
-            continue
-        portal.claim_object(
-            claim=claim,
-            kind="recheck",
-            reason=RECHECK_REASON.format(label=claim.get_indicator_display()),
-            uploads=[],
-            actor=cast.users[script.index],
-        )
-        count += 1
+    for chunk in in_chunks(list(claims)):
+        with transaction.atomic():
+            for claim in chunk:
+                script = cast.script_of_applicant(claim.application.applicant_id)
+                draw = choice(cast.seed, script.index, claim.indicator, "recheck").random()
+                if draw >= P_RECHECK:
+                    continue
+                portal.claim_object(
+                    claim=claim,
+                    kind="recheck",
+                    reason=RECHECK_REASON.format(label=claim.get_indicator_display()),
+                    uploads=[],
+                    actor=cast.users[script.index],
+                )
+                count += 1
     progress(f"{count} 项指标申请复查 / rechecks asked")

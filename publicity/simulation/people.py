@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 
+from publicity.simulation.clock import in_chunks
 from publicity.simulation.script import ApplicantScript
 from workflow import crypto, roles, services
 from workflow.indicators import DEPARTMENTS
@@ -98,21 +100,23 @@ def applicants_register(cast: Cast, *, progress: Callable[[str], None]) -> None:
         s.id_number for s in cast.scripts
     )
     created = 0
-    for script in cast.scripts:
-        person = script.facts["person"]
-        applicant = existing.get(script.id_number)
-        if applicant is None:
-            user = _login(crypto.new_applicant_username(), first_name=person["name"][:150])
-            applicant = services.applicant_register(
-                user=user,
-                id_number=script.id_number,
-                name=person["name"],
-                phone=f"139{script.index % 10**8:08d}",
-                female_job=person.get("female_job"),
-            )
-            created += 1
-        cast.users[script.index] = applicant.user
-        cast.index_of_applicant[applicant.pk] = script.index
+    for chunk in in_chunks(cast.scripts):
+        with transaction.atomic():
+            for script in chunk:
+                person = script.facts["person"]
+                applicant = existing.get(script.id_number)
+                if applicant is None:
+                    user = _login(crypto.new_applicant_username(), first_name=person["name"][:150])
+                    applicant = services.applicant_register(
+                        user=user,
+                        id_number=script.id_number,
+                        name=person["name"],
+                        phone=f"139{script.index % 10**8:08d}",
+                        female_job=person.get("female_job"),
+                    )
+                    created += 1
+                cast.users[script.index] = applicant.user
+                cast.index_of_applicant[applicant.pk] = script.index
     progress(
         f"{len(cast.scripts)} 名申请人（新注册 {created}） / applicants ({created} new registrations)"
     )

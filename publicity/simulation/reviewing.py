@@ -14,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from publicity.simulation.clock import SimulationError
+from django.db import transaction
+
+from publicity.simulation.clock import SimulationError, in_chunks
 from publicity.simulation.people import Cast
 from publicity.simulation.script import (
     P_APPEAL,
@@ -83,16 +85,18 @@ def reviewers_decide(cast: Cast, *, queues: list[str], progress: Progress) -> No
             claims = work_queue(
                 department=department, round=cast.round, filters=QueueFilters(queue=queue)
             )
-            for claim in list(claims):
-                decision, reason, facts = QUEUES[queue](cast, claim)
-                claim_decide(
-                    claim=claim,
-                    actor=reviewer,
-                    decision=decision,
-                    reason=reason,
-                    verified_facts=facts,
-                )
-                counts[queue] += 1
+            for chunk in in_chunks(list(claims)):
+                with transaction.atomic():
+                    for claim in chunk:
+                        decision, reason, facts = QUEUES[queue](cast, claim)
+                        claim_decide(
+                            claim=claim,
+                            actor=reviewer,
+                            decision=decision,
+                            reason=reason,
+                            verified_facts=facts,
+                        )
+                        counts[queue] += 1
     progress(
         "审核人员作出结论 / reviewers decided: "
         + "，".join(f"{queue} {count}" for queue, count in counts.items())
@@ -144,17 +148,19 @@ def applicants_appeal(cast: Cast, *, progress: Progress) -> None:
         .select_related("application__round", "application__applicant")
         .order_by("pk")
     )
-    for claim in claims:
-        script = cast.script_of_applicant(claim.application.applicant_id)
-        draw = choice(cast.seed, script.index, claim.indicator, "appeal").random()
-        if not script.truthful(claim.indicator) and draw >= P_APPEAL:
-            continue
-        portal.claim_object(
-            claim=claim,
-            kind="appeal",
-            reason=APPEAL_REASON.format(label=claim.get_indicator_display()),
-            uploads=[],
-            actor=cast.users[script.index],
-        )
-        count += 1
+    for chunk in in_chunks(list(claims)):
+        with transaction.atomic():
+            for claim in chunk:
+                script = cast.script_of_applicant(claim.application.applicant_id)
+                draw = choice(cast.seed, script.index, claim.indicator, "appeal").random()
+                if not script.truthful(claim.indicator) and draw >= P_APPEAL:
+                    continue
+                portal.claim_object(
+                    claim=claim,
+                    kind="appeal",
+                    reason=APPEAL_REASON.format(label=claim.get_indicator_display()),
+                    uploads=[],
+                    actor=cast.users[script.index],
+                )
+                count += 1
     progress(f"{count} 项指标提出申诉 / appeals")

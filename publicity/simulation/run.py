@@ -17,6 +17,7 @@ from publicity.models import CreditRecord
 from publicity.selectors import open_objection_count, publication_of
 from publicity.simulation import declaration, integrity, listing, people, review_loop, reviewing
 from publicity.simulation.clock import SimulatedClock, SimulationError, simulation_windows
+from publicity.simulation.memory import PeakMemory
 from publicity.simulation.script import applicant_scripts
 from ranking.models import RankingRun
 from ranking.population import generate_population
@@ -50,12 +51,14 @@ def default_quota(applicants: int) -> int:
 
 
 class _Timer:
-    """Real seconds per phase (time-machine leaves the monotonic clock alone); each step's
-    line says how far into its phase it finished."""
+    """Real seconds and peak memory per phase (time-machine leaves the monotonic clock
+    alone); each step's line says how far into its phase it finished."""
 
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
         self.seconds: dict[str, float] = {}
+        self.peak_mb: dict[str, dict[str, Any]] = {}
+        self.memory = PeakMemory()
         self.started = time.monotonic()
 
     def say(self, message: str) -> None:
@@ -64,12 +67,19 @@ class _Timer:
     @contextmanager
     def phase(self, name: str, label: str) -> Iterator[None]:
         self.progress(f"== {label} / {name} ==")
+        self.memory.start()
         self.started = time.monotonic()
         try:
             yield
         finally:
             self.seconds[name] = round(time.monotonic() - self.started, 2)
-        self.progress(f"== {label} / {name}: {self.seconds[name]:.1f} s ==")
+            self.peak_mb[name] = self.memory.stop()
+        peaks = self.peak_mb[name]
+        workers = "" if peaks["worker"] is None else f", worker {peaks['worker']:.0f} MB"
+        self.progress(
+            f"== {label} / {name}: {self.seconds[name]:.1f} s, "
+            f"peak driver {peaks['driver']:.0f} MB{workers} =="
+        )
 
 
 def _city_approver() -> Any:
@@ -230,10 +240,15 @@ def simulate_round(
             integrity.renunciation_one(cast, publication=publication, progress=progress)
             integrity.fraud_one(cast, publication=publication, progress=progress)
 
-    return round_summary(round=cast.round, seconds=timer.seconds)
+    return round_summary(round=cast.round, seconds=timer.seconds, peak_mb=timer.peak_mb)
 
 
-def round_summary(*, round: AnnualRound, seconds: dict[str, float]) -> dict[str, Any]:
+def round_summary(
+    *,
+    round: AnnualRound,
+    seconds: dict[str, float],
+    peak_mb: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """The round as it stands: what the simulation promises (nothing open, the list, …)."""
     round.refresh_from_db()
     states = dict(
@@ -276,4 +291,7 @@ def round_summary(*, round: AnnualRound, seconds: dict[str, float]) -> dict[str,
         ).count(),
         "audit_events": AuditEvent.objects.filter(round_year=round.year).count(),
         "seconds": seconds,
+        # Per phase, the peak resident MB of the driver and of the largest worker process
+        # (None: no worker, tasks ran in the driver); issue 13 allows 1 GB each.
+        "peak_mb": peak_mb or {},
     }

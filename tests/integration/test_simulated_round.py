@@ -47,6 +47,12 @@ def test_a_simulated_round_closes_through_the_worker(start_worker, tmp_path, mon
     assert summary["admitted"] >= summary["quota"]
     assert summary["qualified"] >= 1
     assert summary["settled"] == 1
+    # Issue 13: each phase's peak memory, of the driver and of the worker's processes (its
+    # main process and the two of its pool), all well under the 1 GB each may use.
+    for peaks in summary["peak_mb"].values():
+        assert 10 < peaks["driver"] < 1024
+        assert 10 < peaks["worker"] < 1024
+        assert peaks["worker_processes"] == 3
 
     log = worker.log()
     # The work the round queued went through Redis to the worker, and finished there.

@@ -91,6 +91,12 @@ def test_a_small_round_closes_with_nothing_left_open(tmp_path):
     # 同分同落: everyone tied with the last place inside the quota is admitted too.
     assert summary["admitted"] >= summary["quota"]
     assert list(summary["seconds"]) == PHASES
+    # Issue 13: each phase's peak memory of the driver (MB); no worker here, eager tasks ran
+    # in the driver.
+    assert list(summary["peak_mb"]) == PHASES
+    for peaks in summary["peak_mb"].values():
+        assert 10 < peaks["driver"] < 1024
+        assert peaks["worker"] is None
     actions = set(AuditEvent.objects.filter(round_year=YEAR).values_list("action", flat=True))
     assert {
         "application.reject_affiliation",
@@ -172,6 +178,8 @@ def test_the_same_seed_gives_the_same_round(tmp_path):
 
     assert first.pop("seconds")
     assert second.pop("seconds")
+    assert first.pop("peak_mb")
+    assert second.pop("peak_mb")
     assert first == second
     assert first["quota"] == 6
     assert first["admitted"] >= 6

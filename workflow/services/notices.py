@@ -71,14 +71,18 @@ def notices_record(*, drafts: Iterable[NoticeDraft], now: dt.datetime | None = N
             ignore_conflicts=True,
         )
     wanted = {(d.recipient_id, d.dedup_key) for d in drafts}
-    keys = sorted({d.dedup_key for d in drafts})
     ids: list[int] = []
-    for start in range(0, len(keys), 500):
+    for start in range(0, len(drafts), 500):
+        chunk = drafts[start : start + 500]
+        # Both columns of the unique (recipient, dedup_key) index: by the key alone the
+        # lookup scanned every notice, one scan per committed move.
         rows = Notice.objects.filter(
-            dedup_key__in=keys[start : start + 500], delivered_at__isnull=True
+            recipient_id__in={d.recipient_id for d in chunk},
+            dedup_key__in={d.dedup_key for d in chunk},
+            delivered_at__isnull=True,
         ).values_list("pk", "recipient_id", "dedup_key")
         ids += [pk for pk, recipient_id, key in rows if (recipient_id, key) in wanted]
-    return sorted(ids)
+    return sorted(set(ids))
 
 
 def _absolute(link: str) -> str:
