@@ -71,6 +71,14 @@ def _mine(request: HttpRequest):
     return application, Settlement.objects.filter(application=application).first()
 
 
+def _my_settlement(request: HttpRequest) -> Settlement:
+    """The settlement the applicant has started (the steps after 开始办理 act on it)."""
+    _, settlement = _mine(request)
+    if settlement is None:
+        raise Http404("请先开始办理落户。")
+    return settlement
+
+
 def _mine_page(
     request: HttpRequest,
     *,
@@ -118,9 +126,7 @@ def settlement_start(request: HttpRequest) -> HttpResponse:
 @require_POST
 @_login_required
 def settlement_materials(request: HttpRequest) -> HttpResponse:
-    _, settlement = _mine(request)
-    if settlement is None:
-        raise Http404("请先开始办理落户。")
+    settlement = _my_settlement(request)
     form = SettlementMaterialsForm(request.POST, instance=Settlement.objects.get(pk=settlement.pk))
     if not form.is_valid():
         return _mine_page(request, materials_form=form, status=400)
@@ -138,9 +144,7 @@ def settlement_materials(request: HttpRequest) -> HttpResponse:
 @require_POST
 @_login_required
 def settlement_child_add(request: HttpRequest) -> HttpResponse:
-    _, settlement = _mine(request)
-    if settlement is None:
-        raise Http404("请先开始办理落户。")
+    settlement = _my_settlement(request)
     form = SettlementChildForm(request.POST)
     if not form.is_valid():
         return _mine_page(request, child_form=form, status=400)
@@ -158,9 +162,7 @@ def settlement_child_add(request: HttpRequest) -> HttpResponse:
 @require_POST
 @_login_required
 def settlement_child_remove(request: HttpRequest, child_id: int) -> HttpResponse:
-    _, settlement = _mine(request)
-    if settlement is None:
-        raise Http404("请先开始办理落户。")
+    settlement = _my_settlement(request)
     try:
         services.settlement_child_remove(
             settlement=settlement, actor=request.user, child_id=child_id
@@ -173,9 +175,7 @@ def settlement_child_remove(request: HttpRequest, child_id: int) -> HttpResponse
 @require_POST
 @_login_required
 def settlement_submit(request: HttpRequest) -> HttpResponse:
-    _, settlement = _mine(request)
-    if settlement is None:
-        raise Http404("请先开始办理落户。")
+    settlement = _my_settlement(request)
     try:
         services.settlement_submit(settlement=settlement, actor=request.user)
     except DomainError as exc:
