@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from publicity.models import HomeKind, Settlement, SettlementChild
+from publicity.services_settlement import MATERIAL_FIELDS
 
 
 class ListSearchForm(forms.Form):
@@ -59,15 +60,9 @@ class SettlementMaterialsForm(forms.ModelForm):
 
     class Meta:
         model = Settlement
-        fields = [
-            "home_kind",
-            "home_address",
-            "home_document",
-            "has_archive",
-            "archive_holder",
-            "marriage_certificate",
-            "family_planning_certificate",
-        ]
+        # The fields the service saves and audits: one list, so the form never offers one
+        # it would refuse.
+        fields = list(MATERIAL_FIELDS)
         widgets = {"home_kind": forms.RadioSelect}
 
     def __init__(self, *args, **kwargs) -> None:
