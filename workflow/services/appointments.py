@@ -36,7 +36,7 @@ from workflow.models.review_loop import slot_starts_at
 
 from ._common import audit_record, now_or, snapshot
 from .claims import REVIEWABLE_APPLICATION_STATES
-from .transitions import TransitionDone, transition_allowed, transition_announce, transition_apply
+from .transitions import transition_allowed, transition_apply, transition_created
 
 AUDITED = ("state", "window", "date", "half", "number", "originals_match", "outcome")
 CONFLICT = "该预约已被他人同时修改，请刷新后重试"
@@ -100,13 +100,13 @@ def originals_invite(
             invited_by=actor,
             invited_at=now,
         )
-        audit_record(
+        # The invitation opens the check in 待预约: audited and told to the listeners (the
+        # notice) like any move.
+        transition_created(
+            check,
+            method="invite",
             actor=actor,
-            action="originals.invite",
-            obj=check,
             now=now,
-            round_year=application.round.year,
-            to_state=check.state,
             reason=check.documents,
             after={
                 "application": application.pk,
@@ -115,19 +115,6 @@ def originals_invite(
                 "book_from": book_from.isoformat(),
                 "book_until": book_until.isoformat(),
             },
-        )
-        # The invitation opens the check in 待预约: told to the listeners (the notice) like
-        # any move, once committed.
-        transition_announce(
-            TransitionDone(
-                model="workflow.originalscheck",
-                method="invite",
-                ids=(check.pk,),
-                to_state=check.state,
-                actor_id=getattr(actor, "pk", None),
-                at=now,
-                reason=check.documents,
-            )
         )
     return check
 

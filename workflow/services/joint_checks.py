@@ -29,7 +29,7 @@ from workflow.models import (
 
 from ._common import audit_record, now_or
 from .departments import departments_ensure
-from .transitions import TransitionDone, transition_allowed, transition_announce, transition_apply
+from .transitions import transition_allowed, transition_apply, transition_created
 
 LEAD = "hrss"  # 细则第二条: 人社局牵头
 AUDITED = ("state", "outcome", "fraud_found")
@@ -73,26 +73,13 @@ def joint_check_open(
         JointCheckFinding.objects.bulk_create(
             [JointCheckFinding(joint_check=check, department=d) for d in departments.values()]
         )
-        audit_record(
+        transition_created(
+            check,
+            method="open",
             actor=actor,
-            action="joint_check.open",
-            obj=check,
             now=now,
-            round_year=application.round.year,
-            to_state=check.state,
             reason=check.subject,
             after={"departments": sorted(d.code for d in departments.values())},
-        )
-        transition_announce(
-            TransitionDone(
-                model="workflow.jointcheck",
-                method="open",
-                ids=(check.pk,),
-                to_state=check.state,
-                actor_id=getattr(actor, "pk", None),
-                at=now,
-                reason=check.subject,
-            )
         )
     return check
 

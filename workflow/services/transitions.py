@@ -44,6 +44,7 @@ from ._common import (
     CONFLICT_MESSAGE,
     actor_label,
     atomic_transition,
+    audit_record,
     jsonable,
     require_phase,
     require_phase_open,
@@ -340,6 +341,43 @@ def transition_apply(
 
 
 # --- many objects ----------------------------------------------------------------------------
+
+
+def transition_created(
+    obj: Any,
+    *,
+    method: str,
+    actor: Any,
+    now: dt.datetime,
+    reason: str = "",
+    after: dict[str, Any] | None = None,
+) -> None:
+    """An object that starts its life in its first state (an 原件查验 invitation, a 联动核察
+    opened): the same audit row as a move (`<prefix>.<method>`, into the first state) and
+    the same announcement to the listeners, once the caller's transaction commits. Call in
+    the transaction that created it."""
+    state_field = _state_field(type(obj))
+    audit_record(
+        actor=actor,
+        action=f"{_audit_prefix(type(obj))}.{method}",
+        obj=obj,
+        now=now,
+        round_year=round_of(obj).year,
+        to_state=getattr(obj, state_field),
+        reason=reason,
+        after=after,
+    )
+    transition_announce(
+        TransitionDone(
+            model=obj._meta.label_lower,
+            method=method,
+            ids=(obj.pk,),
+            to_state=getattr(obj, state_field),
+            actor_id=getattr(actor, "pk", None),
+            at=now,
+            reason=reason,
+        )
+    )
 
 
 def transition_bulk(
