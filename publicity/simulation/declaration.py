@@ -9,7 +9,7 @@ recheck (复查, 细则第五条) of an adjusted result.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -215,9 +215,38 @@ def applicants_withdraw(cast: Cast, *, progress: Progress) -> None:
     progress(f"{count} 人撤回申请 / withdrew")
 
 
+def claims_object(
+    cast: Cast,
+    claims: Iterable[IndicatorClaim],
+    *,
+    kind: str,
+    reason: str,
+    objects: Callable[[ApplicantScript, IndicatorClaim, float], bool],
+) -> int:
+    """Each claim's applicant asks for a recheck or appeals (`kind`) through the portal when
+    `objects(script, claim, draw)` says so, with a seeded draw of their own per claim and
+    kind; the reason names the indicator. Returns how many did."""
+    count = 0
+    for chunk in in_chunks(list(claims)):
+        with transaction.atomic():
+            for claim in chunk:
+                script = cast.script_of_applicant(claim.application.applicant_id)
+                draw = choice(cast.seed, script.index, claim.indicator, kind).random()
+                if not objects(script, claim, draw):
+                    continue
+                portal.claim_object(
+                    claim=claim,
+                    kind=kind,
+                    reason=reason.format(label=claim.get_indicator_display()),
+                    uploads=[],
+                    actor=cast.users[script.index],
+                )
+                count += 1
+    return count
+
+
 def applicants_ask_recheck(cast: Cast, *, progress: Progress) -> None:
     """An applicant whose claim was adjusted may ask for a recheck (复查, 细则第五条)."""
-    count = 0
     claims = (
         IndicatorClaim.objects.filter(
             application__round=cast.round,
@@ -227,19 +256,11 @@ def applicants_ask_recheck(cast: Cast, *, progress: Progress) -> None:
         .select_related("application__round", "application__applicant")
         .order_by("pk")
     )
-    for chunk in in_chunks(list(claims)):
-        with transaction.atomic():
-            for claim in chunk:
-                script = cast.script_of_applicant(claim.application.applicant_id)
-                draw = choice(cast.seed, script.index, claim.indicator, "recheck").random()
-                if draw >= P_RECHECK:
-                    continue
-                portal.claim_object(
-                    claim=claim,
-                    kind="recheck",
-                    reason=RECHECK_REASON.format(label=claim.get_indicator_display()),
-                    uploads=[],
-                    actor=cast.users[script.index],
-                )
-                count += 1
+    count = claims_object(
+        cast,
+        claims,
+        kind="recheck",
+        reason=RECHECK_REASON,
+        objects=lambda script, claim, draw: draw < P_RECHECK,
+    )
     progress(f"{count} 项指标申请复查 / rechecks asked")

@@ -17,6 +17,7 @@ from typing import Any
 from django.db import transaction
 
 from publicity.simulation.clock import SimulationError, in_chunks
+from publicity.simulation.declaration import claims_object
 from publicity.simulation.people import Cast
 from publicity.simulation.script import (
     P_APPEAL,
@@ -27,7 +28,6 @@ from publicity.simulation.script import (
 )
 from review.selectors import OPEN_STATES, QueueFilters, claim_department_facts, work_queue
 from review.services.decisions import claim_decide
-from workflow import portal
 from workflow.indicators import INDICATORS
 from workflow.models import AppState, ClaimState, IndicatorClaim
 
@@ -137,7 +137,6 @@ def require_no_open_claims(cast: Cast, *, where: str) -> None:
 def applicants_appeal(cast: Cast, *, progress: Progress) -> None:
     """An applicant with an adverse result may appeal, once per claim (申诉, 细则第八条): always
     when the declaration was true, sometimes when it was not."""
-    count = 0
     claims = (
         IndicatorClaim.objects.filter(
             application__round=cast.round,
@@ -148,19 +147,11 @@ def applicants_appeal(cast: Cast, *, progress: Progress) -> None:
         .select_related("application__round", "application__applicant")
         .order_by("pk")
     )
-    for chunk in in_chunks(list(claims)):
-        with transaction.atomic():
-            for claim in chunk:
-                script = cast.script_of_applicant(claim.application.applicant_id)
-                draw = choice(cast.seed, script.index, claim.indicator, "appeal").random()
-                if not script.truthful(claim.indicator) and draw >= P_APPEAL:
-                    continue
-                portal.claim_object(
-                    claim=claim,
-                    kind="appeal",
-                    reason=APPEAL_REASON.format(label=claim.get_indicator_display()),
-                    uploads=[],
-                    actor=cast.users[script.index],
-                )
-                count += 1
+    count = claims_object(
+        cast,
+        claims,
+        kind="appeal",
+        reason=APPEAL_REASON,
+        objects=lambda script, claim, draw: script.truthful(claim.indicator) or draw < P_APPEAL,
+    )
     progress(f"{count} 项指标提出申诉 / appeals")
