@@ -103,7 +103,7 @@ def _applicant_link() -> str:
     return reverse("workflow:applicant")
 
 
-def unit_recipients(employer_id: int | None) -> list[int]:
+def _unit_recipients(employer_id: int | None) -> list[int]:
     """The unit's verified accounts: only they see its staff's applications."""
     if employer_id is None:
         return []
@@ -142,6 +142,13 @@ def _application_drafts(done: TransitionDone) -> Iterator[NoticeDraft]:
         .order_by("pk")
     )
     cutoff_by_round: dict[int, Any] = {}
+    recipients_of: dict[int | None, list[int]] = {}  # a bulk move's staff share their units
+
+    def unit_recipients(employer_id: int | None) -> list[int]:
+        if employer_id not in recipients_of:
+            recipients_of[employer_id] = _unit_recipients(employer_id)
+        return recipients_of[employer_id]
+
     for app in _rows(applications, count=len(done.ids)):
         year = app.round.year
         key = f"application:{app.pk}:{done.method}:{done.to_state}"

@@ -112,25 +112,35 @@ def in_chunks(items: Sequence[T], size: int = ACTORS_PER_COMMIT) -> Iterator[Seq
 PARALLEL_ACTORS = 4
 
 
-def each_side_by_side(items: Sequence[T], act: Callable[[T], R]) -> list[R]:
+def each_side_by_side(
+    items: Sequence[T], act: Callable[[T], R], *, size: int = ACTORS_PER_COMMIT
+) -> list[R]:
     """`act` on every item, chunk by chunk (one transaction each, `in_chunks`), by
     PARALLEL_ACTORS threads on PostgreSQL; the results in the order of `items`.
 
     Only for actors whose steps do not depend on each other's: which thread commits first
     must not change what anyone does (every choice comes from the script, keyed by seed).
     """
+    return chunks_side_by_side(items, lambda chunk: [act(item) for item in chunk], size=size)
 
+
+def chunks_side_by_side(
+    items: Sequence[T], act: Callable[[Sequence[T]], list[R]], *, size: int
+) -> list[R]:
+    """`act` on each chunk of `size` items in one transaction (a set-based step of many
+    actors: `workflow.services.mass`), side by side as `each_side_by_side`; the results in
+    the order of `items`."""
     threads = PARALLEL_ACTORS if connection.vendor == "postgresql" else 1
 
     def chunk_done(chunk: Sequence[T]) -> list[R]:
         try:
             with transaction.atomic():
-                return [act(item) for item in chunk]
+                return act(chunk)
         finally:
             if threads > 1:
                 connections.close_all()  # this thread's own; the next chunk opens its own
 
-    chunks = list(in_chunks(items))
+    chunks = list(in_chunks(items, size))
     if threads == 1:
         return [result for chunk in chunks for result in chunk_done(chunk)]
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sim-actor") as pool:

@@ -9,13 +9,19 @@ recheck (复查, 细则第五条) of an adjusted result.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
-from publicity.simulation.clock import SimulationError, each_side_by_side, in_chunks, wait_until
+from publicity.simulation.clock import (
+    SimulationError,
+    chunks_side_by_side,
+    each_side_by_side,
+    in_chunks,
+    wait_until,
+)
 from publicity.simulation.people import Cast
 from publicity.simulation.script import P_RECHECK, ApplicantScript, choice
 from review.models import RECORD_KINDS, BatchStatus, ImportBatch
@@ -50,37 +56,63 @@ def _application(cast: Cast, index: int) -> Application:
     )
 
 
+# Applicants starting, declaring and submitting in the same hour, taken together through
+# `workflow.services.mass` (each still checked and audited as their own).
+APPLICANTS_PER_COMMIT = 500
+
+
 def applications_begin(cast: Cast, *, progress: Progress) -> None:
-    for chunk in in_chunks(cast.scripts):
+    # One after the other, so that the applications' ids (which order ties on the list)
+    # follow the script.
+    for chunk in in_chunks(cast.scripts, APPLICANTS_PER_COMMIT):
         with transaction.atomic():
-            for script in chunk:
-                employer = cast.employers[script.facts["employer"]["credit_code"]]
-                application = portal.application_begin(
-                    round=cast.round, employer=employer, actor=cast.users[script.index]
-                )
-                cast.applications[script.index] = application.pk
+            ids = services.applications_begin_many(
+                round=cast.round,
+                starts=[
+                    (
+                        cast.users[script.index],
+                        cast.employers[script.facts["employer"]["credit_code"]],
+                    )
+                    for script in chunk
+                ],
+            )
+        for script, pk in zip(chunk, ids, strict=True):
+            cast.applications[script.index] = pk
     progress(f"{len(cast.applications)} 份申请已开始并选择用人单位 / applications started")
 
 
 def units_decide(cast: Cast, *, progress: Progress, second_time: bool = False) -> None:
-    """Each unit confirms its employees' affiliation; a few are refused the first time."""
+    """Each unit confirms its employees' affiliation, all at once from its list; a few are
+    refused the first time, one by one with the reason."""
     scripts = [s for s in cast.scripts if s.names_unit_again] if second_time else cast.scripts
+    waiting = dict(
+        Application.objects.filter(
+            pk__in=[cast.applications[s.index] for s in scripts],
+            state=AppState.AWAITING_EMPLOYER,
+        ).values_list("pk", "employer__credit_code")
+    )
+    staff: dict[str, list[ApplicantScript]] = {}
+    for script in scripts:
+        code = waiting.get(cast.applications[script.index])
+        if code is not None:
+            staff.setdefault(code, []).append(script)
 
-    def decide(script: ApplicantScript) -> str:
-        application = _application(cast, script.index)
-        if application.state != AppState.AWAITING_EMPLOYER:
-            return "skipped"
-        unit = cast.units[application.employer.credit_code]
-        if script.unit_rejects and not second_time:
+    def decide(code: str) -> tuple[int, int]:
+        unit = cast.units[code]
+        refused = [s for s in staff[code] if s.unit_rejects and not second_time]
+        for script in refused:
             services.employer_reject_affiliation(
-                application=application, actor=unit, reason=UNIT_REFUSAL
+                application=_application(cast, script.index), actor=unit, reason=UNIT_REFUSAL
             )
-            return "refused"
-        services.employer_confirm_affiliation(application=application, actor=unit)
-        return "confirmed"
+        confirmed = services.employer_confirm_affiliations(
+            round=cast.round,
+            application_ids=[cast.applications[s.index] for s in staff[code] if s not in refused],
+            actor=unit,
+        )
+        return confirmed, len(refused)
 
-    outcomes = each_side_by_side(scripts, decide)
-    confirmed, refused = outcomes.count("confirmed"), outcomes.count("refused")
+    outcomes = each_side_by_side(sorted(staff), decide)
+    confirmed, refused = sum(c for c, _ in outcomes), sum(r for _, r in outcomes)
     progress(f"单位确认 {confirmed}，不予确认 {refused} / units confirmed, refused")
 
 
@@ -165,40 +197,60 @@ def wait_for_verification(cast: Cast) -> None:
 
 
 def applicants_declare(cast: Cast, *, progress: Progress) -> None:
-    """Each applicant declares their indicators and submits; one in a hundred stops half-way."""
-    outcomes = each_side_by_side(cast.scripts, lambda script: _declare_and_submit(cast, script))
+    """Each applicant declares their indicators and submits; one in a hundred stops half-way.
+    Those acting in the same hour are taken a chunk at a time (`services.claims_declare_many`,
+    `services.applications_submit_many`); an applicant with an equity investment uploads the
+    evidence for it (细则第七条) in between, as on the indicator page."""
+    outcomes = chunks_side_by_side(
+        cast.scripts,
+        lambda chunk: _declare_and_submit(cast, chunk),
+        size=APPLICANTS_PER_COMMIT,
+    )
     submitted, stopped = outcomes.count("submitted"), outcomes.count("stopped")
     wait_for_verification(cast)
     progress(f"{submitted} 份申请已提交，{stopped} 份未提交 / submitted, left unsubmitted")
 
 
-def _declare_and_submit(cast: Cast, script: ApplicantScript) -> str:
-    application = _application(cast, script.index)
-    if application.state != AppState.FILLING:
-        return "skipped"
-    user = cast.users[script.index]
-    declared = list(script.declared.items())
-    if script.abandons:
-        declared = declared[:1]
-    for indicator, facts in declared:
-        portal.claim_declare_from_form(
-            application=application, indicator=indicator, declared_facts=facts, actor=user
-        )
-        # A resumed run finds the file already there (an exact duplicate is refused).
-        if (
-            evidence_required(indicator, facts)
-            and not application.evidence.filter(indicator=indicator).exists()
-        ):
-            services.evidence_upload(
-                application=application,
-                indicator=indicator,
-                upload=ContentFile(EVIDENCE_PDF, name="证明材料.pdf"),
-                actor=user,
+def _declare_and_submit(cast: Cast, scripts: Sequence[ApplicantScript]) -> list[str]:
+    filling = set(
+        Application.objects.filter(
+            pk__in=[cast.applications[s.index] for s in scripts], state=AppState.FILLING
+        ).values_list("pk", flat=True)
+    )
+    acting = [s for s in scripts if cast.applications[s.index] in filling]
+    applications = Application.objects.select_related("round", "applicant", "employer").in_bulk(
+        [cast.applications[s.index] for s in acting]
+    )
+    declarations = []
+    for script in acting:
+        declared = list(script.declared.items())
+        if script.abandons:
+            declared = declared[:1]
+        declarations.append(
+            (
+                applications[cast.applications[script.index]],
+                cast.users[script.index],
+                dict(declared),
             )
-    if script.abandons:
-        return "stopped"
-    services.application_submit(application=application, actor=user)
-    return "submitted"
+        )
+    services.claims_declare_many(round=cast.round, declarations=declarations)
+    for application, user, declared in declarations:
+        for indicator, facts in declared.items():
+            if evidence_required(indicator, facts):
+                services.evidence_upload(
+                    application=application,
+                    indicator=indicator,
+                    upload=ContentFile(EVIDENCE_PDF, name="证明材料.pdf"),
+                    actor=user,
+                )
+    services.applications_submit_many(
+        round=cast.round,
+        submissions=[
+            (cast.applications[s.index], cast.users[s.index]) for s in acting if not s.abandons
+        ],
+    )
+    outcome = {s.index: ("stopped" if s.abandons else "submitted") for s in acting}
+    return [outcome.get(s.index, "skipped") for s in scripts]
 
 
 def applicants_withdraw(cast: Cast, *, progress: Progress) -> None:

@@ -20,6 +20,8 @@ from .evidence import __all__ as _evidence
 from .integrity import *  # noqa: F403
 from .integrity import __all__ as _integrity
 from .logins import login_unlock
+from .mass import *  # noqa: F403
+from .mass import __all__ as _mass
 from .notices import (
     NoticeDraft,
     notice_mark_read,
@@ -58,6 +60,7 @@ __all__ = [
     *_claims,
     *_evidence,
     *_integrity,
+    *_mass,
     "actor_label",
     "administrator_grant",
     "applicant_register",

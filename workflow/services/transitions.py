@@ -26,7 +26,7 @@ from django_fsm import can_proceed
 from workflow import roles
 from workflow.audit_chain import audit_seal_after_commit
 from workflow.exceptions import InvalidTransition, NotPermitted
-from workflow.models import AnnualRound, AuditEvent, Phase
+from workflow.models import AnnualRound, AuditEvent, Employer, Phase
 from workflow.models.guards import (
     ADMIN,
     DEPARTMENT,
@@ -127,9 +127,14 @@ def guard_check(guard: Guard, obj: Any, *, actor: Any, now: dt.datetime) -> None
     guarded transition on ``obj`` at ``now``."""
     if not _actor_kind_allowed(guard, obj, actor):
         raise _refusal(guard, obj)
+    _clock_check(guard, round_of(obj), actor=actor, now=now)
+
+
+def _clock_check(guard: Guard, round: AnnualRound, *, actor: Any, now: dt.datetime) -> None:
+    """The guard's phases, by its clock: the system by the phase alone; a person inside the
+    phase's window (or while it is open, for a department)."""
     if not guard.phases:
         return
-    round = round_of(obj)
     if actor is None or guard.clock == PHASE:
         require_phase(round=round, phases=guard.phases, action=guard.action)
     elif guard.clock == OPEN:
@@ -388,6 +393,7 @@ def transition_bulk(
     ids: Iterable[int],
     now: dt.datetime,
     actor: Any = None,
+    actors: Mapping[int, Any] | None = None,
     reason: str = "",
     changes: Mapping[str, Any] | None = None,
     label: str = "system",
@@ -395,11 +401,20 @@ def transition_bulk(
     chunk_size: int = 2000,
 ) -> int:
     """Move the objects ``ids`` (those still in a source state) through ``model.<method>``:
-    the transition's declared guard for ``actor`` (the system or an administrator), then per
-    chunk one conditional UPDATE of the state and ``changes`` and one audit row each, of the
-    shape ``transition_apply`` writes. Returns how many moved; re-running moves nothing twice."""
-    declared = guard_of(model, method, name=guard)
-    guard_check(declared, round, actor=actor, now=now)
+    the transition's declared guard, then per chunk one conditional UPDATE of the state and
+    ``changes`` and one audit row each, of the shape ``transition_apply`` writes. Returns how
+    many moved; re-running moves nothing twice.
+
+    Who moves them: ``actor`` — the system, an administrator, or a unit's administrator for
+    its own staff (every object's employer must be one it is verified for); or ``actors`` —
+    each object's own actor by id (many applicants moving their own application or claim at
+    the same moment: each object is checked against its own actor, and audited as theirs).
+    Either way the guard holds for every object before anything is written: one object
+    refused refuses the whole call."""
+    ids = list(ids)
+    bulk_guard_check(
+        guard_of(model, method, name=guard), model, round, ids, actor=actor, actors=actors, now=now
+    )
     meta = getattr(model, method)._django_fsm
     state_field = _state_field(model)
     sources = [s for s in meta.transitions if s not in ("*", "+")]
@@ -410,7 +425,6 @@ def transition_bulk(
     changed = list(changes or {})
     has_updated_at = any(f.name == "updated_at" for f in model._meta.fields)
     moved = 0
-    ids = list(ids)
     for start in range(0, len(ids), chunk_size):
         chunk = ids[start : start + chunk_size]
         with transaction.atomic():
@@ -433,7 +447,7 @@ def transition_bulk(
                         object_type=model._meta.label_lower,
                         object_id=pk,
                         action=f"{_audit_prefix(model)}.{method}",
-                        actor=actor,
+                        actor=actor if actors is None else actors[pk],
                         label=label,
                         now=now,
                         round_year=round.year,
@@ -459,6 +473,92 @@ def transition_bulk(
                 )
             )
     return moved
+
+
+def bulk_guard_check(
+    guard: Guard,
+    model: type[models.Model],
+    round: AnnualRound,
+    ids: list[int],
+    *,
+    actor: Any = None,
+    actors: Mapping[int, Any] | None = None,
+    now: dt.datetime,
+) -> None:
+    """``guard`` for every object of ``model`` in ``ids``, moved by ``actor`` or each by its
+    own in ``actors`` (see `transition_bulk`); refuses with the one-object message."""
+    if actors is None:
+        _bulk_actor_check(guard, model, round, ids, actor=actor, now=now)
+    else:
+        _bulk_owners_check(guard, model, round, ids, actors=actors, now=now)
+
+
+# Where an object's owner (OWNER) and unit (UNIT) are, from the moved model.
+_OWNER_PATHS = {
+    "application": ("applicant__user_id", "employer_id"),
+    "indicatorclaim": ("application__applicant__user_id", "application__employer_id"),
+}
+
+
+def _bulk_parties(
+    model: type[models.Model], ids: list[int], guard: Guard
+) -> list[tuple[int, int | None, int | None]]:
+    """(id, owner's user id, employer id) of each object, in chunks of one query each."""
+    paths = _OWNER_PATHS.get(model._meta.model_name)
+    if paths is None:
+        raise NotPermitted(f"只有管理员或系统才能批量{guard.action}。")
+    parties: list[tuple[int, int | None, int | None]] = []
+    for start in range(0, len(ids), 5000):
+        parties += model.objects.filter(pk__in=ids[start : start + 5000]).values_list("pk", *paths)
+    return parties
+
+
+def _bulk_actor_check(
+    guard: Guard,
+    model: type[models.Model],
+    round: AnnualRound,
+    ids: list[int],
+    *,
+    actor: Any,
+    now: dt.datetime,
+) -> None:
+    if actor is None or roles.is_administrator(actor):
+        guard_check(guard, round, actor=actor, now=now)
+        return
+    if UNIT not in guard.actors:
+        raise _refusal(guard, round)
+    # A unit's administrator: every object is one of the unit's staff's, and the account is
+    # verified for each employer (the same test as one object's guard).
+    allowed: dict[int | None, bool] = {}
+    employers = {e.pk: e for e in Employer.objects.filter(memberships__user=actor)}
+    for _, _, employer_id in _bulk_parties(model, ids, guard):
+        if employer_id not in allowed:
+            employer = employers.get(employer_id) if employer_id is not None else None
+            if employer is not None and not roles.is_verified_unit_admin_of(actor, employer):
+                raise NotPermitted(UNIT_UNVERIFIED_MESSAGE)
+            allowed[employer_id] = employer is not None
+        if not allowed[employer_id]:
+            raise _refusal(guard, round)
+    _clock_check(guard, round, actor=actor, now=now)
+
+
+def _bulk_owners_check(
+    guard: Guard,
+    model: type[models.Model],
+    round: AnnualRound,
+    ids: list[int],
+    *,
+    actors: Mapping[int, Any],
+    now: dt.datetime,
+) -> None:
+    if OWNER not in guard.actors:
+        raise _refusal(guard, round)
+    for pk, owner_user_id, _ in _bulk_parties(model, ids, guard):
+        actor = actors.get(pk)
+        if actor is None or not actor.is_authenticated or actor.pk != owner_user_id:
+            raise _refusal(guard, round)
+    if actors:
+        _clock_check(guard, round, actor=next(iter(actors.values())), now=now)
 
 
 def transition_target(model: type[models.Model], method: str, source: str) -> str | None:
