@@ -13,6 +13,7 @@ from tests.workflow.conftest import at
 from workflow import services
 from workflow.models import AppState, ClaimState, Notice, Phase
 from workflow.notice_events import on_transition_done
+from workflow.services.notices import NoticeDraft, notices_deliver, notices_record
 from workflow.services.transitions import TransitionDone
 from workflow.sms import LocmemSmsBackend
 from workflow.tasks import remind_appeal_deadline
@@ -248,3 +249,41 @@ def test_outcome_names_points_rank_and_tells_the_unit(
     assert "积分 105.21 分，排名第 12 名" in mine.body
     unit = Notice.objects.get(recipient=unit_admin)
     assert unit.subject == "本单位职工王小明：进入落户公示名单"
+
+
+class _GatewayDown(LocmemSmsBackend):
+    """An SMS gateway that takes two messages and then fails."""
+
+    def send(self, *, to: str, text: str) -> None:
+        if len(type(self).outbox) >= 2:
+            raise ConnectionError("短信网关无响应")
+        super().send(to=to, text=text)
+
+
+def test_a_gateway_failing_mid_chunk_loses_no_notice_and_sends_none_twice(
+    settings, applicant, other_applicant
+):
+    for person, phone in ((applicant, "13800138000"), (other_applicant, "13900139000")):
+        person.phone = phone
+        person.save()
+    ids = notices_record(
+        drafts=[
+            NoticeDraft(user.pk, f"k{n}", f"第{n}条", "正文")
+            for n, user in enumerate([applicant.user, other_applicant.user, applicant.user])
+        ]
+    )
+    settings.SMS_BACKEND = "tests.workflow.test_notices._GatewayDown"
+    with pytest.raises(ConnectionError):
+        notices_deliver(notice_ids=ids)
+    assert [text for _, text in LocmemSmsBackend.outbox] == [
+        "【落户通】第0条。详情请登录落户通查看。",
+        "【落户通】第1条。详情请登录落户通查看。",
+    ]
+    assert Notice.objects.filter(delivered_at__isnull=True).count() == 1
+
+    settings.SMS_BACKEND = "workflow.sms.LocmemSmsBackend"
+    assert notices_deliver(notice_ids=ids) == 1
+    assert notices_deliver(notice_ids=ids) == 0
+    assert [text for _, text in LocmemSmsBackend.outbox][2:] == [
+        "【落户通】第2条。详情请登录落户通查看。"
+    ]
