@@ -13,6 +13,7 @@ Who hears (and nobody who may not see the item):
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
@@ -371,37 +372,46 @@ def _claim_drafts(done: TransitionDone) -> Iterator[NoticeDraft]:
         IndicatorClaim.objects.filter(pk__in=done.ids)
         .exclude(application__state=AppState.WITHDRAWN)
         .select_related("application__applicant", "application__round", "department")
-        .order_by("pk")
+        .order_by("application_id", "pk")
     )
-    for claim in _rows(claims, count=len(done.ids)):
-        round = claim.application.round
-        label = claim.get_indicator_display()
-        result = ClaimState(claim.state).label
-        kind = {
-            "decide_recheck": "复查结论",
-            "uphold_appeal": "申诉结论",
-            "reject_appeal": "申诉结论",
-        }.get(done.method, "审核结果")
-        reason = claim.decision_reason if done.method in ("verify", "reject", "adjust") else ""
-        lines = [
-            f"“{label}”指标的{kind}（{claim.department.name}）：{result}，"
-            f"核定分值 {_points(claim.points)} 分。"
-        ]
-        if reason:
-            lines.append(f"审核意见：{reason}")
+    kind = {
+        "decide_recheck": "复查结论",
+        "uphold_appeal": "申诉结论",
+        "reject_appeal": "申诉结论",
+    }.get(done.method, "审核结果")
+    # The data exchange decides an application's claims together: its applicant hears
+    # once, with every indicator it decided, not once per indicator.
+    for _, group in itertools.groupby(
+        _rows(claims, count=len(done.ids)), key=lambda claim: claim.application_id
+    ):
+        decided = list(group)
+        first = decided[0]
+        round = first.application.round
+        result = ClaimState(first.state).label
+        lines = []
+        for claim in decided:
+            lines.append(
+                f"“{claim.get_indicator_display()}”指标的{kind}（{claim.department.name}）："
+                f"{ClaimState(claim.state).label}，核定分值 {_points(claim.points)} 分。"
+            )
+            if done.method in ("verify", "reject", "adjust") and claim.decision_reason:
+                lines.append(f"审核意见：{claim.decision_reason}")
         if done.method in ("uphold_appeal", "reject_appeal"):
             lines.append("申诉结论为最终审核结果。")
         else:
-            hint = _appeal_hint(round, claim.state, round.phase)
+            hint = _appeal_hint(round, first.state, round.phase)
             if hint:
                 lines.append(hint)
-        yield NoticeDraft(
-            claim.application.applicant.user_id,
-            f"claim:{claim.pk}:{done.method}:{done.at.isoformat()}",
-            f"“{label}”{kind}：{result}",
-            "\n".join(lines),
-            reverse("workflow:indicator", args=[claim.indicator]),
-        )
+        label = first.get_indicator_display()
+        if len(decided) == 1:
+            key = f"claim:{first.pk}:{done.method}:{done.at.isoformat()}"
+            subject = f"“{label}”{kind}：{result}"
+            link = reverse("workflow:indicator", args=[first.indicator])
+        else:
+            key = f"claims:{first.application_id}:{done.method}:{done.at.isoformat()}"
+            subject = f"“{label}”等 {len(decided)} 项指标{kind}：{result}"
+            link = _applicant_link()
+        yield NoticeDraft(first.application.applicant.user_id, key, subject, "\n".join(lines), link)
 
 
 # --- 原件查验 -----------------------------------------------------------------------------

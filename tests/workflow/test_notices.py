@@ -287,3 +287,29 @@ def test_a_gateway_failing_mid_chunk_loses_no_notice_and_sends_none_twice(
     assert [text for _, text in LocmemSmsBackend.outbox][2:] == [
         "【落户通】第2条。详情请登录落户通查看。"
     ]
+
+
+def test_the_data_exchange_deciding_several_claims_tells_the_applicant_once_with_each(
+    submitted_claim, applicant
+):
+    housing = factories.ClaimFactory(application=submitted_claim.application, indicator="housing")
+    type(housing).objects.filter(pk__in=[submitted_claim.pk, housing.pk]).update(
+        state=ClaimState.VERIFIED, points=Decimal("15.00")
+    )
+    on_transition_done(
+        TransitionDone(
+            model="workflow.indicatorclaim",
+            method="verify",
+            ids=(submitted_claim.pk, housing.pk),
+            to_state="verified",
+            actor_id=None,
+            at=at(2020, 8, 1, 9),
+            reason="",
+        )
+    )
+    [notice] = Notice.objects.filter(recipient=applicant.user)
+    assert notice.subject == "“教育背景”等 2 项指标审核结果：审核通过"
+    assert "“教育背景”指标的审核结果" in notice.body
+    assert "“合法稳定住所”指标的审核结果（住建委）" in notice.body
+    assert notice.body.count("核定分值 15.00 分") == 2
+    assert len(LocmemSmsBackend.outbox) == 1
