@@ -102,6 +102,9 @@ def test_a_unit_confirms_only_its_own_staff_and_nothing_when_one_is_not(
     mine, theirs = services.applications_begin_many(
         round=round2020, starts=[(applicant.user, employer), (other_applicant.user, other_employer)]
     )
+    # Each names their own employer, in the one statement.
+    assert Application.objects.get(pk=mine).employer == employer
+    assert Application.objects.get(pk=theirs).employer == other_employer
     with pytest.raises(NotPermitted, match="只有申请人所在用人单位的经办人"):
         services.employer_confirm_affiliations(
             round=round2020, application_ids=[mine, theirs], actor=unit_admin

@@ -173,22 +173,18 @@ def applications_begin_many(
                 for application, user in zip(applications, users, strict=True)
             ]
         )
-        by_employer: dict[int, list[int]] = {}
-        employers: dict[int, Employer] = {}
-        for application, (_, employer) in zip(applications, starts, strict=True):
-            by_employer.setdefault(employer.pk, []).append(application.pk)
-            employers[employer.pk] = employer
-        actors = {a.pk: user for a, user in zip(applications, users, strict=True)}
-        for employer_id, ids in by_employer.items():
-            transition_bulk(
-                Application,
-                "name_employer",
-                round=round,
-                ids=ids,
-                now=now,
-                actors={pk: actors[pk] for pk in ids},
-                changes={"employer": employers[employer_id], "employer_rejection_reason": ""},
-            )
+        transition_bulk(
+            Application,
+            "name_employer",
+            round=round,
+            ids=[application.pk for application in applications],
+            now=now,
+            actors={a.pk: user for a, user in zip(applications, users, strict=True)},
+            changes_of={
+                application.pk: {"employer": employer, "employer_rejection_reason": ""}
+                for application, (_, employer) in zip(applications, starts, strict=True)
+            },
+        )
     return [application.pk for application in applications]
 
 

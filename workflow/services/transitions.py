@@ -21,6 +21,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
+from django.db.models import Case, F, Value, When
 from django_fsm import can_proceed
 
 from workflow import roles
@@ -396,6 +397,7 @@ def transition_bulk(
     actors: Mapping[int, Any] | None = None,
     reason: str = "",
     changes: Mapping[str, Any] | None = None,
+    changes_of: Mapping[int, Mapping[str, Any]] | None = None,
     label: str = "system",
     guard: str = "default",
     chunk_size: int = 2000,
@@ -410,7 +412,10 @@ def transition_bulk(
     each object's own actor by id (many applicants moving their own application or claim at
     the same moment: each object is checked against its own actor, and audited as theirs).
     Either way the guard holds for every object before anything is written: one object
-    refused refuses the whole call."""
+    refused refuses the whole call.
+
+    What else it writes: ``changes``, the same for every object, or ``changes_of``, each
+    object's own (the same fields for each: the employer each applicant names)."""
     ids = list(ids)
     bulk_guard_check(
         guard_of(model, method, name=guard), model, round, ids, actor=actor, actors=actors, now=now
@@ -422,7 +427,10 @@ def transition_bulk(
     if len(targets) != 1:  # pragma: no cover - every bulk move has one target
         raise InvalidTransition(f"{model.__name__}.{method} has no single target")
     target = targets.pop()
-    changed = list(changes or {})
+    if changes_of is not None:
+        changed = list(next(iter(changes_of.values()), {}))
+    else:
+        changed = list(changes or {})
     has_updated_at = any(f.name == "updated_at" for f in model._meta.fields)
     moved = 0
     for start in range(0, len(ids), chunk_size):
@@ -435,7 +443,9 @@ def transition_bulk(
             )
             if not rows:
                 continue
-            values = {state_field: target, **(changes or {})}
+            values: dict[str, Any] = {state_field: target, **(changes or {})}
+            if changes_of is not None:
+                values.update(_values_of(model, changed, [r[0] for r in rows], changes_of))
             if has_updated_at:
                 values["updated_at"] = now
             model.objects.filter(
@@ -455,7 +465,10 @@ def transition_bulk(
                         to_state=target,
                         reason=reason,
                         before={state_field: source, **dict(zip(changed, old, strict=True))},
-                        after={state_field: target, **(changes or {})},
+                        after={
+                            state_field: target,
+                            **((changes or {}) if changes_of is None else changes_of[pk]),
+                        },
                     )
                     for pk, source, *old in rows
                 ]
@@ -473,6 +486,30 @@ def transition_bulk(
                 )
             )
     return moved
+
+
+def _values_of(
+    model: type[models.Model],
+    fields: list[str],
+    ids: list[int],
+    changes_of: Mapping[int, Mapping[str, Any]],
+) -> dict[str, Any]:
+    """Each object's own value of each field, as one CASE per field in the chunk's UPDATE."""
+    values = {}
+    for name in fields:
+        field = model._meta.get_field(name)
+        whens = [
+            When(
+                pk=pk,
+                then=Value(
+                    jsonable(changes_of[pk][name]),
+                    output_field=field.target_field if field.is_relation else field,
+                ),
+            )
+            for pk in ids
+        ]
+        values[field.attname] = Case(*whens, default=F(field.attname))
+    return values
 
 
 def bulk_guard_check(
