@@ -185,29 +185,48 @@ def social_insurance_rows(people: Iterable[Mapping[str, Any]]) -> list[list[str]
     return rows
 
 
-def record_rows(people: Iterable[Mapping[str, Any]]) -> dict[str, list[list[str]]]:
-    """Batch file rows (header first) per kind of record, for these people's facts: what
-    each department would upload. Built from `records_from_facts`, so a file holds exactly
-    the records that bear the facts out, in the columns (and cell formats) the import reads."""
+def record_files(
+    people: Iterable[Mapping[str, Any]], *, max_rows: int = 100_000
+) -> list[tuple[str, bytes, int]]:
+    """Batch files (CSV, header first) of each kind of record for these people's facts, as
+    (kind, content, data rows): what each department would upload, a kind's records split
+    into files of at most `max_rows` rows (the import refuses a file past its limits). Built
+    from `records_from_facts`, so a file holds exactly the records that bear the facts out,
+    in the columns (and cell formats) the import reads. Written as the people stream by:
+    130,000 people's 1.6 million rows are held as CSV text, never as row lists."""
     kind_of = {kind.model: code for code, kind in RECORD_KINDS.items()}
     # Award and honor records name their department; in a file, the uploading one does.
     no_departments: defaultdict[str, Any] = defaultdict(lambda: None)
-    rows: dict[str, list[list[str]]] = {}
+    files: list[tuple[str, bytes, int]] = []
+    open_files: dict[str, tuple[io.StringIO, Any]] = {}
+    counts: defaultdict[str, int] = defaultdict(int)
     widgets = {
         kind: [(column.attribute, column.widget()) for column in columns]
         for kind, columns in COLUMNS.items()
     }
+
+    def close(kind: str) -> None:
+        buffer, _ = open_files.pop(kind)
+        files.append((kind, buffer.getvalue().encode("utf-8"), counts.pop(kind)))
+
     for facts in people:
         number = facts["person"]["id_number"]
         for record in records_from_facts(facts, applicant_id=0, departments=no_departments):
             kind = kind_of[type(record)]
-            if kind not in rows:
-                rows[kind] = [headers_of(kind)]
-            rows[kind].append(
+            if kind not in open_files:
+                buffer = io.StringIO()
+                open_files[kind] = (buffer, csv.writer(buffer))
+                open_files[kind][1].writerow(headers_of(kind))
+            open_files[kind][1].writerow(
                 [number]
                 + [widget.render(getattr(record, attribute)) for attribute, widget in widgets[kind]]
             )
-    return rows
+            counts[kind] += 1
+            if counts[kind] == max_rows:
+                close(kind)
+    for kind in list(open_files):
+        close(kind)
+    return files
 
 
 def csv_bytes(rows: list[list[Any]]) -> bytes:

@@ -139,7 +139,9 @@ def _outcome_text(application: Application, cutoff: Any) -> str:
 def _application_drafts(done: TransitionDone) -> Iterator[NoticeDraft]:
     applications = (
         Application.objects.filter(pk__in=done.ids)
-        .select_related("applicant", "round", "employer")
+        .select_related("applicant", "employer")
+        # The round once, not its twenty moments parsed again on every row.
+        .prefetch_related("round")
         .order_by("pk")
     )
     cutoff_by_round: dict[int, Any] = {}
@@ -371,7 +373,8 @@ def _claim_drafts(done: TransitionDone) -> Iterator[NoticeDraft]:
     claims = (
         IndicatorClaim.objects.filter(pk__in=done.ids)
         .exclude(application__state=AppState.WITHDRAWN)
-        .select_related("application__applicant", "application__round", "department")
+        .select_related("application__applicant", "department")
+        .prefetch_related("application__round")
         .order_by("application_id", "pk")
     )
     kind = {

@@ -26,7 +26,7 @@ from publicity.simulation.people import Cast
 from publicity.simulation.script import P_RECHECK, ApplicantScript, choice
 from review.models import RECORD_KINDS, BatchStatus, ImportBatch
 from review.services.imports import batch_submit
-from review.synthetic import csv_bytes, record_rows
+from review.synthetic import record_files
 from workflow import portal, services
 from workflow.indicators import evidence_required
 from workflow.models import (
@@ -132,25 +132,23 @@ def employers_named_again(cast: Cast, *, progress: Progress) -> None:
 
 
 def departments_import(cast: Cast, *, progress: Progress) -> None:
-    """Each department uploads one CSV per kind of record it holds, built from the people's
-    true facts; the 教委's data lacks the degrees of a few (the manual queue finds them)."""
-    people = []
-    for script in cast.scripts:
-        if script.degree_not_on_file:
-            people.append({**script.facts, "education": []})
-        else:
-            people.append(script.facts)
+    """Each department uploads its records of each kind as CSV files (a long kind in several
+    files, as the import's limits ask), built from the people's true facts; the 教委's data lacks the degrees of a few (the manual queue finds them)."""
+    people = (
+        {**script.facts, "education": []} if script.degree_not_on_file else script.facts
+        for script in cast.scripts
+    )
     batches = []
-    for kind, rows in record_rows(people).items():
+    for part, (kind, content, rows) in enumerate(record_files(people), start=1):
         department_code = RECORD_KINDS[kind].departments[0]
         batch = batch_submit(
             department=cast.departments[department_code],
-            file_name=f"{cast.round.year}-{department_code}-{kind}.csv",
-            content=csv_bytes(rows),
+            file_name=f"{cast.round.year}-{department_code}-{kind}-{part}.csv",
+            content=content,
             uploaded_by=cast.reviewers[department_code],
             kind=kind,
         )
-        batches.append((batch.pk, kind, len(rows) - 1))
+        batches.append((batch.pk, kind, rows))
     ids = [pk for pk, _, _ in batches]
     wait_until(
         lambda: (
@@ -278,23 +276,29 @@ def claims_object(
     """Each claim's applicant asks for a recheck or appeals (`kind`) through the portal when
     `objects(script, claim, draw)` says so, with a seeded draw of their own per claim and
     kind; the reason names the indicator. Returns how many did."""
-    count = 0
-    for chunk in in_chunks(list(claims)):
-        with transaction.atomic():
-            for claim in chunk:
-                script = cast.script_of_applicant(claim.application.applicant_id)
-                draw = choice(cast.seed, script.index, claim.indicator, kind).random()
-                if not objects(script, claim, draw):
-                    continue
-                portal.claim_object(
-                    claim=claim,
-                    kind=kind,
-                    reason=reason.format(label=claim.get_indicator_display()),
-                    uploads=[],
-                    actor=cast.users[script.index],
-                )
-                count += 1
-    return count
+    by_application: dict[int, list[IndicatorClaim]] = {}
+    for claim in claims:
+        by_application.setdefault(claim.application_id, []).append(claim)
+
+    # Applicants side by side; one applicant's claims one after the other.
+    def object_to(own: list[IndicatorClaim]) -> int:
+        count = 0
+        for claim in own:
+            script = cast.script_of_applicant(claim.application.applicant_id)
+            draw = choice(cast.seed, script.index, claim.indicator, kind).random()
+            if not objects(script, claim, draw):
+                continue
+            portal.claim_object(
+                claim=claim,
+                kind=kind,
+                reason=reason.format(label=claim.get_indicator_display()),
+                uploads=[],
+                actor=cast.users[script.index],
+            )
+            count += 1
+        return count
+
+    return sum(each_side_by_side([by_application[pk] for pk in sorted(by_application)], object_to))
 
 
 def applicants_ask_recheck(cast: Cast, *, progress: Progress) -> None:

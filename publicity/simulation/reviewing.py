@@ -14,9 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
-
-from publicity.simulation.clock import SimulationError, in_chunks
+from publicity.simulation.clock import SimulationError, each_side_by_side
 from publicity.simulation.declaration import claims_object
 from publicity.simulation.people import Cast
 from publicity.simulation.script import (
@@ -77,26 +75,39 @@ QUEUES: dict[str, Callable[[Cast, IndicatorClaim], Decision]] = {
 
 
 def reviewers_decide(cast: Cast, *, queues: list[str], progress: Progress) -> None:
-    """Every department's reviewer works through the given queues until they are empty."""
+    """Every department's reviewer works through the given queues until they are empty.
+
+    Reviewers of different departments, and one reviewer's claims of different applicants,
+    are decided side by side (`each_side_by_side`); one application's claims are decided
+    one after the other by one thread (each decision scores the application again)."""
     counts: dict[str, int] = dict.fromkeys(queues, 0)
-    for code, reviewer in cast.reviewers.items():
-        department = cast.departments[code]
-        for queue in queues:
+    for queue in queues:
+        by_application: dict[int, list[tuple[Any, IndicatorClaim]]] = {}
+        for code, reviewer in cast.reviewers.items():
             claims = work_queue(
-                department=department, round=cast.round, filters=QueueFilters(queue=queue)
+                department=cast.departments[code],
+                round=cast.round,
+                filters=QueueFilters(queue=queue),
             )
-            for chunk in in_chunks(list(claims)):
-                with transaction.atomic():
-                    for claim in chunk:
-                        decision, reason, facts = QUEUES[queue](cast, claim)
-                        claim_decide(
-                            claim=claim,
-                            actor=reviewer,
-                            decision=decision,
-                            reason=reason,
-                            verified_facts=facts,
-                        )
-                        counts[queue] += 1
+            for claim in claims:
+                by_application.setdefault(claim.application_id, []).append((reviewer, claim))
+
+        def decide(
+            work: list[tuple[Any, IndicatorClaim]], decider: Callable = QUEUES[queue]
+        ) -> int:
+            for reviewer, claim in work:
+                decision, reason, facts = decider(cast, claim)
+                claim_decide(
+                    claim=claim,
+                    actor=reviewer,
+                    decision=decision,
+                    reason=reason,
+                    verified_facts=facts,
+                )
+            return len(work)
+
+        groups = [by_application[pk] for pk in sorted(by_application)]
+        counts[queue] = sum(each_side_by_side(groups, decide))
     progress(
         "审核人员作出结论 / reviewers decided: "
         + "，".join(f"{queue} {count}" for queue, count in counts.items())

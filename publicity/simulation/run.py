@@ -145,8 +145,9 @@ def simulate_round(
                 document_number=f"京政函〔{year}〕模拟1号",
                 actor=approver,
             )
-            population = list(generate_population(year=year, count=applicants, seed=seed))
-            cast.scripts = applicant_scripts(population, seed=seed)
+            cast.scripts = applicant_scripts(
+                generate_population(year=year, count=applicants, seed=seed), seed=seed
+            )
             people.employers_register(cast, progress=progress)
 
         with timer.phase(Phase.DECLARATION, Phase.DECLARATION.label):

@@ -254,3 +254,22 @@ def test_records_in_every_chunk_verify_their_applications(
     # applicants of every chunk are verified, not only those of the chunk loaded last.
     for application in (registered[0], registered[2]):
         assert application.claims.get(indicator="employment").state == "verified"
+
+
+def test_department_files_of_a_long_kind_are_split_under_the_row_limit_each_with_its_header():
+    from ranking.population import generate_population
+    from review.synthetic import headers_of, record_files
+
+    people = list(generate_population(year=2020, count=40, seed=5))
+    whole = {kind: (content, rows) for kind, content, rows in record_files(people)}
+    parts = record_files(people, max_rows=10)
+    for kind, (content, rows) in whole.items():
+        mine = [(c, n) for k, c, n in parts if k == kind]
+        assert sum(n for _, n in mine) == rows
+        assert all(n <= 10 for _, n in mine)
+        header = ",".join(headers_of(kind))
+        assert all(c.decode().splitlines()[0] == header for c, _ in mine)
+        # The parts hold the same records in the same order as the one file.
+        body = [line for c, _ in mine for line in c.decode().splitlines()[1:]]
+        assert body == content.decode().splitlines()[1:]
+    assert len(parts) > len(whole)

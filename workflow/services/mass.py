@@ -312,14 +312,16 @@ def applications_submit_many(
             application_id__in=ids, purpose=EvidencePurpose.DECLARATION
         ).values_list("application_id", "indicator")
     )
-    for claim in IndicatorClaim.objects.filter(application_id__in=ids).only(
-        "application_id", "indicator", "declared_facts"
-    ):
-        if (claim.application_id, claim.indicator) in with_evidence:
+    # Values, not instances: a claim loaded without its state is read again whole (the FSM's
+    # concurrency check records every instance's state), one query per claim.
+    for application_id, indicator, facts in IndicatorClaim.objects.filter(
+        application_id__in=ids
+    ).values_list("application_id", "indicator", "declared_facts"):
+        if (application_id, indicator) in with_evidence:
             continue
-        if why := evidence_required(claim.indicator, claim.declared_facts):
+        if why := evidence_required(indicator, facts):
             raise DomainError(
-                f"尚不能提交：“{INDICATORS[claim.indicator].label}”{why}。"
+                f"尚不能提交：“{INDICATORS[indicator].label}”{why}。"
                 "请在该指标页面上传后再提交（细则第七条）。"
             )
     submittable = set(Application.submit._django_fsm.transitions)
