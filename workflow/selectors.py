@@ -7,8 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.cache import caches
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from workflow import roles
@@ -23,6 +25,7 @@ from workflow.models import (
     ClaimState,
     Department,
     Employer,
+    EmployerMembership,
     HalfDay,
     IndicatorClaim,
     Notice,
@@ -190,10 +193,37 @@ def notices_of(*, user: Any) -> QuerySet[Notice]:
     return Notice.objects.filter(recipient=user).order_by("-created_at", "-id")
 
 
-def notices_unread_count(*, user: Any) -> int:
+@dataclass(frozen=True)
+class PortalHeader:
+    """What the signed-in header shows beyond the user: the link to the unit pages (the
+    account acts for a unit) and the count of unread notices."""
+
+    has_unit: bool
+    unread: int
+
+
+def portal_header(*, user: Any) -> PortalHeader:
+    """The header's unit link and unread count in one query (issue 13: the signed-in page
+    frame was most of a portal page's CPU; two queries here were a fifth of it)."""
     if user is None or not user.is_authenticated:
-        return 0
-    return Notice.objects.filter(recipient=user, read_at__isnull=True).count()
+        return PortalHeader(has_unit=False, unread=0)
+    unread = (
+        Notice.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True)
+        .order_by()
+        .values("recipient")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    has_unit, count = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .values_list(
+            Exists(EmployerMembership.objects.filter(user=OuterRef("pk"))),
+            Coalesce(Subquery(unread), 0),
+        )
+        .get()
+    )
+    return PortalHeader(has_unit=bool(has_unit), unread=count)
 
 
 EMPLOYER_SEARCH_LIMIT = 20
