@@ -2,11 +2,14 @@
 it, and the header's unit link and unread count read once per request, never remembered
 from an earlier one."""
 
+from decimal import Decimal
+
 import pytest
 from django.core.cache import caches
 from django.utils import timezone
 
-from workflow.models import EmployerMembership, Notice
+from tests import factories
+from workflow.models import AppState, ClaimState, EmployerMembership, Notice
 
 pytestmark = pytest.mark.django_db
 
@@ -62,3 +65,44 @@ def test_an_applicant_has_no_unit_link_and_sees_a_new_notice_on_the_next_page(lo
     )
 
     assert 'aria-label="1 条未读"' in client.get("/apply/").content.decode()
+
+
+def test_the_indicator_table_shows_a_changed_claim_on_the_next_load(login, filling, clock):
+    # The table is kept by its content: a change made any way at all, even one that
+    # touches no timestamp, shows on the next load and never the kept copy.
+    claim = factories.ClaimFactory(
+        application=filling, indicator="education", declared_facts={"education": []}
+    )
+    client = login(filling.applicant.user)
+    assert '<tr id="row-education" data-state="pending">' in client.get("/apply/").content.decode()
+
+    type(claim).objects.filter(pk=claim.pk).update(
+        state=ClaimState.REJECTED, points=Decimal("0"), decision_reason="学历信息无法核实"
+    )
+
+    page = client.get("/apply/").content.decode()
+    assert '<tr id="row-education" data-state="rejected">' in page
+    assert "审核意见：学历信息无法核实" in page
+
+    type(claim).objects.filter(pk=claim.pk).update(decision_reason="毕业证书编号与学信网不符")
+
+    page = client.get("/apply/").content.decode()
+    assert "审核意见：毕业证书编号与学信网不符" in page
+    assert "学历信息无法核实" not in page
+
+
+def test_each_applicant_sees_only_their_own_indicator_table(
+    login, filling, round2020, other_applicant, employer, clock
+):
+    factories.ClaimFactory(application=filling, indicator="education", declared_facts={})
+    other = factories.ApplicationFactory(
+        round=round2020, applicant=other_applicant, employer=employer, state=AppState.FILLING
+    )
+    factories.ClaimFactory(
+        application=other, indicator="housing", declared_facts={}, decision_reason="别人的意见"
+    )
+    mine = login(filling.applicant.user).get("/apply/").content.decode()
+    theirs = login(other_applicant.user).get("/apply/").content.decode()
+    assert '<tr id="row-education" data-state="pending">' in mine
+    assert '<tr id="row-education" data-state="none">' in theirs
+    assert "别人的意见" not in mine
