@@ -91,7 +91,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "workflow.context_processors.current_round",
-                "workflow.context_processors.unread_notices",
+                "workflow.context_processors.portal_header",
             ],
         },
     },
@@ -231,6 +231,18 @@ CACHES = {
         "LOCATION": "rendered-fragments",
     },
 }
+
+# --- Sessions ------------------------------------------------------------------------------
+# With Redis every signed-in page reads its session from the cache instead of PostgreSQL
+# (issue 13: the page frame was most of a portal page's CPU). cached_db writes each session
+# to the database too and reads it from there on a cache miss, so a Redis restart signs
+# nobody out. Without Redis the database alone: a per-process cache would keep a session
+# another process has logged out.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
 
 # --- Login throttling (django-axes) -------------------------------------------------------
 # 10 failed logins within 15 minutes, counted per account and separately per address, lock

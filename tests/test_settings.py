@@ -169,3 +169,22 @@ def test_no_template_has_inline_script_the_policy_would_block():
 
     assert templates
     assert not offenders
+
+
+def _session_engine(env: dict[str, str]) -> str:
+    result = manage(
+        "shell", "-c", "from django.conf import settings; print(settings.SESSION_ENGINE)", env=env
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]  # after the shell's own banner line
+
+
+def test_sessions_are_read_from_redis_with_the_database_behind_it_in_production():
+    # A Redis restart signs nobody out: cached_db finds the session in the database.
+    env = example_env() | real_keys()
+    assert _session_engine(env) == "django.contrib.sessions.backends.cached_db"
+
+
+def test_sessions_stay_in_the_database_without_redis():
+    # A per-process cache would keep a session another process has logged out.
+    assert _session_engine({}) == "django.contrib.sessions.backends.db"

@@ -1,3 +1,6 @@
+from django.utils.functional import SimpleLazyObject
+
+
 def current_round(request):
     """The round shown in every page's header (phase and its deadline)."""
     from workflow.selectors import round_current
@@ -5,9 +8,9 @@ def current_round(request):
     return {"current_round": round_current(request=request)}
 
 
-def unread_notices(request):
-    """The header's unread count, counted only when a page shows it (a callable)."""
-    from workflow.selectors import notices_unread_count
+def portal_header(request):
+    """The header's unit link and unread count: read once, and only when a page shows them."""
+    from workflow.selectors import portal_header
 
     user = getattr(request, "user", None)
-    return {"unread_notices": lambda: notices_unread_count(user=user)}
+    return {"header": SimpleLazyObject(lambda: portal_header(user=user))}

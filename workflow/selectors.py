@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import caches
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -23,6 +24,7 @@ from workflow.models import (
     ClaimState,
     Department,
     Employer,
+    EmployerMembership,
     HalfDay,
     IndicatorClaim,
     Notice,
@@ -190,10 +192,35 @@ def notices_of(*, user: Any) -> QuerySet[Notice]:
     return Notice.objects.filter(recipient=user).order_by("-created_at", "-id")
 
 
-def notices_unread_count(*, user: Any) -> int:
+@dataclass(frozen=True)
+class PortalHeader:
+    """What the signed-in header shows beyond the user: the link to the unit pages (the
+    account acts for a unit) and the count of unread notices."""
+
+    has_unit: bool
+    unread: int
+
+
+def portal_header(*, user: Any) -> PortalHeader:
+    """The header's unit link and unread count, in one statement on every signed-in page.
+
+    Plain SQL on purpose (issue 13): the two answers are two numbers, and compiling the ORM's
+    Exists and Count subqueries cost more CPU than the rest of the page frame's queries
+    (1.2 ms against 0.08 ms for this statement)."""
     if user is None or not user.is_authenticated:
-        return 0
-    return Notice.objects.filter(recipient=user, read_at__isnull=True).count()
+        return PortalHeader(has_unit=False, unread=0)
+    membership, notice = EmployerMembership._meta, Notice._meta
+    sql = (
+        f"SELECT EXISTS (SELECT 1 FROM {membership.db_table} WHERE "  # noqa: S608 - table and
+        f"{membership.get_field('user').column} = %s), "  # column names from the models
+        f"(SELECT COUNT(*) FROM {notice.db_table} WHERE "
+        f"{notice.get_field('recipient').column} = %s AND "
+        f"{notice.get_field('read_at').column} IS NULL)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, user.pk])
+        has_unit, unread = cursor.fetchone()
+    return PortalHeader(has_unit=bool(has_unit), unread=unread)
 
 
 EMPLOYER_SEARCH_LIMIT = 20
@@ -251,18 +278,28 @@ def applicant_dashboard_applications(
     *, applicant: Any, round: AnnualRound | None
 ) -> tuple[Application | None, Application | None]:
     """The applicant's application in `round` and a qualification still held from an earlier
-    round (valid two years, 细则第十条: the dashboard keeps the way to settle it), in one query."""
+    round (valid two years, 细则第十条: the dashboard keeps the way to settle it), in one query
+    (two when a qualification is held from an earlier round)."""
     held = Q(state=AppState.QUALIFIED)
     mine = Application.objects.filter(held | Q(round=round) if round else held, applicant=applicant)
-    current = earlier = None
-    for application in mine.select_related("round", "employer").order_by("-round__year"):
+    current = None
+    earlier: list[Application] = []
+    # Neither ordered by year nor joined to the round: the current application's round is the
+    # request's own (the header shows the same), and only a held qualification, which few
+    # applicants have, needs its round read (issue 13: the join was a tenth of the dashboard).
+    for application in mine.select_related("employer").order_by():
         application.applicant = applicant
         if round is not None and application.round_id == round.pk:
-            application.round = round  # the request's own: the header shows the same
+            application.round = round
             current = application
-        elif earlier is None and application.state == AppState.QUALIFIED:
-            earlier = application
-    return current, earlier
+        else:
+            earlier.append(application)
+    if not earlier:
+        return current, None
+    rounds = AnnualRound.objects.in_bulk({application.round_id for application in earlier})
+    for application in earlier:
+        application.round = rounds[application.round_id]
+    return current, max(earlier, key=lambda application: application.round.year)
 
 
 # --- the review loop (细则第七条) -----------------------------------------------------------

@@ -95,3 +95,16 @@ def test_bar_without_a_credit_record_says_so(login, applicant, round2020, clock)
     page = login(applicant.user).get("/apply/").content.decode()
     assert "原因：未找到对应的信用记录" in page
     assert "2024年12月31日" in page
+
+
+def test_a_bar_recorded_while_signed_in_shows_on_the_next_page(login, applicant, round2020, clock):
+    # The applicant is read once per request, never kept across requests (issue 13's page
+    # frame): a bar recorded meanwhile holds from the next page on.
+    client = login(applicant.user)
+    assert "您目前不能申报积分落户" not in client.get("/apply/").content.decode()
+
+    type(applicant).objects.filter(pk=applicant.pk).update(barred_until=BARRED_UNTIL)
+
+    page = client.get("/apply/").content.decode()
+    assert "您目前不能申报积分落户" in page
+    assert "2024年12月31日" in page

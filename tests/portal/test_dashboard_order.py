@@ -70,3 +70,29 @@ def test_last_years_qualification_stays_on_the_dashboard_when_the_next_round_ope
     assert "落户办理：2020年度积分落户资格" in page
     assert "保留至 <strong>2022年10月31日</strong>" in page
     assert "/publicity/settlement/" in page
+
+
+def test_with_this_years_application_the_newest_qualification_held_is_the_one_shown(
+    login, round2020, applicant, employer, clock
+):
+    import datetime as dt
+
+    AnnualRound.objects.filter(pk=round2020.pk).update(phase=Phase.CLOSED)
+    round2019 = factories.RoundFactory(year=2019, phase=Phase.CLOSED)
+    for round, until in ((round2019, dt.date(2021, 10, 31)), (round2020, dt.date(2022, 10, 31))):
+        factories.ApplicationFactory(
+            round=round,
+            applicant=applicant,
+            employer=employer,
+            state=AppState.QUALIFIED,
+            qualified_until=until,
+        )
+    round2021 = factories.RoundFactory(year=2021, phase=Phase.DECLARATION)
+    factories.ApplicationFactory(
+        round=round2021, applicant=applicant, employer=employer, state=AppState.FILLING
+    )
+    clock.move_to(at(2021, 7, 20, 9))
+    page = login(applicant.user).get("/apply/").content.decode()
+    assert "落户办理：2020年度积分落户资格" in page
+    assert "2019年度" not in page
+    assert "<dd>2021年度</dd>" in page  # this year's application, under the round's own year

@@ -14,14 +14,14 @@ from workflow.models import AppState, Department, FormDraft
 
 pytestmark = pytest.mark.django_db
 
-# session, user, applicant, round, applications (the current one and an earlier
-# qualification together), claims, evidence, drafts, open 原件查验 invitations, the header's
-# unit link and unread notices, and the department names (read once a minute per process:
-# the tests start with them unread).
-DASHBOARD_QUERIES = 12
-# session, user, applicant, round, application, claim, evidence, the header's two, the
-# department names.
-INDICATOR_QUERIES = 10
+# session (from Redis when REDIS_URL is set), user, applicant, round, applications (the
+# current one and an earlier qualification together), claims, evidence, drafts, open 原件查验
+# invitations, the header (unit link and unread notices in one statement), and the department
+# names (read once a minute per process: the tests start with them unread).
+DASHBOARD_QUERIES = 11
+# session, user, applicant, round, application, claim, evidence, the header, the department
+# names.
+INDICATOR_QUERIES = 9
 
 
 @pytest.fixture
@@ -64,8 +64,8 @@ def test_dashboard_before_the_unit_confirms_reads_no_indicators(
         round=round2020, applicant=applicant, employer=employer, state=AppState.AWAITING_EMPLOYER
     )
     client = login(applicant.user)
-    # session, user, applicant, round, applications, the header's two.
-    with django_assert_max_num_queries(7):
+    # session, user, applicant, round, applications, the header.
+    with django_assert_max_num_queries(6):
         page = client.get("/apply/").content.decode()
     assert "请联系单位经办人登录本系统确认隶属关系" in page
 

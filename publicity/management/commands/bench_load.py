@@ -9,9 +9,7 @@ table. Everything stays on 127.0.0.1; every process started here is stopped here
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 import os
 import platform
 import shutil
@@ -29,6 +27,7 @@ from django.db import connection
 from django.utils import timezone
 
 from publicity.loadtest import report
+from publicity.loadtest.keys import load_keys
 from publicity.loadtest.prepare import LOAD_YEAR, load_round_prepare
 from publicity.models import PublicityEntry
 from publicity.selectors import PAGE_SIZE
@@ -36,18 +35,6 @@ from workflow.models import Application
 
 ROOT = Path(settings.BASE_DIR)
 LOADTEST = ROOT / "publicity" / "loadtest"
-
-
-def _keys(database: str) -> dict[str, str]:
-    # The personal data of the load-test database is encrypted under keys derived from its
-    # name, so preparing (DEBUG on, tasks eager) and serving (DEBUG off) agree across runs
-    # without a key file. Synthetic data in a disposable database only.
-    seed = hashlib.sha256(f"luohu-bench-load:{database}".encode()).digest()
-    return {
-        "FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(seed).decode(),
-        "BLIND_INDEX_KEY": hashlib.sha256(seed + b"blind-index").hexdigest(),
-        "SECRET_KEY": hashlib.sha512(seed + b"secret-key").hexdigest(),
-    }
 
 
 class Command(BaseCommand):
@@ -82,7 +69,7 @@ class Command(BaseCommand):
             raise CommandError("--users：请填写逗号分隔的整数，例如 50,100,200。") from error
         database = connection.settings_dict["NAME"]
         base = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "REDIS_URL")}
-        base |= _keys(database)
+        base |= load_keys(database)
         bin_dir = Path(sys.executable).parent
         python = str(bin_dir / "python")
 
