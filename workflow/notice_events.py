@@ -104,15 +104,20 @@ def _applicant_link() -> str:
     return reverse("workflow:applicant")
 
 
-def _unit_recipients(employer_id: int | None) -> list[int]:
-    """The unit's verified accounts: only they see its staff's applications."""
-    if employer_id is None:
-        return []
-    return list(
+def _units_recipients(application_ids: Iterable[int]) -> dict[int | None, list[int]]:
+    """Each employer of these applications → its verified accounts: only they see its
+    staff's applications."""
+    recipients: dict[int | None, list[int]] = {}
+    for employer_id, user_id in (
         EmployerMembership.objects.filter(
-            employer_id=employer_id, verified_at__isnull=False
-        ).values_list("user_id", flat=True)
-    )
+            employer__applications__pk__in=list(application_ids), verified_at__isnull=False
+        )
+        .values_list("employer_id", "user_id")
+        .distinct()
+        .order_by("employer_id", "user_id")
+    ):
+        recipients.setdefault(employer_id, []).append(user_id)
+    return recipients
 
 
 def police_recipients() -> list[int]:
@@ -145,12 +150,15 @@ def _application_drafts(done: TransitionDone) -> Iterator[NoticeDraft]:
         .order_by("pk")
     )
     cutoff_by_round: dict[int, Any] = {}
-    recipients_of: dict[int | None, list[int]] = {}  # a bulk move's staff share their units
+    recipients_of: dict[int | None, list[int]] | None = None
 
     def unit_recipients(employer_id: int | None) -> list[int]:
-        if employer_id not in recipients_of:
-            recipients_of[employer_id] = _unit_recipients(employer_id)
-        return recipients_of[employer_id]
+        # Every unit of the move's applications in one query, on the first notice to a
+        # unit (a bulk move's 2,000 applications have a thousand employers).
+        nonlocal recipients_of
+        if recipients_of is None:
+            recipients_of = _units_recipients(done.ids)
+        return recipients_of.get(employer_id, [])
 
     for app in _rows(applications, count=len(done.ids)):
         year = app.round.year
