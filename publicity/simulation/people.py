@@ -16,7 +16,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from publicity.simulation.clock import in_chunks
+from publicity.simulation.clock import each_side_by_side, in_chunks
 from publicity.simulation.script import ApplicantScript
 from workflow import crypto, roles, services
 from workflow.indicators import DEPARTMENTS
@@ -73,11 +73,14 @@ def staff_cast(*, seed: int) -> Cast:
 def employers_register(cast: Cast, *, progress: Callable[[str], None]) -> None:
     """Each employer of the population registers with its first unit administrator, as
     `portal.unit_account_register` does, whom the administrator verifies (an employer
-    already registered is kept)."""
+    already registered is kept). Employers register side by side."""
+    names: dict[str, str] = {}
     for script in cast.scripts:
-        code, name = script.facts["employer"]["credit_code"], script.facts["employer"]["name"]
-        if code in cast.employers:
-            continue
+        employer = script.facts["employer"]
+        names.setdefault(employer["credit_code"], employer["name"])
+
+    def register(code: str) -> tuple[str, Employer, Any]:
+        name = names[code]
         employer = Employer.objects.filter(credit_code=code).first()
         if employer is None:
             employer = services.employer_register(credit_code=code, name=name)
@@ -88,6 +91,9 @@ def employers_register(cast: Cast, *, progress: Callable[[str], None]) -> None:
         services.employer_membership_verify(
             membership=membership, actor=cast.admin, reason=UNIT_VERIFICATION
         )
+        return code, employer, unit
+
+    for code, employer, unit in each_side_by_side(list(names), register):
         cast.employers[code] = employer
         cast.units[code] = unit
     progress(f"{len(cast.employers)} 家用人单位已注册 / employers registered")

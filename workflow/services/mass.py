@@ -74,8 +74,9 @@ def applicants_register_many(
             female_job=person.get("female_job") or None,
         )
         try:
-            # Uniqueness is the database's: one INSERT for the chunk refuses a duplicate.
-            applicant.full_clean(validate_unique=False)
+            # Uniqueness and the login's existence are the database's to check (the unique
+            # index and the foreign key refuse the chunk's INSERT), not a query per person.
+            applicant.full_clean(exclude=["user"], validate_unique=False)
         except ValidationError as exc:
             raise ValidationError(
                 {f"第 {place} 人 {k}": v for k, v in exc.message_dict.items()}
