@@ -1,9 +1,13 @@
 """Many people's declaration steps at once (workflow.services.mass): the same guards, rows
 and audit trail as one at a time, and a refusal anywhere writes nothing."""
 
+import datetime as dt
+
 import pytest
 import time_machine
 
+from ranking.policy.identity import make_id_number
+from tests import factories
 from tests.workflow.conftest import at
 from workflow import services
 from workflow.exceptions import DomainError, InvalidTransition, NotPermitted, WindowClosed
@@ -202,3 +206,22 @@ def test_an_application_not_yet_confirmed_is_not_submitted(round2020, applicant,
     [pk] = services.applications_begin_many(round=round2020, starts=[(applicant.user, employer)])
     with pytest.raises(InvalidTransition, match="待单位确认）不能提交申请"):
         services.applications_submit_many(round=round2020, submissions=[(pk, applicant.user)])
+
+
+def test_registering_many_names_the_person_and_field_of_a_bad_entry_and_registers_nobody():
+    from django.core.exceptions import ValidationError
+
+    from workflow.models import Applicant
+
+    good, bad = factories.UserFactory(username="good"), factories.UserFactory(username="bad")
+    number = make_id_number("110105", dt.date(1985, 3, 1), 7, "M")
+    wrong_check_digit = number[:17] + ("0" if number[17] != "0" else "1")
+    with pytest.raises(ValidationError) as refused:
+        services.applicants_register_many(
+            people=[
+                {"user": good, "id_number": number, "name": "张三"},
+                {"user": bad, "id_number": wrong_check_digit, "name": "李四"},
+            ]
+        )
+    assert list(refused.value.message_dict) == ["第 2 人 id_number"]
+    assert not Applicant.objects.exists()
