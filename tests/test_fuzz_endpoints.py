@@ -313,6 +313,7 @@ ROUTES: dict[str, Route] = {
     "workflow:unit_confirm": Route(
         "unit_admin", {"pk": "<own_application>"}, form_on="workflow:unit_application"
     ),
+    "workflow:unit_confirm_many": Route("unit_admin", form_on="workflow:unit"),
     "workflow:unit_reject": Route(
         "unit_admin", {"pk": "<own_application>"}, form_on="workflow:unit_application"
     ),

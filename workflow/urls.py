@@ -36,6 +36,7 @@ urlpatterns = [
     path("unit/", unit.dashboard, name="unit"),
     path("unit/applications/<int:pk>/", unit.detail, name="unit_application"),
     path("unit/applications/<int:pk>/confirm/", unit.confirm, name="unit_confirm"),
+    path("unit/applications/confirm/", unit.confirm_many, name="unit_confirm_many"),
     path("unit/applications/<int:pk>/reject/", unit.reject, name="unit_reject"),
     # 站内通知
     path("notices/", notices.inbox, name="notices"),

@@ -147,3 +147,56 @@ def test_applicant_dashboard_queries_are_bounded(
     client = login(filling.applicant.user)
     with django_assert_max_num_queries(20):
         client.get("/apply/")
+
+
+def test_unit_confirms_the_ticked_applicants_at_once(
+    login, unit_admin, awaiting, round2020, employer, clock
+):
+    second = factories.ApplicationFactory(
+        round=round2020, employer=employer, state=AppState.AWAITING_EMPLOYER
+    )
+    untouched = factories.ApplicationFactory(
+        round=round2020, employer=employer, state=AppState.AWAITING_EMPLOYER
+    )
+    client = login(unit_admin)
+    page = client.get("/unit/").content.decode()
+    assert "确认所勾选申请人的隶属关系" in page
+    assert f'name="application" value="{second.pk}" form="confirm-many"' in page
+    response = client.post(
+        "/unit/applications/confirm/", {"application": [awaiting.pk, second.pk]}, follow=True
+    )
+    assert "已确认 2 名申请人与本单位的隶属关系" in response.content.decode()
+    for application in (awaiting, second, untouched):
+        application.refresh_from_db()
+    assert (awaiting.state, second.state, untouched.state) == (
+        AppState.FILLING,
+        AppState.FILLING,
+        AppState.AWAITING_EMPLOYER,
+    )
+    assert {
+        e.actor for e in AuditEvent.objects.filter(action="application.confirm_affiliation")
+    } == {unit_admin}
+
+
+def test_ticking_another_units_applicant_confirms_nobody(
+    login, unit_admin, awaiting, round2020, other_employer, clock
+):
+    stranger = factories.ApplicationFactory(
+        round=round2020, employer=other_employer, state=AppState.AWAITING_EMPLOYER
+    )
+    response = login(unit_admin).post(
+        "/unit/applications/confirm/", {"application": [awaiting.pk, stranger.pk]}, follow=True
+    )
+    assert "只有申请人所在用人单位的经办人才能确认隶属关系" in response.content.decode()
+    awaiting.refresh_from_db()
+    stranger.refresh_from_db()
+    assert (awaiting.state, stranger.state) == (AppState.AWAITING_EMPLOYER,) * 2
+
+
+def test_confirming_with_nothing_ticked_says_what_to_do(login, unit_admin, awaiting, clock):
+    response = login(unit_admin).post(
+        "/unit/applications/confirm/", {"application": ["x"]}, follow=True
+    )
+    assert "请勾选要确认隶属关系的申请人" in response.content.decode()
+    awaiting.refresh_from_db()
+    assert awaiting.state == AppState.AWAITING_EMPLOYER
