@@ -202,21 +202,32 @@ def application_submit(
             now=now,
             changes={"submitted_at": now},
         )
-        departments = departments_ensure()
-        existing = set(application.claims.values_list("indicator", flat=True))
-        IndicatorClaim.objects.bulk_create(
-            IndicatorClaim(
-                application=application,
-                round_id=application.round_id,
-                indicator=code,
-                department=departments[primary_department_of(code)],
-            )
-            for code in ZERO_FILL_CODES
-            if code not in existing
-        )
+        zero_fill_claims_create(round_id=application.round_id, application_ids=[application.pk])
         # The departments verify it now (细则第五条: results during the declaration).
         declaration_changed(round=application.round, application_ids=[application.pk])
     return application
+
+
+def zero_fill_claims_create(*, round_id: int, application_ids: list[int]) -> None:
+    """The zero-fill claims (零填报) a submission creates for its departments to fill in from
+    their own records, those not there yet (a resubmission creates none twice)."""
+    departments = departments_ensure()
+    existing = set(
+        IndicatorClaim.objects.filter(
+            application_id__in=application_ids, indicator__in=ZERO_FILL_CODES
+        ).values_list("application_id", "indicator")
+    )
+    IndicatorClaim.objects.bulk_create(
+        IndicatorClaim(
+            application_id=pk,
+            round_id=round_id,
+            indicator=code,
+            department=departments[primary_department_of(code)],
+        )
+        for pk in application_ids
+        for code in ZERO_FILL_CODES
+        if (pk, code) not in existing
+    )
 
 
 def _require_evidence(application: Application) -> None:

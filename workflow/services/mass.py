@@ -27,7 +27,6 @@ from workflow.exceptions import DomainError, InvalidTransition, NotPermitted
 from workflow.extensions import declaration_changed
 from workflow.indicators import (
     INDICATORS,
-    ZERO_FILL_CODES,
     evidence_required,
     primary_department_of,
 )
@@ -85,24 +84,13 @@ def applicants_register_many(
     try:
         with transaction.atomic():
             Applicant.objects.bulk_create(applicants)
-            audit_events_write(
-                [
-                    audit_event(
-                        object_type=Applicant._meta.label_lower,
-                        object_id=applicant.pk,
-                        action="applicant.register",
-                        actor=applicant.user,
-                        label="system",
-                        now=now,
-                        round_year=None,
-                        from_state="",
-                        to_state="",
-                        reason="",
-                        before=None,
-                        after=snapshot(applicant, ["id_number", "name", "female_job"]),
-                    )
-                    for applicant in applicants
-                ]
+            _audit_created(
+                applicants,
+                [applicant.user for applicant in applicants],
+                action="applicant.register",
+                round_year=None,
+                fields=["id_number", "name", "female_job"],
+                now=now,
             )
     except IntegrityError as exc:
         raise DomainError("其中有公民身份号码已登记，不能重复登记。") from exc
@@ -155,24 +143,13 @@ def applications_begin_many(
             )
         except IntegrityError as exc:  # the same applicant, twice at once
             raise DomainError(f"每人每年度只能申请一次（{round.year}年度）。") from exc
-        audit_events_write(
-            [
-                audit_event(
-                    object_type=Application._meta.label_lower,
-                    object_id=application.pk,
-                    action="application.start",
-                    actor=user,
-                    label="system",
-                    now=now,
-                    round_year=round.year,
-                    from_state="",
-                    to_state=application.state,
-                    reason="",
-                    before=None,
-                    after=snapshot(application, single.AUDITED_FIELDS),
-                )
-                for application, user in zip(applications, users, strict=True)
-            ]
+        _audit_created(
+            applications,
+            users,
+            action="application.start",
+            round_year=round.year,
+            fields=single.AUDITED_FIELDS,
+            now=now,
         )
         transition_bulk(
             Application,
@@ -274,24 +251,13 @@ def claims_declare_many(
             actors.append(user)
     with atomic_transition(single_claims.CLAIM_CONFLICT):
         IndicatorClaim.objects.bulk_create(claims)
-        audit_events_write(
-            [
-                audit_event(
-                    object_type=IndicatorClaim._meta.label_lower,
-                    object_id=claim.pk,
-                    action="claim.declare",
-                    actor=user,
-                    label="system",
-                    now=now,
-                    round_year=round.year,
-                    from_state="",
-                    to_state=claim.state,
-                    reason="",
-                    before=None,
-                    after=snapshot(claim, single_claims.AUDITED_FIELDS),
-                )
-                for claim, user in zip(claims, actors, strict=True)
-            ]
+        _audit_created(
+            claims,
+            actors,
+            action="claim.declare",
+            round_year=round.year,
+            fields=single_claims.AUDITED_FIELDS,
+            now=now,
         )
     return len(claims)
 
@@ -329,7 +295,6 @@ def applications_submit_many(
     for state in Application.objects.filter(pk__in=ids).values_list("state", flat=True):
         if state not in submittable:
             raise InvalidTransition(f"申请当前状态（{AppState(state).label}）不能提交申请。")
-    departments = departments_ensure()
     with atomic_transition():
         moved = transition_bulk(
             Application,
@@ -340,24 +305,41 @@ def applications_submit_many(
             actors=dict(submissions),
             changes={"submitted_at": now},
         )
-        existing = set(
-            IndicatorClaim.objects.filter(
-                application_id__in=ids, indicator__in=ZERO_FILL_CODES
-            ).values_list("application_id", "indicator")
-        )
-        IndicatorClaim.objects.bulk_create(
-            IndicatorClaim(
-                application_id=pk,
-                round_id=round.pk,
-                indicator=code,
-                department=departments[primary_department_of(code)],
-            )
-            for pk in ids
-            for code in ZERO_FILL_CODES
-            if (pk, code) not in existing
-        )
+        single.zero_fill_claims_create(round_id=round.pk, application_ids=ids)
         declaration_changed(round=round, application_ids=ids)
     return moved
+
+
+def _audit_created(
+    objects: Sequence[Any],
+    actors: Sequence[Any],
+    *,
+    action: str,
+    round_year: int | None,
+    fields: Sequence[str],
+    now: dt.datetime,
+) -> None:
+    """One audit row per object just created, by its own actor, of the shape the single
+    service's `audit_record` writes (into its first state, the audited fields after)."""
+    audit_events_write(
+        [
+            audit_event(
+                object_type=obj._meta.label_lower,
+                object_id=obj.pk,
+                action=action,
+                actor=actor,
+                label="system",
+                now=now,
+                round_year=round_year,
+                from_state="",
+                to_state=getattr(obj, "state", ""),
+                reason="",
+                before=None,
+                after=snapshot(obj, fields),
+            )
+            for obj, actor in zip(objects, actors, strict=True)
+        ]
+    )
 
 
 __all__ = [
