@@ -136,13 +136,7 @@ def application_name_employer(
     """The applicant names the employer paying their social insurance (细则第五条)."""
     now = now_or(now)
     transition_allowed(application, "name_employer", actor=actor, now=now)
-    # 细则第五条: 该用人单位应在京注册并进行税务登记
-    if not employer.registered_in_beijing:
-        raise DomainError(f"“{employer.name}”未在京注册，不能作为申报单位。")
-    if not employer.tax_registered:
-        raise DomainError(f"“{employer.name}”未进行税务登记，不能作为申报单位。")
-    if employer.is_barred(timezone.localdate(now)):
-        raise DomainError(f"“{employer.name}”{_bar_notice(employer=employer, now=now)}")
+    require_employer_nameable(employer, now=now)
     return _transition(
         application=application,
         method="name_employer",
@@ -193,7 +187,7 @@ def application_submit(
     细则第七条: a declaration the data exchange cannot verify is refused without evidence."""
     now = now_or(now)
     transition_allowed(application, "submit", actor=actor, now=now)
-    _require_evidence(application)
+    require_evidence([application.pk])
     with atomic_transition():
         _transition(
             application=application,
@@ -230,22 +224,40 @@ def zero_fill_claims_create(*, round_id: int, application_ids: list[int]) -> Non
     )
 
 
-def _require_evidence(application: Application) -> None:
+def require_evidence(application_ids: list[int]) -> None:
+    """细则第七条: a declaration the data exchange cannot verify is not submitted without its
+    evidence. Refuses naming every such indicator of the first application lacking one."""
     with_evidence = set(
         Evidence.objects.filter(
-            application=application, purpose=EvidencePurpose.DECLARATION
-        ).values_list("indicator", flat=True)
+            application_id__in=application_ids, purpose=EvidencePurpose.DECLARATION
+        ).values_list("application_id", "indicator")
     )
-    missing = [
-        f"“{INDICATORS[claim.indicator].label}”{why}"
-        for claim in application.claims.all()
-        if claim.indicator not in with_evidence
-        and (why := evidence_required(claim.indicator, claim.declared_facts))
-    ]
-    if missing:
+    missing: dict[int, list[str]] = {}
+    # Values, not instances: a claim loaded without its state is read again whole (the FSM's
+    # concurrency check records every instance's state), one query per claim.
+    for application_id, indicator, facts in (
+        IndicatorClaim.objects.filter(application_id__in=application_ids)
+        .order_by("application_id", "pk")
+        .values_list("application_id", "indicator", "declared_facts")
+    ):
+        if (application_id, indicator) not in with_evidence and (
+            why := evidence_required(indicator, facts)
+        ):
+            missing.setdefault(application_id, []).append(f"“{INDICATORS[indicator].label}”{why}")
+    for items in missing.values():
         raise DomainError(
-            "尚不能提交：" + "；".join(missing) + "。请在该指标页面上传后再提交（细则第七条）。"
+            "尚不能提交：" + "；".join(items) + "。请在该指标页面上传后再提交（细则第七条）。"
         )
+
+
+def require_employer_nameable(employer: Employer, *, now: dt.datetime) -> None:
+    """细则第五条: 该用人单位应在京注册并进行税务登记; and not barred (细则第十七条)."""
+    if not employer.registered_in_beijing:
+        raise DomainError(f"“{employer.name}”未在京注册，不能作为申报单位。")
+    if not employer.tax_registered:
+        raise DomainError(f"“{employer.name}”未进行税务登记，不能作为申报单位。")
+    if employer.is_barred(timezone.localdate(now)):
+        raise DomainError(f"“{employer.name}”{_bar_notice(employer=employer, now=now)}")
 
 
 def application_withdraw(

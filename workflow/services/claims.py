@@ -76,6 +76,17 @@ def _require_application_state(claim: IndicatorClaim, states: list[str], action:
 # --- the applicant ----------------------------------------------------------------------
 
 
+def require_declarable(indicator: str) -> None:
+    """An indicator the applicant declares: a known one, and not zero-fill (零填报, which the
+    departments' records decide)."""
+    if indicator not in INDICATORS:
+        raise DomainError(f"未知的积分指标：{indicator}")
+    if INDICATORS[indicator].zero_fill:
+        raise DomainError(
+            f"“{INDICATORS[indicator].label}”为零填报指标，由部门数据核定，无需填报。"
+        )
+
+
 def claim_declare(
     *,
     application: Any,
@@ -99,12 +110,7 @@ def claim_declare(
     action = "填报积分指标"
     # Declaring is the applicant's, in the declaration window: the guard of `redeclare`.
     guard_check(guard_of(IndicatorClaim, "redeclare"), application, actor=actor, now=now)
-    if indicator not in INDICATORS:
-        raise DomainError(f"未知的积分指标：{indicator}")
-    if INDICATORS[indicator].zero_fill:
-        raise DomainError(
-            f"“{INDICATORS[indicator].label}”为零填报指标，由部门数据核定，无需填报。"
-        )
+    require_declarable(indicator)
     if application.state not in EDITABLE_APPLICATION_STATES:
         raise InvalidTransition(f"申请当前状态（{application.state_label}）不能{action}。")
     claim = IndicatorClaim.objects.filter(application=application, indicator=indicator).first()

@@ -27,7 +27,6 @@ from workflow.exceptions import DomainError, InvalidTransition, NotPermitted
 from workflow.extensions import declaration_changed
 from workflow.indicators import (
     INDICATORS,
-    evidence_required,
     primary_department_of,
 )
 from workflow.models import (
@@ -36,8 +35,6 @@ from workflow.models import (
     Application,
     AppState,
     Employer,
-    Evidence,
-    EvidencePurpose,
     IndicatorClaim,
     Phase,
 )
@@ -121,12 +118,7 @@ def applications_begin_many(
             raise NotPermitted(
                 f"{applicant.name}{single._bar_notice(applicant=applicant, now=now)}"
             )
-        if not employer.registered_in_beijing:
-            raise DomainError(f"“{employer.name}”未在京注册，不能作为申报单位。")
-        if not employer.tax_registered:
-            raise DomainError(f"“{employer.name}”未进行税务登记，不能作为申报单位。")
-        if employer.is_barred(today):
-            raise DomainError(f"“{employer.name}”{single._bar_notice(employer=employer, now=now)}")
+        single.require_employer_nameable(employer, now=now)
     duplicate = (
         Application.objects.filter(round=round, applicant__user__in=users)
         .select_related("applicant")
@@ -231,12 +223,7 @@ def claims_declare_many(
                 f"申请当前状态（{AppState(states[application.pk]).label}）不能{action}。"
             )
         for indicator, facts in parts.items():
-            if indicator not in INDICATORS:
-                raise DomainError(f"未知的积分指标：{indicator}")
-            if INDICATORS[indicator].zero_fill:
-                raise DomainError(
-                    f"“{INDICATORS[indicator].label}”为零填报指标，由部门数据核定，无需填报。"
-                )
+            single_claims.require_declarable(indicator)
             if (application.pk, indicator) in declared:
                 raise DomainError(f"“{INDICATORS[indicator].label}”已填报，请在该指标页面修改。")
             claims.append(
@@ -274,23 +261,7 @@ def applications_submit_many(
     verify at once (细则第五条). Returns how many were submitted."""
     now = now_or(now)
     ids = [pk for pk, _ in submissions]
-    with_evidence = set(
-        Evidence.objects.filter(
-            application_id__in=ids, purpose=EvidencePurpose.DECLARATION
-        ).values_list("application_id", "indicator")
-    )
-    # Values, not instances: a claim loaded without its state is read again whole (the FSM's
-    # concurrency check records every instance's state), one query per claim.
-    for application_id, indicator, facts in IndicatorClaim.objects.filter(
-        application_id__in=ids
-    ).values_list("application_id", "indicator", "declared_facts"):
-        if (application_id, indicator) in with_evidence:
-            continue
-        if why := evidence_required(indicator, facts):
-            raise DomainError(
-                f"尚不能提交：“{INDICATORS[indicator].label}”{why}。"
-                "请在该指标页面上传后再提交（细则第七条）。"
-            )
+    single.require_evidence(ids)
     submittable = set(Application.submit._django_fsm.transitions)
     for state in Application.objects.filter(pk__in=ids).values_list("state", flat=True):
         if state not in submittable:
