@@ -332,21 +332,22 @@ def transition_apply(
         )
         event.save()
         audit_seal_after_commit()
-        transition_announce(
-            TransitionDone(
-                model=obj._meta.label_lower,
-                method=method,
-                ids=(obj.pk,),
-                to_state=getattr(obj, state_field),
-                actor_id=getattr(actor, "pk", None),
-                at=now,
-                reason=reason,
-            )
-        )
+        _announce_one(obj, method, actor=actor, now=now, reason=reason)
     return obj
 
 
-# --- many objects ----------------------------------------------------------------------------
+def _announce_one(obj: Any, method: str, *, actor: Any, now: dt.datetime, reason: str) -> None:
+    transition_announce(
+        TransitionDone(
+            model=obj._meta.label_lower,
+            method=method,
+            ids=(obj.pk,),
+            to_state=getattr(obj, _state_field(type(obj))),
+            actor_id=getattr(actor, "pk", None),
+            at=now,
+            reason=reason,
+        )
+    )
 
 
 def transition_created(
@@ -373,17 +374,10 @@ def transition_created(
         reason=reason,
         after=after,
     )
-    transition_announce(
-        TransitionDone(
-            model=obj._meta.label_lower,
-            method=method,
-            ids=(obj.pk,),
-            to_state=getattr(obj, state_field),
-            actor_id=getattr(actor, "pk", None),
-            at=now,
-            reason=reason,
-        )
-    )
+    _announce_one(obj, method, actor=actor, now=now, reason=reason)
+
+
+# --- many objects ----------------------------------------------------------------------------
 
 
 def transition_bulk(
