@@ -133,7 +133,8 @@ def employers_named_again(cast: Cast, *, progress: Progress) -> None:
 
 def departments_import(cast: Cast, *, progress: Progress) -> None:
     """Each department uploads its records of each kind as CSV files (a long kind in several
-    files, as the import's limits ask), built from the people's true facts; the 教委's data lacks the degrees of a few (the manual queue finds them)."""
+    files, as the import's limits ask), built from the people's true facts; the 教委's data
+    lacks the degrees of a few (the manual queue finds them)."""
     people = (
         {**script.facts, "education": []} if script.degree_not_on_file else script.facts
         for script in cast.scripts
@@ -210,15 +211,12 @@ def applicants_declare(cast: Cast, *, progress: Progress) -> None:
 
 
 def _declare_and_submit(cast: Cast, scripts: Sequence[ApplicantScript]) -> list[str]:
-    filling = set(
-        Application.objects.filter(
-            pk__in=[cast.applications[s.index] for s in scripts], state=AppState.FILLING
-        ).values_list("pk", flat=True)
+    applications = (
+        Application.objects.filter(state=AppState.FILLING)
+        .select_related("round", "applicant", "employer")
+        .in_bulk([cast.applications[s.index] for s in scripts])
     )
-    acting = [s for s in scripts if cast.applications[s.index] in filling]
-    applications = Application.objects.select_related("round", "applicant", "employer").in_bulk(
-        [cast.applications[s.index] for s in acting]
-    )
+    acting = [s for s in scripts if cast.applications[s.index] in applications]
     declarations = []
     for script in acting:
         declared = list(script.declared.items())

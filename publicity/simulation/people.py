@@ -114,12 +114,12 @@ def applicants_register(cast: Cast, *, progress: Callable[[str], None]) -> None:
             s.id_number for s in chunk
         )
         new = [script for script in chunk if script.id_number not in existing]
+        persons = [script.facts["person"] for script in new]  # unpacked once each
         with transaction.atomic():
             users = []
-            for script in new:
+            for person in persons:
                 user = User(
-                    username=crypto.new_applicant_username(),
-                    first_name=script.facts["person"]["name"][:150],
+                    username=crypto.new_applicant_username(), first_name=person["name"][:150]
                 )
                 user.set_unusable_password()
                 users.append(user)
@@ -129,11 +129,11 @@ def applicants_register(cast: Cast, *, progress: Callable[[str], None]) -> None:
                     {
                         "user": user,
                         "id_number": script.id_number,
-                        "name": script.facts["person"]["name"],
+                        "name": person["name"],
                         "phone": f"139{script.index % 10**8:08d}",
-                        "female_job": script.facts["person"].get("female_job"),
+                        "female_job": person.get("female_job"),
                     }
-                    for script, user in zip(new, users, strict=True)
+                    for script, person, user in zip(new, persons, users, strict=True)
                 ]
             )
         created += len(applicants)
