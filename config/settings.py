@@ -101,6 +101,10 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        # A kept connection is checked before its first use in a request or a task: one
+        # that PostgreSQL closed meanwhile (a restart, an idle timeout) is replaced, not
+        # handed to the work as an error.
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -213,6 +217,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 JOB_RECONCILE_AFTER = env_int("JOB_RECONCILE_AFTER", 300)
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 10)
 CELERY_TASK_TRACK_STARTED = True
+# Celery's Django fixup closes a worker's database connection before and after every task
+# unless told how many tasks may reuse it: a connection (and its authentication) per task,
+# a seventh of the worker's time delivering notices. It is kept for this many tasks; around
+# each task Django's own rule applies (config.celery: CONN_MAX_AGE, the health check, a
+# connection left in a broken state is closed), as around a web request.
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 # Exactly one scheduler: django-celery-beat's, whose schedule lives in the database.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 

@@ -15,7 +15,9 @@ from workflow.models import AnnualRound, JobRun
 from workflow.tasks import JobTask
 
 # Retried on a lost database connection (psycopg's own errors too), with a fresh connection.
-RETRY = {"base": JobTask}
+# Their progress is in their JobRun rows; nobody awaits a result (storing one made every
+# sender subscribe to its result channel in Redis).
+RETRY = {"base": JobTask, "ignore_result": True}
 
 
 def chunk_failed(*, kwargs: dict, reason: str) -> None:

@@ -73,7 +73,9 @@ def reconcile_jobs() -> list[str]:
     return jobs_reconcile().lines()
 
 
-@shared_task(name="workflow.tasks.deliver_notices", acks_late=True)
+# Sent by the thousand and awaited by nobody: no result stored (storing one made every
+# sender subscribe to its result channel in Redis, a third of a notice's enqueueing).
+@shared_task(name="workflow.tasks.deliver_notices", acks_late=True, ignore_result=True)
 def deliver_notices(notice_ids: list[int]) -> int:
     """E-mail and SMS for recorded notices; each goes out once however often this runs."""
     return notices_deliver(notice_ids=notice_ids)
