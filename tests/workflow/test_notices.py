@@ -313,3 +313,46 @@ def test_the_data_exchange_deciding_several_claims_tells_the_applicant_once_with
     assert "“合法稳定住所”指标的审核结果（住建委）" in notice.body
     assert notice.body.count("核定分值 15.00 分") == 2
     assert len(LocmemSmsBackend.outbox) == 1
+
+
+def test_fraud_after_settlement_asks_the_police_to_cancel_the_hukou_with_the_id_masked(
+    applicant, employer, administrator, reviewer_of, django_capture_on_commit_callbacks
+):
+    # 细则第十七条: a hukou obtained by fraud is cancelled by the police, who must be told
+    # whose; the notice is stored and mailed in clear, so the number is masked.
+    police = reviewer_of("police")
+    round = factories.RoundFactory(year=2020, phase=Phase.CLOSED)
+    application = factories.ApplicationFactory(
+        round=round, applicant=applicant, employer=employer, state=AppState.SETTLED
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.application_cancel_for_fraud(
+            application=application, actor=administrator, reason="社保缴费记录系伪造"
+        )
+    told = Notice.objects.get(recipient=police)
+    assert told.subject == "提请注销户口：王小明（2020年度积分落户）"
+    masked = applicant.id_number[:6] + "********" + applicant.id_number[-4:]
+    assert f"公民身份号码 {masked}，申请编号 {application.pk}" in told.body
+    assert applicant.id_number not in told.body
+    assert "社保缴费记录系伪造" in told.body
+    mine = Notice.objects.get(recipient=applicant.user)
+    assert mine.subject == "积分落户所得户口将被注销"
+
+
+def test_a_unit_is_asked_to_confirm_with_a_link_to_the_application(
+    round2020, applicant, employer, unit_admin, django_capture_on_commit_callbacks
+):
+    application = factories.ApplicationFactory(
+        round=round2020, applicant=applicant, employer=None, state=AppState.DRAFT
+    )
+    with (
+        time_machine.travel(at(2020, 7, 20, 9), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.application_name_employer(
+            application=application, employer=employer, actor=applicant.user
+        )
+    asked = Notice.objects.get(recipient=unit_admin)
+    assert asked.subject == "王小明申请确认与本单位的隶属关系"
+    assert f"选择了本单位“{employer.name}”" in asked.body
+    assert asked.link == f"/unit/applications/{application.pk}/"
