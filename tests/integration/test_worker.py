@@ -18,7 +18,6 @@ import pytest
 from django.db import connection
 
 from config.celery import database_ping
-
 from tests.integration.helpers import (
     make_aggregation_due,
     pool_process_running,
