@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
+
 ADMIN_GROUP = "积分落户管理员"
 # 细则第十条: 落户规模和落户人员情况报市政府批准 — the accounts that record the city's approvals
 # (the year's quota, the ranked list). Administrators are not approvers by being administrators.
@@ -85,13 +87,18 @@ def employers_of(user: Any):
 
 
 def department_of(user: Any):
-    """The reviewer's Department, or None."""
+    """The reviewer's Department, or None.
+
+    Read once per user object (Django keeps the profile, or its absence, on the user): a
+    decision asks several times (the guard, the claim's visibility, the department's
+    check), and each asking was a query."""
     if user is None or not user.is_authenticated:
         return None
-    from workflow.models import ReviewerProfile
-
-    profile = ReviewerProfile.objects.select_related("department").filter(user=user).first()
-    return profile.department if profile else None
+    try:
+        profile = user.reviewer_profile
+    except ObjectDoesNotExist:
+        return None
+    return profile.department
 
 
 def is_unit_admin_of(user: Any, employer: Any) -> bool:
