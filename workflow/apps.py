@@ -19,6 +19,11 @@ class WorkflowConfig(AppConfig):
         from workflow.services.transitions import transition_listener_register
 
         transition_listener_register(on_transition_done)
+        # A bulk move's notices are a job of their own: enqueued again if Redis loses it.
+        from workflow.notice_events import NOTICE_JOB_KIND
+        from workflow.reconcile import register_requeue
+
+        register_requeue(NOTICE_JOB_KIND, enqueue="workflow.notice_events.notice_job_enqueue")
 
         # The claims' in-review flag and the queue tally are kept by database triggers; a
         # later migration that rebuilds a table on SQLite drops them, so they are installed

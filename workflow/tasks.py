@@ -81,6 +81,14 @@ def deliver_notices(notice_ids: list[int]) -> int:
     return notices_deliver(notice_ids=notice_ids)
 
 
+@shared_task(base=JobTask, name="workflow.tasks.compose_notices", ignore_result=True)
+def compose_notices(job_run_id: int) -> int:
+    """The notices of a bulk move (workflow.notice_events.notice_job_start)."""
+    from workflow.notice_events import notice_job_run
+
+    return notice_job_run(job_run_id=job_run_id)
+
+
 @shared_task(name="workflow.tasks.remind_appeal_deadline", acks_late=True)
 def remind_appeal_deadline() -> int:
     """Beat, hourly (PeriodicTask seeded by migration 0008). Idempotent by notice key."""

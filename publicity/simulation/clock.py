@@ -20,7 +20,8 @@ from typing import TypeVar
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from workflow.models import default_windows
+from workflow.models import JobRun, JobStatus, default_windows
+from workflow.notice_events import NOTICE_JOB_KIND
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -88,6 +89,24 @@ def wait_until(done: Callable[[], bool], *, what: str, timeout: float = WAIT_TIM
         if time.monotonic() > deadline:
             raise SimulationError(f"等待{what}超过 {timeout:.0f} 秒（worker 是否在运行？）")
         time.sleep(WAIT_POLL)
+
+
+def wait_for_notice_jobs() -> None:
+    """The bulk moves' notices are composed by the workers (workflow.notice_events): a
+    phase is not over until they are, and a notice job that failed stops the run."""
+    open_jobs = JobRun.objects.filter(
+        kind=NOTICE_JOB_KIND, status__in=[JobStatus.PENDING, JobStatus.RUNNING]
+    )
+    wait_until(lambda: not open_jobs.exists(), what="通知生成")
+    failed = list(
+        JobRun.objects.filter(kind=NOTICE_JOB_KIND, status=JobStatus.FAILED).values_list(
+            "key", "error"
+        )[:3]
+    )
+    if failed:
+        raise SimulationError(
+            "workflow.tasks.compose_notices 失败：" + "；".join(f"{k}：{e}" for k, e in failed)
+        )
 
 
 # People acting at the same simulated moment, committed together: each service call keeps its

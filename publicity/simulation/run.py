@@ -16,7 +16,12 @@ from publicity.demo import QUOTA_SHARE, round_half_up
 from publicity.models import CreditRecord
 from publicity.selectors import open_objection_count, publication_of
 from publicity.simulation import declaration, integrity, listing, people, review_loop, reviewing
-from publicity.simulation.clock import SimulatedClock, SimulationError, simulation_windows
+from publicity.simulation.clock import (
+    SimulatedClock,
+    SimulationError,
+    simulation_windows,
+    wait_for_notice_jobs,
+)
 from publicity.simulation.memory import PeakMemory
 from publicity.simulation.script import applicant_scripts
 from ranking.models import RankingRun
@@ -71,6 +76,7 @@ class _Timer:
         self.started = time.monotonic()
         try:
             yield
+            wait_for_notice_jobs()  # the phase's notices, composed by the workers, count in it
         finally:
             self.seconds[name] = round(time.monotonic() - self.started, 2)
             self.peak_mb[name] = self.memory.stop()

@@ -1,18 +1,26 @@
 """Notices: told once, after the commit, only to whoever may see the item; e-mail and SMS
 as each person chooses, the inbox always."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.core import mail
 from django.db import transaction
+from django.utils import timezone
 
 from tests import factories
 from tests.workflow.conftest import at
 from workflow import services
-from workflow.models import AppState, ClaimState, Notice, Phase
-from workflow.notice_events import on_transition_done
+from workflow.models import Application, AppState, ClaimState, JobRun, JobStatus, Notice, Phase
+from workflow.notice_events import (
+    NOTICE_JOB_FROM,
+    NOTICE_JOB_KIND,
+    notice_job_run,
+    on_transition_done,
+)
+from workflow.reconcile import jobs_reconcile
 from workflow.services.notices import NoticeDraft, notices_deliver, notices_record
 from workflow.services.transitions import TransitionDone
 from workflow.sms import LocmemSmsBackend
@@ -356,3 +364,70 @@ def test_a_unit_is_asked_to_confirm_with_a_link_to_the_application(
     assert asked.subject == "王小明申请确认与本单位的隶属关系"
     assert f"选择了本单位“{employer.name}”" in asked.body
     assert asked.link == f"/unit/applications/{application.pk}/"
+
+
+def _publicize_many(count: int, django_capture_on_commit_callbacks) -> list:
+    round = factories.RoundFactory(year=2020, phase=Phase.PUBLICITY)
+    employer = factories.EmployerFactory()
+    applications = [
+        factories.ApplicationFactory(
+            round=round,
+            employer=employer,
+            state=AppState.RANKED,
+            total_points=Decimal("110.00"),
+            rank=n + 1,
+            admitted=True,
+        )
+        for n in range(count)
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.transition_bulk(
+            Application,
+            "publicize",
+            round=round,
+            ids=[a.pk for a in applications],
+            now=at(2020, 10, 15, 0, 1),
+        )
+    return applications
+
+
+def test_a_bulk_moves_notices_are_composed_by_a_job_once_however_often_it_runs(
+    django_capture_on_commit_callbacks,
+):
+    # A phase job's chunk of applications is told by a worker, not by the process that
+    # moved them; a redelivered job records nobody twice.
+    applications = _publicize_many(NOTICE_JOB_FROM, django_capture_on_commit_callbacks)
+
+    job = JobRun.objects.get(kind=NOTICE_JOB_KIND)
+    assert (job.status, job.total, job.done) == (
+        JobStatus.SUCCEEDED,
+        NOTICE_JOB_FROM,
+        NOTICE_JOB_FROM,
+    )
+    told = Notice.objects.filter(subject="2020年度积分落户结果：进入落户公示名单")
+    assert sorted(told.values_list("recipient_id", flat=True)) == sorted(
+        a.applicant.user_id for a in applications
+    )
+    JobRun.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING)  # delivered again
+    assert notice_job_run(job_run_id=job.pk) == 0
+    assert told.count() == NOTICE_JOB_FROM
+
+
+def test_a_notice_job_whose_message_was_lost_is_enqueued_again_by_the_reconciliation(
+    monkeypatch, django_capture_on_commit_callbacks, settings
+):
+    lost: list[int] = []
+    monkeypatch.setattr(
+        "workflow.notice_events.notice_job_enqueue", lambda *, job_run: lost.append(job_run.pk)
+    )
+    _publicize_many(NOTICE_JOB_FROM, django_capture_on_commit_callbacks)
+    [job_id] = lost
+    assert not Notice.objects.exists()  # Redis lost the message: nobody told yet
+    monkeypatch.undo()
+
+    later = timezone.now() + dt.timedelta(seconds=settings.JOB_RECONCILE_AFTER + 1)
+    report = jobs_reconcile(now=later)
+
+    assert report.requeued == [JobRun.objects.get(pk=job_id).key]
+    assert JobRun.objects.get(pk=job_id).status == JobStatus.SUCCEEDED
+    assert Notice.objects.count() == NOTICE_JOB_FROM  # every applicant, once
