@@ -81,18 +81,23 @@ def notices_send(drafts: Iterable[NoticeDraft]) -> int:
     return len(ids)
 
 
-# A move of this many objects (a phase job's chunk, a mass step) has its notices composed by
-# a worker: composing 130,000 outcomes was a tenth of the committing process's time, which
-# it spent on nothing else. A single decision's notice is composed at once, inline.
+# A move of this many objects (a phase job's chunk, a mass step), or a round's phase change
+# (it tells every live applicant), has its notices composed by a worker: composing 130,000
+# outcomes was a tenth of the committing process's time, which it spent on nothing else. A
+# single decision's notice is composed at once, inline.
 NOTICE_JOB_FROM = 100
 NOTICE_JOB_KIND = "workflow.notices"
+
+
+def _tells_many(done: TransitionDone) -> bool:
+    return len(done.ids) >= NOTICE_JOB_FROM or done.model == "workflow.annualround"
 
 
 def on_transition_done(done: TransitionDone) -> None:
     """The listener. A notice that fails must not turn a committed decision into an error
     page: it is logged, and the move stands."""
     try:
-        if len(done.ids) >= NOTICE_JOB_FROM:
+        if _tells_many(done):
             notice_job_start(done)
         else:
             notices_send(drafts_for(done))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from celery import Task, shared_task
+from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -13,10 +14,12 @@ from workflow.audit_chain import audit_seal
 from workflow.jobs import TRANSIENT_DB_ERRORS
 from workflow.reconcile import jobs_reconcile
 from workflow.services import rounds_advance_due
-from workflow.services.notices import appeal_reminders_record, notices_deliver
+from workflow.services.notices import appeal_reminders_record, notices_deliver_pending
 from workflow.services.supplements import supplements_expire
 
-DELIVERY_CHUNK = 500
+# Set while a delivery run is queued and not started (workflow.tasks.notices_queue).
+DELIVERY_AWAKE = "notices:delivery-awake"
+DELIVERY_AWAKE_SECONDS = 60
 
 logger = logging.getLogger(__name__)
 
@@ -73,12 +76,18 @@ def reconcile_jobs() -> list[str]:
     return jobs_reconcile().lines()
 
 
-# Sent by the thousand and awaited by nobody: no result stored (storing one made every
-# sender subscribe to its result channel in Redis, a third of a notice's enqueueing).
-@shared_task(name="workflow.tasks.deliver_notices", acks_late=True, ignore_result=True)
-def deliver_notices(notice_ids: list[int]) -> int:
-    """E-mail and SMS for recorded notices; each goes out once however often this runs."""
-    return notices_deliver(notice_ids=notice_ids)
+@shared_task(name="workflow.tasks.deliver_pending_notices", acks_late=True, ignore_result=True)
+def deliver_pending_notices() -> int:
+    """E-mail and SMS of every recorded notice not delivered yet; each goes out once however
+    often this runs. Woken by `notices_queue`, and by beat every minute (PeriodicTask seeded by
+    migration 0020), so a wake-up Redis lost delays a notice by a minute, never drops it."""
+    # Awake again from here on: a notice recorded from now is either in this run's sweep or
+    # wakes another run.
+    cache.delete(DELIVERY_AWAKE)
+    delivered, more = notices_deliver_pending()
+    if more:
+        notices_queue_wake()
+    return delivered
 
 
 @shared_task(base=JobTask, name="workflow.tasks.compose_notices", ignore_result=True)
@@ -105,9 +114,17 @@ def expire_supplements() -> int:
 
 
 def notices_queue(notice_ids: list[int]) -> None:
-    """Queue the e-mail and SMS of recorded notices, in chunks a worker finishes quickly."""
-    for start in range(0, len(notice_ids), DELIVERY_CHUNK):
-        deliver_notices.delay(notice_ids[start : start + DELIVERY_CHUNK])
+    """Have the e-mail and SMS of newly recorded notices sent: wake the delivery run unless
+    one is already waiting to start (it will sweep these too). One Redis key per commit
+    instead of a broker message per commit (a message cost three times the notice)."""
+    if notice_ids:
+        notices_queue_wake()
+
+
+def notices_queue_wake() -> None:
+    # The key lapses on its own: if Redis loses the message, the next notice wakes a run.
+    if cache.add(DELIVERY_AWAKE, True, timeout=DELIVERY_AWAKE_SECONDS):
+        deliver_pending_notices.delay()
 
 
 @shared_task(name="workflow.tasks.seal_audit_events", acks_late=True)

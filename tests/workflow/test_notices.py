@@ -21,10 +21,15 @@ from workflow.notice_events import (
     on_transition_done,
 )
 from workflow.reconcile import jobs_reconcile
-from workflow.services.notices import NoticeDraft, notices_deliver, notices_record
+from workflow.services.notices import (
+    NoticeDraft,
+    notices_deliver,
+    notices_deliver_pending,
+    notices_record,
+)
 from workflow.services.transitions import TransitionDone
 from workflow.sms import LocmemSmsBackend
-from workflow.tasks import remind_appeal_deadline
+from workflow.tasks import deliver_pending_notices, remind_appeal_deadline
 
 pytestmark = pytest.mark.django_db
 
@@ -431,3 +436,31 @@ def test_a_notice_job_whose_message_was_lost_is_enqueued_again_by_the_reconcilia
     assert report.requeued == [JobRun.objects.get(pk=job_id).key]
     assert JobRun.objects.get(pk=job_id).status == JobStatus.SUCCEEDED
     assert Notice.objects.count() == NOTICE_JOB_FROM  # every applicant, once
+
+
+def test_a_notice_whose_wake_up_was_lost_goes_out_with_the_next_delivery_run(applicant):
+    # The delivery run sweeps every notice not delivered yet: a wake-up Redis lost (or a
+    # worker that died before sending) delays a notice until beat's next run, never drops it.
+    applicant.phone = "13800138000"
+    applicant.save()
+    notices_record(drafts=[NoticeDraft(applicant.user.pk, "lost-wake-up", "补发的通知", "正文")])
+    assert not LocmemSmsBackend.outbox
+
+    assert deliver_pending_notices() == 1
+
+    assert [text for _, text in LocmemSmsBackend.outbox] == [
+        "【落户通】补发的通知。详情请登录落户通查看。"
+    ]
+    assert deliver_pending_notices() == 0  # sent once
+
+
+def test_a_long_backlog_is_delivered_a_bounded_run_at_a_time(applicant):
+    notices_record(
+        drafts=[
+            NoticeDraft(applicant.user.pk, f"backlog-{n}", f"第{n}条", "正文") for n in range(5)
+        ]
+    )
+
+    assert notices_deliver_pending(chunk=2, chunks=2) == (4, True)
+    assert notices_deliver_pending(chunk=2, chunks=2) == (1, False)
+    assert not Notice.objects.filter(delivered_at__isnull=True).exists()

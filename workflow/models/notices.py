@@ -36,6 +36,13 @@ class Notice(models.Model):
         ]
         indexes = [
             models.Index(fields=["recipient", "read_at"], name="notice_recipient_unread"),
+            # The delivery run's sweep (workflow.tasks.deliver_pending_notices): the few not
+            # delivered yet among millions.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(delivered_at__isnull=True),
+                name="notice_undelivered",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -36,6 +36,10 @@ from ._common import format_moment, now_or
 logger = logging.getLogger(__name__)
 
 SIGNATURE = "落户通 · 北京市积分落户在线申报"
+# Notices delivered per locked chunk, and chunks per delivery run (then the run hands over to
+# a fresh task, so other work interleaves with a phase change's 130,000 notices).
+DELIVERY_CHUNK = 500
+DELIVERY_CHUNKS_PER_RUN = 20
 
 
 @dataclass(frozen=True)
@@ -95,45 +99,63 @@ def notices_deliver(*, notice_ids: Iterable[int], now: dt.datetime | None = None
     (rows another delivery holds are skipped, not waited for). Returns how many notices this
     call delivered.
 
-    A chunk at a time: its notices, their recipients' channel choices and phone numbers are
-    each read in one query (a round's phase change tells 130,000 people)."""
+    A chunk at a time: its notices (as plain values), their recipients' channel choices and
+    phone numbers are each read in one query (a round's phase change tells 130,000 people)."""
     now = now_or(now)
     with transaction.atomic():
         notices = list(
             Notice.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk__in=list(notice_ids), delivered_at__isnull=True)
-            .select_related("recipient")
             .order_by("pk")
+            .values_list("pk", "recipient_id", "recipient__email", "subject", "body", "link")
         )
-        Notice.objects.filter(pk__in=[n.pk for n in notices]).update(delivered_at=now)
-    users = {notice.recipient_id for notice in notices}
+        Notice.objects.filter(pk__in=[n[0] for n in notices]).update(delivered_at=now)
+    users = {notice[1] for notice in notices}
     channels = {
-        p.user_id: (p.email_enabled, p.sms_enabled)
-        for p in NoticePreference.objects.filter(user_id__in=users)
+        user_id: (email_on, sms_on)
+        for user_id, email_on, sms_on in NoticePreference.objects.filter(
+            user_id__in=users
+        ).values_list("user_id", "email_enabled", "sms_enabled")
     }
     phones = dict(Applicant.objects.filter(user_id__in=users).values_list("user_id", "phone"))
-    for sent, notice in enumerate(notices):
-        user = notice.recipient
-        email_on, sms_on = channels.get(user.pk, (True, True))
-        link = _absolute(notice.link)
+    for sent, (_, user_id, email, subject, body, link) in enumerate(notices):
+        email_on, sms_on = channels.get(user_id, (True, True))
+        link = _absolute(link)
         try:
-            if email_on and user.email:
+            if email_on and email:
                 send_mail(
-                    notice.subject,
-                    f"{notice.body}\n\n{'查看详情：' + link if link else ''}\n\n{SIGNATURE}",
+                    subject,
+                    f"{body}\n\n{'查看详情：' + link if link else ''}\n\n{SIGNATURE}",
                     None,
-                    [user.email],
+                    [email],
                 )
-            if sms_on and phones.get(user.pk):
-                sms_send(
-                    to=phones[user.pk], text=f"【落户通】{notice.subject}。详情请登录落户通查看。"
-                )
+            if sms_on and phones.get(user_id):
+                sms_send(to=phones[user_id], text=f"【落户通】{subject}。详情请登录落户通查看。")
         except Exception:
             # The mail server or SMS gateway failed: this notice and the rest of the chunk
             # are not delivered yet, so that the task's re-run sends them (none is lost).
-            Notice.objects.filter(pk__in=[n.pk for n in notices[sent:]]).update(delivered_at=None)
+            Notice.objects.filter(pk__in=[n[0] for n in notices[sent:]]).update(delivered_at=None)
             raise
     return len(notices)
+
+
+def notices_deliver_pending(
+    *, chunk: int = DELIVERY_CHUNK, chunks: int = DELIVERY_CHUNKS_PER_RUN
+) -> tuple[int, bool]:
+    """Deliver the notices not delivered yet, oldest first, `chunk` at a time, for at most
+    `chunks` chunks. Returns how many were delivered and whether any are left (for another
+    run: a long backlog does not hold one worker process for an hour)."""
+    pending = Notice.objects.filter(delivered_at__isnull=True).order_by("pk")
+    delivered = 0
+    for _ in range(chunks):
+        ids = list(pending.values_list("pk", flat=True)[:chunk])
+        if not ids:
+            return delivered, False
+        sent = notices_deliver(notice_ids=ids)
+        if not sent:
+            return delivered, False  # all held by another delivery: it goes on with them
+        delivered += sent
+    return delivered, pending.exists()
 
 
 def notice_mark_read(
@@ -212,5 +234,6 @@ __all__ = [
     "notice_preference_of",
     "notice_preference_set",
     "notices_deliver",
+    "notices_deliver_pending",
     "notices_record",
 ]
