@@ -11,12 +11,13 @@ published and `export_publicity`, the public pages and `round_status` read it as
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import TypeVar
 
+from celery import current_app as celery_app
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
@@ -149,18 +150,47 @@ def chunks_side_by_side(
     """`act` on each chunk of `size` items in one transaction (a set-based step of many
     actors: `workflow.services.mass`), side by side as `each_side_by_side`; the results in
     the order of `items`."""
-    threads = PARALLEL_ACTORS if connection.vendor == "postgresql" else 1
+    # Tasks run in-process (no worker: tests, development) are not thread-safe in Celery (a
+    # process-wide flag each eager call sets and restores leaks across threads, and then no
+    # result can be awaited in this process): one actor at a time there.
+    side_by_side = connection.vendor == "postgresql" and not celery_app.conf.task_always_eager
+    threads = PARALLEL_ACTORS if side_by_side else 1
 
     def chunk_done(chunk: Sequence[T]) -> list[R]:
-        try:
-            with transaction.atomic():
-                return act(chunk)
-        finally:
-            if threads > 1:
-                connections.close_all()  # this thread's own; the next chunk opens its own
+        with transaction.atomic():
+            return act(chunk)
 
     chunks = list(in_chunks(items, size))
     if threads == 1:
         return [result for chunk in chunks for result in chunk_done(chunk)]
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sim-actor") as pool:
-        return [result for done in pool.map(chunk_done, chunks) for result in done]
+    done: list[list[R] | None] = [None] * len(chunks)
+    failures: list[BaseException] = []
+    queue = iter(enumerate(chunks))
+    taking = threading.Lock()
+
+    def actor() -> None:
+        # One database session per thread for the whole step, closed when it ends (a session
+        # per chunk of 16 actors cost a connection and its authentication each time).
+        try:
+            while not failures:
+                with taking:
+                    index, chunk = next(queue, (None, None))
+                if chunk is None:
+                    return
+                done[index] = chunk_done(chunk)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    actors = [
+        threading.Thread(target=actor, name=f"sim-actor-{n}")
+        for n in range(min(threads, len(chunks)))
+    ]
+    for thread in actors:
+        thread.start()
+    for thread in actors:
+        thread.join()
+    if failures:
+        raise failures[0]
+    return [result for results in done for result in results or []]

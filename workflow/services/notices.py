@@ -101,11 +101,14 @@ def notices_deliver(*, notice_ids: Iterable[int], now: dt.datetime | None = None
 
     A chunk at a time: its notices (as plain values), their recipients' channel choices and
     phone numbers are each read in one query (a round's phase change tells 130,000 people)."""
-    now = now_or(now)
+    return _deliver(Notice.objects.filter(pk__in=list(notice_ids)), now=now_or(now))
+
+
+def _deliver(notices_chosen: Any, *, now: dt.datetime) -> int:
     with transaction.atomic():
         notices = list(
-            Notice.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(pk__in=list(notice_ids), delivered_at__isnull=True)
+            notices_chosen.select_for_update(skip_locked=True, of=("self",))
+            .filter(delivered_at__isnull=True)
             .order_by("pk")
             .values_list("pk", "recipient_id", "recipient__email", "subject", "body", "link")
         )
@@ -145,15 +148,16 @@ def notices_deliver_pending(
     """Deliver the notices not delivered yet, oldest first, `chunk` at a time, for at most
     `chunks` chunks. Returns how many were delivered and whether any are left (for another
     run: a long backlog does not hold one worker process for an hour)."""
-    pending = Notice.objects.filter(delivered_at__isnull=True).order_by("pk")
+    pending = Notice.objects.filter(delivered_at__isnull=True)
     delivered = 0
     for _ in range(chunks):
-        ids = list(pending.values_list("pk", flat=True)[:chunk])
-        if not ids:
-            return delivered, False
-        sent = notices_deliver(notice_ids=ids)
+        # The oldest `chunk` not held by another delivery, locked as they are read.
+        sent = _deliver(
+            Notice.objects.filter(pk__in=pending.order_by("pk").values("pk")[:chunk]),
+            now=now_or(None),
+        )
         if not sent:
-            return delivered, False  # all held by another delivery: it goes on with them
+            return delivered, False  # none left, or all held by another delivery
         delivered += sent
     return delivered, pending.exists()
 
