@@ -200,6 +200,7 @@ def test_affiliation_request_goes_to_the_units_verified_accounts_only(
     [notice] = Notice.objects.all()
     assert notice.recipient == unit_admin
     assert notice.subject == "王小明申请确认与本单位的隶属关系"
+    assert f"选择了本单位“{employer.name}”" in notice.body
     assert notice.link == f"/unit/applications/{application.pk}/"
 
     with (
@@ -350,25 +351,6 @@ def test_fraud_after_settlement_asks_the_police_to_cancel_the_hukou_with_the_id_
     assert "社保缴费记录系伪造" in told.body
     mine = Notice.objects.get(recipient=applicant.user)
     assert mine.subject == "积分落户所得户口将被注销"
-
-
-def test_a_unit_is_asked_to_confirm_with_a_link_to_the_application(
-    round2020, applicant, employer, unit_admin, django_capture_on_commit_callbacks
-):
-    application = factories.ApplicationFactory(
-        round=round2020, applicant=applicant, employer=None, state=AppState.DRAFT
-    )
-    with (
-        time_machine.travel(at(2020, 7, 20, 9), tick=False),
-        django_capture_on_commit_callbacks(execute=True),
-    ):
-        services.application_name_employer(
-            application=application, employer=employer, actor=applicant.user
-        )
-    asked = Notice.objects.get(recipient=unit_admin)
-    assert asked.subject == "王小明申请确认与本单位的隶属关系"
-    assert f"选择了本单位“{employer.name}”" in asked.body
-    assert asked.link == f"/unit/applications/{application.pk}/"
 
 
 def _publicize_many(count: int, django_capture_on_commit_callbacks) -> list:
