@@ -246,8 +246,12 @@ def verification_decide(
         return stats
     claims_by_app: dict[int, list[IndicatorClaim]] = defaultdict(list)
     # Row locks: a reviewer deciding one of these claims waits for the chunk (no-op on SQLite).
-    for claim in IndicatorClaim.objects.select_for_update().filter(
-        application_id__in=list(applications)
+    # The claims' rows only: the default ordering joins their applications and the round,
+    # which a plain FOR UPDATE locked as well (every chunk and bulk move took turns).
+    for claim in (
+        IndicatorClaim.objects.select_for_update(of=("self",))
+        .filter(application_id__in=list(applications))
+        .order_by("application_id", "indicator")
     ):
         claims_by_app[claim.application_id].append(claim)
     records = records_for(app.applicant_id for app in applications.values())

@@ -1,11 +1,15 @@
 """Two concurrent transitions of one application on PostgreSQL: exactly one wins."""
 
+import datetime as dt
 import threading
 
+import psycopg
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, transaction
+from psycopg import sql
 
+from review.services.verification import verification_decide
 from tests import factories
 from tests.workflow.conftest import at
 from workflow import services
@@ -80,3 +84,56 @@ def test_concurrent_submit_and_withdraw_exactly_one_wins(applicant, employer):
         assert application.submitted_at is None
         # nothing half-written: no claims from the failed submission
         assert not IndicatorClaim.objects.filter(application=application).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_move_and_the_data_exchange_lock_only_their_own_rows():
+    """While a chunk of applications moves, or the data exchange holds an application's
+    claims, the round and the other applications stay free: a plain FOR UPDATE with the
+    models' default ordering locked the round row too, and every bulk move, verification
+    chunk and reviewer of the round waited for each other."""
+    round = factories.RoundFactory(year=2020, phase=Phase.AGGREGATION)
+    moving, other = (
+        factories.ApplicationFactory(round=round, state=AppState.SUBMITTED) for _ in range(2)
+    )
+    checked = factories.ApplicationFactory(round=round, state=AppState.UNDER_REVIEW)
+    factories.ClaimFactory(application=checked, indicator="education")
+    settings = connection.settings_dict
+    with psycopg.connect(
+        host=settings["HOST"],
+        port=settings["PORT"] or 5432,
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        password=settings["PASSWORD"],
+        autocommit=True,
+    ) as outsider:
+
+        def free(table: str, pk: int) -> bool:
+            try:
+                outsider.execute(
+                    sql.SQL("SELECT 1 FROM {} WHERE id = %s FOR UPDATE NOWAIT").format(
+                        sql.Identifier(table)
+                    ),
+                    [pk],
+                )
+            except psycopg.errors.LockNotAvailable:
+                return False
+            return True
+
+        with transaction.atomic():
+            services.transition_bulk(
+                Application,
+                "begin_review",
+                round=round,
+                ids=[moving.pk],
+                now=round.phase_window(Phase.AGGREGATION)[0] + dt.timedelta(hours=1),
+            )
+            assert not free("workflow_application", moving.pk)  # its own row: held
+            assert free("workflow_annualround", round.pk)
+            assert free("workflow_application", other.pk)
+        with transaction.atomic():
+            verification_decide(round=round, application_ids=[checked.pk])
+            assert not free("workflow_indicatorclaim", checked.claims.get().pk)
+            assert free("workflow_annualround", round.pk)
+            assert free("workflow_application", checked.pk)

@@ -431,8 +431,12 @@ def transition_bulk(
         chunk = ids[start : start + chunk_size]
         with transaction.atomic():
             rows = list(
-                model.objects.select_for_update()
+                # Only the moved rows, in one order: the model's default ordering joins the
+                # round (applications by year), and a plain FOR UPDATE then locked the round
+                # row too, so every bulk move and verification of a round took turns.
+                model.objects.select_for_update(of=("self",))
                 .filter(pk__in=chunk, **{f"{state_field}__in": sources})
+                .order_by("pk")
                 .values_list("pk", state_field, *changed)
             )
             if not rows:
