@@ -131,10 +131,13 @@ def employers_named_again(cast: Cast, *, progress: Progress) -> None:
     progress(f"{count} 人重新提交单位确认 / named their unit again")
 
 
-def departments_import(cast: Cast, *, progress: Progress) -> None:
+def departments_upload(cast: Cast) -> list[tuple[int, str, int]]:
     """Each department uploads its records of each kind as CSV files (a long kind in several
     files, as the import's limits ask), built from the people's true facts; the 教委's data
-    lacks the degrees of a few (the manual queue finds them)."""
+    lacks the degrees of a few (the manual queue finds them). The workers load them while the
+    applicants and units go on (`departments_loaded` waits for them before anyone submits:
+    the records name registered applicants, and a claim is verified when it is submitted).
+    Returns each batch's id, kind and rows."""
     people = (
         {**script.facts, "education": []} if script.degree_not_on_file else script.facts
         for script in cast.scripts
@@ -150,6 +153,13 @@ def departments_import(cast: Cast, *, progress: Progress) -> None:
             kind=kind,
         )
         batches.append((batch.pk, kind, rows))
+    return batches
+
+
+def departments_loaded(
+    cast: Cast, batches: list[tuple[int, str, int]], *, progress: Progress
+) -> None:
+    """Wait until the uploaded batches are loaded; one that is not stops the run."""
     ids = [pk for pk, _, _ in batches]
     wait_until(
         lambda: (

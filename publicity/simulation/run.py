@@ -161,6 +161,7 @@ def simulate_round(
             opens = cast.round.declaration_opens_at
             clock.move_to(opens + HOUR)
             people.applicants_register(cast, progress=progress)
+            uploads = declaration.departments_upload(cast)
             declaration.applications_begin(cast, progress=progress)
             clock.move_to(opens + 2 * DAY)
             declaration.units_decide(cast, progress=progress)
@@ -168,7 +169,7 @@ def simulate_round(
             declaration.employers_named_again(cast, progress=progress)
             declaration.units_decide(cast, progress=progress, second_time=True)
             clock.move_to(opens + 4 * DAY)
-            declaration.departments_import(cast, progress=progress)
+            declaration.departments_loaded(cast, uploads, progress=progress)
             clock.move_to(opens + 5 * DAY)
             declaration.applicants_declare(cast, progress=progress)
             clock.move_to(opens + 10 * DAY)

@@ -189,6 +189,34 @@ def test_a_rolled_back_writer_leaves_nothing_to_seal(
     assert not AuditEvent.objects.exists()
 
 
+@pytest.mark.postgres
+def test_a_committer_does_not_queue_behind_another_seal_and_the_beat_seals_after(
+    administrator, django_capture_on_commit_callbacks
+):
+    # Another process is sealing (it holds the seal lock): a writer's commit returns at once
+    # instead of waiting its turn, its rows left to that seal or the beat task.
+    import psycopg
+
+    from workflow.audit_chain import _SEAL_LOCK
+
+    settings = connection.settings_dict
+    with psycopg.connect(
+        host=settings["HOST"],
+        port=settings["PORT"] or 5432,
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        password=settings["PASSWORD"],
+    ) as sealer:
+        sealer.execute("SELECT pg_advisory_xact_lock(%s)", [_SEAL_LOCK])
+        with django_capture_on_commit_callbacks(execute=True):
+            round_create(year=2022, quota=1, actor=administrator)
+        assert AuditEvent.objects.filter(hash__isnull=True).exists()
+        sealer.rollback()  # that seal ends
+
+    assert tasks.seal_audit_events.delay().get() >= 1
+    assert audit_chain_verify().intact
+
+
 def test_the_beat_task_seals_what_no_commit_sealed(events):
     assert tasks.seal_audit_events.delay().get() == len(events)
     assert tasks.seal_audit_events.delay().get() == 0
