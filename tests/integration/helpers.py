@@ -42,6 +42,19 @@ def round_due_for(phase: str) -> AnnualRound:
     return RoundFactory(year=now.year, phase=starts, **windows)
 
 
+def second_session(*, autocommit: bool = False) -> psycopg.Connection:
+    """Another PostgreSQL session on the test database, as a second process would hold."""
+    db = connection.settings_dict
+    return psycopg.connect(
+        dbname=db["NAME"],
+        user=db["USER"],
+        password=db["PASSWORD"],
+        host=db["HOST"] or "127.0.0.1",
+        port=db["PORT"] or 5432,
+        autocommit=autocommit,
+    )
+
+
 @contextmanager
 def table_locked(model: type[Model] = AuditEvent) -> Iterator[psycopg.Connection]:
     """Hold an EXCLUSIVE lock on `model`'s table from another connection until released.
@@ -49,14 +62,7 @@ def table_locked(model: type[Model] = AuditEvent) -> Iterator[psycopg.Connection
     Reads go on; every insert, update or SELECT … FOR UPDATE waits. Yields the connection so
     the test can release the lock early (commit) while keeping the context for cleanup.
     """
-    db = connection.settings_dict
-    lock = psycopg.connect(
-        dbname=db["NAME"],
-        user=db["USER"],
-        password=db["PASSWORD"],
-        host=db["HOST"] or "127.0.0.1",
-        port=db["PORT"] or 5432,
-    )
+    lock = second_session()
     try:
         lock.execute(f'LOCK TABLE "{model._meta.db_table}" IN EXCLUSIVE MODE')
         yield lock

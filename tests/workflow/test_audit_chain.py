@@ -195,18 +195,10 @@ def test_a_committer_does_not_queue_behind_another_seal_and_the_beat_seals_after
 ):
     # Another process is sealing (it holds the seal lock): a writer's commit returns at once
     # instead of waiting its turn, its rows left to that seal or the beat task.
-    import psycopg
-
+    from tests.integration.helpers import second_session
     from workflow.audit_chain import _SEAL_LOCK
 
-    settings = connection.settings_dict
-    with psycopg.connect(
-        host=settings["HOST"],
-        port=settings["PORT"] or 5432,
-        dbname=settings["NAME"],
-        user=settings["USER"],
-        password=settings["PASSWORD"],
-    ) as sealer:
+    with second_session() as sealer:
         sealer.execute("SELECT pg_advisory_xact_lock(%s)", [_SEAL_LOCK])
         with django_capture_on_commit_callbacks(execute=True):
             round_create(year=2022, quota=1, actor=administrator)

@@ -11,6 +11,7 @@ from psycopg import sql
 
 from review.services.verification import verification_decide
 from tests import factories
+from tests.integration.helpers import second_session
 from tests.workflow.conftest import at
 from workflow import services
 from workflow.exceptions import ConflictError
@@ -99,15 +100,7 @@ def test_a_bulk_move_and_the_data_exchange_lock_only_their_own_rows():
     )
     checked = factories.ApplicationFactory(round=round, state=AppState.UNDER_REVIEW)
     factories.ClaimFactory(application=checked, indicator="education")
-    settings = connection.settings_dict
-    with psycopg.connect(
-        host=settings["HOST"],
-        port=settings["PORT"] or 5432,
-        dbname=settings["NAME"],
-        user=settings["USER"],
-        password=settings["PASSWORD"],
-        autocommit=True,
-    ) as outsider:
+    with second_session(autocommit=True) as outsider:
 
         def free(table: str, pk: int) -> bool:
             try:
