@@ -23,7 +23,6 @@ from workflow.notice_events import (
 from workflow.reconcile import jobs_reconcile
 from workflow.services.notices import (
     NoticeDraft,
-    notices_deliver,
     notices_deliver_pending,
     notices_record,
 )
@@ -280,7 +279,7 @@ def test_a_gateway_failing_mid_chunk_loses_no_notice_and_sends_none_twice(
     for person, phone in ((applicant, "13800138000"), (other_applicant, "13900139000")):
         person.phone = phone
         person.save()
-    ids = notices_record(
+    notices_record(
         drafts=[
             NoticeDraft(user.pk, f"k{n}", f"第{n}条", "正文")
             for n, user in enumerate([applicant.user, other_applicant.user, applicant.user])
@@ -288,7 +287,7 @@ def test_a_gateway_failing_mid_chunk_loses_no_notice_and_sends_none_twice(
     )
     settings.SMS_BACKEND = "tests.workflow.test_notices._GatewayDown"
     with pytest.raises(ConnectionError):
-        notices_deliver(notice_ids=ids)
+        notices_deliver_pending()
     assert [text for _, text in LocmemSmsBackend.outbox] == [
         "【落户通】第0条。详情请登录落户通查看。",
         "【落户通】第1条。详情请登录落户通查看。",
@@ -296,8 +295,8 @@ def test_a_gateway_failing_mid_chunk_loses_no_notice_and_sends_none_twice(
     assert Notice.objects.filter(delivered_at__isnull=True).count() == 1
 
     settings.SMS_BACKEND = "workflow.sms.LocmemSmsBackend"
-    assert notices_deliver(notice_ids=ids) == 1
-    assert notices_deliver(notice_ids=ids) == 0
+    assert notices_deliver_pending() == (1, False)
+    assert notices_deliver_pending() == (0, False)
     assert [text for _, text in LocmemSmsBackend.outbox][2:] == [
         "【落户通】第2条。详情请登录落户通查看。"
     ]

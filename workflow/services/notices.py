@@ -98,18 +98,14 @@ def _absolute(link: str) -> str:
     return f"{settings.SITE_URL}{link}" if link.startswith("/") else link
 
 
-def notices_deliver(*, notice_ids: Iterable[int], now: dt.datetime | None = None) -> int:
-    """Send each notice by the channels its recipient keeps on, once: the delivery that marks
-    it delivered sends, and a re-run or a second worker at the same moment sends nothing
+def _deliver(notices_chosen: Any, *, now: dt.datetime, limit: int | None = None) -> int:
+    """Send each chosen notice by the channels its recipient keeps on, once: the delivery that
+    marks it delivered sends, and a re-run or a second worker at the same moment sends nothing
     (rows another delivery holds are skipped, not waited for). Returns how many notices this
     call delivered.
 
     A chunk at a time: its notices (as plain values), their recipients' channel choices and
     phone numbers are each read in one query (a round's phase change tells 130,000 people)."""
-    return _deliver(Notice.objects.filter(pk__in=list(notice_ids)), now=now_or(now))
-
-
-def _deliver(notices_chosen: Any, *, now: dt.datetime, limit: int | None = None) -> int:
     with transaction.atomic():
         locked = (
             notices_chosen.select_for_update(skip_locked=True, of=("self",))
@@ -241,7 +237,6 @@ __all__ = [
     "notice_mark_read",
     "notice_preference_of",
     "notice_preference_set",
-    "notices_deliver",
     "notices_deliver_pending",
     "notices_record",
 ]
