@@ -98,8 +98,8 @@ def _absolute(link: str) -> str:
     return f"{settings.SITE_URL}{link}" if link.startswith("/") else link
 
 
-def _deliver(notices_chosen: Any, *, now: dt.datetime, limit: int | None = None) -> int:
-    """Send each chosen notice by the channels its recipient keeps on, once: the delivery that
+def _deliver(*, now: dt.datetime, limit: int) -> int:
+    """Send the oldest `limit` undelivered notices by the channels its recipient keeps on, once: the delivery that
     marks it delivered sends, and a re-run or a second worker at the same moment sends nothing
     (rows another delivery holds are skipped, not waited for). Returns how many notices this
     call delivered.
@@ -108,12 +108,12 @@ def _deliver(notices_chosen: Any, *, now: dt.datetime, limit: int | None = None)
     phone numbers are each read in one query (a round's phase change tells 130,000 people)."""
     with transaction.atomic():
         locked = (
-            notices_chosen.select_for_update(skip_locked=True, of=("self",))
+            Notice.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(delivered_at__isnull=True)
             .order_by("pk")
             .values_list("pk", "recipient_id", "recipient__email", "subject", "body", "link")
         )
-        notices = list(locked if limit is None else locked[:limit])
+        notices = list(locked[:limit])
         Notice.objects.filter(pk__in=[n[0] for n in notices]).update(delivered_at=now)
     users = {notice[1] for notice in notices}
     channels = {
@@ -155,7 +155,7 @@ def notices_deliver_pending(
         # The oldest `chunk` not held by another delivery, locked as they are read: one
         # statement walking the partial index of undelivered notices in id order (a
         # subquery of ids instead was planned as a semi-join over every undelivered row).
-        sent = _deliver(Notice.objects.all(), now=now_or(None), limit=chunk)
+        sent = _deliver(now=now_or(None), limit=chunk)
         if not sent:
             return delivered, False  # none left, or all held by another delivery
         delivered += sent
