@@ -15,8 +15,9 @@ import enum
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import psycopg
@@ -217,6 +218,47 @@ def job_run_once(
     return job_run
 
 
+# Set by the process that owns a run (`job_run_helped_by`): how to ask other processes to
+# help with it. Set in a helper (`job_run_helping`): this process only helps.
+_help_request: ContextVar[Callable[[], None] | None] = ContextVar("job_help_request", default=None)
+_helping: ContextVar[bool] = ContextVar("job_helping", default=False)
+
+
+@contextmanager
+def job_run_helped_by(request: Callable[[], None]) -> Iterator[None]:
+    """While the block runs the job, its first `job_run_chunks` with more than a chunk to do
+    calls `request()` once (enqueue the helpers) after setting the run's total, so a helper
+    never sees a run without its total."""
+    requested = False
+
+    def once() -> None:
+        nonlocal requested
+        if not requested:
+            requested = True
+            request()
+
+    token = _help_request.set(once)
+    try:
+        yield
+    finally:
+        _help_request.reset(token)
+
+
+@contextmanager
+def job_run_helping() -> Iterator[None]:
+    """The block runs a job another process owns: its chunks are taken like the owner's, but it
+    sets no total, asks for no help and does not wait for chunks others hold."""
+    token = _helping.set(True)
+    try:
+        yield
+    finally:
+        _helping.reset(token)
+
+
+def job_run_is_helper() -> bool:
+    return _helping.get()
+
+
 def job_run_chunks(
     *,
     job_run: JobRun,
@@ -229,9 +271,21 @@ def job_run_chunks(
 
     `handle(objs)` runs inside the chunk's transaction and returns how many it did. The
     total is set on the first attempt only: a re-run keeps the committed `done`.
+
+    On PostgreSQL a chunk takes only rows nobody holds (`SKIP LOCKED`): helpers of the same
+    run, or a person moving their own application at that moment, keep theirs. When nothing
+    free is left, the owner reads the rest again waiting for those locks: what a helper
+    committed no longer matches `pending`, what it rolled back (a helper that died) is done
+    here, so the run ends with nothing pending whoever helped.
     """
-    if job_run.total == 0 and job_run.done == 0:
-        job_run_set_total(job_run=job_run, total=pending.count())
+    helping = _helping.get()
+    if not helping:
+        if job_run.total == 0 and job_run.done == 0:
+            job_run_set_total(job_run=job_run, total=pending.count())
+        request = _help_request.get()
+        if request is not None and job_run.total - job_run.done > chunk_size:
+            request()
+    skip_free = connection.features.has_select_for_update_skip_locked
     last_pk: Any = None
     while True:
         page = pending.order_by("pk")
@@ -239,7 +293,12 @@ def job_run_chunks(
             page = page.filter(pk__gt=last_pk)
         with transaction.atomic():
             # Row locks: a concurrent writer waits for this chunk (no-op on SQLite).
-            objs: Iterable[Any] = list(page.select_for_update(of=("self",))[:chunk_size])
+            objs: list[Any] = list(
+                page.select_for_update(of=("self",), skip_locked=skip_free)[:chunk_size]
+            )
+            if not objs and skip_free and not helping:
+                # Nothing free: wait for the rows others hold, from the start.
+                objs = list(pending.order_by("pk").select_for_update(of=("self",))[:chunk_size])
             if not objs:
                 break
             last_pk = objs[-1].pk

@@ -10,6 +10,10 @@ run by the beat task on a worker). A job must be idempotent: select work by *sta
 use `workflow.jobs.job_run_chunks` for progress. Raising stops the round where it is;
 the next advance (beat every minute, or `advance_round`) runs the job again.
 
+The mass jobs (`SHARED_JOBS`) are shared: while the advancing process runs one, up to
+`PHASE_JOB_HELPERS` worker processes run it beside it, each chunk taken by whoever finds it
+free (`workflow.jobs.job_run_chunks`).
+
 The core names only its own jobs. Each app above it registers its jobs from its
 AppConfig.ready() with `register_phase_job` (docs/architecture.md): review its verification
 on entering aggregation, ranking its ranking on leaving recheck, publicity the publication
@@ -18,15 +22,24 @@ on entering aggregation, ranking its ranking on leaving recheck, publicity the p
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from workflow.exceptions import PhaseJobFailed
 from workflow.extensions import results_finalized
-from workflow.jobs import job_run_chunks, job_run_set_total
+from workflow.jobs import (
+    job_run_chunks,
+    job_run_helped_by,
+    job_run_helping,
+    job_run_is_helper,
+    job_run_set_total,
+)
 from workflow.models import (
     UNSUBMITTED_STATES,
     AnnualRound,
@@ -35,9 +48,12 @@ from workflow.models import (
     ClaimState,
     IndicatorClaim,
     JobRun,
+    JobStatus,
     Phase,
 )
 from workflow.services.transitions import transition_bulk
+
+logger = logging.getLogger(__name__)
 
 # Jobs run right after the round enters the phase.
 PHASE_ENTER_JOBS: dict[str, list[str]] = {
@@ -98,8 +114,64 @@ def phase_job_key(*, year: int, phase: str, on: str, dotted_path: str) -> str:
     return f"phase:{year}:{phase}:{on}:{dotted_path}"
 
 
+# Jobs whose whole work is moving applications by state in `job_run_chunks` (and reading):
+# run again beside their owner, they only take chunks nobody holds, so other worker
+# processes may share them (`phase_job_help`). A job that plans, ranks or publishes once
+# (the verification's planning, the ranking, the publication) is never on this list.
+SHARED_JOBS = {
+    "workflow.phase_jobs.close_unsubmitted",
+    "workflow.phase_jobs.begin_review",
+    "workflow.phase_jobs.publish_results",
+    "workflow.phase_jobs.finalize_results",
+    "workflow.phase_jobs.publicize_ranked",
+}
+
+
 def run_phase_job(*, round: AnnualRound, job_run: JobRun, dotted_path: str) -> None:
-    import_string(dotted_path)(round_id=round.pk, job_run_id=job_run.pk)
+    job = import_string(dotted_path)
+    helpers = getattr(settings, "PHASE_JOB_HELPERS", 0)
+    if dotted_path not in SHARED_JOBS or helpers <= 0 or not _workers_separate():
+        job(round_id=round.pk, job_run_id=job_run.pk)
+        return
+
+    def request_help() -> None:
+        from workflow.tasks import help_phase_job
+
+        for _ in range(helpers):
+            transaction.on_commit(
+                lambda: help_phase_job.delay(job_run_id=job_run.pk, dotted_path=dotted_path)
+            )
+
+    # A phase job of 130,000 applications is minutes of one process's work (a chunk's moves,
+    # audit rows and, finalizing, the scoring); the worker processes take chunks beside it.
+    with job_run_helped_by(request_help):
+        job(round_id=round.pk, job_run_id=job_run.pk)
+
+
+def _workers_separate() -> bool:
+    # Helpers need row locks to share chunks and a broker that runs them elsewhere: an eager
+    # task would run the whole job inline before its owner starts.
+    from workflow.tasks import help_phase_job
+
+    return connection.vendor == "postgresql" and not help_phase_job.app.conf.task_always_eager
+
+
+def phase_job_help(*, job_run_id: int, dotted_path: str) -> None:
+    """A worker helps with a shared phase job while its owner runs it (`SHARED_JOBS`). A
+    helper that arrives after the run ended, or fails, changes nothing: its chunk rolls back
+    and the owner, which waits for every chunk held before it ends, does it."""
+    if dotted_path not in SHARED_JOBS:
+        return
+    job_run = JobRun.objects.filter(pk=job_run_id, status=JobStatus.RUNNING).first()
+    if job_run is None or job_run.round_id is None:
+        return
+    try:
+        with job_run_helping():
+            import_string(dotted_path)(round_id=job_run.round_id, job_run_id=job_run.pk)
+    except Exception:
+        logger.warning(
+            "helping with %s failed; its owner does the rest", job_run.key, exc_info=True
+        )
 
 
 # --- built-in jobs: state moves in bulk, one audit row per application ------------------
@@ -113,6 +185,7 @@ def bulk_transition(
     method: str,
     reason: str = "",
     extra_filter: dict | None = None,
+    exclude: dict | None = None,
     guard: str = "default",
     chunk_size: int = 500,
     after: Callable[[AnnualRound, list[int]], None] | None = None,
@@ -125,6 +198,8 @@ def bulk_transition(
     job_run = JobRun.objects.get(pk=job_run_id)
     sources = [source] if isinstance(source, str) else list(source)
     pending = Application.objects.filter(round=round, state__in=sources, **(extra_filter or {}))
+    if exclude:
+        pending = pending.exclude(**exclude)
 
     def handle(objs: list[Application]) -> int:
         ids = [a.pk for a in objs]
@@ -293,7 +368,7 @@ def publicize_ranked(*, round_id: int, job_run_id: int) -> None:
     # move together), set here before the first pass would set it to the admitted ones only.
     # A re-run keeps the first attempt's total and done, like job_run_chunks.
     job_run = JobRun.objects.get(pk=job_run_id)
-    if job_run.total == 0 and job_run.done == 0:
+    if job_run.total == 0 and job_run.done == 0 and not job_run_is_helper():
         ranked = Application.objects.filter(round_id=round_id, state=AppState.RANKED).count()
         job_run_set_total(job_run=job_run, total=ranked)
     bulk_transition(
@@ -303,9 +378,12 @@ def publicize_ranked(*, round_id: int, job_run_id: int) -> None:
         method="publicize",
         extra_filter={"admitted": True},
     )
+    # Named, not "what is left": a helper may reach this pass while its owner still
+    # publicizes the admitted (the ranking sets `admitted` on every ranked application).
     bulk_transition(
         round_id=round_id,
         job_run_id=job_run_id,
         source=AppState.RANKED,
         method="mark_not_admitted",
+        exclude={"admitted": True},
     )

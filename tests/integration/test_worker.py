@@ -18,6 +18,7 @@ import pytest
 from django.db import connection
 
 from config.celery import database_ping
+from tests.factories import ApplicationFactory
 from tests.integration.helpers import (
     make_aggregation_due,
     pool_process_running,
@@ -25,9 +26,13 @@ from tests.integration.helpers import (
     table_locked,
     wait_until_blocked_on_lock,
 )
+from workflow import phase_jobs as phase_jobs_module
+from workflow.jobs import job_run_chunks, job_run_once
 from workflow.models import AnnualRound, Application, AppState, AuditEvent, JobRun, Phase
-from workflow.phase_jobs import phase_job_key, phase_jobs
+from workflow.phase_jobs import phase_job_key, phase_jobs, run_phase_job
 from workflow.tasks import advance_due_rounds
+
+BEGIN_REVIEW = "workflow.phase_jobs.begin_review"
 
 pytestmark = [
     pytest.mark.worker,
@@ -143,3 +148,53 @@ def test_a_worker_keeps_its_database_session_between_tasks_and_replaces_a_dead_o
     after = database_ping.delay().get(timeout=60)
     assert after["process"] == answers[0]["process"]
     assert after["backend"] != answers[0]["backend"]
+
+
+def test_worker_processes_share_a_mass_phase_job_with_the_process_advancing_the_round(
+    start_worker, settings, monkeypatch
+):
+    """Starting the review of 130,000 applications is minutes of one process's work; the
+    worker processes take chunks beside it. Here the advancing process moves slowly (a
+    chunk of 3 every 0.3 s) and a worker takes what it has not reached, each application
+    moved and audited once."""
+    start_worker(concurrency=1)
+    settings.PHASE_JOB_HELPERS = 1
+    round = round_due_for(Phase.AGGREGATION)
+    AnnualRound.objects.filter(pk=round.pk).update(phase=Phase.AGGREGATION)
+    round.refresh_from_db()
+    applications = [ApplicationFactory(round=round, state=AppState.SUBMITTED) for _ in range(30)]
+    owner_moved = []
+    real_chunks = job_run_chunks
+
+    def slow_chunks(**kwargs):
+        handle = kwargs["handle"]
+
+        def slowly(objs):
+            time.sleep(0.3)
+            moved = handle(objs)
+            owner_moved.append(moved)
+            return moved
+
+        return real_chunks(**(kwargs | {"handle": slowly, "chunk_size": 3}))
+
+    monkeypatch.setattr(phase_jobs_module, "job_run_chunks", slow_chunks)
+    key = phase_job_key(
+        year=round.year, phase=Phase.AGGREGATION, on="enter", dotted_path=BEGIN_REVIEW
+    )
+    job_run = JobRun.objects.create(key=key, kind="phase_enter", round=round)
+
+    job_run_once(
+        key=key,
+        kind="phase_enter",
+        round=round,
+        run=lambda job_run: run_phase_job(round=round, job_run=job_run, dotted_path=BEGIN_REVIEW),
+    )
+
+    job_run.refresh_from_db()
+    assert (job_run.status, job_run.done, job_run.total) == ("succeeded", 30, 30)
+    assert 0 < sum(owner_moved) < 30  # the worker moved the rest
+    assert set(Application.objects.values_list("state", flat=True)) == {AppState.UNDER_REVIEW}
+    moves = AuditEvent.objects.filter(action="application.begin_review")
+    assert sorted(map(int, moves.values_list("object_id", flat=True))) == sorted(
+        a.pk for a in applications
+    )

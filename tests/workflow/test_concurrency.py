@@ -15,7 +15,16 @@ from tests.integration.helpers import second_session
 from tests.workflow.conftest import at
 from workflow import services
 from workflow.exceptions import ConflictError
-from workflow.models import Application, AppState, AuditEvent, IndicatorClaim, Phase
+from workflow.models import (
+    Application,
+    AppState,
+    AuditEvent,
+    IndicatorClaim,
+    JobRun,
+    JobStatus,
+    Phase,
+)
+from workflow.phase_jobs import begin_review, phase_job_help, phase_job_key
 
 
 @pytest.mark.postgres
@@ -130,3 +139,65 @@ def test_a_bulk_move_and_the_data_exchange_lock_only_their_own_rows():
             assert not free("workflow_indicatorclaim", checked.claims.get().pk)
             assert free("workflow_annualround", round.pk)
             assert free("workflow_application", checked.pk)
+
+
+BEGIN_REVIEW = "workflow.phase_jobs.begin_review"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_shared_phase_job_helper_takes_free_rows_and_its_owner_waits_for_held_ones():
+    """Worker processes share a mass phase job with the process advancing the round: a
+    helper moves only the applications nobody holds and returns; the owner, finding nothing
+    free, waits for the held ones instead of ending the job with them still pending."""
+    round = factories.RoundFactory(year=2020, phase=Phase.AGGREGATION)
+    applications = [
+        factories.ApplicationFactory(round=round, state=AppState.SUBMITTED) for _ in range(4)
+    ]
+    held = applications[0]
+    job_run = JobRun.objects.create(
+        key=phase_job_key(year=2020, phase=Phase.AGGREGATION, on="enter", dotted_path=BEGIN_REVIEW),
+        kind="phase_enter",
+        round=round,
+        status=JobStatus.RUNNING,
+        total=4,
+    )
+    with time_machine.travel(at(2020, 8, 20), tick=True), second_session() as other:
+        # Someone else holds one application (a helper mid-chunk, a person withdrawing).
+        other.execute("SELECT 1 FROM workflow_application WHERE id = %s FOR UPDATE", [held.pk])
+
+        phase_job_help(job_run_id=job_run.pk, dotted_path=BEGIN_REVIEW)
+        states = dict(Application.objects.values_list("pk", "state"))
+        assert states.pop(held.pk) == AppState.SUBMITTED
+        assert set(states.values()) == {AppState.UNDER_REVIEW}
+        job_run.refresh_from_db()
+        assert job_run.done == 3
+
+        # The holder lets go a moment after the owner has found nothing free.
+        threading.Timer(0.5, other.rollback).start()
+        begin_review(round_id=round.pk, job_run_id=job_run.pk)
+
+    assert set(Application.objects.values_list("state", flat=True)) == {AppState.UNDER_REVIEW}
+    job_run.refresh_from_db()
+    assert job_run.done == 4
+    moves = AuditEvent.objects.filter(action="application.begin_review")
+    assert sorted(map(int, moves.values_list("object_id", flat=True))) == sorted(
+        a.pk for a in applications
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_helper_arriving_after_the_job_ended_moves_nothing():
+    round = factories.RoundFactory(year=2020, phase=Phase.AGGREGATION)
+    factories.ApplicationFactory(round=round, state=AppState.SUBMITTED)
+    job_run = JobRun.objects.create(
+        key=phase_job_key(year=2020, phase=Phase.AGGREGATION, on="enter", dotted_path=BEGIN_REVIEW),
+        kind="phase_enter",
+        round=round,
+        status=JobStatus.SUCCEEDED,
+    )
+    with time_machine.travel(at(2020, 8, 20), tick=True):
+        phase_job_help(job_run_id=job_run.pk, dotted_path=BEGIN_REVIEW)
+    assert Application.objects.get().state == AppState.SUBMITTED
+    assert not AuditEvent.objects.filter(action="application.begin_review").exists()
