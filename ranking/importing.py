@@ -32,13 +32,12 @@ from workflow.models import (
     Applicant,
     Application,
     AppState,
-    AuditEvent,
     ClaimState,
     Employer,
     IndicatorClaim,
 )
-from workflow.services import actor_label, audit_record, departments_ensure, now_or
-from workflow.services.transitions import audit_events_write
+from workflow.services import audit_record, departments_ensure, now_or
+from workflow.services.transitions import AuditRow, audit_event, audit_events_write
 
 BATCH = 2000  # lines validated, then written together (memory holds one batch)
 
@@ -315,9 +314,8 @@ def _write(
     report.applications += len(applications)
 
     claims: list[tuple[Any, ...]] = []
-    events: list[AuditEvent] = []
+    events: list[AuditRow] = []
     object_type = Application._meta.label_lower
-    who = actor_label(None, "import_facts")  # the command runs as the system
     for (_, raw, _facts), application in zip(good, applications, strict=True):
         for code in INDICATOR_CODES:
             if code == JOB_RESIDENCE_AREA and raw.get("job_residence_area_declared") is False:
@@ -326,16 +324,18 @@ def _write(
             department = departments[primary_department_of(code)]
             claims.append((application.pk, code, department.pk, part))
         events.append(
-            AuditEvent(
-                at=now,
-                actor=None,
-                actor_label=who,
-                action="application.import",
+            audit_event(
                 object_type=object_type,
-                object_id=str(application.pk),
+                object_id=application.pk,
+                action="application.import",
+                actor=None,
+                label="import_facts",  # the command runs as the system
+                now=now,
                 round_year=round.year,
+                from_state="",
                 to_state=AppState.FINAL,
                 reason="导入部门核定信息",
+                before=None,
                 after={"state": AppState.FINAL},
             )
         )

@@ -55,7 +55,6 @@ from workflow.models import (
     AnnualRound,
     Application,
     AppState,
-    AuditEvent,
     ClaimState,
     IndicatorClaim,
     JobRun,
@@ -65,6 +64,7 @@ from workflow.reconcile import job_run_resume
 from workflow.services import snapshot
 from workflow.services.claims import AUDITED_FIELDS
 from workflow.services.transitions import (
+    AuditRow,
     TransitionDone,
     audit_event,
     audit_events_write,
@@ -209,7 +209,7 @@ def _audit(
     from_state: str,
     reason: str,
     before: dict[str, Any],
-) -> AuditEvent:
+) -> AuditRow:
     return audit_event(
         object_type=IndicatorClaim._meta.label_lower,
         object_id=claim.pk,
@@ -257,7 +257,7 @@ def verification_decide(
     records = records_for(app.applicant_id for app in applications.values())
 
     changed: list[IndicatorClaim] = []
-    audits: list[AuditEvent] = []
+    audits: list[AuditRow] = []
     for app_id, claims in claims_by_app.items():
         application = applications[app_id]
         person = records.get(application.applicant_id, matching.PersonRecords())

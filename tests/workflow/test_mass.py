@@ -225,3 +225,40 @@ def test_registering_many_names_the_person_and_field_of_a_bad_entry_and_register
         )
     assert list(refused.value.message_dict) == ["第 2 人 id_number"]
     assert not Applicant.objects.exists()
+
+
+def test_claims_written_in_bulk_hold_what_a_claim_saved_one_at_a_time_holds(round2020, filling):
+    """The zero-fill claims of a mass submission are copied in (PostgreSQL COPY) with the
+    defaults prepared once: every column must be what saving the claim would have written."""
+    from django.forms.models import model_to_dict
+
+    from workflow.services._common import rows_insert
+
+    department = services.departments_ensure()["police"]
+    other = factories.ApplicationFactory(round=round2020, state="filling")
+    saved = IndicatorClaim.objects.create(
+        application=other, round=round2020, indicator="age", department=department
+    )
+    assert (
+        rows_insert(
+            IndicatorClaim,
+            [
+                {
+                    "application_id": filling.pk,
+                    "round_id": round2020.pk,
+                    "indicator": "age",
+                    "department": department,
+                }
+            ],
+        )
+        == 1
+    )
+    copied = IndicatorClaim.objects.get(application=filling)
+
+    def columns(claim):
+        row = model_to_dict(claim, exclude=["id", "application"])
+        row.update(in_review=claim.in_review, created_at=claim.created_at)
+        return row | {"updated_at": claim.updated_at}
+
+    assert columns(copied) == columns(IndicatorClaim.objects.get(pk=saved.pk))
+    assert (copied.state, copied.declared_facts, copied.points) == (ClaimState.PENDING, {}, None)

@@ -46,6 +46,7 @@ from ._common import (
     format_moment,
     now_or,
     require_window,
+    rows_insert,
     snapshot,
 )
 from .departments import departments_ensure
@@ -211,16 +212,19 @@ def zero_fill_claims_create(*, round_id: int, application_ids: list[int]) -> Non
             application_id__in=application_ids, indicator__in=ZERO_FILL_CODES
         ).values_list("application_id", "indicator")
     )
-    IndicatorClaim.objects.bulk_create(
-        IndicatorClaim(
-            application_id=pk,
-            round_id=round_id,
-            indicator=code,
-            department=departments[primary_department_of(code)],
-        )
-        for pk in application_ids
-        for code in ZERO_FILL_CODES
-        if (pk, code) not in existing
+    rows_insert(
+        IndicatorClaim,
+        (
+            {
+                "application_id": pk,
+                "round_id": round_id,
+                "indicator": code,
+                "department_id": departments[primary_department_of(code)].pk,
+            }
+            for pk in application_ids
+            for code in ZERO_FILL_CODES
+            if (pk, code) not in existing
+        ),
     )
 
 
