@@ -147,6 +147,7 @@ def claim_decide(
         claim = (
             IndicatorClaim.objects.select_for_update(of=("self",))
             .select_related(
+                "round",  # the transition's clock and guard read the claim's own round
                 "application__round",
                 "application__applicant",
                 "application__employer",
@@ -197,8 +198,6 @@ def claim_decide(
             application_rescore(
                 application=claim.application, actor=actor, now=now, reason=f"申诉结论：{reason}"
             )
-        IndicatorClaim.objects.filter(pk=claim.pk).update(needs_manual_review=False)
-        claim.needs_manual_review = False
     return claim
 
 

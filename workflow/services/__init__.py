@@ -7,6 +7,7 @@ from ._common import (
     now_or,
     require_phase,
     require_system_or_admin,
+    rows_insert,
     snapshot,
 )
 from .applications import *  # noqa: F403
@@ -56,6 +57,7 @@ __all__ = [
     "notice_mark_read",
     "notice_preference_of",
     "notice_preference_set",
+    "rows_insert",
     *_applications,
     *_claims,
     *_evidence,

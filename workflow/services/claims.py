@@ -267,6 +267,8 @@ def _decision_changes(
         "decision_reason": reason.strip(),
         "decided_by": actor,
         "decided_at": now,
+        # Decided: no longer waiting in a reviewer's manual queue (one UPDATE with the move).
+        "needs_manual_review": False,
     }
 
 

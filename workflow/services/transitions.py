@@ -432,13 +432,17 @@ def transition_bulk(
             if not rows:
                 continue
             values: dict[str, Any] = {state_field: target, **(changes or {})}
-            if changes_of is not None:
-                values.update(_values_of(model, changed, [r[0] for r in rows], changes_of))
             if has_updated_at:
                 values["updated_at"] = now
-            model.objects.filter(
-                pk__in=[r[0] for r in rows], **{f"{state_field}__in": sources}
-            ).update(**values)
+            moved_ids = [r[0] for r in rows]
+            if changes_of is not None and _arrays_hold(model, changed):
+                _update_each(model, moved_ids, state_field, sources, values, changed, changes_of)
+            else:
+                if changes_of is not None:
+                    values.update(_values_of(model, changed, moved_ids, changes_of))
+                model.objects.filter(pk__in=moved_ids, **{f"{state_field}__in": sources}).update(
+                    **values
+                )
             audit_events_write(
                 [
                     audit_event(
@@ -474,6 +478,59 @@ def transition_bulk(
                 )
             )
     return moved
+
+
+def _update_each(
+    model: type[models.Model],
+    ids: list[int],
+    state_field: str,
+    sources: list[str],
+    values: Mapping[str, Any],
+    changed: list[str],
+    changes_of: Mapping[int, Mapping[str, Any]],
+) -> None:
+    """PostgreSQL: one UPDATE of the chunk, `values` for every object and each object's own
+    `changed` fields joined from arrays (`unnest`). The ORM's CASE of one WHEN per object
+    and field was most of the time of 130,000 applicants naming their employers."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    sets, params = [], []
+    for name, value in values.items():
+        field = model._meta.get_field(name)
+        sets.append(f"{quote(field.column)} = %s")
+        params.append(field.get_db_prep_save(_plain(value), connection))
+    columns, arrays = [], [f"%s::{model._meta.pk.db_type(connection)}[]"]
+    params.append(ids)
+    for name in changed:
+        field = model._meta.get_field(name)
+        column = quote(field.column)
+        columns.append(column)
+        sets.append(f"{column} = v.{column}")
+        arrays.append(f"%s::{field.db_type(connection)}[]")
+        params.append(
+            [field.get_db_prep_save(_plain(changes_of[pk][name]), connection) for pk in ids]
+        )
+    params.append(list(sources))
+    pk = quote(model._meta.pk.column)
+    state = quote(model._meta.get_field(state_field).column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {', '.join(sets)} "  # noqa: S608 - the model's own names
+            f"FROM unnest({', '.join(arrays)}) AS v(id, {', '.join(columns)}) "
+            f"WHERE {table}.{pk} = v.id AND {table}.{state} = ANY(%s)",
+            params,
+        )
+
+
+def _arrays_hold(model: type[models.Model], fields: list[str]) -> bool:
+    # PostgreSQL arrays of plain columns (a JSON value per object keeps the CASE).
+    return connection.vendor == "postgresql" and not any(
+        isinstance(model._meta.get_field(name), models.JSONField) for name in fields
+    )
+
+
+def _plain(value: Any) -> Any:
+    return value.pk if isinstance(value, models.Model) else value
 
 
 def _values_of(
