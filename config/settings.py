@@ -223,10 +223,12 @@ CELERY_TASK_TRACK_STARTED = True
 # each task Django's own rule applies (config.celery: CONN_MAX_AGE, the health check, a
 # connection left in a broken state is closed), as around a web request.
 CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
-# How many worker processes are asked to share a round's mass phase jobs (starting the
-# review, publishing results, finalizing and scoring, publicizing) with the process that
-# advances the round (workflow.phase_jobs.SHARED_JOBS). Helpers only take chunks nobody
-# holds, so a busy or absent worker slows nothing; 0 = the advancing process alone.
+# How many worker processes are asked to share a round's mass phase jobs (withdrawing the
+# unsubmitted, starting the review, publishing results, finalizing and scoring, publicizing)
+# with the process that advances the round (workflow.phase_jobs.SHARED_JOBS). Helpers only
+# take chunks nobody holds, so a busy or absent worker never holds the job up; a helper
+# keeps its worker process until the job ends (under a minute at 130,000), and tasks queued
+# behind it (a chunk's notices) wait that long. 0 = the advancing process alone.
 PHASE_JOB_HELPERS = env_int("PHASE_JOB_HELPERS", 2)
 # Exactly one scheduler: django-celery-beat's, whose schedule lives in the database.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

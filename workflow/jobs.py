@@ -288,6 +288,8 @@ def job_run_chunks(
     skip_free = connection.features.has_select_for_update_skip_locked
     last_pk: Any = None
     while True:
+        if helping and not JobRun.objects.filter(pk=job_run.pk, status=JobStatus.RUNNING).exists():
+            break  # the owner's run ended (failed, say): a helper does not go on alone
         page = pending.order_by("pk")
         if last_pk is not None:
             page = page.filter(pk__gt=last_pk)
@@ -296,13 +298,18 @@ def job_run_chunks(
             objs: list[Any] = list(
                 page.select_for_update(of=("self",), skip_locked=skip_free)[:chunk_size]
             )
+            waited = False
             if not objs and skip_free and not helping:
                 # Nothing free: wait for the rows others hold, from the start.
                 objs = list(pending.order_by("pk").select_for_update(of=("self",))[:chunk_size])
+                waited = True
             if not objs:
                 break
             last_pk = objs[-1].pk
-            job_run_advance(job_run=job_run, by=handle(objs))
+            done = handle(objs)
+            job_run_advance(job_run=job_run, by=done)
+        if waited and not done:
+            break  # `handle` left them pending: reading them again would never end
         if on_progress is not None:
             job_run.refresh_from_db(fields=["done", "total"])
             on_progress(job_run)

@@ -137,9 +137,12 @@ def run_phase_job(*, round: AnnualRound, job_run: JobRun, dotted_path: str) -> N
     def request_help() -> None:
         from workflow.tasks import help_phase_job
 
+        # Robust: helpers are optional, so a broker that cannot take the message (Redis
+        # down) is logged and the owner carries on alone.
         for _ in range(helpers):
             transaction.on_commit(
-                lambda: help_phase_job.delay(job_run_id=job_run.pk, dotted_path=dotted_path)
+                lambda: help_phase_job.delay(job_run_id=job_run.pk, dotted_path=dotted_path),
+                robust=True,
             )
 
     # A phase job of 130,000 applications is minutes of one process's work (a chunk's moves,

@@ -98,10 +98,15 @@ def compose_notices(job_run_id: int) -> int:
     return notice_job_run(job_run_id=job_run_id)
 
 
-@shared_task(name="workflow.tasks.help_phase_job", ignore_result=True)
+@shared_task(
+    name="workflow.tasks.help_phase_job",
+    ignore_result=True,
+    acks_late=False,
+    reject_on_worker_lost=False,
+)
 def help_phase_job(*, job_run_id: int, dotted_path: str) -> None:
     """Share a mass phase job with the process running it (workflow.phase_jobs.phase_job_help).
-    Not retried and not acked late: a helper lost changes nothing, its owner does the rest."""
+    Not retried and not redelivered: a helper lost changes nothing, its owner does the rest."""
     from workflow.phase_jobs import phase_job_help
 
     phase_job_help(job_run_id=job_run_id, dotted_path=dotted_path)

@@ -126,8 +126,10 @@ def jsonable(value: Any) -> Any:
 
 def rows_insert(model: type[models.Model], rows: Iterable[dict[str, Any] | models.Model]) -> int:
     """Insert new rows of `model`, each given as {field name: value} (every other column what
-    a new instance would hold: its default, `auto_now` times) or as an unsaved instance (what
-    `bulk_create` would write of it). No ids come back.
+    a new instance would hold: its default, `auto_now` times; a value given is written as
+    given, not through the field's `pre_save`: give no blind index or `auto_now` field) or as
+    an unsaved instance (what `bulk_create` would write of it, its own pk aside). No ids come
+    back; a field with only a database default is not supported.
 
     On PostgreSQL by COPY: bulk_create quoted every parameter of every row in Python (and
     for rows given as values, built an instance per row, the FSM's state tracking in each): a
@@ -145,7 +147,8 @@ def rows_insert(model: type[models.Model], rows: Iterable[dict[str, Any] | model
     count = 0
     with connection.cursor() as cursor:
         columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-        with cursor.cursor.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy:
+        table = connection.ops.quote_name(model._meta.db_table)
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for row in rows:
                 if isinstance(row, models.Model):
                     values = [

@@ -524,8 +524,10 @@ def _update_each(
 
 def _arrays_hold(model: type[models.Model], fields: list[str]) -> bool:
     # PostgreSQL arrays of plain columns (a JSON value per object keeps the CASE).
-    return connection.vendor == "postgresql" and not any(
-        isinstance(model._meta.get_field(name), models.JSONField) for name in fields
+    return (
+        connection.vendor == "postgresql"
+        and bool(fields)
+        and not any(isinstance(model._meta.get_field(name), models.JSONField) for name in fields)
     )
 
 
