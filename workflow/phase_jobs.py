@@ -129,7 +129,7 @@ SHARED_JOBS = {
 
 def run_phase_job(*, round: AnnualRound, job_run: JobRun, dotted_path: str) -> None:
     job = import_string(dotted_path)
-    helpers = getattr(settings, "PHASE_JOB_HELPERS", 0)
+    helpers = settings.PHASE_JOB_HELPERS
     if dotted_path not in SHARED_JOBS or helpers <= 0 or not _workers_separate():
         job(round_id=round.pk, job_run_id=job_run.pk)
         return

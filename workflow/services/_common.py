@@ -141,8 +141,7 @@ def rows_insert(model: type[models.Model], rows: Iterable[dict[str, Any] | model
         return len(model.objects.bulk_create(objs, batch_size=2000))
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     # By name or attname: {"department": 3} and {"department_id": 3} are the same column.
-    position = {n: i for i, f in enumerate(fields) for n in {f.name, f.attname}}
-    by_name = {n: f for f in fields for n in {f.name, f.attname}}
+    column_of = {n: (i, f) for i, f in enumerate(fields) for n in {f.name, f.attname}}
     defaults: list[Any] | None = None
     count = 0
     with connection.cursor() as cursor:
@@ -159,12 +158,16 @@ def rows_insert(model: type[models.Model], rows: Iterable[dict[str, Any] | model
                         defaults = _prepared_defaults(model, fields)
                     values = list(defaults)
                     for name, value in row.items():
-                        if isinstance(value, models.Model):
-                            value = value.pk
-                        values[position[name]] = by_name[name].get_db_prep_save(value, connection)
+                        index, field = column_of[name]
+                        values[index] = field.get_db_prep_save(pk_or_value(value), connection)
                 copy.write_row(values)
                 count += 1
     return count
+
+
+def pk_or_value(value: Any) -> Any:
+    """What a column holds for `value`: a related object's id, else the value itself."""
+    return value.pk if isinstance(value, models.Model) else value
 
 
 def _prepared_defaults(model: type[models.Model], fields: list[models.Field]) -> list[Any]:

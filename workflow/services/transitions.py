@@ -47,6 +47,7 @@ from ._common import (
     atomic_transition,
     audit_record,
     jsonable,
+    pk_or_value,
     require_phase,
     require_phase_open,
     require_window,
@@ -498,7 +499,7 @@ def _update_each(
     for name, value in values.items():
         field = model._meta.get_field(name)
         sets.append(f"{quote(field.column)} = %s")
-        params.append(field.get_db_prep_save(_plain(value), connection))
+        params.append(field.get_db_prep_save(pk_or_value(value), connection))
     columns, arrays = [], [f"%s::{model._meta.pk.db_type(connection)}[]"]
     params.append(ids)
     for name in changed:
@@ -508,7 +509,7 @@ def _update_each(
         sets.append(f"{column} = v.{column}")
         arrays.append(f"%s::{field.db_type(connection)}[]")
         params.append(
-            [field.get_db_prep_save(_plain(changes_of[pk][name]), connection) for pk in ids]
+            [field.get_db_prep_save(pk_or_value(changes_of[pk][name]), connection) for pk in ids]
         )
     params.append(list(sources))
     pk = quote(model._meta.pk.column)
@@ -529,10 +530,6 @@ def _arrays_hold(model: type[models.Model], fields: list[str]) -> bool:
         and bool(fields)
         and not any(isinstance(model._meta.get_field(name), models.JSONField) for name in fields)
     )
-
-
-def _plain(value: Any) -> Any:
-    return value.pk if isinstance(value, models.Model) else value
 
 
 def _values_of(
