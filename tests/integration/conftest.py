@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from celery import _state as celery_state
 from django.conf import settings
 from django.db import connection
 
@@ -101,12 +102,18 @@ class WorkerProcess:
 @contextmanager
 def _eager_off() -> Iterator[None]:
     # Unit tests run tasks in-process; here .delay() must go through Redis to the worker.
-    previous = celery_app.conf.task_always_eager
+    # These tests wait on the worker's results. Celery's eager apply_async sets and restores
+    # a process-global "joining would block" flag around each call; threads enqueueing at
+    # once (tests/workflow/test_declaration_deadline.py) can leave it set, and every
+    # result.get() here would then be refused ("Never call result.get() within a task!").
+    previous = celery_app.conf.task_always_eager, celery_state.task_join_will_block()
     celery_app.conf.task_always_eager = False
+    celery_state._set_task_join_will_block(False)
     try:
         yield
     finally:
-        celery_app.conf.task_always_eager = previous
+        celery_app.conf.task_always_eager = previous[0]
+        celery_state._set_task_join_will_block(previous[1])
 
 
 @pytest.fixture
