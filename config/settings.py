@@ -117,11 +117,14 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # AxesStandaloneBackend first: it refuses a locked account or address before any password
 # is checked; an applicant's identity number then finds the account through its blind index
-# (user names are not identity numbers); ModelBackend authenticates every other user name.
+# (user names are not identity numbers); AccountBackend (ModelBackend reading the user with
+# their role) authenticates every other user name. A session remembers the backend that
+# logged it in: one from before AccountBackend replaced ModelBackend asks its user to log in
+# again, once.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "workflow.backends.IdentityNumberBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "workflow.backends.AccountBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -236,7 +239,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # --- Caches -----------------------------------------------------------------------------
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {"BACKEND": "config.cache.PooledRedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     ),

@@ -51,9 +51,27 @@ def login_key(request: Any, credentials: dict[str, Any] | None = None) -> str:
     return account_name(typed or "")
 
 
-class IdentityNumberBackend(ModelBackend):
+class AccountBackend(ModelBackend):
+    """ModelBackend whose user arrives with their applicant record (or its absence), in the
+    one query that reads the user on every request.
+
+    Every portal page asked for the applicant again, in the decorator and the navigation
+    (issue 13: a query, about a twentieth of the applicant's dashboard). Read in the same
+    query as the user at the start of the request, it is exactly as fresh as reading it next.
+    The reviewer's profile is not joined: that join costs about what its own query does."""
+
+    def get_user(self, user_id: Any) -> Any:
+        user_model = get_user_model()
+        try:
+            user = user_model._default_manager.select_related("applicant").get(pk=user_id)
+        except user_model.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
+
+
+class IdentityNumberBackend(AccountBackend):
     """An applicant's identity number (any case, spaces around) and password. Anything that is
-    not an identity number is left to ModelBackend (units, reviewers, administrators)."""
+    not an identity number is left to AccountBackend (units, reviewers, administrators)."""
 
     def authenticate(
         self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any

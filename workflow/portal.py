@@ -9,6 +9,7 @@ its administrator, an appeal is never left without its evidence).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -17,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
 from workflow import crypto, mails, services
@@ -309,13 +310,19 @@ def application_ranking(*, application: Application) -> dict[str, Any] | None:
     return ranking_summary(application.round)
 
 
+@functools.lru_cache(maxsize=64)
+def _indicator_url(code: str, script_prefix: str) -> str:
+    """An indicator page's address: the same for every applicant (reversing nine of them was
+    a twentieth of the dashboard, issue 13); `script_prefix` is in the key because `reverse`
+    reads it."""
+    return reverse("workflow:indicator", args=[code])
+
+
 def applicant_overview(
     *, application: Application, now: dt.datetime | None = None
 ) -> dict[str, Any]:
     """Everything the applicant's dashboard shows, in a fixed number of queries."""
-    from ranking.policy import FactsError
     from workflow.evidence import evidence_purposes
-    from workflow.facts import application_score
     from workflow.indicators import INDICATORS, evidence_required
     from workflow.models import APPEALABLE_STATES, DECIDED_STATES
     from workflow.services.claims import EDITABLE_APPLICATION_STATES
@@ -337,7 +344,7 @@ def applicant_overview(
     if application.state in BEFORE_AFFILIATION:
         # Claims are made only once the unit has confirmed (细则第五条); until then the page
         # shows the unit's answer, not the indicators: nothing to read for them.
-        return {"rows": [], "claims": {}, "score": None, "score_error": None, **flags}
+        return {"rows": [], "claims": {}, "score": None, **flags}
     # Unordered: the rows follow INDICATORS (the default ordering joins the round).
     claims = {c.indicator: c for c in application.claims.order_by()}
     evidence = evidence_purposes(application=application)
@@ -356,7 +363,7 @@ def applicant_overview(
                 "zero_fill": indicator.zero_fill,
                 # Joined and reversed here, once per row: the table's cells and its two links
                 # to the page (issue 13: the dashboard's template was most of its time).
-                "url": reverse("workflow:indicator", args=[code]),
+                "url": _indicator_url(code, get_script_prefix()),
                 "departments": "、".join(names.get(d, d) for d in indicator.departments),
                 "claim": claim,
                 "state": claim.state if claim is not None else "none",
@@ -376,20 +383,13 @@ def applicant_overview(
                 ),
             }
         )
-    score = score_error = None
-    if claims:
-        try:
-            score = application_score(
-                application, basis="effective", claims=claims.values()
-            ).as_contract(explain=True)
-        except FactsError as error:
-            score_error = f"{error.field}：{error.message}"
     return {
         "rows": rows,
-        "rows_key": _rows_key(application=application, rows=rows, can_fill=flags["can_fill"]),
+        "overview_key": _overview_key(
+            application=application, rows=rows, can_fill=flags["can_fill"]
+        ),
         "claims": claims,
-        "score": score,
-        "score_error": score_error,
+        "score": DashboardScore(application=application, claims=list(claims.values())),
         **flags,
         "pending_count": sum(1 for c in claims.values() if c.state == "pending"),
         # Eligibility facts come from the police and HRSS (零填报); until both have answered,
@@ -401,13 +401,60 @@ def applicant_overview(
     }
 
 
-def _rows_key(*, application: Application, rows: list[dict[str, Any]], can_fill: bool) -> str:
-    """The dashboard's indicator table, by content: every input the table shows (each row,
-    every column of its claim, the application's state, whether it can be filled) goes into
-    the key, so a changed claim or window renders anew and nothing is ever invalidated by
-    hand. The table was a third of the dashboard's template (issue 13); hashing its inputs
-    costs a tenth of rendering it."""
-    parts: list[Any] = [application.pk, application.state, can_fill]
+class DashboardScore:
+    """The dashboard's score, or why it cannot be computed, worked out on first use: the
+    page keeps its score section by content (`_overview_key`), and a section served from
+    there scores nothing (issue 13: scoring and its table were a tenth of the dashboard)."""
+
+    def __init__(self, *, application: Application, claims: list[Any]) -> None:
+        self._application = application
+        self._claims = claims
+
+    @functools.cached_property
+    def _outcome(self) -> tuple[dict[str, Any] | None, str | None]:
+        from ranking.policy import FactsError
+        from workflow.facts import application_score
+
+        if not self._claims:
+            return None, None
+        try:
+            result = application_score(self._application, basis="effective", claims=self._claims)
+        except FactsError as error:
+            return None, f"{error.field}：{error.message}"
+        return result.as_contract(explain=True), None
+
+    @property
+    def result(self) -> dict[str, Any] | None:
+        """The contract output with its explanation (facts-format-1), or None."""
+        return self._outcome[0]
+
+    @property
+    def error(self) -> str | None:
+        """Why the facts cannot be scored (the field and the message), or None."""
+        return self._outcome[1]
+
+
+def _overview_key(*, application: Application, rows: list[dict[str, Any]], can_fill: bool) -> str:
+    """The dashboard's indicator table and score, by content: every input they show goes into
+    the key (each row, every column of its claim, the application's state and final total,
+    whether it can be filled, and what the score reads besides the claims: the round's year
+    and policy, the applicant's and the employer's facts), so a changed claim, window or
+    total renders anew and nothing is ever invalidated by hand. The table was a third of the
+    dashboard's template (issue 13); hashing its inputs costs a tenth of rendering it."""
+    from workflow.facts import employer_facts
+
+    applicant, round = application.applicant, application.round
+    parts: list[Any] = [
+        application.pk,
+        application.state,
+        application.total_points,
+        can_fill,
+        round.pk,
+        round.year,
+        round.policy_id,
+        (applicant.id_number, applicant.name, applicant.female_job),
+        employer_facts(application.employer),
+    ]
     for row in rows:
         claim = row["claim"]
         parts.append([value for name, value in row.items() if name != "claim"])

@@ -71,11 +71,23 @@ def is_hrss_reviewer(user: Any) -> bool:
 
 
 def applicant_of(user: Any):
+    """The user's Applicant, read now (a service may act long after its caller's copy of
+    the user was read, and a bar may have been recorded since)."""
     if user is None or not user.is_authenticated:
         return None
     from workflow.models import Applicant
 
     return Applicant.objects.filter(user=user).first()
+
+
+def applicant_of_request_user(user: Any):
+    """The request's user's Applicant: the one read with the user at the start of the
+    request (workflow.backends.AccountBackend), else read now."""
+    if user is None or not user.is_authenticated:
+        return None
+    if "applicant" in user._state.fields_cache:
+        return user._state.fields_cache["applicant"]
+    return applicant_of(user)
 
 
 def employers_of(user: Any):

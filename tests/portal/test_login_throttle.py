@@ -196,7 +196,7 @@ def test_with_redis_the_counters_live_in_the_shared_redis_cache():
     assert result.stdout.split() == [
         "axes.handlers.cache.AxesCacheHandler",
         "default",
-        "django.core.cache.backends.redis.RedisCache",
+        "config.cache.PooledRedisCache",
         "redis://redis.internal:6379/0",
         "10",
         "0:15:00",

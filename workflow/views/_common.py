@@ -22,13 +22,12 @@ def applicant_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
     @login_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        applicant = roles.applicant_of(request.user)
+        applicant = roles.applicant_of_request_user(request.user)
         if applicant is None:
             raise PermissionDenied("此页面仅供申请人使用。")
         request.applicant = applicant  # type: ignore[attr-defined]
-        # Kept on the user's reverse one-to-one too: the navigation's `user.applicant` then
-        # reads no second copy. Per request only (roles.applicant_of itself always reads
-        # fresh: a service may run long after a bar was recorded on another copy).
+        # Kept on the user's reverse one-to-one too (when it was not read with the user): the
+        # navigation's `user.applicant` then reads no second copy.
         request.user.applicant = applicant
         return view(request, *args, **kwargs)
 

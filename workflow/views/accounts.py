@@ -72,7 +72,7 @@ def register_unit(request: HttpRequest) -> HttpResponse:
             _put_errors(form, error, {"name": "unit_name"})
         else:
             user = employer.memberships.get().user
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="workflow.backends.AccountBackend")
             messages.success(request, f"“{employer.name}”注册成功，您是本单位的经办人。")
             return redirect("workflow:unit")
     return render(
