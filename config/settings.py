@@ -250,6 +250,18 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "rendered-fragments",
     },
+    # A published list's pages, rendered once per list version for every process
+    # (publicity.list_pages: the publish job prepares them; their keys name the list's
+    # version and the templates' digest, so a deploy or a new version never meets old HTML).
+    "published": (
+        {
+            "BACKEND": "config.cache.PooledRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "published",
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "published"}
+    ),
 }
 
 # --- Sessions ------------------------------------------------------------------------------

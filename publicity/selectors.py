@@ -3,8 +3,9 @@ outside `objections_for_administrators`, never an applicant's identity number or
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -203,13 +204,31 @@ class _WholeList:
     def __len__(self) -> int:
         return self.publication.admitted_count
 
-    def __getitem__(self, window: slice) -> list[ListRow]:
+    def __getitem__(self, window: slice) -> _PageRows:
+        return _PageRows(self.publication, window)
+
+
+class _PageRows(Sequence):
+    """One page of the whole list, read on first use: a page served from its prepared table
+    (publicity.list_pages) reads no rows."""
+
+    def __init__(self, publication: Publication, window: slice) -> None:
+        self.publication, self.window = publication, window
+
+    @functools.cached_property
+    def _read(self) -> list[ListRow]:
         entries = PublicityEntry.objects.filter(
             publication=self.publication,
-            position__gt=window.start,
-            position__lte=window.stop,
+            position__gt=self.window.start,
+            position__lte=self.window.stop,
         ).order_by("position")
         return _rows(entries.values_list(*ROW_FIELDS))
+
+    def __len__(self) -> int:
+        return len(self._read)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._read[index]
 
 
 def publicity_page(*, publication: Publication, query: str = "", page: Any = 1) -> Page:

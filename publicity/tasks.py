@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from publicity.downloads import downloads_prepare
+from publicity.list_pages import list_pages_prepare
 from publicity.services import (
     publicity_publish,
     publicity_qualify_round,
@@ -15,10 +16,12 @@ from workflow.models import AnnualRound
 
 @shared_task(name="publicity.tasks.publish_round", acks_late=True)
 def publish_round(*, round_id: int, job_run_id: int | None = None) -> str:
-    """Phase job (entering 公示): publish the list for 7 days and store its downloads, so the
-    first visitors get the stored files. Idempotent."""
+    """Phase job (entering 公示): publish the list for 7 days, store its downloads and render
+    its pages into the shared cache, so the first visitors get prepared files and pages.
+    Idempotent."""
     publication = publicity_publish(round=AnnualRound.objects.get(pk=round_id))
     downloads_prepare(publication=publication)
+    list_pages_prepare(publication=publication)
     return f"{publication.admitted_count} 人公示至 {publication.closes_at:%Y-%m-%d %H:%M}"
 
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -22,14 +20,13 @@ from django.utils.cache import (
 from django.utils.http import http_date
 from django.utils.translation import get_language
 
-from publicity import credit_exports, downloads, selectors, services, statistics
+from publicity import credit_exports, downloads, list_pages, selectors, services, statistics
 from publicity.charts import histogram_chart
 from publicity.exports import csv_bytes, xlsx_bytes
 from publicity.forms import FraudForm, ListSearchForm, ObjectionDecisionForm, ObjectionForm
 from publicity.models import CreditExport, CreditRecord, Objection
 from publicity.selectors import MAX_YEAR, MIN_YEAR
 from ranking import confirmation
-from ranking.policy import INDICATOR_CODES, INDICATOR_LABELS
 from workflow import roles
 from workflow import selectors as workflow_selectors
 from workflow.exceptions import DomainError, NotPermitted
@@ -93,15 +90,14 @@ def publicity_list(request: HttpRequest, year: int) -> HttpResponse:
             "page": page,
             "query": query,
             "search": search,
-            "rows": page.object_list,
-            "columns": [INDICATOR_LABELS[c] for c in INDICATOR_CODES],
+            **list_pages.table_context(publication=publication, page=page, query=query),
             # Drawn only when the page's cached fragment is missing (the template calls it).
             "chart": lambda: histogram_chart(
                 publication.histogram,
                 cutoff=publication.cutoff,
                 title=f"{publication.round.year}年度全部参与排名申请人的积分分布",
             ),
-            "cancelled": selectors.cancelled_count(publication),
+            "cancelled": list_pages.cancelled_shown(publication),
             "is_open": is_open,
             "not_yet": not_yet,
         },
@@ -119,20 +115,9 @@ def _list_etag(request: HttpRequest, *, publication: Any, stage: tuple[bool, boo
         *stage,
         request.user.pk if request.user.is_authenticated else 0,
         get_language(),
-        _templates_digest(),
+        list_pages.templates_digest(),
     )
     return '"' + hashlib.sha256(repr(parts).encode()).hexdigest()[:32] + '"'
-
-
-@functools.cache
-def _templates_digest() -> str:
-    """The templates as deployed (read once per process): a deploy that changes how the
-    list looks must not be answered with 304 for a page built by the previous templates."""
-    digest = hashlib.sha256()
-    for directory in settings.TEMPLATES[0]["DIRS"]:
-        for path in sorted(Path(directory).rglob("*.html")):
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 def _list_cache_headers(

@@ -64,6 +64,20 @@ def _celery_eager(request: pytest.FixtureRequest, settings):
 
 
 @pytest.fixture(autouse=True)
+def _published_pages_per_test(settings):
+    # The published list's pages are keyed by the list's id, version and moment, which repeat
+    # from test to test (ids restart, clocks are frozen), and with REDIS_URL they live in the
+    # Redis every run shares: each test gets its own key prefix, on the configured backend.
+    settings.CACHES = {
+        **settings.CACHES,
+        "published": {
+            **settings.CACHES["published"],
+            "KEY_PREFIX": f"published-{uuid.uuid4().hex}",
+        },
+    }
+
+
+@pytest.fixture(autouse=True)
 def _rendered_fragments_per_test():
     # Rendered fragments are keyed by object ids and versions, which restart in each test's
     # database: a fragment from an earlier test must never show in the next one.

@@ -11,6 +11,8 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
+from publicity.downloads import downloads_prepare
+from publicity.list_pages import list_pages_prepare
 from publicity.selectors import publication_published
 from publicity.services import publicity_publish
 from ranking.benchmarks import make_round, rank_synthetic
@@ -38,6 +40,7 @@ def load_round_prepare(*, applicants: int, log=print) -> int:
             )
         if count != applicants:
             log(f"  keeping the published {LOAD_YEAR} round of {count:,} (asked {applicants:,})")
+        _published_prepare(log)
         return count
     now = timezone.now()
     # load_demo made the city's approver; the approvals go through the real services.
@@ -53,4 +56,14 @@ def load_round_prepare(*, applicants: int, log=print) -> int:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # what autovacuum would do before the crowd arrives
+    _published_prepare(log)
     return applicants
+
+
+def _published_prepare(log) -> None:
+    # What the publish job prepares after publishing (publicity.tasks.publish_round): the
+    # stored downloads and the list's pages in the shared cache. Again on every run: the
+    # pages live in Redis, which may have been emptied since the database was made.
+    publication = publication_published(year=LOAD_YEAR)
+    downloads_prepare(publication=publication)
+    log(f"  {list_pages_prepare(publication=publication)} list pages prepared")

@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 
 from publicity import services
 from publicity.downloads import WRITER_REVISION
+from publicity.list_pages import list_pages_prepare
 from publicity.models import PublicationDownload
 from publicity.tasks import publish_round
 from tests.publicity.conftest import PUBLISH_AT, set_phase
@@ -28,7 +29,7 @@ LIST = reverse("publicity:list", args=[2020])
 CSV = reverse("publicity:download", args=[2020, "csv"])
 XLSX = reverse("publicity:download", args=[2020, "xlsx"])
 # The phase banner (1–2), the publication with its round, the count (searches only), the
-# page's rows, the cancelled count.
+# page's rows (unless the page was prepared), the cancelled count (once per list version).
 MAX_LIST_QUERIES = 6
 
 
@@ -70,6 +71,8 @@ def uphold(publication, administrator, number="202000003"):
 def test_list_queries_stay_the_same_for_50_or_10_rows_a_page(
     long_list, client, monkeypatch, django_assert_max_num_queries, label, params_for
 ):
+    # The cancelled count is read once per list version: any page of the list reads it.
+    client.get(LIST, {"q": "无此人"})
     counts = {}
     for size in (50, 10):
         monkeypatch.setattr("publicity.selectors.PAGE_SIZE", size)
@@ -254,6 +257,25 @@ def test_the_publish_job_stores_both_downloads(ranked_round):
     set_phase(ranked_round, Phase.PUBLICITY)
     publish_round(round_id=ranked_round.pk)
     assert set(PublicationDownload.objects.values_list("format", flat=True)) == {"csv", "xlsx"}
+
+
+def test_the_lists_pages_are_prepared_at_publication_and_follow_an_upheld_objection(
+    long_list, client, administrator
+):
+    # Prepared once for every web process (publicity.list_pages, the publish job's last step):
+    # a visitor's page reads none of the list's rows, and shows the page's own rows.
+    assert list_pages_prepare(publication=long_list) == 3
+    client.get(LIST, {"q": "无此人"})  # the cancelled count, once per list version
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(LIST, {"page": 2}).content.decode()
+    assert body_rows(html) == [f"2020{position:05d}" for position in range(51, 101)]
+    assert not [q for q in queries.captured_queries if '"position"' in q["sql"]]
+    # An upheld objection is a new version: its pages are rendered anew, the old never shown.
+    uphold(long_list, administrator, number="202000060")
+    html = client.get(LIST, {"page": 2}).content.decode()
+    cancelled = re.search(r'<tr class="cancelled">(.*?)</tr>', html, re.S).group(1)
+    assert "202000060" in cancelled and "已取消" in cancelled
+    assert "其中 1 人经实名举报查证属实" in html
 
 
 # --- readable -----------------------------------------------------------------------------
