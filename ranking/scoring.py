@@ -20,7 +20,7 @@ from django.db import connection
 from django.db.models.fields.json import KT
 
 from ranking.policy import FactsError, ScoreResult
-from workflow.facts import BASIS_VERIFIED, score_applications
+from workflow.facts import BASIS_VERIFIED, verified_scores
 from workflow.models import AnnualRound, Application
 
 CHUNK = 2000
@@ -104,28 +104,14 @@ def stored_scores(round: AnnualRound, *, states: list[str]) -> Iterator[StoredSc
 def scores_from_claims(
     round: AnnualRound, application_ids: list[int]
 ) -> Iterator[tuple[int, ScoreResult | FactsError]]:
-    """Score these applications from their claims' verified facts, a chunk at a time (the
-    applications of a chunk, then their claims: only the columns the facts need)."""
-    for start in range(0, len(application_ids), CHUNK):
-        applications = (
-            Application.objects.filter(pk__in=application_ids[start : start + CHUNK])
-            .select_related("applicant", "employer")
-            .only(
-                "id",
-                "round_id",
-                "state",  # read by the FSM's concurrency check on load: deferred, a query each
-                "applicant__id_number",
-                "applicant__name",
-                "applicant__female_job",
-                "employer__credit_code",
-                "employer__name",
-            )
-            .order_by("pk")
-        )
-        batch = list(applications)
-        for application in batch:
-            application.round = round  # one round object, not one copy per application
-        yield from score_applications(batch, basis=BASIS_VERIFIED, chunk_size=CHUNK)
+    """Score these applications from their claims' verified facts, a chunk at a time (only
+    the columns the facts need, as plain rows)."""
+    return verified_scores(
+        year=round.year,
+        policy_id=round.policy_id,
+        application_ids=application_ids,
+        chunk_size=CHUNK,
+    )
 
 
 def scores_store_final(*, round: AnnualRound, application_ids: list[int]) -> int:
