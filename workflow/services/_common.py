@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -195,6 +195,58 @@ def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     return out
 
 
+class AuditRow(NamedTuple):
+    """One audit row as written (the columns of `AuditEvent` the writers fill). Plain values:
+    a mass move writes millions, and building a model instance for each cost more than
+    writing it."""
+
+    at: dt.datetime
+    actor_id: int | None
+    actor_label: str
+    action: str
+    object_type: str
+    object_id: str
+    round_year: int | None
+    from_state: str
+    to_state: str
+    reason: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+def audit_event(
+    *,
+    object_type: str,
+    object_id: Any,
+    action: str,
+    actor: Any,
+    label: str,
+    now: dt.datetime,
+    round_year: int | None,
+    from_state: str,
+    to_state: str,
+    reason: str,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+) -> AuditRow:
+    """One audit row (unwritten): who, when, what, from which state to which, why, and the
+    audited fields before and after."""
+    return AuditRow(
+        at=now,
+        actor_id=getattr(actor, "pk", None),
+        actor_label=actor_label(actor, label),
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        round_year=round_year,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        before=None if before is None else {k: jsonable(v) for k, v in before.items()},
+        after=None if after is None else {k: jsonable(v) for k, v in after.items()},
+    )
+
+
 def audit_record(
     *,
     actor: Any,
@@ -209,15 +261,16 @@ def audit_record(
     after: dict[str, Any] | None = None,
     label: str = "system",
 ) -> AuditEvent:
-    """Append one audit row; call inside the transaction of the change it records. Sealed
-    into the chain once that transaction commits."""
-    event = AuditEvent.objects.create(
-        at=now,
-        actor=actor,
-        actor_label=actor_label(actor, label),
-        action=action,
+    """Append one audit row for `obj` (the one audit shape, `audit_event`); call inside the
+    transaction of the change it records. Sealed into the chain once that transaction
+    commits."""
+    row = audit_event(
         object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
+        object_id=obj.pk,
+        action=action,
+        actor=actor,
+        label=label,
+        now=now,
         round_year=round_year,
         from_state=from_state,
         to_state=to_state,
@@ -225,6 +278,7 @@ def audit_record(
         before=before,
         after=after,
     )
+    event = AuditEvent.objects.create(**row._asdict())
     audit_seal_after_commit()
     return event
 

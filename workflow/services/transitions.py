@@ -17,7 +17,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
@@ -43,8 +43,9 @@ from workflow.models.guards import (
 
 from ._common import (
     CONFLICT_MESSAGE,
-    actor_label,
+    AuditRow,
     atomic_transition,
+    audit_event,
     audit_record,
     jsonable,
     pk_or_value,
@@ -188,58 +189,6 @@ def transition_announce(done: TransitionDone) -> None:
 
 
 # --- the one audit shape ---------------------------------------------------------------------
-
-
-class AuditRow(NamedTuple):
-    """One audit row as written (the columns of `AuditEvent` the writers fill). Plain values:
-    a mass move writes millions, and building a model instance for each cost more than
-    writing it."""
-
-    at: dt.datetime
-    actor_id: int | None
-    actor_label: str
-    action: str
-    object_type: str
-    object_id: str
-    round_year: int | None
-    from_state: str
-    to_state: str
-    reason: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-
-
-def audit_event(
-    *,
-    object_type: str,
-    object_id: Any,
-    action: str,
-    actor: Any,
-    label: str,
-    now: dt.datetime,
-    round_year: int | None,
-    from_state: str,
-    to_state: str,
-    reason: str,
-    before: Mapping[str, Any] | None,
-    after: Mapping[str, Any] | None,
-) -> AuditRow:
-    """One audit row (unwritten): who, when, what, from which state to which, why, and the
-    audited fields before and after."""
-    return AuditRow(
-        at=now,
-        actor_id=getattr(actor, "pk", None),
-        actor_label=actor_label(actor, label),
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        round_year=round_year,
-        from_state=from_state,
-        to_state=to_state,
-        reason=reason,
-        before=None if before is None else {k: jsonable(v) for k, v in before.items()},
-        after=None if after is None else {k: jsonable(v) for k, v in after.items()},
-    )
 
 
 def _json_or_null(value: Any) -> str | None:
