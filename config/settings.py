@@ -109,6 +109,12 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# New and changed passwords are stored with Argon2id (workflow.passwords); a PBKDF2 hash
+# from before still verifies, and is re-hashed with Argon2id at that user's next login.
+PASSWORD_HASHERS = [
+    "workflow.passwords.OwaspArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "workflow.passwords.ChineseMinimumLengthValidator"},
