@@ -68,6 +68,13 @@ class Publication(models.Model):
     def is_open(self, now: dt.datetime) -> bool:
         return self.opens_at <= now <= self.closes_at
 
+    @property
+    def version_key(self) -> str:
+        """This list at its current version, for the keys of what is cached from it (pages,
+        statistics). The creation time guards against a database rebuilt under a long-lived
+        cache: the same id and version, another list."""
+        return f"{self.pk}:{self.list_version}:{self.created_at.timestamp():.6f}"
+
 
 class PublicityEntry(models.Model):
     """One line of the public list, in the layout of the official lists since 2020."""

@@ -161,12 +161,7 @@ def _decimal(text: str) -> Decimal | None:
 
 
 def _cache_key(publication: Publication) -> str:
-    # The creation time guards against a database rebuilt under a long-lived cache (the same
-    # id and version, another list).
-    return (
-        f"publicity:statistics:1:{publication.pk}:{publication.list_version}:"
-        f"{publication.created_at.timestamp():.6f}"
-    )
+    return f"publicity:statistics:1:{publication.version_key}"
 
 
 def statistics_by_year() -> list[YearStats]:

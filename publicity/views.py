@@ -97,7 +97,7 @@ def publicity_list(request: HttpRequest, year: int) -> HttpResponse:
                 cutoff=publication.cutoff,
                 title=f"{publication.round.year}年度全部参与排名申请人的积分分布",
             ),
-            "cancelled": list_pages.cancelled_shown(publication),
+            "cancelled": list_pages.cancelled_count_cached(publication),
             "is_open": is_open,
             "not_yet": not_yet,
         },
@@ -115,7 +115,7 @@ def _list_etag(request: HttpRequest, *, publication: Any, stage: tuple[bool, boo
         *stage,
         request.user.pk if request.user.is_authenticated else 0,
         get_language(),
-        list_pages.templates_digest(),
+        list_pages.page_revision(),
     )
     return '"' + hashlib.sha256(repr(parts).encode()).hexdigest()[:32] + '"'
 

@@ -36,8 +36,8 @@ from workflow.models import (
     Employer,
     IndicatorClaim,
 )
-from workflow.services import audit_record, departments_ensure, now_or
-from workflow.services.transitions import AuditRow, audit_event, audit_events_write
+from workflow.services import AuditRow, audit_event, audit_record, departments_ensure, now_or
+from workflow.services.transitions import audit_events_write
 
 BATCH = 2000  # lines validated, then written together (memory holds one batch)
 

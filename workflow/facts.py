@@ -118,21 +118,38 @@ def assemble_facts(
 
 
 def person_facts(applicant: Any) -> dict[str, Any]:
-    # Parsed once here: Applicant.gender and .birth_date each parse the number again.
-    identity = parse_id_number(applicant.id_number)
-    return {
-        "id_number": applicant.id_number,
-        "name": applicant.name,
-        "gender": identity.gender,
-        "birth_date": identity.birth_date.isoformat(),
-        "female_job": applicant.female_job or None,
+    return person_facts_of(
+        id_number=applicant.id_number, name=applicant.name, female_job=applicant.female_job
+    )
+
+
+def person_facts_of(
+    *, id_number: str, name: str, female_job: str | None, derived: bool = True
+) -> dict[str, Any]:
+    """The facts' person. `derived`: with the gender and birth date the number holds, parsed
+    once here (Applicant.gender and .birth_date would each parse it again). Without them
+    `parse_facts` derives both, which is one parse for the ranking's bulk path, and a number
+    that does not parse is then a FactsError on person.id_number, as at import."""
+    person: dict[str, Any] = {
+        "id_number": id_number,
+        "name": name,
+        "female_job": female_job or None,
     }
+    if derived:
+        identity = parse_id_number(id_number)
+        person["gender"] = identity.gender
+        person["birth_date"] = identity.birth_date.isoformat()
+    return person
 
 
 def employer_facts(employer: Any) -> dict[str, Any] | None:
     if employer is None:
         return None
-    return {"credit_code": employer.credit_code, "name": employer.name}
+    return employer_facts_of(credit_code=employer.credit_code, name=employer.name)
+
+
+def employer_facts_of(*, credit_code: str, name: str) -> dict[str, Any]:
+    return {"credit_code": credit_code, "name": name}
 
 
 def application_facts(
@@ -234,13 +251,12 @@ def verified_scores(
             facts = assemble_facts(
                 year=year,
                 policy_id=policy_id,
-                # No gender or birth date: parse_facts derives both from the number, which
-                # person_facts parses only for parse_facts to parse it again and compare (a
-                # number that does not parse is a FactsError on person.id_number, as at import).
-                person={"id_number": id_number, "name": name, "female_job": female_job or None},
+                person=person_facts_of(
+                    id_number=id_number, name=name, female_job=female_job, derived=False
+                ),
                 employer=None
                 if employer_id is None
-                else {"credit_code": employer[0], "name": employer[1]},
+                else employer_facts_of(credit_code=employer[0], name=employer[1]),
                 # The verified basis never looks at the declaration.
                 claims=[
                     (indicator, state, None, part)

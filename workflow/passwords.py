@@ -19,7 +19,13 @@ class OwaspArgon2PasswordHasher(Argon2PasswordHasher):
     (100 MiB, 8 lanes) cost as much CPU as the PBKDF2 they would replace.
 
     Same algorithm name as Django's: a stored hash records its own parameters, verifies
-    with any Argon2 hasher, and is re-hashed to these on the next login if they differ."""
+    with any Argon2 hasher, and is re-hashed to these on the next login if they differ.
+
+    An account still holding a PBKDF2 hash (made before this hasher) answers a wrong
+    password more slowly than an unknown identity number's dummy Argon2 hash does: a timing
+    hint that the number has an account, until its owner next signs in. Accepted before
+    launch, when no real account holds one; a deployment that has them should wrap them in
+    Argon2 first (Django's "password upgrading without requiring a login")."""
 
     time_cost = 2
     memory_cost = 19 * 1024  # KiB

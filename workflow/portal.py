@@ -21,10 +21,12 @@ from django.db import IntegrityError, transaction
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
+from ranking.policy import FactsError
 from workflow import crypto, mails, services
 from workflow.bars import bar_finding
 from workflow.exceptions import NotPermitted
 from workflow.extensions import credit_record_latest, ranking_summary
+from workflow.facts import application_score, employer_facts
 from workflow.models import (
     AnnualRound,
     Applicant,
@@ -412,9 +414,6 @@ class DashboardScore:
 
     @functools.cached_property
     def _outcome(self) -> tuple[dict[str, Any] | None, str | None]:
-        from ranking.policy import FactsError
-        from workflow.facts import application_score
-
         if not self._claims:
             return None, None
         try:
@@ -441,8 +440,6 @@ def _overview_key(*, application: Application, rows: list[dict[str, Any]], can_f
     and policy, the applicant's and the employer's facts), so a changed claim, window or
     total renders anew and nothing is ever invalidated by hand. The table was a third of the
     dashboard's template (issue 13); hashing its inputs costs a tenth of rendering it."""
-    from workflow.facts import employer_facts
-
     applicant, round = application.applicant, application.round
     parts: list[Any] = [
         application.pk,

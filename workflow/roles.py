@@ -85,8 +85,9 @@ def applicant_of_request_user(user: Any):
     request (workflow.backends.AccountBackend), else read now."""
     if user is None or not user.is_authenticated:
         return None
-    if "applicant" in user._state.fields_cache:
-        return user._state.fields_cache["applicant"]
+    read_with_user = user._meta.model.applicant.related  # the request's user is a lazy proxy
+    if read_with_user.is_cached(user):
+        return read_with_user.get_cached_value(user)
     return applicant_of(user)
 
 

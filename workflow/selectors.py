@@ -340,11 +340,8 @@ def _originals_open(*, application: Application) -> list[OriginalsCheck]:
     # query, for an answer that is nearly always "none").
     if not checks.values_list("pk", flat=True).order_by():
         return []
-    return list(
-        checks.select_related(
-            "department"
-        ).order_by("invited_at", "pk")  # the dashboard names the office, not the window
-    )
+    # The dashboard names the office, not the window.
+    return list(checks.select_related("department").order_by("invited_at", "pk"))
 
 
 def originals_slots(*, check: Any, now: dt.datetime | None = None) -> list[dict[str, Any]]:

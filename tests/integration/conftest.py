@@ -106,14 +106,14 @@ def _eager_off() -> Iterator[None]:
     # a process-global "joining would block" flag around each call; threads enqueueing at
     # once (tests/workflow/test_declaration_deadline.py) can leave it set, and every
     # result.get() here would then be refused ("Never call result.get() within a task!").
-    previous = celery_app.conf.task_always_eager, celery_state.task_join_will_block()
+    previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = False
     celery_state._set_task_join_will_block(False)
     try:
         yield
     finally:
-        celery_app.conf.task_always_eager = previous[0]
-        celery_state._set_task_join_will_block(previous[1])
+        celery_app.conf.task_always_eager = previous
+        celery_state._set_task_join_will_block(False)
 
 
 @pytest.fixture

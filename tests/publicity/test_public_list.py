@@ -10,6 +10,8 @@ import io
 import re
 
 import pytest
+from django.core.cache import caches
+from django.core.cache.utils import make_template_fragment_key
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -18,7 +20,7 @@ from openpyxl import load_workbook
 
 from publicity import services
 from publicity.downloads import WRITER_REVISION
-from publicity.list_pages import list_pages_prepare
+from publicity.list_pages import list_pages_prepare, table_key
 from publicity.models import PublicationDownload
 from publicity.tasks import publish_round
 from tests.publicity.conftest import PUBLISH_AT, set_phase
@@ -274,8 +276,28 @@ def test_the_lists_pages_are_prepared_at_publication_and_follow_an_upheld_object
     uphold(long_list, administrator, number="202000060")
     html = client.get(LIST, {"page": 2}).content.decode()
     cancelled = re.search(r'<tr class="cancelled">(.*?)</tr>', html, re.S).group(1)
-    assert "202000060" in cancelled and "已取消" in cancelled
+    assert "202000060" in cancelled
+    assert "已取消" in cancelled
     assert "其中 1 人经实名举报查证属实" in html
+
+
+def test_a_prepared_page_is_the_page_a_visitor_would_have_had_rendered(long_list, client):
+    rendered_on_a_miss = client.get(LIST, {"page": 2}).content
+    caches["published"].clear()
+    list_pages_prepare(publication=long_list)
+    assert client.get(LIST, {"page": 2}).content == rendered_on_a_miss
+
+
+def test_a_search_is_kept_in_its_process_only(long_list, client):
+    # Anyone may search for any text: the shared Redis (also the task queue and the
+    # sessions, never evicting) must not fill with them.
+    assert body_rows(client.get(LIST, {"q": "202000077"}).content.decode()) == ["202000077"]
+    key = make_template_fragment_key(
+        "publicity_table",
+        [table_key(publication=long_list, per_page=50, number=1, query="202000077")],
+    )
+    assert caches["published"].get(key) is None
+    assert caches["rendered"].get(key) is not None
 
 
 # --- readable -----------------------------------------------------------------------------

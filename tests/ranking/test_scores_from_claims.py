@@ -16,7 +16,7 @@ from ranking.policy.identity import make_id_number
 from ranking.scoring import scores_from_claims, scores_store_final
 from tests import factories
 from tests.publicity.helpers import facts, lines
-from workflow.facts import BASIS_VERIFIED, application_score
+from workflow.facts import BASIS_VERIFIED, application_score, verified_scores
 from workflow.models import Application, ClaimState, IndicatorClaim
 
 pytestmark = pytest.mark.django_db
@@ -73,13 +73,25 @@ def unscored(round):
     return list(round.applications.order_by("pk").values_list("pk", flat=True))
 
 
-def test_each_application_scores_as_it_does_alone(round_2020):
+@pytest.mark.parametrize("chunk_size", [2, 2000])
+def test_each_application_scores_as_it_does_alone(round_2020, chunk_size):
+    # In chunks of two the six applications take three chunks: nothing of one chunk's
+    # applications may reach another's.
     ids = unscored(round_2020)
-    in_bulk = dict(scores_from_claims(round_2020, ids))
+    in_bulk = dict(
+        verified_scores(
+            year=round_2020.year,
+            policy_id=round_2020.policy_id,
+            application_ids=ids,
+            chunk_size=chunk_size,
+        )
+    )
     assert list(in_bulk) == ids
+    assert dict(scores_from_claims(round_2020, ids)).keys() == in_bulk.keys()
     for application in round_2020.applications.select_related("applicant", "employer"):
         alone = application_score(application, basis=BASIS_VERIFIED)
-        assert in_bulk[application.pk].as_contract() == alone.as_contract()
+        # With the explanation the ranking stores: every rule, figure and article.
+        assert in_bulk[application.pk].as_contract(explain=True) == alone.as_contract(explain=True)
         assert in_bulk[application.pk].policy_id == alone.policy_id
 
 

@@ -1,7 +1,9 @@
 """Workflow services (writes). Keyword-only; each is one transaction with its audit row."""
 
 from ._common import (
+    AuditRow,
     actor_label,
+    audit_event,
     audit_record,
     format_moment,
     now_or,
@@ -63,9 +65,11 @@ __all__ = [
     *_evidence,
     *_integrity,
     *_mass,
+    "AuditRow",
     "actor_label",
     "administrator_grant",
     "applicant_register",
+    "audit_event",
     "audit_record",
     "credit_code_check",
     "departments_ensure",

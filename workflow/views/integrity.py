@@ -18,7 +18,7 @@ from ._common import applicant_required, report
 
 
 def _own_application(request: HttpRequest, pk: int) -> Application:
-    applicant = roles.applicant_of(request.user)
+    applicant = roles.applicant_of_request_user(request.user)
     if applicant is None:
         raise Http404("没有这份申请。")
     return get_object_or_404(
@@ -50,7 +50,7 @@ def criminal_record_report(request: HttpRequest, pk: int) -> HttpResponse:
     """The applicant or a verified account of the unit reports in writing (细则第十八条)."""
     application = get_object_or_404(Application.objects.select_related("round", "employer"), pk=pk)
     is_own = (
-        a := roles.applicant_of(request.user)
+        a := roles.applicant_of_request_user(request.user)
     ) is not None and a.pk == application.applicant_id
     if not is_own and not roles.is_verified_unit_admin_of(request.user, application.employer):
         raise Http404("没有这份申请。")
