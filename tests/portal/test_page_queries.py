@@ -26,8 +26,8 @@ pytestmark = pytest.mark.django_db
 # unread notices in one statement), and the department names (read once a minute per
 # process: the tests start with them unread).
 DASHBOARD_QUERIES = 10
-# session, user with their applicant record, round, application, claim, evidence, the header,
-# the department names.
+# session, user with their applicant record, round, application, claim, whether it has
+# evidence (its files are read only if it has), the header, the department names.
 INDICATOR_QUERIES = 8
 
 
