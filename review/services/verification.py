@@ -61,12 +61,10 @@ from workflow.models import (
     JobStatus,
 )
 from workflow.reconcile import job_run_resume
-from workflow.services import snapshot
+from workflow.services import AuditRow, audit_event, snapshot
 from workflow.services.claims import AUDITED_FIELDS
 from workflow.services.transitions import (
-    AuditRow,
     TransitionDone,
-    audit_event,
     audit_events_write,
     guard_of,
     transition_announce,

@@ -15,8 +15,8 @@ from tests.publicity.helpers import facts, lines
 from workflow import tasks
 from workflow.audit_chain import GENESIS, audit_chain_verify, audit_maintenance, audit_seal
 from workflow.models import AuditEvent
-from workflow.services import audit_record, round_create
-from workflow.services.transitions import audit_event, audit_events_write
+from workflow.services import audit_event, audit_record, round_create
+from workflow.services.transitions import audit_events_write
 
 pytestmark = pytest.mark.django_db
 

@@ -256,9 +256,8 @@ def transition_apply(
         if any(f.name == "updated_at" for f in type(obj)._meta.fields):
             fields.append("updated_at")
         obj.save(update_fields=fields)
-        event = audit_event(
-            object_type=obj._meta.label_lower,
-            object_id=obj.pk,
+        audit_record(
+            obj=obj,
             action=audit_action or f"{_audit_prefix(type(obj))}.{method}",
             actor=actor,
             label=label,
@@ -270,8 +269,6 @@ def transition_apply(
             before=before,
             after=snapshot(obj, audited),
         )
-        AuditEvent(**event._asdict()).save()
-        audit_seal_after_commit()
         _announce_one(obj, method, actor=actor, now=now, reason=reason)
     return obj
 
