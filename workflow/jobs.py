@@ -255,8 +255,11 @@ def job_run_helping() -> Iterator[None]:
         _helping.reset(token)
 
 
-def job_run_is_helper() -> bool:
-    return _helping.get()
+def job_run_total_first(*, job_run: JobRun, count: Callable[[], int]) -> None:
+    """Set the run's total to `count()` on its first attempt, in the process that owns it: a
+    re-run keeps the total its committed `done` counts against, and a helper sets none."""
+    if job_run.total == 0 and job_run.done == 0 and not _helping.get():
+        job_run_set_total(job_run=job_run, total=count())
 
 
 def job_run_chunks(
@@ -279,9 +282,8 @@ def job_run_chunks(
     here, so the run ends with nothing pending whoever helped.
     """
     helping = _helping.get()
+    job_run_total_first(job_run=job_run, count=pending.count)
     if not helping:
-        if job_run.total == 0 and job_run.done == 0:
-            job_run_set_total(job_run=job_run, total=pending.count())
         request = _help_request.get()
         if request is not None and job_run.total - job_run.done > chunk_size:
             request()

@@ -37,8 +37,7 @@ from workflow.jobs import (
     job_run_chunks,
     job_run_helped_by,
     job_run_helping,
-    job_run_is_helper,
-    job_run_set_total,
+    job_run_total_first,
 )
 from workflow.models import (
     UNSUBMITTED_STATES,
@@ -370,10 +369,10 @@ def publicize_ranked(*, round_id: int, job_run_id: int) -> None:
     # Two passes share one JobRun: its total is every ranked application (what both passes
     # move together), set here before the first pass would set it to the admitted ones only.
     # A re-run keeps the first attempt's total and done, like job_run_chunks.
-    job_run = JobRun.objects.get(pk=job_run_id)
-    if job_run.total == 0 and job_run.done == 0 and not job_run_is_helper():
-        ranked = Application.objects.filter(round_id=round_id, state=AppState.RANKED).count()
-        job_run_set_total(job_run=job_run, total=ranked)
+    job_run_total_first(
+        job_run=JobRun.objects.get(pk=job_run_id),
+        count=Application.objects.filter(round_id=round_id, state=AppState.RANKED).count,
+    )
     bulk_transition(
         round_id=round_id,
         job_run_id=job_run_id,
