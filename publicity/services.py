@@ -13,6 +13,8 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
+from publicity.downloads import downloads_prepare
+from publicity.list_pages import list_pages_prepare
 from publicity.models import (
     CreditParty,
     CreditRecord,
@@ -248,6 +250,14 @@ def objection_decide(
             # Held back at the window's end only for this objection: now 公示期满无异议.
             application_qualify(application=application, actor=actor, now=now)
     return objection
+
+
+def publication_prepare(*, publication: Publication) -> int:
+    """What a published list's visitors are served from, prepared before they come: the
+    stored downloads of its current version and its pages in the shared cache. Returns the
+    number of pages. Idempotent: the publish job calls it after publishing."""
+    downloads_prepare(publication=publication)
+    return list_pages_prepare(publication=publication)
 
 
 def _entry_cancel(*, objection: Objection, now: dt.datetime) -> None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from publicity.downloads import downloads_prepare
-from publicity.list_pages import list_pages_prepare
 from publicity.services import (
+    publication_prepare,
     publicity_publish,
     publicity_qualify_round,
     qualifications_forfeit_expired,
@@ -20,8 +19,7 @@ def publish_round(*, round_id: int, job_run_id: int | None = None) -> str:
     its pages into the shared cache, so the first visitors get prepared files and pages.
     Idempotent."""
     publication = publicity_publish(round=AnnualRound.objects.get(pk=round_id))
-    downloads_prepare(publication=publication)
-    list_pages_prepare(publication=publication)
+    publication_prepare(publication=publication)
     return f"{publication.admitted_count} 人公示至 {publication.closes_at:%Y-%m-%d %H:%M}"
 
 

@@ -11,10 +11,8 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
-from publicity.downloads import downloads_prepare
-from publicity.list_pages import list_pages_prepare
 from publicity.selectors import publication_published
-from publicity.services import publicity_publish
+from publicity.services import publication_prepare, publicity_publish
 from ranking.benchmarks import make_round, rank_synthetic
 from ranking.services import ranking_run_approve
 from workflow.models import AnnualRound, Application, Phase
@@ -61,9 +59,7 @@ def load_round_prepare(*, applicants: int, log=print) -> int:
 
 
 def _published_prepare(log) -> None:
-    # What the publish job prepares after publishing (publicity.tasks.publish_round): the
-    # stored downloads and the list's pages in the shared cache. Again on every run: the
-    # pages live in Redis, which may have been emptied since the database was made.
-    publication = publication_published(year=LOAD_YEAR)
-    downloads_prepare(publication=publication)
-    log(f"  {list_pages_prepare(publication=publication)} list pages prepared")
+    # What the publish job prepares after publishing, again on every run: the pages live in
+    # Redis, which may have been emptied since the database was made.
+    pages = publication_prepare(publication=publication_published(year=LOAD_YEAR))
+    log(f"  downloads and {pages} list pages prepared")
