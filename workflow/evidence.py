@@ -128,7 +128,7 @@ def evidence_of(*, application: Application, indicator: str) -> list[Evidence]:
     reading the files' rows (issue 13: the indicator page's costliest query for an answer
     that is nearly always "none"), and the rows are read only when there is."""
     files = Evidence.objects.filter(application=application, indicator=indicator)
-    if not files.values_list("pk", flat=True).order_by()[:1]:
+    if not files.exists():
         return []
     return list(files.order_by("uploaded_at", "id"))
 

@@ -26,7 +26,7 @@ from workflow import crypto, mails, services
 from workflow.bars import bar_finding
 from workflow.exceptions import NotPermitted
 from workflow.extensions import credit_record_latest, ranking_summary
-from workflow.facts import application_score, employer_facts
+from workflow.facts import application_score, employer_facts, person_facts_of
 from workflow.models import (
     AnnualRound,
     Applicant,
@@ -449,7 +449,12 @@ def _overview_key(*, application: Application, rows: list[dict[str, Any]], can_f
         round.pk,
         round.year,
         round.policy_id,
-        (applicant.id_number, applicant.name, applicant.female_job),
+        person_facts_of(
+            id_number=applicant.id_number,
+            name=applicant.name,
+            female_job=applicant.female_job,
+            derived=False,
+        ),
         employer_facts(application.employer),
     ]
     for row in rows:

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 # session (from Redis when REDIS_URL is set), user with their applicant record, round,
 # applications (the current one and an earlier qualification together), claims, evidence,
-# drafts, open 原件查验 invitations (their ids: there are none), the header (unit link and
+# drafts, open 原件查验 invitations (whether there are any: there are none), the header (unit link and
 # unread notices in one statement), and the department names (read once a minute per
 # process: the tests start with them unread).
 DASHBOARD_QUERIES = 10
